@@ -1,0 +1,91 @@
+import type {
+  CatalogIntegration,
+  CatalogSummary,
+  Connection,
+  CreateWorkspaceIntegrationInput,
+  DeleteResult,
+  UpdateWorkspaceIntegrationInput,
+  Workspace,
+  WorkspaceIntegration,
+  WorkspaceIntegrationList,
+} from "../domain/index.js";
+import type { CatalogHit } from "../domain/catalog-search.js";
+
+/** Per-call options every API method takes. */
+export interface CallOptions {
+  /** Aborts the upstream request (MCP cancellation is wired to this). */
+  signal?: AbortSignal;
+}
+
+export interface PageQuery {
+  limit?: number;
+  offset?: number;
+}
+
+export interface ListConnectionsQuery extends PageQuery {
+  workspaceId?: string;
+  integrationName?: string;
+}
+
+export interface ListCatalogQuery extends PageQuery {
+  /** Free words; the local API ranks integrations and actions by them. */
+  search?: string;
+  /** Omit action fields (names only). */
+  summary?: boolean;
+}
+
+export interface CatalogListResult {
+  integrations: CatalogSummary[];
+  total: number;
+  /** Present when `search` was given: the ranked hits. */
+  hits?: CatalogHit[];
+}
+
+/**
+ * The Weavz REST API as the MCP layer sees it. Knows nothing of MCP; the undici client
+ * implements it against the hosted API or the local server, and tests may hand a fake.
+ */
+export interface WeavzApi {
+  /** Base URL the client talks to (without `/api/v1`). */
+  readonly baseUrl: string;
+
+  listWorkspaceIntegrations(
+    workspaceId: string,
+    opts?: CallOptions,
+  ): Promise<WorkspaceIntegrationList>;
+  createWorkspaceIntegration(
+    workspaceId: string,
+    body: CreateWorkspaceIntegrationInput,
+    opts?: CallOptions,
+  ): Promise<{ integration: WorkspaceIntegration }>;
+  updateWorkspaceIntegration(
+    workspaceId: string,
+    id: string,
+    body: UpdateWorkspaceIntegrationInput,
+    opts?: CallOptions,
+  ): Promise<{ integration: WorkspaceIntegration }>;
+  deleteWorkspaceIntegration(
+    workspaceId: string,
+    id: string,
+    opts?: CallOptions,
+  ): Promise<DeleteResult>;
+
+  listWorkspaces(
+    query?: PageQuery,
+    opts?: CallOptions,
+  ): Promise<{ workspaces: Workspace[]; total: number }>;
+  getWorkspace(id: string, opts?: CallOptions): Promise<{ workspace: Workspace }>;
+
+  listConnections(
+    query?: ListConnectionsQuery,
+    opts?: CallOptions,
+  ): Promise<{ connections: Connection[]; total: number }>;
+
+  listCatalog(query?: ListCatalogQuery, opts?: CallOptions): Promise<CatalogListResult>;
+  getCatalogIntegration(
+    name: string,
+    opts?: CallOptions,
+  ): Promise<{ integration: CatalogIntegration }>;
+
+  health(opts?: CallOptions): Promise<{ status: string }>;
+}

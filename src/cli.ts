@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+import { type Command, type Config, ConfigError, loadConfig, OPTIONS } from "./config.js";
+import { createLogger } from "./log.js";
+import { VERSION } from "./version.js";
+
+/** The text of --help, built from the option table so it cannot drift from the parser. */
+export function helpText(): string {
+  const section = (cmd: Command) =>
+    OPTIONS.filter((o) => o.commands.includes(cmd))
+      .map((o) => {
+        const flag = `--${o.flag}${o.type === "string" ? " <value>" : ""}`;
+        return `  ${flag.padEnd(26)} ${o.env.padEnd(22)} ${o.description} [default: ${o.default}]`;
+      })
+      .join("\n");
+  return `weavz-mcp ${VERSION}: manage Weavz workspace integrations from MCP clients.
+
+Usage:
+  weavz-mcp [options]              MCP server over stdio (what MCP clients launch)
+  weavz-mcp --transport http       MCP server over Streamable HTTP at http://HOST:PORT/mcp
+  weavz-mcp local-api [options]    The local Weavz-compatible REST API alone
+  weavz-mcp --help | --version
+
+Without WEAVZ_API_KEY the MCP server runs on an embedded local Weavz API (SQLite).
+
+MCP server options (flag, env twin):
+${section("mcp")}
+
+local-api options:
+${section("local-api")}
+`;
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.argv.slice(2));
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`weavz-mcp: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  if (config.command === "help") {
+    process.stdout.write(helpText());
+    return;
+  }
+  if (config.command === "version") {
+    process.stdout.write(`${VERSION}\n`);
+    return;
+  }
+  const log = createLogger(config.logLevel);
+  if (config.command === "local-api") {
+    const { runLocalApi } = await import("./local/main.js");
+    await runLocalApi(config, log);
+    return;
+  }
+  const { runMcp } = await import("./transports/run.js");
+  await runMcp(config, log);
+}
+
+main().catch((err: unknown) => {
+  // Last resort: one line, no stack (it may hold paths or secrets), non-zero exit.
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`weavz-mcp: fatal: ${message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,321 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+
+export const DEFAULT_BASE_URL = "https://api.weavz.io";
+export const DEFAULT_MCP_PORT = 3333;
+export const DEFAULT_LOCAL_API_PORT = 8787;
+
+export type Command = "mcp" | "local-api" | "help" | "version";
+
+/** Validated, frozen configuration for one run of the CLI. */
+export interface Config {
+  readonly command: Command;
+  readonly transport: "stdio" | "http";
+  readonly host: string;
+  readonly port: number;
+  /** Hosted API key; absent means the embedded local API (for `mcp`), or the key to accept (for `local-api`). */
+  readonly apiKey: string | undefined;
+  readonly baseUrl: string;
+  readonly workspaceId: string | undefined;
+  readonly localDb: string;
+  readonly demo: boolean;
+  readonly timeoutMs: number;
+  readonly readOnly: boolean;
+  readonly allowedOrigins: readonly string[];
+  readonly logLevel: "error" | "warn" | "info" | "debug";
+}
+
+/** One option: its flag, its env twin, and what it means (drives --help and the README table). */
+export interface OptionSpec {
+  flag: string;
+  env: string;
+  type: "string" | "boolean";
+  default: string;
+  description: string;
+  commands: Command[];
+}
+
+export const OPTIONS: readonly OptionSpec[] = [
+  {
+    flag: "transport",
+    env: "WEAVZ_TRANSPORT",
+    type: "string",
+    default: "stdio",
+    description: "MCP transport: stdio or http (Streamable HTTP at /mcp).",
+    commands: ["mcp"],
+  },
+  {
+    flag: "host",
+    env: "WEAVZ_HOST",
+    type: "string",
+    default: "127.0.0.1",
+    description: "Interface to bind (http transport and local-api).",
+    commands: ["mcp", "local-api"],
+  },
+  {
+    flag: "port",
+    env: "WEAVZ_PORT",
+    type: "string",
+    default: "3333 (mcp) / 8787 (local-api)",
+    description: "Port to bind; 0 picks a free one.",
+    commands: ["mcp", "local-api"],
+  },
+  {
+    flag: "api-key",
+    env: "WEAVZ_API_KEY",
+    type: "string",
+    default: "(none)",
+    description:
+      "mcp: a hosted Weavz API key (wvz_…); without one the embedded local API is used. local-api: the key the server accepts.",
+    commands: ["mcp", "local-api"],
+  },
+  {
+    flag: "base-url",
+    env: "WEAVZ_BASE_URL",
+    type: "string",
+    default: DEFAULT_BASE_URL,
+    description: "Weavz API base URL (used with an API key).",
+    commands: ["mcp"],
+  },
+  {
+    flag: "workspace-id",
+    env: "WEAVZ_WORKSPACE_ID",
+    type: "string",
+    default: "(none)",
+    description: "Default workspace for tools when workspaceId is omitted.",
+    commands: ["mcp"],
+  },
+  {
+    flag: "db",
+    env: "WEAVZ_LOCAL_DB",
+    type: "string",
+    default: "<data dir>/weavz-mcp/local.db",
+    description: "SQLite file of the local API.",
+    commands: ["mcp", "local-api"],
+  },
+  {
+    flag: "no-demo",
+    env: "WEAVZ_NO_DEMO",
+    type: "boolean",
+    default: "false",
+    description: "Do not seed demo data into a new local database.",
+    commands: ["mcp", "local-api"],
+  },
+  {
+    flag: "timeout-ms",
+    env: "WEAVZ_TIMEOUT_MS",
+    type: "string",
+    default: "30000",
+    description: "Time budget of one API call, retries included (1000-60000).",
+    commands: ["mcp"],
+  },
+  {
+    flag: "read-only",
+    env: "WEAVZ_READ_ONLY",
+    type: "boolean",
+    default: "false",
+    description: "Expose only tools that do not change anything.",
+    commands: ["mcp"],
+  },
+  {
+    flag: "allowed-origins",
+    env: "WEAVZ_ALLOWED_ORIGINS",
+    type: "string",
+    default: "(loopback only)",
+    description: "Comma-separated extra Origin values the HTTP transport accepts.",
+    commands: ["mcp"],
+  },
+  {
+    flag: "log-level",
+    env: "WEAVZ_LOG_LEVEL",
+    type: "string",
+    default: "info",
+    description: "stderr log level: error, warn, info or debug.",
+    commands: ["mcp", "local-api"],
+  },
+];
+
+/** A mistake in flags or env, with a message meant for the user. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** The user's data directory for weavz-mcp, per platform. */
+export function defaultDataDir(
+  env: NodeJS.ProcessEnv = process.env,
+  platform = process.platform,
+): string {
+  if (platform === "win32")
+    return join(env.APPDATA ?? join(homedir(), "AppData", "Roaming"), "weavz-mcp");
+  if (platform === "darwin") return join(homedir(), "Library", "Application Support", "weavz-mcp");
+  return join(env.XDG_DATA_HOME || join(homedir(), ".local", "share"), "weavz-mcp");
+}
+
+const TRUE = new Set(["1", "true", "yes", "on"]);
+const FALSE = new Set(["0", "false", "no", "off", ""]);
+
+function envBool(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
+  const raw = env[name];
+  if (raw === undefined) return undefined;
+  const v = raw.trim().toLowerCase();
+  if (TRUE.has(v)) return true;
+  if (FALSE.has(v)) return false;
+  throw new ConfigError(`${name} must be true or false (got "${raw}").`);
+}
+
+function parsePort(raw: string, source: string): number {
+  if (!/^\d+$/.test(raw.trim()))
+    throw new ConfigError(`${source} must be a port number 0-65535 (got "${raw}").`);
+  const n = Number(raw);
+  if (n > 65535) throw new ConfigError(`${source} must be a port number 0-65535 (got "${raw}").`);
+  return n;
+}
+
+/** Parses argv (without node and script) and env into a frozen Config, or throws ConfigError. */
+export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Config {
+  const args = [...argv];
+  let command: Command = "mcp";
+  if (args[0] === "local-api") {
+    command = "local-api";
+    args.shift();
+  }
+  const options: Record<string, { type: "string" | "boolean"; short?: string }> = {
+    help: { type: "boolean", short: "h" },
+    version: { type: "boolean", short: "v" },
+  };
+  for (const o of OPTIONS) options[o.flag] = { type: o.type };
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    const parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+    values = parsed.values as Record<string, string | boolean | undefined>;
+    if (parsed.positionals.length > 0) {
+      throw new ConfigError(
+        `Unknown command "${parsed.positionals[0]}". Commands: (none) for the MCP server, local-api for the local Weavz API. See --help.`,
+      );
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(`${(err as Error).message}. See --help.`);
+  }
+  if (values.help) command = "help";
+  else if (values.version) command = "version";
+
+  for (const o of OPTIONS) {
+    if (
+      values[o.flag] !== undefined &&
+      !o.commands.includes(command) &&
+      command !== "help" &&
+      command !== "version"
+    ) {
+      throw new ConfigError(
+        `--${o.flag} does not apply to ${command === "mcp" ? "the MCP server" : command}. See --help.`,
+      );
+    }
+  }
+
+  const str = (flag: string, envName: string): string | undefined => {
+    const v = values[flag];
+    if (typeof v === "string") return v;
+    const e = env[envName];
+    return e === undefined || e === "" ? undefined : e;
+  };
+
+  const transportRaw = str("transport", "WEAVZ_TRANSPORT") ?? "stdio";
+  if (transportRaw !== "stdio" && transportRaw !== "http") {
+    throw new ConfigError(
+      `--transport / WEAVZ_TRANSPORT must be stdio or http (got "${transportRaw}").`,
+    );
+  }
+  const host = str("host", "WEAVZ_HOST") ?? "127.0.0.1";
+  const portRaw = str("port", "WEAVZ_PORT");
+  const port =
+    portRaw === undefined
+      ? command === "local-api"
+        ? DEFAULT_LOCAL_API_PORT
+        : DEFAULT_MCP_PORT
+      : parsePort(portRaw, "--port / WEAVZ_PORT");
+
+  const apiKey = str("api-key", "WEAVZ_API_KEY");
+  if (apiKey !== undefined && !/^[\x21-\x7e]{8,512}$/.test(apiKey)) {
+    throw new ConfigError(
+      "--api-key / WEAVZ_API_KEY must be 8-512 printable characters without spaces (a Weavz key looks like wvz_…).",
+    );
+  }
+  const baseUrlRaw = str("base-url", "WEAVZ_BASE_URL") ?? DEFAULT_BASE_URL;
+  let baseUrl: string;
+  try {
+    const u = new URL(baseUrlRaw);
+    if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error("protocol");
+    if (u.username || u.password)
+      throw new ConfigError(
+        "--base-url / WEAVZ_BASE_URL must not contain credentials; use --api-key.",
+      );
+    baseUrl = u.origin + u.pathname.replace(/\/+$/, "").replace(/\/api\/v1$/, "");
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(
+      `--base-url / WEAVZ_BASE_URL must be an http(s) URL such as ${DEFAULT_BASE_URL} (got "${baseUrlRaw}").`,
+    );
+  }
+  if (
+    baseUrlRaw !== DEFAULT_BASE_URL &&
+    apiKey === undefined &&
+    command === "mcp" &&
+    (values["base-url"] !== undefined || env.WEAVZ_BASE_URL)
+  ) {
+    throw new ConfigError(
+      "WEAVZ_BASE_URL / --base-url is set but WEAVZ_API_KEY / --api-key is not: a remote API needs a key. Unset the base URL to use the embedded local API.",
+    );
+  }
+  const workspaceId = str("workspace-id", "WEAVZ_WORKSPACE_ID");
+  if (workspaceId !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$/.test(workspaceId)) {
+    throw new ConfigError(
+      `--workspace-id / WEAVZ_WORKSPACE_ID must be a workspace id (got "${workspaceId}").`,
+    );
+  }
+  const localDb = str("db", "WEAVZ_LOCAL_DB") ?? join(defaultDataDir(env), "local.db");
+  const noDemo = values["no-demo"] === true || envBool(env, "WEAVZ_NO_DEMO") === true;
+  const timeoutRaw = str("timeout-ms", "WEAVZ_TIMEOUT_MS") ?? "30000";
+  const timeoutMs = Number(timeoutRaw);
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1000 || timeoutMs > 60000) {
+    throw new ConfigError(
+      `--timeout-ms / WEAVZ_TIMEOUT_MS must be a whole number of milliseconds from 1000 to 60000 (got "${timeoutRaw}").`,
+    );
+  }
+  const readOnly = values["read-only"] === true || envBool(env, "WEAVZ_READ_ONLY") === true;
+  const origins = (str("allowed-origins", "WEAVZ_ALLOWED_ORIGINS") ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const o of origins) {
+    try {
+      new URL(o);
+    } catch {
+      throw new ConfigError(
+        `--allowed-origins / WEAVZ_ALLOWED_ORIGINS entries must be origins like https://app.example.com (got "${o}").`,
+      );
+    }
+  }
+  const logLevel = str("log-level", "WEAVZ_LOG_LEVEL") ?? "info";
+  if (!["error", "warn", "info", "debug"].includes(logLevel)) {
+    throw new ConfigError(
+      `--log-level / WEAVZ_LOG_LEVEL must be error, warn, info or debug (got "${logLevel}").`,
+    );
+  }
+  return Object.freeze({
+    command,
+    transport: transportRaw,
+    host,
+    port,
+    apiKey,
+    baseUrl,
+    workspaceId,
+    localDb,
+    demo: !noDemo,
+    timeoutMs,
+    readOnly,
+    allowedOrigins: Object.freeze(origins),
+    logLevel: logLevel as Config["logLevel"],
+  });
+}

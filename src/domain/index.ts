@@ -1,0 +1,5 @@
+export * from "./catalog-search.js";
+export * from "./common.js";
+export * from "./entities.js";
+export * from "./errors.js";
+export * from "./integration.js";

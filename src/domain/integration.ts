@@ -1,0 +1,197 @@
+import { z } from "zod";
+import { AliasSchema, IdSchema, TimestampSchema } from "./common.js";
+
+export const CONNECTION_STRATEGIES = ["fixed", "per_user", "per_user_with_fallback"] as const;
+export const ConnectionStrategySchema = z.enum(CONNECTION_STRATEGIES);
+export type ConnectionStrategy = z.infer<typeof ConnectionStrategySchema>;
+
+/** Strategies that pin a connection and therefore need `connectionId` (when the integration needs one). */
+export const STRATEGIES_NEEDING_CONNECTION: readonly ConnectionStrategy[] = [
+  "fixed",
+  "per_user_with_fallback",
+];
+
+export const ADVANCED_CODE_TIMEOUT = { min: 1, max: 60, default: 30 } as const;
+
+/** `settings.advancedCode` for the advanced-code built-in: the execution policy. */
+export const AdvancedCodeSettingsSchema = z
+  .strictObject({
+    timeoutSeconds: z
+      .number()
+      .int()
+      .min(ADVANCED_CODE_TIMEOUT.min)
+      .max(ADVANCED_CODE_TIMEOUT.max)
+      .default(ADVANCED_CODE_TIMEOUT.default)
+      .describe("Execution timeout in seconds, 1-60. Defaults to 30."),
+    sandboxPersistence: z
+      .enum(["ephemeral", "persistent"])
+      .default("ephemeral")
+      .describe(
+        "ephemeral: a fresh execution environment per run; persistent: reused between runs.",
+      ),
+    storageMountScope: z
+      .enum(["none", "end_user", "workspace", "external"])
+      .default("none")
+      .describe("Which persistent storage the code can reach."),
+    storageExternalId: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe("External namespace key; required when storageMountScope is external."),
+  })
+  .superRefine((v, ctx) => {
+    if (v.storageMountScope === "external" && !v.storageExternalId) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["storageExternalId"],
+        message: "is required when storageMountScope is external",
+      });
+    }
+    if (v.storageMountScope !== "external" && v.storageExternalId !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["storageExternalId"],
+        message: "is only allowed when storageMountScope is external",
+      });
+    }
+  });
+
+/** `settings.persistence` for the stateful built-ins: where tool state is stored. */
+export const PersistenceSettingsSchema = z
+  .strictObject({
+    scope: z
+      .enum(["end_user", "workspace", "external"])
+      .default("end_user")
+      .describe("Where state lives. Defaults to end_user."),
+    externalId: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe("External namespace key; required when scope is external."),
+  })
+  .superRefine((v, ctx) => {
+    if (v.scope === "external" && !v.externalId) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["externalId"],
+        message: "is required when scope is external",
+      });
+    }
+    if (v.scope !== "external" && v.externalId !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["externalId"],
+        message: "is only allowed when scope is external",
+      });
+    }
+  });
+
+/**
+ * Owner-controlled settings. Which blocks an integration accepts comes from the catalog's
+ * `settingsBlocks`; `localBrowser` has no public field list, so it is kept as an opaque object.
+ */
+export const SettingsSchema = z
+  .strictObject({
+    advancedCode: AdvancedCodeSettingsSchema.optional().describe(
+      "Only for advanced-code: execution policy.",
+    ),
+    persistence: PersistenceSettingsSchema.optional().describe(
+      "Only for stateful built-ins (storage, kv-store, agent-memory, agent-scratchpad, sequential-thinking, agent-browser*): where state is stored.",
+    ),
+    localBrowser: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe("Only for agent-local-browser-control."),
+  })
+  .describe("Owner-controlled integration settings blocks.");
+export type Settings = z.infer<typeof SettingsSchema>;
+export type SettingsInput = z.input<typeof SettingsSchema>;
+export const SETTINGS_BLOCKS = ["advancedCode", "persistence", "localBrowser"] as const;
+
+const EnabledActionsSchema = z
+  .array(z.string().min(1).max(200))
+  .min(1, "must list at least one action; use null for all actions")
+  .max(500);
+
+export const CreateWorkspaceIntegrationSchema = z.strictObject({
+  integrationName: z
+    .string()
+    .min(1)
+    .max(100)
+    .describe("Catalog integration name, e.g. slack, github, kv-store."),
+  alias: AliasSchema.optional().describe(
+    "Alias for this instance; defaults to integrationName. Must be unique in the workspace.",
+  ),
+  connectionStrategy: ConnectionStrategySchema.default("fixed").describe(
+    "fixed (one pinned connection), per_user (each user's own), per_user_with_fallback (user's own, else the pinned one). Defaults to fixed.",
+  ),
+  connectionId: IdSchema.optional().describe(
+    "Connection to pin. Required for fixed and per_user_with_fallback, unless the integration needs no connection.",
+  ),
+  displayName: z.string().min(1).max(200).optional().describe("Friendly label."),
+  enabledActions: EnabledActionsSchema.nullable()
+    .optional()
+    .describe("Restrict to these catalog action names; null or omitted means all actions."),
+  settings: SettingsSchema.optional(),
+  sortOrder: z.number().int().min(-1_000_000).max(1_000_000).optional().describe("Ordering hint."),
+});
+export type CreateWorkspaceIntegration = z.infer<typeof CreateWorkspaceIntegrationSchema>;
+export type CreateWorkspaceIntegrationInput = z.input<typeof CreateWorkspaceIntegrationSchema>;
+
+export const UpdateWorkspaceIntegrationSchema = z.strictObject({
+  alias: AliasSchema.optional().describe("New alias, unique in the workspace."),
+  connectionStrategy: ConnectionStrategySchema.optional().describe("New connection strategy."),
+  connectionId: IdSchema.optional().describe("New connection to pin."),
+  displayName: z
+    .string()
+    .min(1)
+    .max(200)
+    .nullable()
+    .optional()
+    .describe("New label, or null to clear."),
+  enabledActions: EnabledActionsSchema.nullable()
+    .optional()
+    .describe("New action list, or null for all actions."),
+  settings: SettingsSchema.nullable()
+    .optional()
+    .describe("New settings (replaces the stored ones), or null to reset to defaults."),
+  sortOrder: z.number().int().min(-1_000_000).max(1_000_000).optional().describe("Ordering hint."),
+});
+export type UpdateWorkspaceIntegration = z.infer<typeof UpdateWorkspaceIntegrationSchema>;
+export type UpdateWorkspaceIntegrationInput = z.input<typeof UpdateWorkspaceIntegrationSchema>;
+
+export const WorkspaceIntegrationSchema = z.looseObject({
+  id: z.string(),
+  workspaceId: z.string(),
+  orgId: z.string(),
+  integrationName: z.string(),
+  alias: z.string(),
+  displayName: z.string().nullable(),
+  connectionStrategy: ConnectionStrategySchema,
+  connectionId: z.string().nullable(),
+  enabledActions: z.array(z.string()).nullable(),
+  // The spec's PATCH example omits settings, so the response shape tolerates its absence.
+  settings: z.record(z.string(), z.unknown()).optional(),
+  sortOrder: z.number(),
+  createdAt: TimestampSchema,
+  updatedAt: TimestampSchema,
+});
+export type WorkspaceIntegration = z.infer<typeof WorkspaceIntegrationSchema>;
+
+export const WorkspaceIntegrationListItemSchema = WorkspaceIntegrationSchema.extend({
+  connectionStatus: z.enum(["ACTIVE", "ERROR"]).nullable().optional(),
+  connectionDisplayName: z.string().nullable().optional(),
+  connectionExternalId: z.string().nullable().optional(),
+});
+export type WorkspaceIntegrationListItem = z.infer<typeof WorkspaceIntegrationListItemSchema>;
+
+export const WorkspaceIntegrationListSchema = z.looseObject({
+  integrations: z.array(WorkspaceIntegrationListItemSchema),
+  total: z.number(),
+});
+export type WorkspaceIntegrationList = z.infer<typeof WorkspaceIntegrationListSchema>;
+
+export const DeleteResultSchema = z.object({ deleted: z.literal(true), id: z.string() });
+export type DeleteResult = z.infer<typeof DeleteResultSchema>;
