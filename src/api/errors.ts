@@ -3,6 +3,11 @@ import type { FieldIssue } from "../domain/errors.js";
 /** Base of every error the API client throws. */
 export class WeavzError extends Error {
   override name = "WeavzError";
+  /**
+   * Set only on errors from `createWorkspaceIntegration` whose outcome the client checked or
+   * could not check: "not_created" (safe to retry), "unknown" (list before retrying).
+   */
+  createOutcome?: "not_created" | "unknown";
 }
 
 /**

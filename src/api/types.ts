@@ -1,3 +1,4 @@
+import type { CatalogHit } from "../domain/catalog-search.js";
 import type {
   CatalogIntegration,
   CatalogSummary,
@@ -9,7 +10,6 @@ import type {
   WorkspaceIntegration,
   WorkspaceIntegrationList,
 } from "../domain/index.js";
-import type { CatalogHit } from "../domain/catalog-search.js";
 
 /** Per-call options every API method takes. */
 export interface CallOptions {
@@ -42,6 +42,16 @@ export interface CatalogListResult {
 }
 
 /**
+ * Result of a create. `reconciled: true` means the POST failed ambiguously (connection reset,
+ * timeout, 502/503/504) and the client then found the integration by alias in the workspace's
+ * list: it exists, but the object is the list item, not the create response.
+ */
+export interface CreateWorkspaceIntegrationResult {
+  integration: WorkspaceIntegration;
+  reconciled?: true;
+}
+
+/**
  * The Weavz REST API as the MCP layer sees it. Knows nothing of MCP; the undici client
  * implements it against the hosted API or the local server, and tests may hand a fake.
  */
@@ -57,7 +67,7 @@ export interface WeavzApi {
     workspaceId: string,
     body: CreateWorkspaceIntegrationInput,
     opts?: CallOptions,
-  ): Promise<{ integration: WorkspaceIntegration }>;
+  ): Promise<CreateWorkspaceIntegrationResult>;
   updateWorkspaceIntegration(
     workspaceId: string,
     id: string,

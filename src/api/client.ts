@@ -1,0 +1,507 @@
+import { randomUUID } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import { Pool } from "undici";
+import type { CreateWorkspaceIntegrationInput, WorkspaceIntegrationList } from "../domain/index.js";
+import { type Logger, redact, silentLogger } from "../log.js";
+import { VERSION } from "../version.js";
+import {
+  WeavzAbortError,
+  WeavzApiError,
+  WeavzConnectionError,
+  WeavzError,
+  WeavzTimeoutError,
+} from "./errors.js";
+import { query, segment } from "./path.js";
+import {
+  backoffMs,
+  classifyNetworkError,
+  isGatewayStatus,
+  isIdempotent,
+  isRetryableStatus,
+  networkErrorCode,
+  parseRetryAfter,
+  retryAfterDelayMs,
+} from "./retry.js";
+import type { CallOptions, CreateWorkspaceIntegrationResult, WeavzApi } from "./types.js";
+
+/** Options of {@link createWeavzClient}. */
+export interface WeavzClientOptions {
+  /** `http(s)://host[:port][/prefix]`; a trailing `/api/v1` is tolerated and stripped. */
+  baseUrl: string;
+  /** API key (`wvz_…`), sent as a bearer token; never logged. */
+  apiKey: string;
+  /** Budget of a whole call including retries, ms. Default 30000, capped at 60000. */
+  timeoutMs?: number;
+  /** Retries after the first attempt. Default 2. */
+  maxRetries?: number;
+  /** Debug lines per attempt (method, path, status, ms, attempt). Default: silent. */
+  log?: Logger;
+  /** Overrides `weavz-mcp/<version>`. */
+  userAgent?: string;
+  /** Base of the exponential backoff, ms. Default 500. */
+  retryBaseMs?: number;
+}
+
+/** The API client: {@link WeavzApi} plus `close()` for its connection pool. */
+export interface WeavzClient extends WeavzApi {
+  /** Closes the keep-alive pool; later calls fail with WeavzConnectionError. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const MAX_TIMEOUT_MS = 60_000;
+const API = "/api/v1";
+// undici's per-attempt headers/body timers are "fast timers" with ~0.5 s resolution that can
+// fire up to one tick early; give them a full second beyond the remaining budget so the call's
+// own deadline timer (which knows what was tried) always fires first. They are a backstop.
+const UNDICI_TIMER_SLACK_MS = 1_000;
+const SNIPPET_CHARS = 200;
+
+type Method = "GET" | "POST" | "PATCH" | "DELETE" | "PUT";
+
+// Abort reasons set on the per-call controller; undici rejects with the reason as given.
+const TIMED_OUT = Symbol("weavz-timeout");
+const CANCELLED = Symbol("weavz-cancelled");
+
+const now = () => performance.now();
+
+/**
+ * Creates the Weavz REST client: one undici keep-alive Pool for the base URL's origin,
+ * bounded retries (429 always; 502/503/504 and network errors for GET/PUT/PATCH/DELETE only),
+ * one time budget per call, cancellation through `opts.signal`, and create reconciliation
+ * (see `createWorkspaceIntegration`).
+ */
+export function createWeavzClient(opts: WeavzClientOptions): WeavzClient {
+  const url = new URL(opts.baseUrl);
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new TypeError(`baseUrl must be an http(s) URL, got ${url.protocol}`);
+  }
+  if (!opts.apiKey) throw new TypeError("apiKey is required");
+  const apiKey = opts.apiKey;
+  const prefix = url.pathname.replace(/\/+$/, "").replace(/\/api\/v1$/, "");
+  const baseUrl = `${url.origin}${prefix}`;
+  const timeoutMs = clamp("timeoutMs", opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, 1, MAX_TIMEOUT_MS);
+  const maxRetries = Math.floor(clamp("maxRetries", opts.maxRetries ?? 2, 0, 10));
+  const retryBaseMs = clamp("retryBaseMs", opts.retryBaseMs ?? 500, 0, MAX_TIMEOUT_MS);
+  const log = opts.log ?? silentLogger;
+
+  const pool = new Pool(url.origin, {
+    connect: { timeout: Math.min(10_000, timeoutMs) },
+    keepAliveTimeout: 4_000,
+  });
+  let closing: Promise<void> | undefined;
+  const baseHeaders: Record<string, string> = {
+    authorization: `Bearer ${apiKey}`,
+    accept: "application/json",
+    "user-agent": opts.userAgent ?? `weavz-mcp/${VERSION}`,
+  };
+
+  /** At most SNIPPET_CHARS of a body, with anything credential-like masked. */
+  function snippet(text: string): string {
+    const s = text.length > SNIPPET_CHARS ? `${text.slice(0, SNIPPET_CHARS)}…` : text;
+    // Upstream error pages sometimes echo request headers.
+    return redact(s.split(apiKey).join("***"));
+  }
+
+  /** JSON error envelope when the body is JSON; otherwise a short snippet kept in details. */
+  function parseErrorBody(text: string): unknown {
+    if (text === "") return undefined;
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (parsed && typeof parsed === "object") return parsed;
+    } catch {
+      // fall through: proxies answer with HTML or plain text
+    }
+    return { details: { bodySnippet: snippet(text) } };
+  }
+
+  /**
+   * One logical call: attempts until success, a non-retryable answer, the retry limit or the
+   * budget. `budgetMs` may be less than timeoutMs (create keeps some for reconciliation).
+   */
+  async function call<T>(
+    method: Method,
+    path: string,
+    body: unknown,
+    signal: AbortSignal | undefined,
+    budgetMs: number = timeoutMs,
+  ): Promise<T> {
+    if (signal?.aborted) throw cancelled(method, path, 0);
+    const startedAt = now();
+    const deadline = startedAt + budgetMs;
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(TIMED_OUT), budgetMs);
+    const onCancel = () => ac.abort(CANCELLED);
+    signal?.addEventListener("abort", onCancel, { once: true });
+    const fullPath = prefix + path;
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers =
+      payload === undefined
+        ? { ...baseHeaders, "x-request-id": randomUUID() }
+        : { ...baseHeaders, "content-type": "application/json", "x-request-id": randomUUID() };
+    let attempt = 0;
+    try {
+      for (;;) {
+        attempt++;
+        const t0 = now();
+        const remaining = Math.max(1, Math.ceil(deadline - t0)) + UNDICI_TIMER_SLACK_MS;
+        let status: number;
+        let text: string;
+        let resHeaders: Record<string, string | string[] | undefined>;
+        try {
+          const res = await pool.request({
+            method,
+            path: fullPath,
+            headers,
+            body: payload ?? null,
+            signal: ac.signal,
+            headersTimeout: remaining,
+            bodyTimeout: remaining,
+          });
+          status = res.statusCode;
+          resHeaders = res.headers;
+          text = await res.body.text();
+        } catch (err) {
+          if (ac.signal.aborted) throw stopped(ac.signal.reason, method, path, attempt, budgetMs);
+          const code = networkErrorCode(err);
+          log.debug("weavz api", {
+            method,
+            path,
+            status: 0,
+            ms: round(now() - t0),
+            attempt,
+            error: code ?? String((err as Error)?.message ?? err),
+          });
+          const left = deadline - now();
+          // Per-attempt timers are derived from the budget: when one fires, the budget is spent.
+          if (left <= 0 || code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
+            throw timedOut(method, path, attempt, budgetMs);
+          }
+          if (
+            isIdempotent(method) &&
+            attempt <= maxRetries &&
+            classifyNetworkError(code) !== undefined
+          ) {
+            const delay = backoffMs(attempt - 1, retryBaseMs);
+            if (delay < left) {
+              await sleep(delay, ac.signal);
+              continue;
+            }
+          }
+          throw new WeavzConnectionError(
+            `Could not get an answer from the Weavz API at ${baseUrl} for ${method} ${path}: ${
+              code ?? "network error"
+            } (${shortMessage(err)}) after ${attempt} attempt${attempt === 1 ? "" : "s"}`,
+            method,
+            path,
+            attempt,
+            code,
+          );
+        }
+        log.debug("weavz api", { method, path, status, ms: round(now() - t0), attempt });
+
+        if (status >= 200 && status < 300) {
+          if (text === "") return {} as T;
+          try {
+            return JSON.parse(text) as T;
+          } catch {
+            throw WeavzApiError.generate({
+              status,
+              body: {
+                error: `The Weavz API answered ${method} ${path} with ${status} but a body that is not JSON`,
+                code: "INVALID_RESPONSE",
+                details: { bodySnippet: snippet(text) },
+              },
+              method,
+              path,
+              requestId: headerValue(resHeaders["x-request-id"]),
+            });
+          }
+        }
+
+        const retryAfterSeconds = parseRetryAfter(resHeaders["retry-after"]);
+        const error = WeavzApiError.generate({
+          status,
+          body: parseErrorBody(text),
+          method,
+          path,
+          requestId: headerValue(resHeaders["x-request-id"]),
+          retryAfterSeconds,
+        });
+        if (attempt <= maxRetries && isRetryableStatus(status, method)) {
+          const left = deadline - now();
+          const delay =
+            retryAfterSeconds !== undefined
+              ? retryAfterDelayMs(retryAfterSeconds, left)
+              : backoffMs(attempt - 1, retryBaseMs);
+          if (delay !== undefined && delay < left) {
+            await sleep(delay, ac.signal);
+            continue;
+          }
+        }
+        throw error;
+      }
+    } catch (err) {
+      // Cancellation or the deadline during a backoff sleep.
+      if (err === TIMED_OUT || err === CANCELLED) {
+        throw stopped(err, method, path, attempt, budgetMs);
+      }
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onCancel);
+    }
+  }
+
+  function integrationsPath(method: Method, workspaceId: string): string {
+    const w = segment("workspaceId", workspaceId, method, "/workspaces/{workspaceId}/integrations");
+    return `${API}/workspaces/${w}/integrations`;
+  }
+
+  function integrationPath(method: Method, workspaceId: string, id: string): string {
+    const template = "/workspaces/{workspaceId}/integrations/{id}";
+    const w = segment("workspaceId", workspaceId, method, template);
+    const i = segment("id", id, method, template);
+    return `${API}/workspaces/${w}/integrations/${i}`;
+  }
+
+  /**
+   * POST, never blindly retried (only a 429, which the server rejects before doing work).
+   * After an ambiguous failure it lists the workspace's integrations once and looks for the
+   * alias: found with the same integrationName → `{integration, reconciled: true}`; absent →
+   * the original error, `createOutcome = "not_created"`, message says it is safe to retry;
+   * list failed → the original error, `createOutcome = "unknown"`.
+   */
+  async function createWorkspaceIntegration(
+    workspaceId: string,
+    body: CreateWorkspaceIntegrationInput,
+    callOpts?: CallOptions,
+  ): Promise<CreateWorkspaceIntegrationResult> {
+    const path = integrationsPath("POST", workspaceId);
+    const signal = callOpts?.signal;
+    const startedAt = now();
+    // Keep part of the budget for the reconciliation listing.
+    const reserve = Math.min(5_000, Math.floor(timeoutMs / 4));
+    try {
+      return await call<CreateWorkspaceIntegrationResult>(
+        "POST",
+        path,
+        body,
+        signal,
+        timeoutMs - reserve,
+      );
+    } catch (err) {
+      if (!(err instanceof WeavzError)) throw err;
+      const kind = createFailureKind(err);
+      if (kind === "definite") {
+        if (err instanceof WeavzApiError && err.status === 429) err.createOutcome = "not_created";
+        throw err;
+      }
+      if (kind === "not_sent") {
+        err.createOutcome = "not_created";
+        err.message = addSentence(
+          err.message,
+          "The request never reached the server, so the integration was NOT created; it is safe to retry.",
+        );
+        throw err;
+      }
+      if (kind === "cancelled") {
+        err.createOutcome = "unknown";
+        err.message = addSentence(
+          err.message,
+          "The integration may or may not have been created; list the workspace's integrations before retrying.",
+        );
+        throw err;
+      }
+      const alias = body.alias ?? body.integrationName;
+      let list: WorkspaceIntegrationList;
+      try {
+        const left = Math.max(1, timeoutMs - (now() - startedAt));
+        list = await call<WorkspaceIntegrationList>("GET", path, undefined, signal, left);
+      } catch (listErr) {
+        err.createOutcome = "unknown";
+        err.message = addSentence(
+          err.message,
+          `Whether the integration was created is unknown: listing the workspace's integrations to check failed (${
+            listErr instanceof Error ? listErr.message : String(listErr)
+          }); list them before retrying.`,
+        );
+        throw err;
+      }
+      const found = Array.isArray(list?.integrations)
+        ? list.integrations.find((i) => i.alias === alias)
+        : undefined;
+      if (found && found.integrationName === body.integrationName) {
+        log.info("create reconciled: found after an ambiguous failure", {
+          method: "POST",
+          path,
+          alias,
+          id: found.id,
+          error: err.message,
+        });
+        return { integration: found, reconciled: true };
+      }
+      err.createOutcome = "not_created";
+      err.message = addSentence(
+        err.message,
+        found
+          ? `The integration was NOT created: alias "${alias}" belongs to an existing ${found.integrationName} integration (id ${found.id}); choose another alias.`
+          : `The integration was NOT created (alias "${alias}" is not in the workspace's integrations); it is safe to retry.`,
+      );
+      throw err;
+    }
+  }
+
+  return {
+    baseUrl,
+
+    listWorkspaceIntegrations(workspaceId, callOpts) {
+      return call("GET", integrationsPath("GET", workspaceId), undefined, callOpts?.signal);
+    },
+
+    createWorkspaceIntegration,
+
+    updateWorkspaceIntegration(workspaceId, id, body, callOpts) {
+      return call("PATCH", integrationPath("PATCH", workspaceId, id), body, callOpts?.signal);
+    },
+
+    deleteWorkspaceIntegration(workspaceId, id, callOpts) {
+      return call(
+        "DELETE",
+        integrationPath("DELETE", workspaceId, id),
+        undefined,
+        callOpts?.signal,
+      );
+    },
+
+    listWorkspaces(q, callOpts) {
+      const qs = query({ limit: q?.limit, offset: q?.offset });
+      return call("GET", `${API}/workspaces${qs}`, undefined, callOpts?.signal);
+    },
+
+    getWorkspace(id, callOpts) {
+      const i = segment("id", id, "GET", "/workspaces/{id}");
+      return call("GET", `${API}/workspaces/${i}`, undefined, callOpts?.signal);
+    },
+
+    listConnections(q, callOpts) {
+      const qs = query({
+        workspaceId: q?.workspaceId,
+        integrationName: q?.integrationName,
+        limit: q?.limit,
+        offset: q?.offset,
+      });
+      return call("GET", `${API}/connections${qs}`, undefined, callOpts?.signal);
+    },
+
+    listCatalog(q, callOpts) {
+      const qs = query({
+        search: q?.search,
+        summary: q?.summary,
+        limit: q?.limit,
+        offset: q?.offset,
+      });
+      return call("GET", `${API}/integrations${qs}`, undefined, callOpts?.signal);
+    },
+
+    getCatalogIntegration(name, callOpts) {
+      // Same client-side 400 as a path segment for an empty name (a query value, not a path).
+      if (!name) segment("name", name, "GET", "/integrations?name={name}");
+      return call("GET", `${API}/integrations${query({ name })}`, undefined, callOpts?.signal);
+    },
+
+    health(callOpts) {
+      return call("GET", "/health", undefined, callOpts?.signal);
+    },
+
+    close() {
+      closing ??= pool.close();
+      return closing;
+    },
+  };
+}
+
+/** How a failed create ended, for reconciliation. */
+function createFailureKind(err: WeavzError): "definite" | "not_sent" | "ambiguous" | "cancelled" {
+  if (err instanceof WeavzApiError) return isGatewayStatus(err.status) ? "ambiguous" : "definite";
+  if (err instanceof WeavzTimeoutError) return "ambiguous";
+  if (err instanceof WeavzAbortError) return "cancelled";
+  if (err instanceof WeavzConnectionError) {
+    return classifyNetworkError(err.causeCode) === "not_sent" ? "not_sent" : "ambiguous";
+  }
+  return "ambiguous";
+}
+
+function stopped(
+  reason: unknown,
+  method: string,
+  path: string,
+  attempts: number,
+  budgetMs: number,
+): WeavzError {
+  return reason === TIMED_OUT
+    ? timedOut(method, path, attempts, budgetMs)
+    : cancelled(method, path, attempts);
+}
+
+function timedOut(method: string, path: string, attempts: number, budgetMs: number) {
+  return new WeavzTimeoutError(
+    `${method} ${path} did not complete within its ${budgetMs} ms budget (${attempts} attempt${
+      attempts === 1 ? "" : "s"
+    })`,
+    method,
+    path,
+    budgetMs,
+    attempts,
+  );
+}
+
+function cancelled(method: string, path: string, attempts: number) {
+  return new WeavzAbortError(
+    `${method} ${path} was cancelled by the caller${
+      attempts > 0 ? ` (during attempt ${attempts})` : " before it was sent"
+    }.`,
+  );
+}
+
+/** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal.reason);
+    };
+    const t = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+function shortMessage(err: unknown): string {
+  const m = err instanceof Error ? err.message : String(err);
+  return m.length > 120 ? `${m.slice(0, 120)}…` : m;
+}
+
+function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function clamp(name: string, n: number, min: number, max: number): number {
+  if (!Number.isFinite(n)) throw new TypeError(`${name} must be a finite number`);
+  return Math.min(max, Math.max(min, n));
+}
+
+/** Appends a sentence to an error message, without doubling the full stop. */
+function addSentence(message: string, sentence: string): string {
+  return `${message.replace(/[.\s]+$/, "")}. ${sentence}`;
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}

@@ -1,0 +1,183 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { WeavzApiError, WeavzConnectionError, WeavzTimeoutError } from "../../src/api/errors.js";
+import { type FaultServer, json, startFaultServer } from "./fault-server.js";
+import { caught, client, integration, listItem, WS } from "./helpers.js";
+
+let up: FaultServer;
+let c: ReturnType<typeof client>;
+
+beforeAll(async () => {
+  up = await startFaultServer();
+});
+afterAll(async () => {
+  await up.close();
+});
+afterEach(async () => {
+  await c?.close();
+  up.requests.length = 0;
+});
+
+/**
+ * A tiny stateful upstream: POST stores the integration (or not) and then misbehaves as told;
+ * GET lists what is stored.
+ */
+function statefulUpstream(onPost: { create: boolean; fault: "reset" | "503" | "hang" }) {
+  const stored: Record<string, unknown>[] = [
+    listItem({ id: "other", alias: "github", integrationName: "github" }),
+  ];
+  up.handle((req) => {
+    if (req.method === "POST") {
+      const body = req.json as { integrationName: string; alias?: string };
+      if (onPost.create) {
+        stored.push(
+          listItem({
+            id: "wi_new",
+            integrationName: body.integrationName,
+            alias: body.alias ?? body.integrationName,
+          }),
+        );
+      }
+      if (onPost.fault === "reset") return { kind: "reset" };
+      if (onPost.fault === "hang") return { kind: "hang" };
+      return json(503, { error: "upstream unavailable", code: "INTERNAL_ERROR" });
+    }
+    return json(200, { integrations: stored, total: stored.length });
+  });
+}
+
+describe("create reconciliation", () => {
+  it("(a) created, then the socket reset → lists, finds the alias, returns it reconciled", async () => {
+    c = client(up.url);
+    statefulUpstream({ create: true, fault: "reset" });
+    const out = await c.createWorkspaceIntegration(WS, {
+      integrationName: "slack",
+      alias: "team_slack",
+      connectionId: "conn_1",
+    });
+    expect(out.reconciled).toBe(true);
+    expect(out.integration.id).toBe("wi_new");
+    expect(out.integration.alias).toBe("team_slack");
+    expect(up.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
+      `POST /api/v1/workspaces/${WS}/integrations`,
+      `GET /api/v1/workspaces/${WS}/integrations`,
+    ]);
+    expect(c.log.lines.some((l) => l.startsWith("info create reconciled"))).toBe(true);
+  });
+
+  it("(b) reset without creating → lists, not found, throws 'NOT created … safe to retry'", async () => {
+    c = client(up.url);
+    statefulUpstream({ create: false, fault: "reset" });
+    const err = (await caught(() =>
+      c.createWorkspaceIntegration(WS, { integrationName: "slack" }),
+    )) as WeavzConnectionError;
+    expect(err).toBeInstanceOf(WeavzConnectionError);
+    expect(err.createOutcome).toBe("not_created");
+    expect(err.message).toMatch(/NOT created .*alias "slack".*safe to retry/);
+    expect(up.requests.map((r) => r.method)).toEqual(["POST", "GET"]);
+  });
+
+  it("503 after creating → reconciled; the alias defaults to integrationName", async () => {
+    c = client(up.url);
+    statefulUpstream({ create: true, fault: "503" });
+    const out = await c.createWorkspaceIntegration(WS, { integrationName: "slack" });
+    expect(out).toMatchObject({ reconciled: true, integration: { alias: "slack", id: "wi_new" } });
+    expect(up.requests.map((r) => r.method)).toEqual(["POST", "GET"]);
+  });
+
+  it("503 without creating → the original WeavzApiError, marked not created", async () => {
+    c = client(up.url);
+    statefulUpstream({ create: false, fault: "503" });
+    const err = (await caught(() =>
+      c.createWorkspaceIntegration(WS, { integrationName: "slack" }),
+    )) as WeavzApiError;
+    expect(err).toBeInstanceOf(WeavzApiError);
+    expect(err.status).toBe(503);
+    expect(err.message).toMatch(/^upstream unavailable\. The integration was NOT created/);
+    expect(err.createOutcome).toBe("not_created");
+  });
+
+  it("timeout after creating → reconciled within the same budget", async () => {
+    c = client(up.url, { timeoutMs: 1500 });
+    statefulUpstream({ create: true, fault: "hang" });
+    const t0 = performance.now();
+    const out = await c.createWorkspaceIntegration(WS, { integrationName: "slack", alias: "s2" });
+    expect(performance.now() - t0).toBeLessThan(1500);
+    expect(out).toMatchObject({ reconciled: true, integration: { alias: "s2" } });
+  });
+
+  it("timeout without creating → WeavzTimeoutError saying NOT created, within the budget", async () => {
+    c = client(up.url, { timeoutMs: 1500 });
+    statefulUpstream({ create: false, fault: "hang" });
+    const t0 = performance.now();
+    const err = (await caught(() =>
+      c.createWorkspaceIntegration(WS, { integrationName: "slack" }),
+    )) as WeavzTimeoutError;
+    expect(performance.now() - t0).toBeLessThan(1600);
+    expect(err).toBeInstanceOf(WeavzTimeoutError);
+    expect(err.message).toMatch(/did not complete.*NOT created.*safe to retry/);
+  });
+
+  it("alias found but held by another integration → NOT created, names the holder", async () => {
+    c = client(up.url);
+    statefulUpstream({ create: false, fault: "reset" });
+    const err = await caught(() =>
+      c.createWorkspaceIntegration(WS, { integrationName: "slack", alias: "github" }),
+    );
+    expect((err as WeavzConnectionError).createOutcome).toBe("not_created");
+    expect(err.message).toMatch(
+      /NOT created: alias "github" belongs to an existing github integration \(id other\)/,
+    );
+  });
+
+  it("listing fails too → outcome unknown, the original error kept", async () => {
+    c = client(up.url, { maxRetries: 1 });
+    up.handle((req) =>
+      req.method === "POST"
+        ? { kind: "reset" }
+        : json(503, { error: "down", code: "INTERNAL_ERROR" }),
+    );
+    const err = (await caught(() =>
+      c.createWorkspaceIntegration(WS, { integrationName: "slack" }),
+    )) as WeavzConnectionError;
+    expect(err).toBeInstanceOf(WeavzConnectionError);
+    expect(err.createOutcome).toBe("unknown");
+    expect(err.message).toMatch(/unknown.*list them before retrying/);
+    // POST once, then the list with its own retry.
+    expect(up.requests.map((r) => r.method)).toEqual(["POST", "GET", "GET"]);
+  });
+
+  it("a refused connection never sent the POST: not created, no listing", async () => {
+    const dead = await startFaultServer();
+    const url = dead.url;
+    await dead.close();
+    c = client(url);
+    const err = (await caught(() =>
+      c.createWorkspaceIntegration(WS, { integrationName: "slack" }),
+    )) as WeavzConnectionError;
+    expect(err.causeCode).toBe("ECONNREFUSED");
+    expect(err.attempts).toBe(1);
+    expect(err.createOutcome).toBe("not_created");
+    expect(err.message).toMatch(/never reached the server.*NOT created.*safe to retry/);
+  });
+
+  it("a definite 4xx is not reconciled", async () => {
+    c = client(up.url);
+    up.sequence(json(409, { error: "alias taken", code: "DUPLICATE" }));
+    const err = (await caught(() =>
+      c.createWorkspaceIntegration(WS, { integrationName: "slack" }),
+    )) as WeavzApiError;
+    expect(err.code).toBe("DUPLICATE");
+    expect(err.createOutcome).toBeUndefined();
+    expect(up.requests).toHaveLength(1);
+  });
+
+  it("the reconciled item keeps list-only fields", async () => {
+    c = client(up.url);
+    statefulUpstream({ create: true, fault: "reset" });
+    const out = await c.createWorkspaceIntegration(WS, { integrationName: "slack" });
+    expect(out.integration).toMatchObject({
+      ...integration({ id: "wi_new" }),
+      connectionStatus: "ACTIVE",
+    });
+  });
+});
