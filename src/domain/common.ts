@@ -4,11 +4,12 @@ import { z } from "zod";
  * Ids are opaque strings. The spec's own examples use UUIDs that are not RFC 4122
  * (`c1d2e3f4-5678-90ab-…`) and ids like `conn_slack_bot`, so no strict uuid check.
  */
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
 export const IdSchema = z
   .string()
   .min(1, "must not be empty")
   .max(200, "must be at most 200 characters")
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, "must be an id made of letters, digits, _ . : -")
+  .regex(ID_PATTERN, "must be an id made of letters, digits, _ . : -")
   .refine((v) => v !== "." && v !== "..", "must not be . or ..");
 
 /** Aliases: lowercase letters, digits, _ and -, starting with a letter or digit, ≤ 64 chars. */

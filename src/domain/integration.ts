@@ -22,23 +22,21 @@ export const AdvancedCodeSettingsSchema = z
       .min(ADVANCED_CODE_TIMEOUT.min)
       .max(ADVANCED_CODE_TIMEOUT.max)
       .default(ADVANCED_CODE_TIMEOUT.default)
-      .describe("Execution timeout in seconds, 1-60. Defaults to 30."),
+      .describe("Execution timeout in seconds."),
     sandboxPersistence: z
       .enum(["ephemeral", "persistent"])
       .default("ephemeral")
-      .describe(
-        "ephemeral: a fresh execution environment per run; persistent: reused between runs.",
-      ),
+      .describe("ephemeral: fresh environment per run; persistent: reused."),
     storageMountScope: z
       .enum(["none", "end_user", "workspace", "external"])
       .default("none")
-      .describe("Which persistent storage the code can reach."),
+      .describe("Storage the code can reach."),
     storageExternalId: z
       .string()
       .min(1)
       .max(200)
       .optional()
-      .describe("External namespace key; required when storageMountScope is external."),
+      .describe("Required when storageMountScope is external."),
   })
   .superRefine((v, ctx) => {
     if (v.storageMountScope === "external" && !v.storageExternalId) {
@@ -63,13 +61,8 @@ export const PersistenceSettingsSchema = z
     scope: z
       .enum(["end_user", "workspace", "external"])
       .default("end_user")
-      .describe("Where state lives. Defaults to end_user."),
-    externalId: z
-      .string()
-      .min(1)
-      .max(200)
-      .optional()
-      .describe("External namespace key; required when scope is external."),
+      .describe("Where state lives."),
+    externalId: z.string().min(1).max(200).optional().describe("Required when scope is external."),
   })
   .superRefine((v, ctx) => {
     if (v.scope === "external" && !v.externalId) {
@@ -98,14 +91,14 @@ export const SettingsSchema = z
       "Only for advanced-code: execution policy.",
     ),
     persistence: PersistenceSettingsSchema.optional().describe(
-      "Only for stateful built-ins (storage, kv-store, agent-memory, agent-scratchpad, sequential-thinking, agent-browser*): where state is stored.",
+      "Only for stateful built-ins (storage, kv-store, agent-memory, …; see get_catalog_integration).",
     ),
     localBrowser: z
       .record(z.string(), z.unknown())
       .optional()
       .describe("Only for agent-local-browser-control."),
   })
-  .describe("Owner-controlled integration settings blocks.");
+  .describe("Owner-controlled settings; which blocks apply: get_catalog_integration.");
 export type Settings = z.infer<typeof SettingsSchema>;
 export type SettingsInput = z.input<typeof SettingsSchema>;
 export const SETTINGS_BLOCKS = ["advancedCode", "persistence", "localBrowser"] as const;
@@ -125,10 +118,10 @@ export const CreateWorkspaceIntegrationSchema = z.strictObject({
     "Alias for this instance; defaults to integrationName. Must be unique in the workspace.",
   ),
   connectionStrategy: ConnectionStrategySchema.default("fixed").describe(
-    "fixed (one pinned connection), per_user (each user's own), per_user_with_fallback (user's own, else the pinned one). Defaults to fixed.",
+    "fixed: one pinned connection; per_user: each user's own; per_user_with_fallback: user's own, else the pinned one.",
   ),
   connectionId: IdSchema.optional().describe(
-    "Connection to pin. Required for fixed and per_user_with_fallback, unless the integration needs no connection.",
+    "Connection to pin (list_connections). Needed for fixed and per_user_with_fallback unless the integration needs none.",
   ),
   displayName: z.string().min(1).max(200).optional().describe("Friendly label."),
   enabledActions: EnabledActionsSchema.nullable()

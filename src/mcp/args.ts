@@ -1,0 +1,28 @@
+import { z } from "zod";
+import { IdSchema } from "../domain/common.js";
+import { ToolInputError } from "./tool.js";
+
+/** `workspaceId` argument shared by workspace-scoped tools. */
+export const WorkspaceIdArg = IdSchema.optional().describe(
+  "Workspace id (list_workspaces); optional if WEAVZ_WORKSPACE_ID is set.",
+);
+
+/** Resolves the workspace a call targets, or explains how to supply one. */
+export function resolveWorkspaceId(
+  given: string | undefined,
+  fallback: string | undefined,
+): string {
+  const id = given ?? fallback;
+  if (!id) {
+    throw new ToolInputError(
+      "workspaceId is required: this server has no default workspace.",
+      "Pass workspaceId (call list_workspaces to find it), or start the server with WEAVZ_WORKSPACE_ID set.",
+    );
+  }
+  return id;
+}
+
+export const PageArgs = {
+  limit: z.number().int().min(1).max(100).optional().describe("Page size, 1-100 (default 50)."),
+  offset: z.number().int().min(0).optional().describe("Items to skip (default 0)."),
+};

@@ -1,0 +1,67 @@
+import type { z } from "zod";
+import type { WeavzApi } from "../api/types.js";
+import type { Logger } from "../log.js";
+
+/** What every tool handler may use. Tools never see HTTP, URLs or tokens. */
+export interface ToolContext {
+  api: WeavzApi;
+  /** WEAVZ_WORKSPACE_ID, when set. */
+  defaultWorkspaceId: string | undefined;
+  /** Aborted when the MCP client cancels the call. */
+  signal: AbortSignal;
+  log: Logger;
+  /** Tells resource subscribers that a workspace's integrations changed. */
+  changed(workspaceId: string): void;
+}
+
+/** A resource link attached to a result: where to read what the call touched. */
+export interface ResultLink {
+  uri: string;
+  name: string;
+  description?: string;
+}
+
+/** A handler's successful outcome: structured data matching the output schema. */
+export interface ToolOutcome<O> {
+  data: O;
+  /** One line for humans and older clients, shown before the JSON. */
+  summary: string;
+  links?: ResultLink[];
+}
+
+/** MCP tool annotations; every tool sets all four. */
+export interface ToolAnnotations {
+  readOnlyHint: boolean;
+  destructiveHint: boolean;
+  idempotentHint: boolean;
+  openWorldHint: boolean;
+}
+
+/** A tool as data: the registry drives registration, docs and snapshots from these. */
+export interface ToolDef<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {
+  name: string;
+  title: string;
+  description: string;
+  input: I;
+  output: O;
+  annotations: ToolAnnotations;
+  handler(args: z.infer<I>, ctx: ToolContext): Promise<ToolOutcome<z.infer<O>>>;
+}
+
+/** Identity helper that keeps a tool's input and output types tied together. */
+export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(
+  def: ToolDef<I, O>,
+): ToolDef<I, O> {
+  return def;
+}
+
+/** A mistake in a tool's arguments found by the tool itself (beyond the schema). */
+export class ToolInputError extends Error {
+  override name = "ToolInputError";
+  constructor(
+    message: string,
+    readonly nextStep: string,
+  ) {
+    super(message);
+  }
+}

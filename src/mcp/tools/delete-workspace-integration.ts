@@ -1,0 +1,32 @@
+import { z } from "zod";
+import { resolveWorkspaceId, WorkspaceIdArg } from "../args.js";
+import { defineTool } from "../tool.js";
+import { changeLinks, resolveSelector, SelectorArgs } from "./shared.js";
+
+export default defineTool({
+  name: "delete_workspace_integration",
+  title: "Remove an integration from a workspace",
+  description:
+    "Remove a workspace integration, selected by id or by alias. Its tools disappear from the workspace's MCP servers. The connection itself is kept.",
+  input: z.strictObject({ workspaceId: WorkspaceIdArg, ...SelectorArgs }),
+  output: z.object({ deleted: z.literal(true), id: z.string(), workspaceId: z.string() }),
+  annotations: {
+    readOnlyHint: false,
+    destructiveHint: true,
+    idempotentHint: true,
+    openWorldHint: false,
+  },
+  async handler(args, ctx) {
+    const workspaceId = resolveWorkspaceId(args.workspaceId, ctx.defaultWorkspaceId);
+    const target = await resolveSelector(ctx, workspaceId, args);
+    const res = await ctx.api.deleteWorkspaceIntegration(workspaceId, target.id, {
+      signal: ctx.signal,
+    });
+    ctx.changed(workspaceId);
+    return {
+      data: { deleted: true as const, id: res.id, workspaceId },
+      summary: `Deleted workspace integration ${target.alias ? `"${target.alias}" ` : ""}(id ${res.id}) from workspace ${workspaceId}.`,
+      links: changeLinks(workspaceId),
+    };
+  },
+});

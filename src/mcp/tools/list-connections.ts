@@ -1,0 +1,39 @@
+import { z } from "zod";
+import { IdSchema } from "../../domain/common.js";
+import { ConnectionSchema } from "../../domain/entities.js";
+import { PageArgs } from "../args.js";
+import { defineTool } from "../tool.js";
+
+export default defineTool({
+  name: "list_connections",
+  title: "List connections",
+  description:
+    "List connections (stored credentials) to choose a connectionId for an integration. Filter by integrationName (e.g. slack) and/or workspaceId. A connection must belong to the same integration as the workspace integration that pins it. Secrets are never shown.",
+  input: z.strictObject({
+    integrationName: z
+      .string()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe("Only connections of this integration."),
+    workspaceId: IdSchema.optional().describe("Only connections of this workspace."),
+    ...PageArgs,
+  }),
+  output: z.object({ connections: z.array(ConnectionSchema), total: z.number() }),
+  annotations: {
+    readOnlyHint: true,
+    destructiveHint: false,
+    idempotentHint: true,
+    openWorldHint: false,
+  },
+  async handler(args, ctx) {
+    const res = await ctx.api.listConnections(args, { signal: ctx.signal });
+    const shown = res.connections
+      .map((c) => `${c.displayName} (${c.id}, ${c.integrationName}, ${c.status})`)
+      .join("; ");
+    return {
+      data: { connections: res.connections, total: res.total },
+      summary: `${res.total} connection(s)${shown ? `: ${shown}` : ""}.`,
+    };
+  },
+});

@@ -1,0 +1,68 @@
+import { z } from "zod";
+import { searchCatalog } from "../../domain/catalog-search.js";
+import type { CatalogIntegration } from "../../domain/entities.js";
+import { defineTool } from "../tool.js";
+
+const HitSchema = z.object({
+  name: z.string(),
+  displayName: z.string(),
+  builtIn: z.boolean(),
+  score: z.number(),
+  matchedActions: z.array(z.string()),
+});
+
+export default defineTool({
+  name: "search_catalog",
+  title: "Search the integration catalog",
+  description:
+    "Find Weavz catalog integrations by words (e.g. 'slack message', 'key value store', 'spreadsheet'). Returns integration names (the integrationName to use) and matching action names. Then call get_catalog_integration for all actions and settings.",
+  input: z.strictObject({
+    query: z
+      .string()
+      .min(1)
+      .max(200)
+      .describe("Words to look for in integration and action names."),
+    limit: z.number().int().min(1).max(50).optional().describe("Most hits to return (default 10)."),
+  }),
+  output: z.object({ hits: z.array(HitSchema), total: z.number() }),
+  annotations: {
+    readOnlyHint: true,
+    destructiveHint: false,
+    idempotentHint: true,
+    openWorldHint: false,
+  },
+  async handler(args, ctx) {
+    const limit = args.limit ?? 10;
+    const res = await ctx.api.listCatalog(
+      { search: args.query, summary: true, limit },
+      { signal: ctx.signal },
+    );
+    let hits = res.hits;
+    if (!hits) {
+      // The API ignored `search`: rank its summaries here with the same scoring.
+      const all: CatalogIntegration[] = [];
+      for (let offset = 0, total = Infinity; offset < total && offset < 5000; offset += 100) {
+        const page = await ctx.api.listCatalog(
+          { summary: true, limit: 100, offset },
+          { signal: ctx.signal },
+        );
+        total = page.total;
+        for (const s of page.integrations) {
+          all.push({
+            ...s,
+            actions: (s.actions ?? []).map((name) => ({ name, displayName: name, props: {} })),
+          });
+        }
+        if (page.integrations.length === 0) break;
+      }
+      hits = searchCatalog(all, args.query, limit);
+    }
+    hits = hits.slice(0, limit);
+    return {
+      data: { hits, total: hits.length },
+      summary: hits.length
+        ? `${hits.length} match(es): ${hits.map((h) => h.name).join(", ")}.`
+        : `Nothing in the catalog matches "${args.query}"; try other or fewer words.`,
+    };
+  },
+});

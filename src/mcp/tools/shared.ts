@@ -1,0 +1,100 @@
+import { z } from "zod";
+import { WeavzApiError } from "../../api/errors.js";
+import { AliasSchema, IdSchema } from "../../domain/common.js";
+import type { WorkspaceIntegrationListItem } from "../../domain/integration.js";
+import { type ResultLink, type ToolContext, ToolInputError } from "../tool.js";
+import { integrationsUri, mcpToolsUri } from "../uris.js";
+
+/** Selector arguments of update and delete: one of id or alias. */
+export const SelectorArgs = {
+  id: IdSchema.optional().describe("Workspace integration id. Give id or alias."),
+  alias: AliasSchema.optional().describe(
+    "Current alias of the workspace integration. Give id or alias.",
+  ),
+};
+
+/** Finds a workspace integration by alias, or undefined. */
+export async function findByAlias(
+  ctx: ToolContext,
+  workspaceId: string,
+  alias: string,
+): Promise<WorkspaceIntegrationListItem | undefined> {
+  const { integrations } = await ctx.api.listWorkspaceIntegrations(workspaceId, {
+    signal: ctx.signal,
+  });
+  return integrations.find((i) => i.alias === alias);
+}
+
+/** Resolves `id`/`alias` to an id, with a clear error when neither or a wrong one is given. */
+export async function resolveSelector(
+  ctx: ToolContext,
+  workspaceId: string,
+  sel: { id?: string | undefined; alias?: string | undefined },
+): Promise<{ id: string; alias?: string }> {
+  if (!sel.id && !sel.alias) {
+    throw new ToolInputError(
+      "Give the integration to change: id or alias.",
+      "call list_workspace_integrations to see ids and aliases, then pass one of them.",
+    );
+  }
+  if (!sel.alias) return { id: sel.id as string };
+  const found = await findByAlias(ctx, workspaceId, sel.alias);
+  if (!found) {
+    throw new ToolInputError(
+      `No workspace integration with alias "${sel.alias}" in workspace ${workspaceId}.`,
+      "call list_workspace_integrations to see the aliases that exist.",
+    );
+  }
+  if (sel.id && sel.id !== found.id) {
+    throw new ToolInputError(
+      `id ${sel.id} and alias "${sel.alias}" name different integrations (that alias has id ${found.id}).`,
+      "pass only one of id or alias.",
+    );
+  }
+  return { id: found.id, alias: found.alias };
+}
+
+/** Adds the integration that already holds the alias to a DUPLICATE error, when the API left it out. */
+export async function withExistingOnDuplicate(
+  err: unknown,
+  ctx: ToolContext,
+  workspaceId: string,
+  alias: string,
+): Promise<unknown> {
+  if (!(err instanceof WeavzApiError) || err.code !== "DUPLICATE" || err.details?.existing)
+    return err;
+  try {
+    const existing = await findByAlias(ctx, workspaceId, alias);
+    if (!existing) return err;
+    return new WeavzApiError(
+      err.status,
+      err.code,
+      err.message,
+      { ...err.details, existing },
+      err.requestId,
+      err.method,
+      err.path,
+      err.retryAfterSeconds,
+    );
+  } catch {
+    return err;
+  }
+}
+
+/** Links to the resources a change to a workspace's integrations affects. */
+export function changeLinks(workspaceId: string): ResultLink[] {
+  return [
+    {
+      uri: integrationsUri(workspaceId),
+      name: "workspace integrations",
+      description: "The workspace's integrations after this change.",
+    },
+    {
+      uri: mcpToolsUri(workspaceId),
+      name: "MCP server tools",
+      description: "Tools the workspace's MCP servers now expose.",
+    },
+  ];
+}
+
+export const WorkspaceIdOut = z.string().describe("Workspace the call targeted.");

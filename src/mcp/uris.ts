@@ -1,0 +1,6 @@
+/** Resource URIs (stable contract, see the README). */
+export const WORKSPACES_URI = "weavz://workspaces";
+export const integrationsUri = (workspaceId: string) =>
+  `weavz://workspaces/${encodeURIComponent(workspaceId)}/integrations`;
+export const mcpToolsUri = (workspaceId: string) =>
+  `weavz://workspaces/${encodeURIComponent(workspaceId)}/mcp-tools`;

@@ -1,0 +1,65 @@
+import { openBackend } from "../backend.js";
+import type { Config } from "../config.js";
+import type { Logger } from "../log.js";
+import { createServerFactory } from "../mcp/server.js";
+import { serveHttp } from "./http.js";
+import { serveStdio } from "./stdio.js";
+
+/** Starts the MCP server on the configured transport and backend; returns when it stops. */
+export async function runMcp(config: Config, log: Logger): Promise<void> {
+  const backend = await openBackend(config, log);
+  const factory = createServerFactory({
+    api: backend.api,
+    log,
+    defaultWorkspaceId: config.workspaceId,
+    readOnly: config.readOnly,
+  });
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    await backend.close().catch(() => {});
+    process.exit(code);
+  };
+
+  if (config.transport === "stdio") {
+    process.once("SIGINT", () => void stop(0));
+    process.once("SIGTERM", () => void stop(0));
+    await serveStdio(factory.newServer());
+    await stop(0);
+    return;
+  }
+
+  let http: Awaited<ReturnType<typeof serveHttp>>;
+  try {
+    http = await serveHttp({
+      host: config.host,
+      port: config.port,
+      newServer: factory.newServer,
+      log,
+      allowedOrigins: config.allowedOrigins,
+    });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === "EADDRINUSE"
+        ? `port ${config.port} is in use; pass --port (or WEAVZ_PORT) with a free port`
+        : (err as Error).message;
+    log.error(`cannot listen on ${config.host}:${config.port}: ${why}`);
+    await backend.close().catch(() => {});
+    process.exit(1);
+  }
+  const clientConfig = { mcpServers: { weavz: { type: "http", url: http.url } } };
+  // HTTP mode leaves stdout free, so the URL and a config to paste go there.
+  process.stdout.write(
+    `weavz-mcp ${backend.kind === "embedded" ? "(embedded local Weavz API)" : `(Weavz API ${config.baseUrl})`} listening on ${http.url}\n` +
+      `Client config (e.g. .mcp.json / mcp.json):\n${JSON.stringify(clientConfig, null, 2)}\n`,
+  );
+  const shutdown = async () => {
+    await http.close().catch(() => {});
+    await stop(0);
+  };
+  process.once("SIGINT", () => void shutdown());
+  process.once("SIGTERM", () => void shutdown());
+  await new Promise<never>(() => {});
+}

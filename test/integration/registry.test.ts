@@ -1,0 +1,142 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { buildToolSet, TOOLS } from "../../src/mcp/registry.js";
+
+const NAMES = [
+  "list_workspace_integrations",
+  "create_workspace_integration",
+  "update_workspace_integration",
+  "delete_workspace_integration",
+];
+
+describe("tool registry", () => {
+  const tools = buildToolSet({ readOnly: false });
+
+  it("has the contract's tool names, each unique, snake_case and at most 32 characters", () => {
+    const names = TOOLS.map((t) => t.name);
+    for (const n of NAMES) expect(names).toContain(n);
+    expect(new Set(names).size).toBe(names.length);
+    for (const n of names) expect(n).toMatch(/^[a-z][a-z0-9_]{0,31}$/);
+  });
+
+  it("gives every tool a title, a description and all four annotations", () => {
+    for (const t of TOOLS) {
+      expect(t.title, t.name).toBeTruthy();
+      expect(t.description.length, t.name).toBeGreaterThan(40);
+      for (const k of [
+        "readOnlyHint",
+        "destructiveHint",
+        "idempotentHint",
+        "openWorldHint",
+      ] as const) {
+        expect(typeof t.annotations[k], `${t.name}.${k}`).toBe("boolean");
+      }
+    }
+  });
+
+  it("publishes input and output schemas that are plain objects with properties", () => {
+    for (const t of tools) {
+      for (const [kind, schema] of [
+        ["input", t.inputJson],
+        ["output", t.outputJson],
+      ] as const) {
+        const where = `${t.def.name} ${kind}`;
+        expect(schema.type, where).toBe("object");
+        expect(Object.keys(schema.properties ?? {}).length, where).toBeGreaterThan(0);
+        for (const k of ["anyOf", "oneOf", "allOf", "$ref", "$defs", "$schema"]) {
+          expect(schema, where).not.toHaveProperty(k);
+        }
+        expect(JSON.stringify(schema), where).not.toContain('"$ref"');
+      }
+      // Unknown arguments are rejected, so the schema says so.
+      expect(t.inputJson.additionalProperties, t.def.name).toBe(false);
+    }
+  });
+
+  it("mirrors the spec's fields, enums and ranges in the create schema", () => {
+    const create = tools.find((t) => t.def.name === "create_workspace_integration");
+    const props = create?.inputJson.properties as Record<string, any>;
+    expect(Object.keys(props).sort()).toEqual(
+      [
+        "workspaceId",
+        "integrationName",
+        "alias",
+        "connectionStrategy",
+        "connectionId",
+        "displayName",
+        "enabledActions",
+        "settings",
+        "sortOrder",
+      ].sort(),
+    );
+    expect(props.connectionStrategy.enum).toEqual(["fixed", "per_user", "per_user_with_fallback"]);
+    expect(props.connectionStrategy.default).toBe("fixed");
+    expect(create?.inputJson.required).toEqual(["integrationName"]);
+    const timeout = props.settings.properties.advancedCode.properties.timeoutSeconds;
+    expect([timeout.minimum, timeout.maximum, timeout.default]).toEqual([1, 60, 30]);
+    expect(props.settings.properties.persistence.properties.scope.enum).toEqual([
+      "end_user",
+      "workspace",
+      "external",
+    ]);
+  });
+
+  it("keeps read-only mode to tools that change nothing", () => {
+    const ro = buildToolSet({ readOnly: true }).map((t) => t.def.name);
+    expect(ro).toContain("list_workspace_integrations");
+    expect(ro).not.toContain("create_workspace_integration");
+    expect(ro).not.toContain("delete_workspace_integration");
+  });
+
+  it("matches the schema snapshot of every tool", async () => {
+    const snapshot = Object.fromEntries(
+      tools.map((t) => [
+        t.def.name,
+        {
+          title: t.def.title,
+          annotations: t.def.annotations,
+          input: t.inputJson,
+          output: t.outputJson,
+        },
+      ]),
+    );
+    await expect(JSON.stringify(snapshot, null, 2)).toMatchFileSnapshot(
+      "../snapshots/tool-schemas.json",
+    );
+  });
+});
+
+describe("layering", () => {
+  // The seams of the design: domain knows nothing of HTTP or MCP, the API client nothing of
+  // MCP, tools nothing of undici, the local server nothing of the MCP server.
+  const rules: Array<[string, RegExp]> = [
+    [
+      "src/domain",
+      /^(\.\.\/(api|mcp|transports|local)\/|undici|@modelcontextprotocol|node:http|better-sqlite3)/,
+    ],
+    ["src/api", /^(\.\.\/(mcp|transports|local)\/|@modelcontextprotocol|better-sqlite3)/],
+    ["src/mcp", /^((\.\.\/)+(transports|local|backend|config)|undici|node:http|better-sqlite3)/],
+    ["src/local", /^(\.\.\/(mcp|api|transports)\/|@modelcontextprotocol|undici)/],
+  ];
+  it.each(rules)("%s imports only what its layer may know", async (dir, forbidden) => {
+    const { readdirSync, statSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const files: string[] = [];
+    const walk = (d: string) => {
+      for (const f of readdirSync(d)) {
+        const p = join(d, f);
+        if (statSync(p).isDirectory()) walk(p);
+        else if (p.endsWith(".ts")) files.push(p);
+      }
+    };
+    walk(dir);
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) {
+      const specifiers = [
+        ...readFileSync(f, "utf8").matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|^import\s+)"([^"]+)"/gm),
+      ].map((m) => m[1] as string);
+      const bad = specifiers.filter((s) => forbidden.test(s));
+      expect(bad, f).toEqual([]);
+    }
+  });
+});
