@@ -1,10 +1,11 @@
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import { Protocol } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import {
-  CallToolRequestSchema,
   type CallToolResult,
   ListToolsRequestSchema,
   type Tool,
 } from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
 import type { WeavzApi } from "../api/types.js";
 import type { Logger } from "../log.js";
 import { VERSION } from "../version.js";
@@ -22,6 +23,15 @@ export interface ServerDeps {
   /** Called after a tool changed a workspace's integrations. */
   onChange?: (workspaceId: string) => void;
 }
+
+/**
+ * tools/call with `arguments` left open: some clients send them as a JSON string, which the
+ * SDK's own schema rejects before any handler runs. Our handler validates them per tool.
+ */
+const LooseCallToolRequestSchema = z.object({
+  method: z.literal("tools/call"),
+  params: z.looseObject({ name: z.string(), arguments: z.unknown().optional() }),
+});
 
 const INSTRUCTIONS = `Manage Weavz workspace integrations. Typical flow: list_workspaces → list_workspace_integrations → search_catalog / get_catalog_integration (exact integration and action names, settings blocks) → list_connections (connectionId) → create/update/delete_workspace_integration. Every error says what to do next.`;
 
@@ -51,34 +61,41 @@ export function createServerFactory(deps: ServerDeps): {
       { capabilities: { tools: { listChanged: false } }, instructions: INSTRUCTIONS },
     );
     server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: listed }));
-    server.setRequestHandler(CallToolRequestSchema, async (req, extra): Promise<CallToolResult> => {
-      const tool = byName.get(req.params.name);
-      if (!tool) {
-        return {
-          isError: true,
-          content: [
-            {
-              type: "text",
-              text: `Unknown tool "${req.params.name}". Available: ${tools.map((t) => t.def.name).join(", ")}.`,
-            },
-          ],
+    // Registered through Protocol's method, past Server's tools/call wrapper: that wrapper
+    // re-parses the request with the strict schema (rejecting string arguments) and
+    // re-validates every result we build ourselves.
+    Protocol.prototype.setRequestHandler.call(
+      server,
+      LooseCallToolRequestSchema,
+      async (req, extra): Promise<CallToolResult> => {
+        const tool = byName.get(req.params.name);
+        if (!tool) {
+          return {
+            isError: true,
+            content: [
+              {
+                type: "text",
+                text: `Unknown tool "${req.params.name}". Available: ${tools.map((t) => t.def.name).join(", ")}.`,
+              },
+            ],
+          };
+        }
+        const parsed = parseArguments(tool.def.input, tool.inputJson, req.params.arguments);
+        if (!parsed.ok) return argumentErrorResult(tool.def.name, parsed.issues);
+        const ctx: ToolContext = {
+          api: deps.api,
+          defaultWorkspaceId: deps.defaultWorkspaceId,
+          signal: extra.signal,
+          log: deps.log,
+          changed: onChange,
         };
-      }
-      const parsed = parseArguments(tool.def.input, tool.inputJson, req.params.arguments);
-      if (!parsed.ok) return argumentErrorResult(tool.def.name, parsed.issues);
-      const ctx: ToolContext = {
-        api: deps.api,
-        defaultWorkspaceId: deps.defaultWorkspaceId,
-        signal: extra.signal,
-        log: deps.log,
-        changed: onChange,
-      };
-      try {
-        return successResult(await tool.def.handler(parsed.value, ctx));
-      } catch (err) {
-        return errorToResult(err, deps.log, tool.def.name);
-      }
-    });
+        try {
+          return successResult(await tool.def.handler(parsed.value, ctx));
+        } catch (err) {
+          return errorToResult(err, deps.log, tool.def.name);
+        }
+      },
+    );
     return server;
   };
   return { newServer, tools };
