@@ -319,3 +319,16 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     logLevel: logLevel as Config["logLevel"],
   });
 }
+
+/** The README's configuration table, generated from the option list the CLI parses. */
+export function renderConfigTable(options: readonly OptionSpec[]): string {
+  const rows = options.map(
+    (o) =>
+      `| \`--${o.flag}\` | \`${o.env}\` | ${o.default.replace(/\|/g, "\\|")} | ${o.commands.join(", ")} | ${o.description} |`,
+  );
+  return [
+    "| Flag | Env | Default | Commands | Meaning |",
+    "| --- | --- | --- | --- | --- |",
+    ...rows,
+  ].join("\n");
+}

@@ -1,0 +1,76 @@
+import type { Store } from "./store.js";
+
+/** Ids of the demo data: the ones the spec's curl examples use, so they run as written. */
+export const DEMO = {
+  workspaceId: "a1b2c3d4-e5f6-7890-abcd-ef1234567890",
+  slackBotConnectionId: "c1d2e3f4-5678-90ab-cdef-1234567890ab",
+  slackDefaultConnectionId: "conn_slack_default",
+  slackBotPinnedConnectionId: "conn_slack_bot",
+  openaiConnectionId: "conn_org_openai",
+  gmailConnectionId: "conn_gmail_user_123",
+  endUserId: "b2c3d4e5-f6a7-8901-bcde-f12345678901",
+  endUserExternalId: "user_123",
+} as const;
+
+/**
+ * Seeds a brand-new database: one workspace, the connections of the spec's examples and an
+ * end user with a personal Gmail connection. No workspace integrations, so every create
+ * example of the spec succeeds on a fresh database.
+ */
+export function seedDemo(store: Store): void {
+  store.write(() => {
+    store.insertWorkspace("Demo Workspace", "demo", DEMO.workspaceId);
+    const org = { workspaceId: null, endUserId: null, secretHash: null, scope: "ORGANIZATION" };
+    store.insertConnection({
+      ...org,
+      id: DEMO.slackBotConnectionId,
+      externalId: "slack_bot",
+      displayName: "Slack Bot",
+      integrationName: "slack",
+      type: "OAUTH2",
+    });
+    store.insertConnection({
+      ...org,
+      id: DEMO.slackDefaultConnectionId,
+      externalId: "slack_default",
+      displayName: "Slack (team default)",
+      integrationName: "slack",
+      type: "OAUTH2",
+    });
+    store.insertConnection({
+      ...org,
+      id: DEMO.slackBotPinnedConnectionId,
+      externalId: "slack_bot_workspace",
+      displayName: "Slack Bot (workspace)",
+      integrationName: "slack",
+      type: "OAUTH2",
+    });
+    store.insertConnection({
+      ...org,
+      id: DEMO.openaiConnectionId,
+      externalId: "org_openai",
+      displayName: "OpenAI (organization)",
+      integrationName: "openai",
+      type: "SECRET_TEXT",
+    });
+    store.insertEndUser({
+      id: DEMO.endUserId,
+      workspaceId: DEMO.workspaceId,
+      externalId: DEMO.endUserExternalId,
+      displayName: "Demo User",
+      email: "user_123@example.com",
+    });
+    // endUserId holds the end user's externalId: the id callers pass at execution.
+    store.insertConnection({
+      id: DEMO.gmailConnectionId,
+      externalId: "gmail_user_123",
+      displayName: "Demo User's Gmail",
+      integrationName: "gmail",
+      type: "OAUTH2",
+      scope: "USER",
+      workspaceId: DEMO.workspaceId,
+      endUserId: DEMO.endUserExternalId,
+      secretHash: null,
+    });
+  });
+}

@@ -1,0 +1,91 @@
+import type Database from "better-sqlite3";
+
+/** The single organisation of a local database (the spec's example org id). */
+export const LOCAL_ORG_ID = "550e8400-e29b-41d4-a716-446655440000";
+
+/**
+ * Schema migrations, applied in order; `PRAGMA user_version` holds how many ran. Never edit
+ * a shipped migration: append a new one.
+ */
+export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
+  (db) => {
+    db.exec(`
+      CREATE TABLE orgs (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE workspaces (
+        id TEXT PRIMARY KEY,
+        org_id TEXT NOT NULL REFERENCES orgs(id),
+        name TEXT NOT NULL,
+        slug TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE end_users (
+        id TEXT PRIMARY KEY,
+        workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+        external_id TEXT NOT NULL,
+        display_name TEXT,
+        email TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (workspace_id, external_id)
+      );
+      -- Secrets are never stored in clear: secret_hash is a SHA-256 of the secret fields.
+      CREATE TABLE connections (
+        id TEXT PRIMARY KEY,
+        org_id TEXT NOT NULL REFERENCES orgs(id),
+        external_id TEXT NOT NULL,
+        display_name TEXT NOT NULL,
+        integration_name TEXT NOT NULL,
+        type TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'ACTIVE',
+        scope TEXT NOT NULL,
+        workspace_id TEXT REFERENCES workspaces(id),
+        end_user_id TEXT,
+        secret_hash TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (integration_name, external_id)
+      );
+      CREATE INDEX connections_workspace ON connections(workspace_id);
+      CREATE TABLE workspace_integrations (
+        id TEXT PRIMARY KEY,
+        workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+        org_id TEXT NOT NULL REFERENCES orgs(id),
+        integration_name TEXT NOT NULL,
+        alias TEXT NOT NULL,
+        display_name TEXT,
+        connection_strategy TEXT NOT NULL,
+        connection_id TEXT REFERENCES connections(id),
+        enabled_actions TEXT,
+        settings TEXT NOT NULL DEFAULT '{}',
+        sort_order INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (workspace_id, alias)
+      );
+      CREATE INDEX workspace_integrations_order
+        ON workspace_integrations(workspace_id, sort_order, created_at);
+      CREATE INDEX workspace_integrations_connection ON workspace_integrations(connection_id);
+      -- API keys: SHA-256 hex of the key, never the key itself.
+      CREATE TABLE api_keys (
+        key_hash TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL
+      );
+      -- A cheap change marker: bumped by every write transaction (see Store.write).
+      CREATE TABLE change_seq (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        seq INTEGER NOT NULL
+      );
+      INSERT INTO change_seq (id, seq) VALUES (1, 0);
+    `);
+    db.prepare("INSERT INTO orgs (id, name, created_at) VALUES (?, ?, ?)").run(
+      LOCAL_ORG_ID,
+      "Local organization",
+      new Date().toISOString(),
+    );
+  },
+];

@@ -1,0 +1,473 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import type { ConnectionStrategy } from "../domain/index.js";
+import { LOCAL_ORG_ID, MIGRATIONS } from "./migrations.js";
+
+export interface WorkspaceRecord {
+  id: string;
+  orgId: string;
+  name: string;
+  slug: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ConnectionRecord {
+  id: string;
+  externalId: string;
+  displayName: string;
+  integrationName: string;
+  type: string;
+  status: "ACTIVE" | "ERROR";
+  scope: string;
+  workspaceId: string | null;
+  endUserId: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface EndUserRecord {
+  id: string;
+  workspaceId: string;
+  externalId: string;
+  displayName: string | null;
+  email: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A workspace integration exactly as the API returns it on create and update. */
+export interface IntegrationRecord {
+  id: string;
+  workspaceId: string;
+  orgId: string;
+  integrationName: string;
+  alias: string;
+  displayName: string | null;
+  connectionStrategy: ConnectionStrategy;
+  connectionId: string | null;
+  enabledActions: string[] | null;
+  settings: Record<string, unknown>;
+  sortOrder: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Page {
+  limit: number;
+  offset: number;
+}
+
+export interface NewConnection {
+  externalId: string;
+  displayName: string;
+  integrationName: string;
+  type: string;
+  scope: string;
+  workspaceId: string | null;
+  endUserId: string | null;
+  secretHash: string | null;
+  /** Fixed id (demo data); a random uuid otherwise. */
+  id?: string;
+}
+
+const WS_COLS = "id, org_id AS orgId, name, slug, created_at AS createdAt, updated_at AS updatedAt";
+const CONN_COLS =
+  "id, external_id AS externalId, display_name AS displayName, integration_name AS integrationName, type, status, scope, workspace_id AS workspaceId, end_user_id AS endUserId, created_at AS createdAt, updated_at AS updatedAt";
+const EU_COLS =
+  "id, workspace_id AS workspaceId, external_id AS externalId, display_name AS displayName, email, created_at AS createdAt, updated_at AS updatedAt";
+const WI_COLS =
+  "id, workspace_id AS workspaceId, org_id AS orgId, integration_name AS integrationName, alias, display_name AS displayName, connection_strategy AS connectionStrategy, connection_id AS connectionId, enabled_actions AS enabledActions, settings, sort_order AS sortOrder, created_at AS createdAt, updated_at AS updatedAt";
+
+// The list response built by SQLite itself: one query, one string, no per-row JS work.
+// Key order matches the spec's list example.
+const WI_LIST_JSON = `
+  SELECT json_object(
+    'integrations', json_group_array(json_object(
+      'id', wi.id,
+      'workspaceId', wi.workspace_id,
+      'orgId', wi.org_id,
+      'integrationName', wi.integration_name,
+      'alias', wi.alias,
+      'displayName', wi.display_name,
+      'connectionStrategy', wi.connection_strategy,
+      'connectionId', wi.connection_id,
+      'enabledActions', json(wi.enabled_actions),
+      'settings', json(wi.settings),
+      'sortOrder', wi.sort_order,
+      'connectionStatus', c.status,
+      'connectionDisplayName', c.display_name,
+      'connectionExternalId', c.external_id,
+      'createdAt', wi.created_at,
+      'updatedAt', wi.updated_at
+    ) ORDER BY wi.sort_order, wi.created_at, wi.rowid),
+    'total', count(*)
+  ) AS body
+  FROM workspace_integrations wi
+  LEFT JOIN connections c ON c.id = wi.connection_id
+  WHERE wi.workspace_id = ?`;
+
+type Row = Record<string, unknown>;
+
+function toIntegration(row: Row): IntegrationRecord {
+  return {
+    ...(row as unknown as IntegrationRecord),
+    enabledActions:
+      row.enabledActions === null ? null : (JSON.parse(row.enabledActions as string) as string[]),
+    settings: JSON.parse(row.settings as string) as Record<string, unknown>,
+  };
+}
+
+/** SQLite error codes better-sqlite3 reports, e.g. SQLITE_CONSTRAINT_UNIQUE. */
+export function sqliteCode(err: unknown): string | undefined {
+  if (err && typeof err === "object" && "code" in err && typeof err.code === "string") {
+    return err.code.startsWith("SQLITE_") ? err.code : undefined;
+  }
+  return undefined;
+}
+
+export interface StoreOptions {
+  /** Runs inside the migration transaction when the database file was brand new. */
+  onCreate?: (store: Store) => void;
+}
+
+/**
+ * The local API's SQLite store. WAL journal; every write goes through `write()`, a
+ * `BEGIN IMMEDIATE` transaction that also bumps `change_seq`.
+ *
+ * Durability: WAL with `synchronous=NORMAL` loses nothing on a process crash (SIGKILL):
+ * a committed transaction is in the WAL file, which the OS holds. Only a power loss or an OS
+ * crash could roll back the last transactions; FULL would fsync every commit for that.
+ */
+export class Store {
+  readonly db: Database.Database;
+  /** True when this process created the schema (a brand-new database). */
+  readonly created: boolean;
+  readonly orgId = LOCAL_ORG_ID;
+  private readonly stmts = new Map<string, Database.Statement>();
+  private readonly listCache = new Map<string, { seq: number; body: Buffer }>();
+
+  constructor(path: string, options: StoreOptions = {}) {
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path, { timeout: 5000 });
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = NORMAL");
+    this.db.pragma("foreign_keys = ON");
+    this.db.pragma("busy_timeout = 5000");
+    let created = false;
+    const migrate = this.db.transaction(() => {
+      const version = this.db.pragma("user_version", { simple: true }) as number;
+      if (version > MIGRATIONS.length) {
+        throw new Error(
+          `database ${path} has schema version ${version}, newer than this weavz-mcp (${MIGRATIONS.length}); upgrade weavz-mcp`,
+        );
+      }
+      for (let v = version; v < MIGRATIONS.length; v++) MIGRATIONS[v]?.(this.db);
+      if (version < MIGRATIONS.length) {
+        this.db.pragma(`user_version = ${MIGRATIONS.length}`);
+      }
+      if (version === 0) {
+        created = true;
+        options.onCreate?.(this);
+      }
+    });
+    migrate.immediate();
+    this.created = created;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private stmt(sql: string): Database.Statement {
+    let s = this.stmts.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.stmts.set(sql, s);
+    }
+    return s;
+  }
+
+  /** Runs fn in one BEGIN IMMEDIATE transaction and bumps the change marker; nested calls join it. */
+  write<T>(fn: () => T): T {
+    if (this.db.inTransaction) return fn();
+    const tx = this.db.transaction(() => {
+      const out = fn();
+      this.stmt("UPDATE change_seq SET seq = seq + 1 WHERE id = 1").run();
+      return out;
+    });
+    return tx.immediate();
+  }
+
+  /** Monotonic counter bumped by every write transaction, from any process on this file. */
+  changeSeq(): number {
+    return (this.stmt("SELECT seq FROM change_seq WHERE id = 1").pluck().get() as number) ?? 0;
+  }
+
+  // ---- API keys (SHA-256 hex only) ----
+
+  apiKeyCount(): number {
+    return this.stmt("SELECT count(*) FROM api_keys").pluck().get() as number;
+  }
+
+  hasApiKeyHash(hash: string): boolean {
+    return this.stmt("SELECT 1 FROM api_keys WHERE key_hash = ?").pluck().get(hash) !== undefined;
+  }
+
+  apiKeyHashes(): string[] {
+    return this.stmt("SELECT key_hash FROM api_keys").pluck().all() as string[];
+  }
+
+  addApiKeyHash(hash: string): void {
+    this.write(() =>
+      this.stmt("INSERT OR IGNORE INTO api_keys (key_hash, created_at) VALUES (?, ?)").run(
+        hash,
+        new Date().toISOString(),
+      ),
+    );
+  }
+
+  // ---- Workspaces ----
+
+  getWorkspace(id: string): WorkspaceRecord | undefined {
+    return this.stmt(`SELECT ${WS_COLS} FROM workspaces WHERE id = ?`).get(id) as
+      | WorkspaceRecord
+      | undefined;
+  }
+
+  /** scope: only these workspace ids (a scoped key); undefined = all. */
+  listWorkspaces(
+    page: Page,
+    scope?: readonly string[],
+  ): { items: WorkspaceRecord[]; total: number } {
+    const s = scope ? JSON.stringify(scope) : null;
+    const where = "WHERE (? IS NULL OR id IN (SELECT value FROM json_each(?)))";
+    const items = this.stmt(
+      `SELECT ${WS_COLS} FROM workspaces ${where} ORDER BY created_at, rowid LIMIT ? OFFSET ?`,
+    ).all(s, s, page.limit, page.offset) as WorkspaceRecord[];
+    const total = this.stmt(`SELECT count(*) FROM workspaces ${where}`).pluck().get(s, s) as number;
+    return { items, total };
+  }
+
+  insertWorkspace(name: string, slug: string, id: string = crypto.randomUUID()): WorkspaceRecord {
+    const now = new Date().toISOString();
+    const rec = { id, orgId: this.orgId, name, slug, createdAt: now, updatedAt: now };
+    this.write(() =>
+      this.stmt(
+        "INSERT INTO workspaces (id, org_id, name, slug, created_at, updated_at) VALUES (@id, @orgId, @name, @slug, @createdAt, @updatedAt)",
+      ).run(rec),
+    );
+    return rec;
+  }
+
+  getWorkspaceBySlug(slug: string): WorkspaceRecord | undefined {
+    return this.stmt(`SELECT ${WS_COLS} FROM workspaces WHERE slug = ?`).get(slug) as
+      | WorkspaceRecord
+      | undefined;
+  }
+
+  // ---- Connections ----
+
+  getConnection(id: string): ConnectionRecord | undefined {
+    return this.stmt(`SELECT ${CONN_COLS} FROM connections WHERE id = ?`).get(id) as
+      | ConnectionRecord
+      | undefined;
+  }
+
+  getConnectionByExternalId(integrationName: string, externalId: string) {
+    return this.stmt(
+      `SELECT ${CONN_COLS} FROM connections WHERE integration_name = ? AND external_id = ?`,
+    ).get(integrationName, externalId) as ConnectionRecord | undefined;
+  }
+
+  listConnections(
+    filter: { workspaceId?: string; integrationName?: string; scope?: readonly string[] },
+    page: Page,
+  ): { items: ConnectionRecord[]; total: number } {
+    const s = filter.scope ? JSON.stringify(filter.scope) : null;
+    const where = `WHERE (@ws IS NULL OR workspace_id = @ws)
+      AND (@name IS NULL OR integration_name = @name)
+      AND (@scope IS NULL OR workspace_id IS NULL OR workspace_id IN (SELECT value FROM json_each(@scope)))`;
+    const params = {
+      ws: filter.workspaceId ?? null,
+      name: filter.integrationName ?? null,
+      scope: s,
+    };
+    const items = this.stmt(
+      `SELECT ${CONN_COLS} FROM connections ${where} ORDER BY created_at, rowid LIMIT @limit OFFSET @offset`,
+    ).all({ ...params, limit: page.limit, offset: page.offset }) as ConnectionRecord[];
+    const total = this.stmt(`SELECT count(*) FROM connections ${where}`)
+      .pluck()
+      .get(params) as number;
+    return { items, total };
+  }
+
+  insertConnection(c: NewConnection): ConnectionRecord {
+    const now = new Date().toISOString();
+    const rec: ConnectionRecord = {
+      id: c.id ?? crypto.randomUUID(),
+      externalId: c.externalId,
+      displayName: c.displayName,
+      integrationName: c.integrationName,
+      type: c.type,
+      status: "ACTIVE",
+      scope: c.scope,
+      workspaceId: c.workspaceId,
+      endUserId: c.endUserId,
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.write(() =>
+      this.stmt(
+        `INSERT INTO connections (id, org_id, external_id, display_name, integration_name, type, status, scope, workspace_id, end_user_id, secret_hash, created_at, updated_at)
+         VALUES (@id, @orgId, @externalId, @displayName, @integrationName, @type, @status, @scope, @workspaceId, @endUserId, @secretHash, @createdAt, @updatedAt)`,
+      ).run({ ...rec, orgId: this.orgId, secretHash: c.secretHash }),
+    );
+    return rec;
+  }
+
+  /** Workspace integrations pinning a connection. */
+  integrationsUsingConnection(
+    connectionId: string,
+  ): Array<{ id: string; workspaceId: string; alias: string }> {
+    return this.stmt(
+      "SELECT id, workspace_id AS workspaceId, alias FROM workspace_integrations WHERE connection_id = ? ORDER BY workspace_id, alias",
+    ).all(connectionId) as Array<{ id: string; workspaceId: string; alias: string }>;
+  }
+
+  deleteConnection(id: string): boolean {
+    return this.write(() => this.stmt("DELETE FROM connections WHERE id = ?").run(id).changes > 0);
+  }
+
+  // ---- End users ----
+
+  getEndUserByExternalId(workspaceId: string, externalId: string): EndUserRecord | undefined {
+    return this.stmt(
+      `SELECT ${EU_COLS} FROM end_users WHERE workspace_id = ? AND external_id = ?`,
+    ).get(workspaceId, externalId) as EndUserRecord | undefined;
+  }
+
+  listEndUsers(
+    filter: { workspaceId?: string; scope?: readonly string[] },
+    page: Page,
+  ): { items: EndUserRecord[]; total: number } {
+    const where = `WHERE (@ws IS NULL OR workspace_id = @ws)
+      AND (@scope IS NULL OR workspace_id IN (SELECT value FROM json_each(@scope)))`;
+    const params = {
+      ws: filter.workspaceId ?? null,
+      scope: filter.scope ? JSON.stringify(filter.scope) : null,
+    };
+    const items = this.stmt(
+      `SELECT ${EU_COLS} FROM end_users ${where} ORDER BY created_at, rowid LIMIT @limit OFFSET @offset`,
+    ).all({ ...params, limit: page.limit, offset: page.offset }) as EndUserRecord[];
+    const total = this.stmt(`SELECT count(*) FROM end_users ${where}`)
+      .pluck()
+      .get(params) as number;
+    return { items, total };
+  }
+
+  insertEndUser(u: {
+    workspaceId: string;
+    externalId: string;
+    displayName: string | null;
+    email: string | null;
+    id?: string;
+  }): EndUserRecord {
+    const now = new Date().toISOString();
+    const rec: EndUserRecord = {
+      id: u.id ?? crypto.randomUUID(),
+      workspaceId: u.workspaceId,
+      externalId: u.externalId,
+      displayName: u.displayName,
+      email: u.email,
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.write(() =>
+      this.stmt(
+        `INSERT INTO end_users (id, workspace_id, external_id, display_name, email, created_at, updated_at)
+         VALUES (@id, @workspaceId, @externalId, @displayName, @email, @createdAt, @updatedAt)`,
+      ).run(rec),
+    );
+    return rec;
+  }
+
+  // ---- Workspace integrations ----
+
+  /**
+   * The list response body as UTF-8 JSON bytes, built by one SQL query and cached per
+   * workspace until the change marker moves (any write, from any process on this database).
+   */
+  listIntegrationsJson(workspaceId: string): Buffer {
+    const seq = this.changeSeq();
+    const hit = this.listCache.get(workspaceId);
+    if (hit && hit.seq === seq) return hit.body;
+    const body = Buffer.from(this.stmt(WI_LIST_JSON).pluck().get(workspaceId) as string, "utf8");
+    if (this.listCache.size >= 64) this.listCache.clear();
+    this.listCache.set(workspaceId, { seq, body });
+    return body;
+  }
+
+  getIntegration(workspaceId: string, id: string): IntegrationRecord | undefined {
+    const row = this.stmt(
+      `SELECT ${WI_COLS} FROM workspace_integrations WHERE workspace_id = ? AND id = ?`,
+    ).get(workspaceId, id) as Row | undefined;
+    return row ? toIntegration(row) : undefined;
+  }
+
+  getIntegrationByAlias(workspaceId: string, alias: string): IntegrationRecord | undefined {
+    const row = this.stmt(
+      `SELECT ${WI_COLS} FROM workspace_integrations WHERE workspace_id = ? AND alias = ?`,
+    ).get(workspaceId, alias) as Row | undefined;
+    return row ? toIntegration(row) : undefined;
+  }
+
+  private integrationParams(r: IntegrationRecord) {
+    return {
+      ...r,
+      enabledActions: r.enabledActions === null ? null : JSON.stringify(r.enabledActions),
+      settings: JSON.stringify(r.settings),
+    };
+  }
+
+  /** Inserts; throws SQLITE_CONSTRAINT_UNIQUE when the alias is taken. */
+  insertIntegration(r: IntegrationRecord): void {
+    this.write(() =>
+      this.stmt(
+        `INSERT INTO workspace_integrations (id, workspace_id, org_id, integration_name, alias, display_name, connection_strategy, connection_id, enabled_actions, settings, sort_order, created_at, updated_at)
+         VALUES (@id, @workspaceId, @orgId, @integrationName, @alias, @displayName, @connectionStrategy, @connectionId, @enabledActions, @settings, @sortOrder, @createdAt, @updatedAt)`,
+      ).run(this.integrationParams(r)),
+    );
+  }
+
+  /** Replaces the mutable fields; throws SQLITE_CONSTRAINT_UNIQUE when the alias is taken. */
+  updateIntegration(r: IntegrationRecord): void {
+    this.write(() =>
+      this.stmt(
+        `UPDATE workspace_integrations SET alias = @alias, display_name = @displayName,
+           connection_strategy = @connectionStrategy, connection_id = @connectionId,
+           enabled_actions = @enabledActions, settings = @settings, sort_order = @sortOrder,
+           updated_at = @updatedAt
+         WHERE workspace_id = @workspaceId AND id = @id`,
+      ).run(this.integrationParams(r)),
+    );
+  }
+
+  deleteIntegration(workspaceId: string, id: string): boolean {
+    return this.write(
+      () =>
+        this.stmt("DELETE FROM workspace_integrations WHERE workspace_id = ? AND id = ?").run(
+          workspaceId,
+          id,
+        ).changes > 0,
+    );
+  }
+
+  /** Seeds many integrations in one transaction (benchmarks, tests). */
+  bulkInsertIntegrations(records: IntegrationRecord[]): void {
+    this.write(() => {
+      for (const r of records) this.insertIntegration(r);
+    });
+  }
+}

@@ -1,0 +1,92 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { type LocalApiOptions, startLocalApi } from "../../src/local/server.js";
+import type { Store } from "../../src/local/store.js";
+import { silentLogger } from "../../src/log.js";
+
+export const TEST_API_KEY = "wvz_test_0123456789abcdefghijklmnop";
+
+export interface TestLocalApi {
+  /** Origin, e.g. http://127.0.0.1:54321 (append /api/v1/...). */
+  url: string;
+  apiKey: string;
+  dbPath: string;
+  /** The temp directory holding the database (removed by close unless keepDir). */
+  dir: string;
+  store: Store;
+  /** Closes the server and the database, then removes the temp directory. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the real local API on port 0 with a temporary SQLite file and a known key.
+ * Pass dbPath to reuse a database (restart tests); then the directory is left alone.
+ */
+export async function startTestLocalApi(
+  opts: Partial<Omit<LocalApiOptions, "dbPath">> & { dbPath?: string; keepDir?: boolean } = {},
+): Promise<TestLocalApi> {
+  const { keepDir, dbPath: given, ...rest } = opts;
+  const dir = given ? dirname(given) : mkdtempSync(join(tmpdir(), "weavz-local-"));
+  const dbPath = given ?? join(dir, "local.db");
+  const apiKey = rest.apiKey ?? TEST_API_KEY;
+  const api = await startLocalApi({
+    log: silentLogger,
+    ...rest,
+    apiKey,
+    dbPath,
+    port: rest.port ?? 0,
+  });
+  return {
+    url: api.url,
+    apiKey,
+    dbPath,
+    dir,
+    store: api.store,
+    async close() {
+      await api.close();
+      if (!given && !keepDir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: any;
+  text: string;
+}
+
+/**
+ * A tiny HTTP client for tests (undici request): `call("POST", "/api/v1/...", body)`.
+ * `raw` sends a string body as is; `key: null` sends no Authorization header.
+ */
+export function client(baseUrl: string, defaultKey: string) {
+  return async function call(
+    method: string,
+    path: string,
+    body?: unknown,
+    opts: { key?: string | null; raw?: string | Buffer; headers?: Record<string, string> } = {},
+  ): Promise<ApiResponse> {
+    const { request } = await import("undici");
+    const key = opts.key === undefined ? defaultKey : opts.key;
+    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+    if (key !== null) headers.authorization = `Bearer ${key}`;
+    let payload: string | Buffer | undefined = opts.raw;
+    if (payload === undefined && body !== undefined) payload = JSON.stringify(body);
+    if (payload !== undefined) headers["content-type"] ??= "application/json";
+    const res = await request(`${baseUrl}${path}`, {
+      method: method as "GET",
+      headers,
+      ...(payload !== undefined ? { body: payload } : {}),
+    });
+    const text = await res.body.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: res.statusCode, headers: res.headers, body: parsed, text };
+  };
+}
