@@ -60,6 +60,9 @@ const SNIPPET_CHARS = 200;
 type Method = "GET" | "POST" | "PATCH" | "DELETE" | "PUT";
 
 // Abort reasons set on the per-call controller; undici rejects with the reason as given.
+/** Longest long poll the client asks for. */
+const MAX_CHANGE_WAIT_MS = 25_000;
+
 const TIMED_OUT = Symbol("weavz-timeout");
 const CANCELLED = Symbol("weavz-cancelled");
 
@@ -408,6 +411,28 @@ export function createWeavzClient(opts: WeavzClientOptions): WeavzClient {
       // Same client-side 400 as a path segment for an empty name (a query value, not a path).
       if (!name) segment("name", name, "GET", "/integrations?name={name}");
       return call("GET", `${API}/integrations${query({ name })}`, undefined, callOpts?.signal);
+    },
+
+    listMcpServers(q, callOpts) {
+      const qs = query({ workspaceId: q?.workspaceId, limit: q?.limit, offset: q?.offset });
+      return call("GET", `${API}/mcp/servers${qs}`, undefined, callOpts?.signal);
+    },
+
+    getMcpServer(id, callOpts) {
+      const i = segment("id", id, "GET", "/mcp/servers/{id}");
+      return call("GET", `${API}/mcp/servers/${i}`, undefined, callOpts?.signal);
+    },
+
+    waitForChange(since, waitMs, callOpts) {
+      const wait = Math.max(0, Math.min(MAX_CHANGE_WAIT_MS, Math.floor(waitMs)));
+      // A long poll holds the request by design: its budget is the wait plus the usual margin.
+      return call(
+        "GET",
+        `${API}/changes${query({ since, waitMs: wait })}`,
+        undefined,
+        callOpts?.signal,
+        Math.min(MAX_TIMEOUT_MS, wait + Math.min(timeoutMs, 10_000)),
+      );
     },
 
     health(callOpts) {

@@ -10,6 +10,7 @@ import type {
   WorkspaceIntegration,
   WorkspaceIntegrationList,
 } from "../domain/index.js";
+import type { McpServer, McpServerTool } from "../domain/mcp-server.js";
 
 /** Per-call options every API method takes. */
 export interface CallOptions {
@@ -25,6 +26,10 @@ export interface PageQuery {
 export interface ListConnectionsQuery extends PageQuery {
   workspaceId?: string;
   integrationName?: string;
+}
+
+export interface ListMcpServersQuery extends PageQuery {
+  workspaceId?: string;
 }
 
 export interface ListCatalogQuery extends PageQuery {
@@ -96,6 +101,26 @@ export interface WeavzApi {
     name: string,
     opts?: CallOptions,
   ): Promise<{ integration: CatalogIntegration }>;
+
+  listMcpServers(
+    query?: ListMcpServersQuery,
+    opts?: CallOptions,
+  ): Promise<{ servers: McpServer[]; total: number }>;
+  getMcpServer(
+    id: string,
+    opts?: CallOptions,
+  ): Promise<{ server: McpServer; tools: McpServerTool[] }>;
+
+  /**
+   * Long-polls the local API's change counter (`GET /api/v1/changes`): resolves with the
+   * current sequence as soon as it differs from `since`, or after `waitMs`. The hosted API
+   * has no such endpoint and answers 404, which callers treat as "poll instead".
+   */
+  waitForChange(
+    since: number | undefined,
+    waitMs: number,
+    opts?: CallOptions,
+  ): Promise<{ seq: number }>;
 
   health(opts?: CallOptions): Promise<{ status: string }>;
 }

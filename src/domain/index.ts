@@ -3,3 +3,4 @@ export * from "./common.js";
 export * from "./entities.js";
 export * from "./errors.js";
 export * from "./integration.js";
+export * from "./mcp-server.js";

@@ -21,22 +21,10 @@ export const AdvancedCodeSettingsSchema = z
       .int()
       .min(ADVANCED_CODE_TIMEOUT.min)
       .max(ADVANCED_CODE_TIMEOUT.max)
-      .default(ADVANCED_CODE_TIMEOUT.default)
-      .describe("Execution timeout in seconds."),
-    sandboxPersistence: z
-      .enum(["ephemeral", "persistent"])
-      .default("ephemeral")
-      .describe("ephemeral: fresh environment per run; persistent: reused."),
-    storageMountScope: z
-      .enum(["none", "end_user", "workspace", "external"])
-      .default("none")
-      .describe("Storage the code can reach."),
-    storageExternalId: z
-      .string()
-      .min(1)
-      .max(200)
-      .optional()
-      .describe("Required when storageMountScope is external."),
+      .default(ADVANCED_CODE_TIMEOUT.default),
+    sandboxPersistence: z.enum(["ephemeral", "persistent"]).default("ephemeral"),
+    storageMountScope: z.enum(["none", "end_user", "workspace", "external"]).default("none"),
+    storageExternalId: z.string().min(1).max(200).optional(),
   })
   .superRefine((v, ctx) => {
     if (v.storageMountScope === "external" && !v.storageExternalId) {
@@ -58,11 +46,8 @@ export const AdvancedCodeSettingsSchema = z
 /** `settings.persistence` for the stateful built-ins: where tool state is stored. */
 export const PersistenceSettingsSchema = z
   .strictObject({
-    scope: z
-      .enum(["end_user", "workspace", "external"])
-      .default("end_user")
-      .describe("Where state lives."),
-    externalId: z.string().min(1).max(200).optional().describe("Required when scope is external."),
+    scope: z.enum(["end_user", "workspace", "external"]).default("end_user"),
+    externalId: z.string().min(1).max(200).optional(),
   })
   .superRefine((v, ctx) => {
     if (v.scope === "external" && !v.externalId) {
@@ -88,20 +73,26 @@ export const PersistenceSettingsSchema = z
 export const SettingsSchema = z
   .strictObject({
     advancedCode: AdvancedCodeSettingsSchema.optional().describe(
-      "Only for advanced-code: execution policy.",
+      "advanced-code only. storageExternalId required iff storageMountScope is external.",
     ),
     persistence: PersistenceSettingsSchema.optional().describe(
-      "Only for stateful built-ins (storage, kv-store, agent-memory, …; see get_catalog_integration).",
+      "Stateful built-ins (kv-store, storage, …). externalId required iff scope is external.",
     ),
     localBrowser: z
       .record(z.string(), z.unknown())
       .optional()
-      .describe("Only for agent-local-browser-control."),
+      .describe("agent-local-browser-control only."),
   })
   .describe("Owner-controlled settings; which blocks apply: get_catalog_integration.");
 export type Settings = z.infer<typeof SettingsSchema>;
 export type SettingsInput = z.input<typeof SettingsSchema>;
 export const SETTINGS_BLOCKS = ["advancedCode", "persistence", "localBrowser"] as const;
+
+// Integer ordering hint; bounds live in the check message, not in every published schema.
+const SortOrderSchema = z
+  .number()
+  .int()
+  .refine((n) => Math.abs(n) <= 1_000_000, "must be between -1000000 and 1000000");
 
 const EnabledActionsSchema = z
   .array(z.string().min(1).max(200))
@@ -118,7 +109,7 @@ export const CreateWorkspaceIntegrationSchema = z.strictObject({
     "Alias for this instance; defaults to integrationName. Must be unique in the workspace.",
   ),
   connectionStrategy: ConnectionStrategySchema.default("fixed").describe(
-    "fixed: one pinned connection; per_user: each user's own; per_user_with_fallback: user's own, else the pinned one.",
+    "fixed: one pinned connection; per_user: each user's own; per_user_with_fallback: own, else pinned.",
   ),
   connectionId: IdSchema.optional().describe(
     "Connection to pin (list_connections). Needed for fixed and per_user_with_fallback unless the integration needs none.",
@@ -128,7 +119,7 @@ export const CreateWorkspaceIntegrationSchema = z.strictObject({
     .optional()
     .describe("Restrict to these catalog action names; null or omitted means all actions."),
   settings: SettingsSchema.optional(),
-  sortOrder: z.number().int().min(-1_000_000).max(1_000_000).optional().describe("Ordering hint."),
+  sortOrder: SortOrderSchema.optional().describe("Ordering hint."),
 });
 export type CreateWorkspaceIntegration = z.infer<typeof CreateWorkspaceIntegrationSchema>;
 export type CreateWorkspaceIntegrationInput = z.input<typeof CreateWorkspaceIntegrationSchema>;
@@ -150,7 +141,7 @@ export const UpdateWorkspaceIntegrationSchema = z.strictObject({
   settings: SettingsSchema.nullable()
     .optional()
     .describe("New settings (replaces the stored ones), or null to reset to defaults."),
-  sortOrder: z.number().int().min(-1_000_000).max(1_000_000).optional().describe("Ordering hint."),
+  sortOrder: SortOrderSchema.optional().describe("Ordering hint."),
 });
 export type UpdateWorkspaceIntegration = z.infer<typeof UpdateWorkspaceIntegrationSchema>;
 export type UpdateWorkspaceIntegrationInput = z.input<typeof UpdateWorkspaceIntegrationSchema>;

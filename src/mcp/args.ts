@@ -4,7 +4,7 @@ import { ToolInputError } from "./tool.js";
 
 /** `workspaceId` argument shared by workspace-scoped tools. */
 export const WorkspaceIdArg = IdSchema.optional().describe(
-  "Workspace id (list_workspaces); optional if WEAVZ_WORKSPACE_ID is set.",
+  "Workspace id; defaults to WEAVZ_WORKSPACE_ID.",
 );
 
 /** Resolves the workspace a call targets, or explains how to supply one. */

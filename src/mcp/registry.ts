@@ -3,7 +3,9 @@ import type { ToolDef } from "./tool.js";
 import createWorkspaceIntegration from "./tools/create-workspace-integration.js";
 import deleteWorkspaceIntegration from "./tools/delete-workspace-integration.js";
 import getCatalogIntegration from "./tools/get-catalog-integration.js";
+import getMcpServer from "./tools/get-mcp-server.js";
 import listConnections from "./tools/list-connections.js";
+import listMcpServers from "./tools/list-mcp-servers.js";
 import listWorkspaceIntegrations from "./tools/list-workspace-integrations.js";
 import listWorkspaces from "./tools/list-workspaces.js";
 import searchCatalog from "./tools/search-catalog.js";
@@ -19,6 +21,8 @@ export const TOOLS: readonly ToolDef[] = [
   listConnections,
   searchCatalog,
   getCatalogIntegration,
+  listMcpServers,
+  getMcpServer,
 ] as unknown as readonly ToolDef[];
 
 /** A tool with its JSON schemas computed once. */

@@ -17,7 +17,23 @@ type JsonSchemaNode = { type?: string | string[]; anyOf?: JsonSchemaNode[]; [k: 
 export function toJsonSchema(schema: z.ZodType, io: "input" | "output"): JsonSchema {
   const json = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as Record<string, unknown>;
   delete json.$schema;
-  return slim(json) as JsonSchema;
+  const slimmed = slim(json) as JsonSchema;
+  // Nested objects of results are described, not enforced: the hosted API may omit a field
+  // the local one sends, and a client-side validation failure would hide a good result.
+  if (io === "output")
+    for (const prop of Object.values(slimmed.properties ?? {})) dropNestedRequired(prop);
+  return slimmed;
+}
+
+function dropNestedRequired(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const n of node) dropNestedRequired(n);
+    return;
+  }
+  if (!node || typeof node !== "object") return;
+  const obj = node as Record<string, unknown>;
+  delete obj.required;
+  for (const v of Object.values(obj)) dropNestedRequired(v);
 }
 
 /**
@@ -31,6 +47,9 @@ function slim(node: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(node as Record<string, unknown>)) {
     if (k === "minLength" || k === "maxLength") continue;
+    // zod's int() adds the safe-integer range, which says nothing.
+    if ((k === "minimum" || k === "maximum") && Math.abs(v as number) === Number.MAX_SAFE_INTEGER)
+      continue;
     if (k === "pattern" && v === ID_PATTERN.source) continue;
     if (k === "propertyNames" && isStringType(v)) continue;
     if (k === "additionalProperties" && v && typeof v === "object" && Object.keys(v).length === 0)

@@ -2,14 +2,30 @@ import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { Protocol } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import {
   type CallToolResult,
+  CompleteRequestSchema,
+  ErrorCode,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
+  McpError,
+  ReadResourceRequestSchema,
+  SubscribeRequestSchema,
   type Tool,
+  UnsubscribeRequestSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import type { WeavzApi } from "../api/types.js";
 import type { Logger } from "../log.js";
 import { VERSION } from "../version.js";
 import { buildToolSet, type RegisteredTool } from "./registry.js";
+import {
+  parseResourceUri,
+  RESOURCE_TEMPLATES,
+  readResource,
+  WORKSPACES_RESOURCE,
+  workspaceUris,
+} from "./resources/catalog.js";
+import { type HubOptions, ResourceHub } from "./resources/hub.js";
 import { argumentErrorResult, errorToResult, successResult } from "./results.js";
 import { parseArguments } from "./schema.js";
 import type { ToolContext } from "./tool.js";
@@ -20,8 +36,8 @@ export interface ServerDeps {
   log: Logger;
   defaultWorkspaceId?: string | undefined;
   readOnly?: boolean;
-  /** Called after a tool changed a workspace's integrations. */
-  onChange?: (workspaceId: string) => void;
+  /** Change-feed tuning (tests shorten it). */
+  hub?: HubOptions;
 }
 
 /**
@@ -42,6 +58,7 @@ const INSTRUCTIONS = `Manage Weavz workspace integrations. Typical flow: list_wo
 export function createServerFactory(deps: ServerDeps): {
   newServer(): Server;
   tools: RegisteredTool[];
+  hub: ResourceHub;
 } {
   const tools = buildToolSet({ readOnly: deps.readOnly === true });
   const byName = new Map(tools.map((t) => [t.def.name, t]));
@@ -53,13 +70,24 @@ export function createServerFactory(deps: ServerDeps): {
     outputSchema: t.outputJson,
     annotations: t.def.annotations,
   }));
-  const onChange = deps.onChange ?? (() => {});
+  const hub = new ResourceHub(deps.api, deps.log, deps.hub);
+  const onChange = (workspaceId: string) => hub.changed(workspaceId);
 
   const newServer = (): Server => {
     const server = new Server(
       { name: "weavz-mcp", title: "Weavz integrations", version: VERSION },
-      { capabilities: { tools: { listChanged: false } }, instructions: INSTRUCTIONS },
+      {
+        capabilities: {
+          tools: { listChanged: false },
+          resources: { subscribe: true, listChanged: true },
+          completions: {},
+        },
+        instructions: INSTRUCTIONS,
+      },
     );
+    hub.attach(server);
+    server.onclose = () => hub.detach(server);
+    registerResourceHandlers(server, deps, hub);
     server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: listed }));
     // Registered through Protocol's method, past Server's tools/call wrapper: that wrapper
     // re-parses the request with the strict schema (rejecting string arguments) and
@@ -98,5 +126,89 @@ export function createServerFactory(deps: ServerDeps): {
     );
     return server;
   };
-  return { newServer, tools };
+  return { newServer, tools, hub };
+}
+
+/** resources/*, subscriptions and completion of `workspaceId` in resource templates. */
+function registerResourceHandlers(server: Server, deps: ServerDeps, hub: ResourceHub): void {
+  const { api } = deps;
+  const refOf = (uri: string) => {
+    const ref = parseResourceUri(uri);
+    if (!ref) {
+      throw new McpError(
+        ErrorCode.InvalidParams,
+        `Unknown resource ${uri}. Resources: weavz://workspaces, weavz://workspaces/{workspaceId}/integrations, weavz://workspaces/{workspaceId}/mcp-tools.`,
+      );
+    }
+    return ref;
+  };
+  server.setRequestHandler(ListResourcesRequestSchema, async (_req, extra) => {
+    const { workspaces } = await api.listWorkspaces({ limit: 100 }, { signal: extra.signal });
+    const perWorkspace = workspaces.flatMap((w) => {
+      const [integrations, tools] = workspaceUris(w.id) as [string, string];
+      return [
+        {
+          uri: integrations,
+          name: `${w.slug}-integrations`,
+          title: `${w.name}: integrations`,
+          mimeType: "application/json",
+        },
+        {
+          uri: tools,
+          name: `${w.slug}-mcp-tools`,
+          title: `${w.name}: MCP server tools`,
+          mimeType: "application/json",
+        },
+      ];
+    });
+    return { resources: [WORKSPACES_RESOURCE, ...perWorkspace] };
+  });
+  server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({
+    resourceTemplates: [...RESOURCE_TEMPLATES],
+  }));
+  server.setRequestHandler(ReadResourceRequestSchema, async (req, extra) => {
+    const ref = refOf(req.params.uri);
+    try {
+      const data = await readResource(api, ref, extra.signal);
+      return {
+        contents: [{ uri: ref.uri, mimeType: "application/json", text: JSON.stringify(data) }],
+      };
+    } catch (err) {
+      const result = errorToResult(err, deps.log, `resources/read ${ref.uri}`);
+      const text = (result.content[0] as { text: string }).text;
+      throw new McpError(ErrorCode.InvalidParams, text);
+    }
+  });
+  server.setRequestHandler(SubscribeRequestSchema, async (req) => {
+    refOf(req.params.uri);
+    await hub.subscribe(server, req.params.uri);
+    return {};
+  });
+  server.setRequestHandler(UnsubscribeRequestSchema, async (req) => {
+    hub.unsubscribe(server, req.params.uri);
+    return {};
+  });
+  server.setRequestHandler(CompleteRequestSchema, async (req, extra) => {
+    const { ref, argument } = req.params;
+    if (ref.type !== "ref/resource" || argument.name !== "workspaceId") {
+      return { completion: { values: [], hasMore: false } };
+    }
+    const { workspaces } = await api.listWorkspaces({ limit: 100 }, { signal: extra.signal });
+    const prefix = argument.value.toLowerCase();
+    const values = workspaces
+      .filter(
+        (w) =>
+          w.id.toLowerCase().startsWith(prefix) ||
+          w.slug.toLowerCase().startsWith(prefix) ||
+          w.name.toLowerCase().startsWith(prefix),
+      )
+      .map((w) => w.id);
+    return {
+      completion: {
+        values: values.slice(0, 100),
+        total: values.length,
+        hasMore: values.length > 100,
+      },
+    };
+  });
 }

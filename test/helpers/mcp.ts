@@ -30,6 +30,7 @@ export async function setup(
   return {
     client,
     server,
+    hub: factory.hub,
     api,
     local,
     call,

@@ -11,14 +11,11 @@ export default defineTool({
   name: "create_workspace_integration",
   title: "Add an integration to a workspace",
   description:
-    "Add a catalog integration (slack, github, kv-store, …) to a workspace. fixed (default) and per_user_with_fallback need a connectionId of that integration (list_connections), except built-ins other than ai-toolkit. Names, actions and settings: search_catalog, get_catalog_integration. alias defaults to integrationName; unique per workspace.",
+    "Add a catalog integration (slack, kv-store, …) to a workspace. fixed (default) and per_user_with_fallback need a connectionId of that integration (list_connections), except built-ins but ai-toolkit. alias defaults to integrationName, unique per workspace.",
   input: CreateWorkspaceIntegrationSchema.extend({ workspaceId: WorkspaceIdArg }),
   output: z.object({
     integration: WorkspaceIntegrationSchema,
-    reconciled: z
-      .boolean()
-      .optional()
-      .describe("true when the answer was lost and the integration was found by alias afterwards."),
+    reconciled: z.boolean().optional().describe("Found by alias after a lost answer."),
   }),
   annotations: {
     readOnlyHint: false,

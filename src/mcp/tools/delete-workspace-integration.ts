@@ -7,7 +7,7 @@ export default defineTool({
   name: "delete_workspace_integration",
   title: "Remove an integration from a workspace",
   description:
-    "Remove a workspace integration, selected by id or by alias. Its tools disappear from the workspace's MCP servers. The connection itself is kept.",
+    "Remove a workspace integration (by id or alias) and its MCP server tools. The connection stays.",
   input: z.strictObject({ workspaceId: WorkspaceIdArg, ...SelectorArgs }),
   output: z.object({ deleted: z.literal(true), id: z.string(), workspaceId: z.string() }),
   annotations: {

@@ -13,7 +13,7 @@ export default defineTool({
   name: "get_catalog_integration",
   title: "Show a catalog integration",
   description:
-    "Show one catalog integration: its exact action names (the values enabledActions accepts), each action's inputs, whether it needs a connection, and which settings blocks it takes (advancedCode, persistence).",
+    "One catalog integration: exact action names (for enabledActions) and inputs, whether it needs a connection, which settings blocks it takes.",
   input: z.strictObject({
     integrationName: z
       .string()

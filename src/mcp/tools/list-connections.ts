@@ -8,7 +8,7 @@ export default defineTool({
   name: "list_connections",
   title: "List connections",
   description:
-    "List connections (stored credentials) to choose a connectionId for an integration. Filter by integrationName (e.g. slack) and/or workspaceId. A connection must belong to the same integration as the workspace integration that pins it. Secrets are never shown.",
+    "List connections (stored credentials, never shown) to pick a connectionId; it must be of the same integration. Filter by integrationName and/or workspaceId.",
   input: z.strictObject({
     integrationName: z
       .string()

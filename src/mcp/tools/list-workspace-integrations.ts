@@ -8,7 +8,7 @@ export default defineTool({
   name: "list_workspace_integrations",
   title: "List workspace integrations",
   description:
-    "List the integrations configured in a Weavz workspace: alias, connection strategy, pinned connection and its status, enabled actions (null = all), settings. Use it to find the id or alias to update or delete.",
+    "List a workspace's integrations: alias, connection strategy, pinned connection and its status, enabledActions (null = all), settings. Gives the id or alias to update or delete.",
   input: z.strictObject({ workspaceId: WorkspaceIdArg }),
   output: z.object({
     workspaceId: z.string(),

@@ -15,7 +15,7 @@ export default defineTool({
   name: "search_catalog",
   title: "Search the integration catalog",
   description:
-    "Find Weavz catalog integrations by words (e.g. 'slack message', 'key value store', 'spreadsheet'). Returns integration names (the integrationName to use) and matching action names. Then call get_catalog_integration for all actions and settings.",
+    "Find catalog integrations by words (e.g. 'slack message', 'key value'): their integrationName and matching actions. Then get_catalog_integration.",
   input: z.strictObject({
     query: z
       .string()

@@ -7,10 +7,8 @@ import { integrationsUri, mcpToolsUri } from "../uris.js";
 
 /** Selector arguments of update and delete: one of id or alias. */
 export const SelectorArgs = {
-  id: IdSchema.optional().describe("Workspace integration id. Give id or alias."),
-  alias: AliasSchema.optional().describe(
-    "Current alias of the workspace integration. Give id or alias.",
-  ),
+  id: IdSchema.optional().describe("Integration id (or give alias)."),
+  alias: AliasSchema.optional().describe("Its current alias (or give id)."),
 };
 
 /** Finds a workspace integration by alias, or undefined. */
@@ -96,5 +94,3 @@ export function changeLinks(workspaceId: string): ResultLink[] {
     },
   ];
 }
-
-export const WorkspaceIdOut = z.string().describe("Workspace the call targeted.");

@@ -14,7 +14,7 @@ export default defineTool({
   name: "update_workspace_integration",
   title: "Update a workspace integration",
   description:
-    "Change a workspace integration chosen by id or current alias: newAlias renames; connectionStrategy, connectionId, enabledActions (null = all), displayName (null clears), settings (replaced; null resets), sortOrder. Only given fields change; integrationName cannot.",
+    "Change a workspace integration (by id or alias); only given fields change. newAlias renames; enabledActions null = all; displayName null clears; settings replace, null resets.",
   input: z.strictObject({
     workspaceId: WorkspaceIdArg,
     ...SelectorArgs,

@@ -1,0 +1,90 @@
+import type { WeavzApi } from "../../api/types.js";
+import { integrationsUri, mcpToolsUri, WORKSPACES_URI } from "../uris.js";
+
+/** A resource the server can read, identified by a parsed URI. */
+export type ResourceRef =
+  | { kind: "workspaces"; uri: string }
+  | { kind: "integrations"; uri: string; workspaceId: string }
+  | { kind: "mcp-tools"; uri: string; workspaceId: string };
+
+/** Resource templates, as resources/templates/list shows them. */
+export const RESOURCE_TEMPLATES = [
+  {
+    uriTemplate: "weavz://workspaces/{workspaceId}/integrations",
+    name: "workspace-integrations",
+    title: "Workspace integrations",
+    description:
+      "The integrations configured in a workspace (as list_workspace_integrations returns them).",
+    mimeType: "application/json",
+  },
+  {
+    uriTemplate: "weavz://workspaces/{workspaceId}/mcp-tools",
+    name: "workspace-mcp-tools",
+    title: "MCP server tools of a workspace",
+    description:
+      "Every MCP server of the workspace with the tools it exposes right now, auto-synced from the workspace's integrations.",
+    mimeType: "application/json",
+  },
+] as const;
+
+export const WORKSPACES_RESOURCE = {
+  uri: WORKSPACES_URI,
+  name: "workspaces",
+  title: "Workspaces",
+  description: "The workspaces this API key can reach.",
+  mimeType: "application/json",
+} as const;
+
+const TEMPLATE_RE = /^weavz:\/\/workspaces\/([^/]+)\/(integrations|mcp-tools)$/;
+
+/** Parses a weavz:// URI, or returns undefined for one this server does not serve. */
+export function parseResourceUri(uri: string): ResourceRef | undefined {
+  if (uri === WORKSPACES_URI) return { kind: "workspaces", uri };
+  const m = TEMPLATE_RE.exec(uri);
+  if (!m) return undefined;
+  let workspaceId: string;
+  try {
+    workspaceId = decodeURIComponent(m[1] as string);
+  } catch {
+    return undefined;
+  }
+  if (!workspaceId || workspaceId === "." || workspaceId === "..") return undefined;
+  return { kind: m[2] as "integrations" | "mcp-tools", uri, workspaceId };
+}
+
+/** Reads a resource's JSON content through the API. */
+export async function readResource(
+  api: WeavzApi,
+  ref: ResourceRef,
+  signal?: AbortSignal,
+): Promise<unknown> {
+  const opts = signal ? { signal } : {};
+  switch (ref.kind) {
+    case "workspaces": {
+      const { workspaces, total } = await api.listWorkspaces({ limit: 100 }, opts);
+      return { workspaces, total };
+    }
+    case "integrations": {
+      const { integrations, total } = await api.listWorkspaceIntegrations(ref.workspaceId, opts);
+      return { workspaceId: ref.workspaceId, integrations, total };
+    }
+    case "mcp-tools": {
+      const { servers } = await api.listMcpServers(
+        { workspaceId: ref.workspaceId, limit: 100 },
+        opts,
+      );
+      const detailed = await Promise.all(servers.map((s) => api.getMcpServer(s.id, opts)));
+      return {
+        workspaceId: ref.workspaceId,
+        servers: detailed.map((d) => ({ server: d.server, tools: d.tools })),
+        toolCount: detailed.reduce((n, d) => n + d.tools.length, 0),
+      };
+    }
+  }
+}
+
+/** The concrete URIs of one workspace. */
+export const workspaceUris = (workspaceId: string) => [
+  integrationsUri(workspaceId),
+  mcpToolsUri(workspaceId),
+];

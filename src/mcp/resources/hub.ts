@@ -1,0 +1,233 @@
+import { createHash } from "node:crypto";
+import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import { WeavzApiError } from "../../api/errors.js";
+import type { WeavzApi } from "../../api/types.js";
+import type { Logger } from "../../log.js";
+import { parseResourceUri, readResource, workspaceUris } from "./catalog.js";
+
+/** Tuning of the change feed; tests and benchmarks shorten it. */
+export interface HubOptions {
+  /** Long-poll wait on the local API's change counter. */
+  longPollMs?: number;
+  /** Polling interval bounds for APIs without a change counter (the hosted API). */
+  pollMinMs?: number;
+  pollMaxMs?: number;
+}
+
+interface Watched {
+  sessions: Set<Server>;
+  /** Hash of the content last seen, so only real changes notify. */
+  hash: string | undefined;
+}
+
+const digest = (value: unknown) =>
+  createHash("sha1").update(JSON.stringify(value)).digest("base64");
+
+/**
+ * Process-wide resource subscriptions and the change feed behind them.
+ *
+ * Changes made through this process's tools refresh the affected URIs at once. Changes made
+ * elsewhere (another MCP client or process, the dashboard) are noticed by a feed that runs
+ * only while somebody is subscribed: on the local API it long-polls the change counter
+ * (`/changes`), on an API without one it re-reads the subscribed resources with backoff.
+ * Either way a URI notifies only when its content really changed.
+ */
+export class ResourceHub {
+  private readonly watched = new Map<string, Watched>();
+  private readonly sessions = new Set<Server>();
+  private workspacesHash: string | undefined;
+  private feed: AbortController | undefined;
+  private queue: Promise<void> = Promise.resolve();
+  private readonly longPollMs: number;
+  private readonly pollMinMs: number;
+  private readonly pollMaxMs: number;
+  /** Counters for tests and benchmarks. */
+  readonly stats = { feedRequests: 0, refreshes: 0, notifications: 0 };
+
+  constructor(
+    private readonly api: WeavzApi,
+    private readonly log: Logger,
+    opts: HubOptions = {},
+  ) {
+    this.longPollMs = opts.longPollMs ?? 20_000;
+    this.pollMinMs = opts.pollMinMs ?? 2_000;
+    this.pollMaxMs = opts.pollMaxMs ?? 30_000;
+  }
+
+  /** Whether the change feed is running (only while something is subscribed). */
+  get feedRunning(): boolean {
+    return this.feed !== undefined;
+  }
+
+  attach(server: Server): void {
+    this.sessions.add(server);
+  }
+
+  /** Forgets a closed session and its subscriptions. */
+  detach(server: Server): void {
+    this.sessions.delete(server);
+    for (const [uri, w] of this.watched) {
+      w.sessions.delete(server);
+      if (w.sessions.size === 0) this.watched.delete(uri);
+    }
+    this.stopFeedIfIdle();
+  }
+
+  /** Subscribes a session to a URI; reads it once so the next change is measured from now. */
+  async subscribe(server: Server, uri: string): Promise<void> {
+    const ref = parseResourceUri(uri);
+    if (!ref) throw new Error(`Unknown resource URI ${uri}`);
+    let w = this.watched.get(uri);
+    if (!w) {
+      w = { sessions: new Set(), hash: undefined };
+      this.watched.set(uri, w);
+      try {
+        w.hash = digest(await readResource(this.api, ref));
+      } catch (err) {
+        this.log.debug(`subscribe: first read of ${uri} failed: ${(err as Error).message}`);
+      }
+    }
+    w.sessions.add(server);
+    this.startFeed();
+  }
+
+  unsubscribe(server: Server, uri: string): void {
+    const w = this.watched.get(uri);
+    if (!w) return;
+    w.sessions.delete(server);
+    if (w.sessions.size === 0) this.watched.delete(uri);
+    this.stopFeedIfIdle();
+  }
+
+  /** A tool changed a workspace: refresh its subscribed URIs now. */
+  changed(workspaceId: string): void {
+    const uris = workspaceUris(workspaceId).filter((u) => this.watched.has(u));
+    if (uris.length > 0) void this.refresh(uris);
+  }
+
+  /** Stops the feed and forgets everything (process shutdown). */
+  close(): void {
+    this.watched.clear();
+    this.sessions.clear();
+    this.stopFeedIfIdle();
+  }
+
+  /** Re-reads URIs one batch at a time and notifies the ones whose content changed. */
+  private refresh(uris: readonly string[], checkWorkspaceList = false): Promise<void> {
+    this.queue = this.queue.then(async () => {
+      this.stats.refreshes++;
+      await Promise.all(uris.map((uri) => this.refreshOne(uri)));
+      if (checkWorkspaceList) await this.checkWorkspaceList();
+    });
+    return this.queue;
+  }
+
+  private async refreshOne(uri: string): Promise<void> {
+    const w = this.watched.get(uri);
+    const ref = parseResourceUri(uri);
+    if (!w || !ref) return;
+    let hash: string;
+    try {
+      hash = digest(await readResource(this.api, ref));
+    } catch (err) {
+      // A workspace that vanished reads as NOT_FOUND: that too is a change to report.
+      if (err instanceof WeavzApiError && err.status === 404) hash = "gone";
+      else {
+        this.log.debug(`refresh of ${uri} failed: ${(err as Error).message}`);
+        return;
+      }
+    }
+    if (hash === w.hash) return;
+    w.hash = hash;
+    for (const s of w.sessions) {
+      this.stats.notifications++;
+      s.sendResourceUpdated({ uri }).catch(() => {});
+    }
+  }
+
+  /** The resource list names each workspace's URIs: a new or removed workspace changes it. */
+  private async checkWorkspaceList(): Promise<void> {
+    try {
+      const { workspaces } = await this.api.listWorkspaces({ limit: 100 });
+      const hash = digest(workspaces.map((w) => w.id).sort());
+      if (this.workspacesHash !== undefined && hash !== this.workspacesHash) {
+        for (const s of this.sessions) s.sendResourceListChanged().catch(() => {});
+      }
+      this.workspacesHash = hash;
+    } catch {
+      // Next round tries again.
+    }
+  }
+
+  private startFeed(): void {
+    if (this.feed) return;
+    const ac = new AbortController();
+    this.feed = ac;
+    void this.runFeed(ac.signal).catch((err: unknown) => {
+      if (!ac.signal.aborted) this.log.warn(`change feed stopped: ${(err as Error).message}`);
+    });
+  }
+
+  private stopFeedIfIdle(): void {
+    if (this.watched.size > 0 || !this.feed) return;
+    this.feed.abort();
+    this.feed = undefined;
+  }
+
+  private async runFeed(signal: AbortSignal): Promise<void> {
+    void this.checkWorkspaceList();
+    let since: number | undefined;
+    let counterSupported = true;
+    let delay = this.pollMinMs;
+    while (!signal.aborted) {
+      if (counterSupported) {
+        try {
+          this.stats.feedRequests++;
+          const { seq } = await this.api.waitForChange(
+            since,
+            since === undefined ? 0 : this.longPollMs,
+            { signal },
+          );
+          const first = since === undefined;
+          const moved = seq !== since;
+          since = seq;
+          if (!first && moved) await this.refresh([...this.watched.keys()], true);
+          continue;
+        } catch (err) {
+          if (signal.aborted) return;
+          if (err instanceof WeavzApiError && err.status === 404) {
+            // The hosted API has no change counter: poll the subscribed resources instead.
+            counterSupported = false;
+            this.log.debug("change feed: no change counter upstream; polling with backoff");
+            continue;
+          }
+          this.log.debug(`change feed: ${(err as Error).message}; retrying`);
+          await sleep(this.pollMinMs, signal);
+          continue;
+        }
+      }
+      await sleep(delay, signal);
+      if (signal.aborted) return;
+      this.stats.feedRequests++;
+      const before = this.stats.notifications;
+      await this.refresh([...this.watched.keys()], true);
+      // Back off while nothing changes; come back to the fast pace after a change.
+      delay =
+        this.stats.notifications > before ? this.pollMinMs : Math.min(this.pollMaxMs, delay * 2);
+    }
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    t.unref();
+    function done() {
+      signal.removeEventListener("abort", done);
+      clearTimeout(t);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}

@@ -1,0 +1,259 @@
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import { request } from "undici";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CLI, ensureBuilt } from "../helpers/build.js";
+import { DEMO_WS, SLACK_BOT_CONN, setup } from "../helpers/mcp.js";
+
+type Env = Awaited<ReturnType<typeof setup>>;
+const INTEGRATIONS = `weavz://workspaces/${DEMO_WS}/integrations`;
+const MCP_TOOLS = `weavz://workspaces/${DEMO_WS}/mcp-tools`;
+
+/** Collects resources/updated notifications and lets a test wait for the next one for a URI. */
+function watch(client: Client) {
+  const seen: Array<{ uri: string; at: number }> = [];
+  const waiters: Array<{ uri: string; resolve: (at: number) => void }> = [];
+  client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
+    const at = performance.now();
+    seen.push({ uri: n.params.uri, at });
+    for (const w of waiters.splice(0)) {
+      if (w.uri === n.params.uri) w.resolve(at);
+      else waiters.push(w);
+    }
+  });
+  return {
+    seen,
+    next(uri: string, timeoutMs = 2000): Promise<number> {
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(
+          () => reject(new Error(`no resources/updated for ${uri} within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+        waiters.push({
+          uri,
+          resolve: (at) => {
+            clearTimeout(t);
+            resolve(at);
+          },
+        });
+      });
+    },
+  };
+}
+
+async function readJson(env: Env, uri: string): Promise<any> {
+  const r = await env.client.readResource({ uri });
+  return JSON.parse((r.contents[0] as { text: string }).text);
+}
+
+describe("resources", () => {
+  let env: Env;
+  beforeAll(async () => {
+    env = await setup();
+  });
+  afterAll(async () => {
+    await env.close();
+  });
+
+  it("lists the workspaces resource, each workspace's URIs and the two templates", async () => {
+    const { resources } = await env.client.listResources();
+    const uris = resources.map((r) => r.uri);
+    expect(uris).toEqual(expect.arrayContaining(["weavz://workspaces", INTEGRATIONS, MCP_TOOLS]));
+    const { resourceTemplates } = await env.client.listResourceTemplates();
+    expect(resourceTemplates.map((t) => t.uriTemplate).sort()).toEqual([
+      "weavz://workspaces/{workspaceId}/integrations",
+      "weavz://workspaces/{workspaceId}/mcp-tools",
+    ]);
+  });
+
+  it("reads workspaces and a workspace's integrations as JSON", async () => {
+    const ws = await readJson(env, "weavz://workspaces");
+    expect(ws.workspaces.map((w: any) => w.id)).toContain(DEMO_WS);
+    const ints = await readJson(env, INTEGRATIONS);
+    expect(ints).toMatchObject({ workspaceId: DEMO_WS, integrations: [], total: 0 });
+  });
+
+  it("rejects an unknown URI and an unknown workspace clearly", async () => {
+    await expect(env.client.readResource({ uri: "weavz://elsewhere" })).rejects.toThrow(
+      /Unknown resource weavz:\/\/elsewhere/,
+    );
+    await expect(
+      env.client.readResource({ uri: "weavz://workspaces/nope/integrations" }),
+    ).rejects.toThrow(/NOT_FOUND/);
+  });
+
+  it("completes workspaceId in the templates", async () => {
+    const r = await env.client.complete({
+      ref: { type: "ref/resource", uri: "weavz://workspaces/{workspaceId}/integrations" },
+      argument: { name: "workspaceId", value: "a1b2" },
+    });
+    expect(r.completion.values).toEqual([DEMO_WS]);
+    const none = await env.client.complete({
+      ref: { type: "ref/resource", uri: "weavz://workspaces/{workspaceId}/integrations" },
+      argument: { name: "workspaceId", value: "zzz" },
+    });
+    expect(none.completion.values).toEqual([]);
+  });
+
+  it("runs the change feed only while somebody is subscribed", async () => {
+    const { hub } = env;
+    expect(hub.feedRunning).toBe(false);
+    await env.client.subscribeResource({ uri: INTEGRATIONS });
+    expect(hub.feedRunning).toBe(true);
+    await env.client.unsubscribeResource({ uri: INTEGRATIONS });
+    expect(hub.feedRunning).toBe(false);
+  });
+});
+
+describe("subscriptions and auto-synced MCP server tools", () => {
+  let env: Env;
+  let w: ReturnType<typeof watch>;
+  let serverId: string;
+  const rest = (method: "GET" | "POST" | "PATCH" | "DELETE", path: string, body?: unknown) =>
+    request(`${env.local.url}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${env.local.apiKey}`, "content-type": "application/json" },
+      body: body === undefined ? null : JSON.stringify(body),
+    }).then(async (r) => ({ status: r.statusCode, body: (await r.body.json()) as any }));
+
+  beforeAll(async () => {
+    env = await setup();
+    w = watch(env.client);
+    const created = await rest("POST", "/mcp/servers", { name: "Ops agent", workspaceId: DEMO_WS });
+    expect(created.status).toBe(201);
+    serverId = created.body.server.id;
+    await env.client.subscribeResource({ uri: MCP_TOOLS });
+    await env.client.subscribeResource({ uri: INTEGRATIONS });
+  });
+  afterAll(async () => {
+    await env.close();
+  });
+
+  const toolNames = async () =>
+    (await readJson(env, MCP_TOOLS)).servers[0].tools.map((t: any) => t.name);
+
+  it("notifies after a create through the tool and shows one tool per action", async () => {
+    const updated = w.next(MCP_TOOLS);
+    const ints = w.next(INTEGRATIONS);
+    const r = await env.call("create_workspace_integration", {
+      workspaceId: DEMO_WS,
+      integrationName: "slack",
+      alias: "team_slack",
+      connectionId: SLACK_BOT_CONN,
+      enabledActions: ["send_channel_message", "list_channels"],
+    });
+    expect(r.isError, env.text(r)).toBeFalsy();
+    await Promise.all([updated, ints]);
+    expect(await toolNames()).toEqual([
+      "team_slack__send_channel_message",
+      "team_slack__list_channels",
+    ]);
+  });
+
+  it("follows an enabledActions change", async () => {
+    const updated = w.next(MCP_TOOLS);
+    await env.call("update_workspace_integration", {
+      workspaceId: DEMO_WS,
+      alias: "team_slack",
+      enabledActions: ["list_users"],
+    });
+    await updated;
+    expect(await toolNames()).toEqual(["team_slack__list_users"]);
+  });
+
+  it("follows an alias rename", async () => {
+    const updated = w.next(MCP_TOOLS);
+    await env.call("update_workspace_integration", {
+      workspaceId: DEMO_WS,
+      alias: "team_slack",
+      newAlias: "ops_slack",
+    });
+    await updated;
+    expect(await toolNames()).toEqual(["ops_slack__list_users"]);
+  });
+
+  it("shows the same tools through get_mcp_server and list_mcp_servers", async () => {
+    const list = await env.call("list_mcp_servers", { workspaceId: DEMO_WS });
+    expect(list.structuredContent?.servers.map((s: any) => s.id)).toEqual([serverId]);
+    const one = await env.call("get_mcp_server", { id: serverId });
+    expect(one.isError, env.text(one)).toBeFalsy();
+    expect(one.structuredContent?.tools.map((t: any) => t.name)).toEqual(["ops_slack__list_users"]);
+    expect(one.structuredContent?.tools[0]).toMatchObject({
+      integrationName: "slack",
+      integrationAlias: "ops_slack",
+      actionName: "list_users",
+      toolType: "ACTION",
+    });
+  });
+
+  it("notices a change made by direct HTTP to the local API within 2 s", async () => {
+    const list = await rest("GET", `/workspaces/${DEMO_WS}/integrations`);
+    const id = list.body.integrations[0].id;
+    const t0 = performance.now();
+    const updated = w.next(MCP_TOOLS, 2000);
+    const patched = await rest("PATCH", `/workspaces/${DEMO_WS}/integrations/${id}`, {
+      enabledActions: ["list_channels", "list_users"],
+    });
+    expect(patched.status).toBe(200);
+    const at = await updated;
+    expect(at - t0).toBeLessThan(2000);
+    expect(await toolNames()).toEqual(["ops_slack__list_channels", "ops_slack__list_users"]);
+  });
+
+  it("notices a change made by a second MCP server process on the same database within 2 s", async () => {
+    ensureBuilt();
+    const other = new Client({ name: "second-process", version: "1" });
+    await other.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [CLI],
+        env: {
+          PATH: process.env.PATH ?? "",
+          WEAVZ_LOCAL_DB: env.local.dbPath,
+          WEAVZ_LOG_LEVEL: "error",
+        },
+      }),
+    );
+    try {
+      const t0 = performance.now();
+      const updated = w.next(MCP_TOOLS, 2000);
+      const r = await other.callTool({
+        name: "create_workspace_integration",
+        arguments: { workspaceId: DEMO_WS, integrationName: "kv-store" },
+      });
+      expect(r.isError).toBeFalsy();
+      const at = await updated;
+      expect(at - t0).toBeLessThan(2000);
+      expect(await toolNames()).toEqual(expect.arrayContaining(["kv-store__put", "kv-store__get"]));
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("drops the tools when the integration is deleted", async () => {
+    const updated = w.next(MCP_TOOLS);
+    const r = await env.call("delete_workspace_integration", {
+      workspaceId: DEMO_WS,
+      alias: "ops_slack",
+    });
+    expect(r.isError, env.text(r)).toBeFalsy();
+    await updated;
+    const names: string[] = await toolNames();
+    expect(names.some((n) => n.startsWith("ops_slack__"))).toBe(false);
+  });
+
+  it("does not notify when nothing a subscriber sees has changed", async () => {
+    const before = w.seen.length;
+    // A change in another workspace leaves this one's resources as they were.
+    const ws = await rest("POST", "/workspaces", { name: "Other", slug: "other" });
+    expect(ws.status).toBe(201);
+    const r = await env.call("create_workspace_integration", {
+      workspaceId: ws.body.workspace.id,
+      integrationName: "kv-store",
+    });
+    expect(r.isError, env.text(r)).toBeFalsy();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(w.seen.slice(before)).toEqual([]);
+  });
+});
