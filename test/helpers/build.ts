@@ -7,5 +7,6 @@ export const CLI = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
 
 /** `npm test` builds first; a lone `vitest run` of a spawning test builds if dist is missing. */
 export function ensureBuilt(): void {
-  if (!existsSync(CLI)) execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: "inherit" });
+  if (!existsSync(CLI))
+    execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: "inherit" });
 }
