@@ -1,0 +1,168 @@
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createWeavzClient } from "../../src/api/client.js";
+import { silentLogger } from "../../src/log.js";
+import { createServerFactory } from "../../src/mcp/server.js";
+import { startFaultProxy } from "../helpers/fault-proxy.js";
+import { startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
+import { DEMO_WS } from "../helpers/mcp.js";
+
+type Proxy = Awaited<ReturnType<typeof startFaultProxy>>;
+const text = (r: CallToolResult) => (r.content[0] as { text: string }).text;
+
+describe("the MCP tools against a real local API behind a fault-injecting proxy", () => {
+  let local: TestLocalApi;
+  let proxy: Proxy;
+  let client: Client;
+  let api: ReturnType<typeof createWeavzClient>;
+  const call = (name: string, args: Record<string, unknown>, options?: { signal?: AbortSignal }) =>
+    client.callTool({ name, arguments: args }, undefined, options) as Promise<
+      CallToolResult & { structuredContent?: any }
+    >;
+  const posts = () => proxy.seen.filter((s) => s.method === "POST").length;
+  const stored = async () =>
+    (await (
+      await fetch(`${local.url}/api/v1/workspaces/${DEMO_WS}/integrations`, {
+        headers: { authorization: `Bearer ${local.apiKey}` },
+      })
+    ).json()) as any;
+
+  beforeAll(async () => {
+    local = await startTestLocalApi();
+    proxy = await startFaultProxy(local.url);
+    api = createWeavzClient({
+      baseUrl: proxy.url,
+      apiKey: local.apiKey,
+      log: silentLogger,
+      timeoutMs: 2000,
+      retryBaseMs: 20,
+    });
+    const server = createServerFactory({
+      api,
+      log: silentLogger,
+      defaultWorkspaceId: DEMO_WS,
+    }).newServer();
+    client = new Client({ name: "faults", version: "1" });
+    const [a, b] = InMemoryTransport.createLinkedPair();
+    await Promise.all([server.connect(b), client.connect(a)]);
+  });
+  afterAll(async () => {
+    await client.close();
+    await api.close();
+    await proxy.close();
+    await local.close();
+  });
+  beforeEach(() => {
+    proxy.seen.length = 0;
+    proxy.script(() => ({ kind: "pass" }));
+  });
+
+  it("retries a read after 503 and after a reset, and succeeds", async () => {
+    proxy.script((_m, _u, i) =>
+      i === 0
+        ? { kind: "status", status: 503 }
+        : i === 1
+          ? { kind: "reset-before" }
+          : { kind: "pass" },
+    );
+    const r = await call("list_workspace_integrations", {});
+    expect(r.isError, text(r)).toBeFalsy();
+    expect(proxy.seen.map((s) => s.fault)).toEqual(["status", "reset-before", "pass"]);
+  });
+
+  it("waits as long as Retry-After says on 429", async () => {
+    proxy.script((_m, _u, i) =>
+      i === 0
+        ? {
+            kind: "status",
+            status: 429,
+            headers: { "retry-after": "1" },
+            body: { error: "slow down", code: "RATE_LIMITED" },
+          }
+        : { kind: "pass" },
+    );
+    const t0 = performance.now();
+    const r = await call("list_workspaces", {});
+    expect(r.isError, text(r)).toBeFalsy();
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(950);
+    expect(proxy.seen.length).toBe(2);
+  });
+
+  it("reports a create whose answer was lost, after finding it by alias", async () => {
+    proxy.script((m) => (m === "POST" ? { kind: "reset-after" } : { kind: "pass" }));
+    const r = await call("create_workspace_integration", {
+      integrationName: "kv-store",
+      alias: "lost_answer",
+    });
+    expect(r.isError, text(r)).toBeFalsy();
+    expect(r.structuredContent).toMatchObject({
+      integration: { alias: "lost_answer" },
+      reconciled: true,
+    });
+    expect(text(r)).toMatch(/confirmed by looking it up/);
+    expect(posts()).toBe(1);
+    expect(
+      (await stored()).integrations.filter((i: any) => i.alias === "lost_answer"),
+    ).toHaveLength(1);
+  });
+
+  it("never retries a create on 503, and says it was not created", async () => {
+    proxy.script((m) => (m === "POST" ? { kind: "status", status: 503 } : { kind: "pass" }));
+    const r = await call("create_workspace_integration", {
+      integrationName: "kv-store",
+      alias: "not_made",
+    });
+    expect(r.isError).toBe(true);
+    expect(text(r)).toMatch(/NOT created[\s\S]*safe to retry/);
+    expect(posts()).toBe(1);
+    expect((await stored()).integrations.map((i: any) => i.alias)).not.toContain("not_made");
+  });
+
+  it("stops a hung call within the time budget and says the change may not be known", async () => {
+    proxy.script(() => ({ kind: "hang" }));
+    const t0 = performance.now();
+    const r = await call("update_workspace_integration", {
+      id: "00000000-0000-4000-8000-000000000001",
+      sortOrder: 1,
+    });
+    const took = performance.now() - t0;
+    expect(r.isError).toBe(true);
+    expect(text(r)).toMatch(/TIMEOUT[\s\S]*list_workspace_integrations/);
+    expect(took).toBeGreaterThanOrEqual(1900);
+    expect(took).toBeLessThan(4000);
+  });
+
+  it("aborts the upstream request when the MCP client cancels", async () => {
+    proxy.script(() => ({ kind: "hang" }));
+    const ac = new AbortController();
+    const pending = call("list_workspace_integrations", {}, { signal: ac.signal });
+    while (proxy.seen.length === 0) await new Promise((r) => setTimeout(r, 10));
+    const t0 = performance.now();
+    ac.abort();
+    await expect(pending).rejects.toThrow();
+    // The client sends notifications/cancelled; the server aborts its undici request.
+    expect(await proxy.seen[0]?.clientClosed).toBe(true);
+    expect(performance.now() - t0).toBeLessThan(1000);
+  });
+
+  it("names the URL to check when the API cannot be reached", async () => {
+    const dead = createWeavzClient({
+      baseUrl: "http://127.0.0.1:9",
+      apiKey: local.apiKey,
+      log: silentLogger,
+      timeoutMs: 1500,
+      retryBaseMs: 10,
+    });
+    const server = createServerFactory({ api: dead, log: silentLogger }).newServer();
+    const c = new Client({ name: "dead", version: "1" });
+    const [a, b] = InMemoryTransport.createLinkedPair();
+    await Promise.all([server.connect(b), c.connect(a)]);
+    const r = (await c.callTool({ name: "list_workspaces", arguments: {} })) as CallToolResult;
+    expect(r.isError).toBe(true);
+    expect(text(r)).toMatch(/CONNECTION_FAILED[\s\S]*WEAVZ_BASE_URL/);
+    await c.close();
+    await dead.close();
+  });
+});
