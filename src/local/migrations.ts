@@ -88,4 +88,24 @@ export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
       new Date().toISOString(),
     );
   },
+  // 2: MCP servers. Their tools are derived from the workspace's integrations at read time,
+  // so there is no tools table to keep in sync.
+  (db) => {
+    db.exec(`
+      -- bearer_token_hash: SHA-256 hex of the static mcp_ token, never the token itself.
+      CREATE TABLE mcp_servers (
+        id TEXT PRIMARY KEY,
+        org_id TEXT NOT NULL REFERENCES orgs(id),
+        workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+        name TEXT NOT NULL,
+        description TEXT,
+        mode TEXT NOT NULL CHECK (mode IN ('TOOLS', 'CODE')),
+        auth_mode TEXT NOT NULL CHECK (auth_mode IN ('oauth', 'bearer', 'oauth_and_bearer')),
+        bearer_token_hash TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX mcp_servers_workspace ON mcp_servers(workspace_id, created_at);
+    `);
+  },
 ];

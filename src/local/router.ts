@@ -1,20 +1,27 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import {
+  authModeUsesBearer,
+  CHANGES_MAX_WAIT_MS,
   CreateConnectionSchema,
   CreateEndUserSchema,
+  CreateMcpServerSchema,
   CreateWorkspaceIntegrationSchema,
   CreateWorkspaceSchema,
   IdSchema,
   PagingSchema,
   type Settings,
   searchCatalog,
+  UpdateMcpServerSchema,
   UpdateWorkspaceIntegrationSchema,
 } from "../domain/index.js";
 import type { Catalog } from "./catalog.js";
+import type { ChangeFeed } from "./changes.js";
 import { ApiError, notFound, validationError } from "./errors.js";
-import { type IntegrationRecord, type Store, sqliteCode } from "./store.js";
-import { checkIntegrationConfig, parseWith } from "./validation.js";
+import { deriveMcpTools } from "./mcp-tools.js";
+import { type IntegrationRecord, type McpServerRecord, type Store, sqliteCode } from "./store.js";
+import { generateToken, hashKey } from "./tokens.js";
+import { checkBearerAllowed, checkIntegrationConfig, parseWith } from "./validation.js";
 
 /** Who is calling: a scoped key only reaches its workspaces. */
 export interface Principal {
@@ -28,6 +35,15 @@ export interface RouteRequest {
   query: URLSearchParams;
   principal: Principal;
   readBody(): Promise<unknown>;
+  /** Aborts when the client goes away before the answer (long polls listen to it). */
+  readonly signal?: AbortSignal;
+}
+
+export interface RouterOptions {
+  /** The long-poll behind GET /changes (absent: that route answers at once). */
+  changes?: ChangeFeed;
+  /** Origin of this server, e.g. http://127.0.0.1:8080, for informational URLs. */
+  origin?: () => string;
 }
 
 export interface RouteResult {
@@ -61,6 +77,34 @@ const CatalogQuerySchema = PagingSchema.extend({
   search: z.string().min(1).max(400).optional(),
   summary: z.enum(["true", "false", "1", "0"]).optional(),
 });
+
+const McpServerListQuerySchema = PagingSchema.extend({ workspaceId: IdSchema.optional() });
+const NonNegativeIntString = z
+  .string()
+  .regex(/^\d{1,15}$/, "must be a non-negative integer")
+  .transform(Number);
+const ChangesQuerySchema = z.strictObject({
+  since: NonNegativeIntString.optional(),
+  waitMs: NonNegativeIntString.pipe(
+    z.number().max(CHANGES_MAX_WAIT_MS, `must be at most ${CHANGES_MAX_WAIT_MS}`),
+  ).default(0),
+});
+
+const CREATE_MCP_FIELDS = keysOf(CreateMcpServerSchema);
+const UPDATE_MCP_FIELDS = keysOf(UpdateMcpServerSchema);
+const UPDATE_MCP_HINTS = {
+  workspaceId:
+    "cannot be changed: create a new MCP server in the other workspace (POST /api/v1/mcp/servers)",
+  id: "cannot be changed",
+  orgId: "cannot be changed",
+  hasBearerToken:
+    "is read-only: set authMode to bearer or oauth_and_bearer to issue a token, oauth to drop it",
+  bearerToken: "cannot be set: tokens are generated; send regenerateBearerToken: true",
+  tools:
+    "are derived from the workspace's integrations: change those (PATCH /api/v1/workspaces/{workspaceId}/integrations/{id})",
+};
+/** Static bearer tokens of MCP servers: `mcp_` + 32 base62 characters. */
+const MCP_TOKEN_PREFIX = "mcp_";
 
 const CREATE_WI_FIELDS = keysOf(CreateWorkspaceIntegrationSchema);
 const UPDATE_WI_FIELDS = keysOf(UpdateWorkspaceIntegrationSchema);
@@ -103,6 +147,7 @@ export class Router {
   constructor(
     private readonly store: Store,
     private readonly catalog: () => Catalog,
+    private readonly options: RouterOptions = {},
   ) {
     this.routes = [
       {
@@ -140,6 +185,19 @@ export class Router {
         methods: { GET: (r) => this.listEndUsers(r), POST: (r) => this.createEndUser(r) },
       },
       { pattern: ["integrations"], methods: { GET: (r) => this.getCatalog(r) } },
+      {
+        pattern: ["mcp", "servers"],
+        methods: { GET: (r) => this.listMcpServers(r), POST: (r) => this.createMcpServer(r) },
+      },
+      {
+        pattern: ["mcp", "servers", ":"],
+        methods: {
+          GET: (r, p) => this.getMcpServer(r, p),
+          PATCH: (r, p) => this.updateMcpServer(r, p),
+          DELETE: (r, p) => this.deleteMcpServer(r, p),
+        },
+      },
+      { pattern: ["changes"], methods: { GET: (r) => this.changes(r) } },
     ];
   }
 
@@ -177,7 +235,7 @@ export class Router {
       return handler(req, params);
     }
     throw notFound(
-      `No route for ${req.method} ${this.describe(segs)}. Routes: /api/v1/workspaces, /api/v1/workspaces/{id}/integrations, /api/v1/connections, /api/v1/end-users, /api/v1/integrations.`,
+      `No route for ${req.method} ${this.describe(segs)}. Routes: /api/v1/workspaces, /api/v1/workspaces/{id}/integrations, /api/v1/connections, /api/v1/end-users, /api/v1/integrations, /api/v1/mcp/servers, /api/v1/changes.`,
     );
   }
 
@@ -587,6 +645,161 @@ export class Router {
     return ok({ endUsers: items, total });
   }
 
+  // ---- MCP servers ----
+
+  private mcpServerNotFound(id: string): ApiError {
+    return notFound(`MCP server ${id} not found; list them with GET /api/v1/mcp/servers.`);
+  }
+
+  /** The server if it exists and the key may reach its workspace. */
+  private requireMcpServer(req: RouteRequest, id: string): McpServerRecord {
+    const server = this.store.getMcpServer(id);
+    if (!server) throw this.mcpServerNotFound(id);
+    this.checkScope(req, server.workspaceId);
+    return server;
+  }
+
+  private listMcpServers(req: RouteRequest): RouteResult {
+    const q = parseWith(McpServerListQuerySchema, query(req), {
+      allowed: keysOf(McpServerListQuerySchema),
+    });
+    if (q.workspaceId) this.requireWorkspace(req, q.workspaceId);
+    const filter: { workspaceId?: string; scope?: string[] } = {};
+    if (q.workspaceId) filter.workspaceId = q.workspaceId;
+    if (req.principal.scope) filter.scope = [...req.principal.scope];
+    const { items, total } = this.store.listMcpServers(filter, q);
+    return ok({ servers: items.map(orderedServer), total });
+  }
+
+  private async createMcpServer(req: RouteRequest): Promise<RouteResult> {
+    const body = requireObject(await req.readBody());
+    const input = parseWith(CreateMcpServerSchema, body, { allowed: CREATE_MCP_FIELDS });
+    this.checkScope(req, input.workspaceId);
+    let bearerToken: string | undefined;
+    const server = this.store.write(() => {
+      const ws = this.store.getWorkspace(input.workspaceId);
+      if (!ws) {
+        throw validationError([
+          {
+            field: "workspaceId",
+            message: `no workspace with id "${input.workspaceId}"; list workspaces with GET /api/v1/workspaces`,
+          },
+        ]);
+      }
+      if (authModeUsesBearer(input.authMode)) {
+        checkBearerAllowed(this.store, ws.id);
+        bearerToken = generateToken(MCP_TOKEN_PREFIX);
+      }
+      const now = new Date().toISOString();
+      const rec: McpServerRecord = {
+        id: crypto.randomUUID(),
+        orgId: ws.orgId,
+        workspaceId: ws.id,
+        name: input.name,
+        description: input.description ?? null,
+        mode: input.mode,
+        authMode: input.authMode,
+        hasBearerToken: bearerToken !== undefined,
+        createdAt: now,
+        updatedAt: now,
+      };
+      this.store.insertMcpServer(rec, bearerToken ? hashKey(bearerToken).toString("hex") : null);
+      return rec;
+    });
+    return ok(
+      {
+        server: orderedServer(server),
+        ...(bearerToken ? { bearerToken } : {}),
+        mcpEndpoint: `${this.options.origin?.() ?? ""}/api/v1/mcp/servers/${server.id}/mcp`,
+      },
+      201,
+    );
+  }
+
+  private getMcpServer(req: RouteRequest, [id]: string[]): RouteResult {
+    const server = this.requireMcpServer(req, id as string);
+    // Derived on every read (auto-sync): nothing stored can go stale.
+    const integrations = this.store.listIntegrationRecords(server.workspaceId);
+    const catalog = this.catalog();
+    const tools = deriveMcpTools(server, integrations, (name) => catalog.summary(name)?.actions);
+    return ok({ server: orderedServer(server), tools });
+  }
+
+  private async updateMcpServer(req: RouteRequest, [id]: string[]): Promise<RouteResult> {
+    const serverId = id as string;
+    const body = requireObject(await req.readBody());
+    if (Object.keys(body).length === 0) {
+      throw new ApiError(
+        400,
+        "NO_UPDATES",
+        `No fields to update; send at least one of: ${UPDATE_MCP_FIELDS.join(", ")}.`,
+        { allowed: UPDATE_MCP_FIELDS },
+      );
+    }
+    const patch = parseWith(UpdateMcpServerSchema, body, {
+      allowed: UPDATE_MCP_FIELDS,
+      hints: UPDATE_MCP_HINTS,
+    });
+    let bearerToken: string | undefined;
+    const server = this.store.write(() => {
+      const existing = this.requireMcpServer(req, serverId);
+      const authMode = patch.authMode ?? existing.authMode;
+      const bearer = authModeUsesBearer(authMode);
+      if (patch.regenerateBearerToken && !bearer) {
+        throw validationError([
+          {
+            field: "regenerateBearerToken",
+            message: `only applies when authMode is bearer or oauth_and_bearer (this server's would be ${authMode})`,
+          },
+        ]);
+      }
+      // undefined: keep the stored hash; null: drop it; a string: the new token's hash.
+      let tokenHash: string | null | undefined;
+      if (bearer && (!existing.hasBearerToken || patch.regenerateBearerToken)) {
+        // A token is issued only when the workspace can safely share one.
+        checkBearerAllowed(this.store, existing.workspaceId);
+        bearerToken = generateToken(MCP_TOKEN_PREFIX);
+        tokenHash = hashKey(bearerToken).toString("hex");
+      } else if (!bearer && existing.hasBearerToken) {
+        tokenHash = null;
+      }
+      let now = new Date().toISOString();
+      if (now <= existing.updatedAt) {
+        now = new Date(Date.parse(existing.updatedAt) + 1).toISOString();
+      }
+      const rec: McpServerRecord = {
+        ...existing,
+        name: patch.name ?? existing.name,
+        description: patch.description !== undefined ? patch.description : existing.description,
+        mode: patch.mode ?? existing.mode,
+        authMode,
+        hasBearerToken: tokenHash === undefined ? existing.hasBearerToken : tokenHash !== null,
+        updatedAt: now,
+      };
+      this.store.updateMcpServer(rec, tokenHash);
+      return rec;
+    });
+    return ok({ server: orderedServer(server), ...(bearerToken ? { bearerToken } : {}) });
+  }
+
+  private deleteMcpServer(req: RouteRequest, [id]: string[]): RouteResult {
+    const serverId = id as string;
+    this.store.write(() => {
+      this.requireMcpServer(req, serverId);
+      this.store.deleteMcpServer(serverId);
+    });
+    return ok({ deleted: true, id: serverId });
+  }
+
+  // ---- change feed (local extension) ----
+
+  private async changes(req: RouteRequest): Promise<RouteResult> {
+    const q = parseWith(ChangesQuerySchema, query(req), { allowed: keysOf(ChangesQuerySchema) });
+    const feed = this.options.changes;
+    const seq = feed ? await feed.wait(q.since, q.waitMs, req.signal) : this.store.changeSeq();
+    return ok({ seq });
+  }
+
   // ---- catalog ----
 
   private getCatalog(req: RouteRequest): RouteResult {
@@ -624,6 +837,22 @@ export class Router {
       total: catalog.integrations.length,
     });
   }
+}
+
+/** The MCP server object with a fixed key order. */
+function orderedServer(r: McpServerRecord): McpServerRecord {
+  return {
+    id: r.id,
+    orgId: r.orgId,
+    workspaceId: r.workspaceId,
+    name: r.name,
+    description: r.description,
+    mode: r.mode,
+    authMode: r.authMode,
+    hasBearerToken: r.hasBearerToken,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+  };
 }
 
 /** The integration object with the spec's key order. */

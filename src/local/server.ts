@@ -1,12 +1,14 @@
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Logger, silentLogger } from "../log.js";
 import { loadCatalog } from "./catalog.js";
+import { ChangeFeed } from "./changes.js";
 import { seedDemo } from "./demo.js";
 import { ApiError, errorBody } from "./errors.js";
 import { type Principal, Router } from "./router.js";
 import { Store } from "./store.js";
+import { generateToken, hashKey } from "./tokens.js";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** After a 413 the rest of the body is read and dropped (never buffered) up to this much; then the socket is closed. */
@@ -40,26 +42,17 @@ export interface LocalApi {
   /** True when the database already held keys and no apiKey was given. */
   usingStoredKey: boolean;
   store: Store;
+  /** The long-poll behind GET /api/v1/changes (introspection: polling, waiting, pollTicks). */
+  changes: ChangeFeed;
   close(): Promise<void>;
 }
 
-const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-
 /** A new API key: `wvz_` + 32 random base62 characters. */
 export function generateApiKey(): string {
-  let out = "wvz_";
-  while (out.length < 36) {
-    for (const b of randomBytes(48)) {
-      // 248 = 4 × 62: rejection sampling keeps the characters uniform.
-      if (b < 248 && out.length < 36) out += BASE62[b % 62];
-    }
-  }
-  return out;
+  return generateToken("wvz_");
 }
 
-export function hashKey(key: string): Buffer {
-  return createHash("sha256").update(key, "utf8").digest();
-}
+export { hashKey };
 
 interface KnownKey {
   hash: Buffer;
@@ -219,7 +212,9 @@ export async function startLocalApi(opts: LocalApiOptions): Promise<LocalApi> {
     return undefined;
   };
 
-  const router = new Router(store, loadCatalog);
+  const changes = new ChangeFeed(store);
+  let origin = "";
+  const router = new Router(store, loadCatalog, { changes, origin: () => origin });
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const requestId = crypto.randomUUID();
@@ -271,12 +266,23 @@ export async function startLocalApi(opts: LocalApiOptions): Promise<LocalApi> {
           );
         }
       });
+      let abort: AbortController | undefined;
       const result = await router.handle({
         method,
         segments,
         query: new URLSearchParams(q === -1 ? "" : rawUrl.slice(q + 1)),
         principal,
         readBody: () => readJson(req),
+        // Created on first use (long polls only): aborts when the client goes away first.
+        get signal() {
+          if (!abort) {
+            const controller = new AbortController();
+            abort = controller;
+            if (res.writableEnded || res.destroyed || req.socket.destroyed) controller.abort();
+            else res.once("close", () => controller.abort());
+          }
+          return abort.signal;
+        },
       });
       send(res, result.status, result.body, requestId);
     } catch (err) {
@@ -341,21 +347,29 @@ export async function startLocalApi(opts: LocalApiOptions): Promise<LocalApi> {
   }
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(":") ? `[${host}]` : host;
+  origin = `http://${urlHost}:${port}`;
   let closed: Promise<void> | undefined;
   return {
-    url: `http://${urlHost}:${port}`,
+    url: origin,
     port,
     ...(generatedApiKey ? { generatedApiKey } : {}),
     usingStoredKey,
     store,
+    changes,
     close() {
-      closed ??= new Promise<void>((resolve) => {
-        server.close(() => {
-          store.close();
-          resolve();
+      closed ??= (async () => {
+        // Answer held long polls first and let those answers be written; then every
+        // connection (keep-alive ones included) is closed, so close() never waits on them.
+        changes.close();
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        await new Promise<void>((resolve) => {
+          server.close(() => {
+            store.close();
+            resolve();
+          });
+          server.closeAllConnections();
         });
-        server.closeAllConnections();
-      });
+      })();
       return closed;
     },
   };

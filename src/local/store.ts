@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import type { ConnectionStrategy } from "../domain/index.js";
+import type { ConnectionStrategy, McpAuthMode, McpServerMode } from "../domain/index.js";
 import { LOCAL_ORG_ID, MIGRATIONS } from "./migrations.js";
 
 export interface WorkspaceRecord {
@@ -54,6 +54,20 @@ export interface IntegrationRecord {
   updatedAt: string;
 }
 
+/** An MCP server as the API returns it (the token hash stays in the database). */
+export interface McpServerRecord {
+  id: string;
+  orgId: string;
+  workspaceId: string;
+  name: string;
+  description: string | null;
+  mode: McpServerMode;
+  authMode: McpAuthMode;
+  hasBearerToken: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
 export interface Page {
   limit: number;
   offset: number;
@@ -77,6 +91,8 @@ const CONN_COLS =
   "id, external_id AS externalId, display_name AS displayName, integration_name AS integrationName, type, status, scope, workspace_id AS workspaceId, end_user_id AS endUserId, created_at AS createdAt, updated_at AS updatedAt";
 const EU_COLS =
   "id, workspace_id AS workspaceId, external_id AS externalId, display_name AS displayName, email, created_at AS createdAt, updated_at AS updatedAt";
+const MCP_COLS =
+  "id, org_id AS orgId, workspace_id AS workspaceId, name, description, mode, auth_mode AS authMode, bearer_token_hash IS NOT NULL AS hasBearerToken, created_at AS createdAt, updated_at AS updatedAt";
 const WI_COLS =
   "id, workspace_id AS workspaceId, org_id AS orgId, integration_name AS integrationName, alias, display_name AS displayName, connection_strategy AS connectionStrategy, connection_id AS connectionId, enabled_actions AS enabledActions, settings, sort_order AS sortOrder, created_at AS createdAt, updated_at AS updatedAt";
 
@@ -119,6 +135,10 @@ function toIntegration(row: Row): IntegrationRecord {
   };
 }
 
+function toMcpServer(row: Row): McpServerRecord {
+  return { ...(row as unknown as McpServerRecord), hasBearerToken: row.hasBearerToken === 1 };
+}
+
 /** SQLite error codes better-sqlite3 reports, e.g. SQLITE_CONSTRAINT_UNIQUE. */
 export function sqliteCode(err: unknown): string | undefined {
   if (err && typeof err === "object" && "code" in err && typeof err.code === "string") {
@@ -147,6 +167,7 @@ export class Store {
   readonly orgId = LOCAL_ORG_ID;
   private readonly stmts = new Map<string, Database.Statement>();
   private readonly listCache = new Map<string, { seq: number; body: Buffer }>();
+  private readonly changeListeners = new Set<(seq: number) => void>();
 
   constructor(path: string, options: StoreOptions = {}) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
@@ -192,12 +213,38 @@ export class Store {
   /** Runs fn in one BEGIN IMMEDIATE transaction and bumps the change marker; nested calls join it. */
   write<T>(fn: () => T): T {
     if (this.db.inTransaction) return fn();
+    let seq = 0;
     const tx = this.db.transaction(() => {
       const out = fn();
-      this.stmt("UPDATE change_seq SET seq = seq + 1 WHERE id = 1").run();
+      seq = this.stmt("UPDATE change_seq SET seq = seq + 1 WHERE id = 1 RETURNING seq")
+        .pluck()
+        .get() as number;
       return out;
     });
-    return tx.immediate();
+    const out = tx.immediate();
+    // After the commit: listeners (the change feed) see the new value.
+    for (const listener of this.changeListeners) {
+      try {
+        listener(seq);
+      } catch {
+        // A listener's failure must not turn a committed write into an error.
+      }
+    }
+    return out;
+  }
+
+  /** Calls listener with the new change_seq after every write committed through this Store. */
+  onChange(listener: (seq: number) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  /**
+   * `PRAGMA data_version`: changes when another connection (any process) commits to this
+   * database; this connection's own commits leave it alone. Cheap: no table is read.
+   */
+  dataVersion(): number {
+    return this.stmt("PRAGMA data_version").pluck().get() as number;
   }
 
   /** Monotonic counter bumped by every write transaction, from any process on this file. */
@@ -464,10 +511,111 @@ export class Store {
     );
   }
 
+  /** A workspace's integrations in list order (sortOrder, createdAt). */
+  listIntegrationRecords(workspaceId: string): IntegrationRecord[] {
+    return (
+      this.stmt(
+        `SELECT ${WI_COLS} FROM workspace_integrations WHERE workspace_id = ? ORDER BY sort_order, created_at, rowid`,
+      ).all(workspaceId) as Row[]
+    ).map(toIntegration);
+  }
+
+  /** Integrations of a workspace using the strict per_user strategy. */
+  perUserIntegrations(
+    workspaceId: string,
+  ): Array<{ id: string; alias: string; integrationName: string }> {
+    return this.stmt(
+      "SELECT id, alias, integration_name AS integrationName FROM workspace_integrations WHERE workspace_id = ? AND connection_strategy = 'per_user' ORDER BY alias",
+    ).all(workspaceId) as Array<{ id: string; alias: string; integrationName: string }>;
+  }
+
   /** Seeds many integrations in one transaction (benchmarks, tests). */
   bulkInsertIntegrations(records: IntegrationRecord[]): void {
     this.write(() => {
       for (const r of records) this.insertIntegration(r);
     });
+  }
+
+  // ---- MCP servers ----
+
+  getMcpServer(id: string): McpServerRecord | undefined {
+    const row = this.stmt(`SELECT ${MCP_COLS} FROM mcp_servers WHERE id = ?`).get(id) as
+      | Row
+      | undefined;
+    return row ? toMcpServer(row) : undefined;
+  }
+
+  listMcpServers(
+    filter: { workspaceId?: string; scope?: readonly string[] },
+    page: Page,
+  ): { items: McpServerRecord[]; total: number } {
+    const where = `WHERE (@ws IS NULL OR workspace_id = @ws)
+      AND (@scope IS NULL OR workspace_id IN (SELECT value FROM json_each(@scope)))`;
+    const params = {
+      ws: filter.workspaceId ?? null,
+      scope: filter.scope ? JSON.stringify(filter.scope) : null,
+    };
+    const items = (
+      this.stmt(
+        `SELECT ${MCP_COLS} FROM mcp_servers ${where} ORDER BY created_at, rowid LIMIT @limit OFFSET @offset`,
+      ).all({ ...params, limit: page.limit, offset: page.offset }) as Row[]
+    ).map(toMcpServer);
+    const total = this.stmt(`SELECT count(*) FROM mcp_servers ${where}`)
+      .pluck()
+      .get(params) as number;
+    return { items, total };
+  }
+
+  /** MCP servers of a workspace holding a static bearer token. */
+  bearerMcpServers(workspaceId: string): Array<{ id: string; name: string }> {
+    return this.stmt(
+      "SELECT id, name FROM mcp_servers WHERE workspace_id = ? AND bearer_token_hash IS NOT NULL ORDER BY created_at, rowid",
+    ).all(workspaceId) as Array<{ id: string; name: string }>;
+  }
+
+  /** Inserts; tokenHash is the SHA-256 hex of the bearer token (or null). */
+  insertMcpServer(r: McpServerRecord, tokenHash: string | null): void {
+    this.write(() =>
+      this.stmt(
+        `INSERT INTO mcp_servers (id, org_id, workspace_id, name, description, mode, auth_mode, bearer_token_hash, created_at, updated_at)
+         VALUES (@id, @orgId, @workspaceId, @name, @description, @mode, @authMode, @tokenHash, @createdAt, @updatedAt)`,
+      ).run({
+        id: r.id,
+        orgId: r.orgId,
+        workspaceId: r.workspaceId,
+        name: r.name,
+        description: r.description,
+        mode: r.mode,
+        authMode: r.authMode,
+        tokenHash,
+        createdAt: r.createdAt,
+        updatedAt: r.updatedAt,
+      }),
+    );
+  }
+
+  /** Replaces the mutable fields; tokenHash: a new hash, null to drop it, undefined to keep it. */
+  updateMcpServer(r: McpServerRecord, tokenHash: string | null | undefined): void {
+    this.write(() =>
+      this.stmt(
+        `UPDATE mcp_servers SET name = @name, description = @description, mode = @mode,
+           auth_mode = @authMode, updated_at = @updatedAt,
+           bearer_token_hash = CASE WHEN @keep = 1 THEN bearer_token_hash ELSE @tokenHash END
+         WHERE id = @id`,
+      ).run({
+        id: r.id,
+        name: r.name,
+        description: r.description,
+        mode: r.mode,
+        authMode: r.authMode,
+        updatedAt: r.updatedAt,
+        keep: tokenHash === undefined ? 1 : 0,
+        tokenHash: tokenHash ?? null,
+      }),
+    );
+  }
+
+  deleteMcpServer(id: string): boolean {
+    return this.write(() => this.stmt("DELETE FROM mcp_servers WHERE id = ?").run(id).changes > 0);
   }
 }

@@ -9,7 +9,7 @@ import {
   STRATEGIES_NEEDING_CONNECTION,
 } from "../domain/index.js";
 import type { Catalog } from "./catalog.js";
-import { validationError } from "./errors.js";
+import { ApiError, validationError } from "./errors.js";
 import type { Store } from "./store.js";
 
 /** Extra words for fields a strict schema rejects, e.g. integrationName on PATCH. */
@@ -176,6 +176,7 @@ export function checkIntegrationConfig(
   }
 
   if (issues.length > 0) throw validationError(issues);
+  if (strategy === "per_user") checkPerUserAllowed(store, ctx.workspaceId, alias);
   return {
     integrationName: integration.name,
     alias,
@@ -186,4 +187,37 @@ export function checkIntegrationConfig(
     settings,
     sortOrder: draft.sortOrder,
   };
+}
+
+/**
+ * MCP_BEARER_BLOCKS_PER_USER, integration side: a strict per_user integration cannot exist
+ * while the workspace has an MCP server with a static bearer token (one token shared by
+ * every caller cannot carry a per-user identity).
+ */
+export function checkPerUserAllowed(store: Store, workspaceId: string, alias: string): void {
+  const servers = store.bearerMcpServers(workspaceId);
+  if (servers.length === 0) return;
+  const names = servers.map((s) => `"${s.name}" (${s.id})`).join(", ");
+  throw new ApiError(
+    409,
+    "MCP_BEARER_BLOCKS_PER_USER",
+    `Integration "${alias}" cannot use connectionStrategy per_user: workspace ${workspaceId} has MCP server(s) with a static bearer token (${names}), and a token shared by every caller cannot carry strict per-user credentials. Either switch static bearer off first (PATCH /api/v1/mcp/servers/{id} with {"authMode":"oauth"} for ${servers.length === 1 ? "that server" : "each of them"}), or use connectionStrategy per_user_with_fallback with a fallback connectionId.`,
+    { mcpServers: servers },
+  );
+}
+
+/**
+ * MCP_BEARER_BLOCKS_PER_USER, MCP server side: a static bearer token is issued only when no
+ * integration of the workspace needs strict per_user credentials.
+ */
+export function checkBearerAllowed(store: Store, workspaceId: string): void {
+  const blockers = store.perUserIntegrations(workspaceId);
+  if (blockers.length === 0) return;
+  const aliases = blockers.map((b) => `${b.alias} (${b.integrationName}, ${b.id})`).join(", ");
+  throw new ApiError(
+    409,
+    "MCP_BEARER_BLOCKS_PER_USER",
+    `A static bearer token can't be shared while these integrations of workspace ${workspaceId} need strict per-user credentials: ${aliases}. Switch them to connectionStrategy per_user_with_fallback (with a fallback connectionId), or use authMode oauth.`,
+    { integrations: blockers },
+  );
 }

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import type { ChangeFeed } from "../../src/local/changes.js";
 import { type LocalApiOptions, startLocalApi } from "../../src/local/server.js";
 import type { Store } from "../../src/local/store.js";
 import { silentLogger } from "../../src/log.js";
@@ -15,6 +16,8 @@ export interface TestLocalApi {
   /** The temp directory holding the database (removed by close unless keepDir). */
   dir: string;
   store: Store;
+  /** The change feed behind GET /api/v1/changes (introspection for tests). */
+  changes: ChangeFeed;
   /** Closes the server and the database, then removes the temp directory. */
   close(): Promise<void>;
 }
@@ -43,6 +46,7 @@ export async function startTestLocalApi(
     dbPath,
     dir,
     store: api.store,
+    changes: api.changes,
     async close() {
       await api.close();
       if (!given && !keepDir) rmSync(dir, { recursive: true, force: true });

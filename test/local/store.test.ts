@@ -4,6 +4,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { DEMO } from "../../src/local/demo.js";
+import { MIGRATIONS } from "../../src/local/migrations.js";
 import { hashKey, startLocalApi } from "../../src/local/server.js";
 import { client, startTestLocalApi } from "../helpers/local-api.js";
 
@@ -138,7 +139,7 @@ describe("persistence and keys", () => {
     const db = local.store.db;
     expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
     expect(db.pragma("foreign_keys", { simple: true })).toBe(1);
-    expect(db.pragma("user_version", { simple: true })).toBe(1);
+    expect(db.pragma("user_version", { simple: true })).toBe(MIGRATIONS.length);
     expect(db.pragma("integrity_check", { simple: true })).toBe("ok");
     await local.close();
   });
