@@ -1,0 +1,154 @@
+// Change-notification benchmark (issue 4): how long from a change to the subscriber's
+// notifications/resources/updated, for a change made in-process (through the subscriber's own
+// MCP session) and one made by another process on the same SQLite file; and what the change
+// feed costs in CPU while idle, with and without a subscriber.
+// Run: npm run build && node bench/changes.mjs   (loopback only, bounded, exits by itself)
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import { request } from "undici";
+
+const ROUNDS = Number(process.env.ROUNDS ?? 60);
+const IDLE_MS = Number(process.env.IDLE_MS ?? 10_000);
+const WS = "a1b2c3d4-e5f6-7890-abcd-ef1234567890";
+const KEY = "wvz_bench_changes_0123456789";
+const URI = `weavz://workspaces/${WS}/mcp-tools`;
+const dir = mkdtempSync(join(tmpdir(), "weavz-bench-changes-"));
+const db = join(dir, "local.db");
+const children = [];
+const cleanup = () => {
+  for (const c of children) c.kill("SIGKILL");
+  rmSync(dir, { recursive: true, force: true });
+};
+process.on("exit", cleanup);
+
+// The other process: the local API alone, on the same database file.
+const other = spawn(
+  process.execPath,
+  ["dist/cli.js", "local-api", "--port", "0", "--db", db, "--api-key", KEY],
+  {
+    stdio: ["ignore", "pipe", "inherit"],
+  },
+);
+children.push(other);
+const base = await new Promise((resolve, reject) => {
+  let out = "";
+  const t = setTimeout(() => reject(new Error(`local-api did not start: ${out}`)), 20_000);
+  other.stdout.on("data", (d) => {
+    out += d;
+    const m = out.match(/listening on (http:\/\/\S+)\/api\/v1/);
+    if (m) {
+      clearTimeout(t);
+      resolve(m[1]);
+    }
+  });
+});
+const rest = async (method, path, body) => {
+  const r = await request(`${base}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
+    body: body === undefined ? null : JSON.stringify(body),
+  });
+  const json = await r.body.json();
+  if (r.statusCode >= 300)
+    throw new Error(`${method} ${path}: ${r.statusCode} ${JSON.stringify(json)}`);
+  return json;
+};
+await rest("POST", "/mcp/servers", { name: "bench", workspaceId: WS });
+const created = await rest("POST", `/workspaces/${WS}/integrations`, {
+  integrationName: "kv-store",
+  alias: "kv",
+});
+const integrationId = created.integration.id;
+
+// The subscriber: weavz-mcp over stdio on the embedded local API, same database file.
+const transport = new StdioClientTransport({
+  command: process.execPath,
+  args: ["dist/cli.js"],
+  env: { PATH: process.env.PATH ?? "", WEAVZ_LOCAL_DB: db, WEAVZ_LOG_LEVEL: "error" },
+  stderr: "inherit",
+});
+const client = new Client({ name: "bench-changes", version: "1" });
+await client.connect(transport);
+const serverPid = transport.pid;
+let waiter;
+client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
+  if (n.params.uri === URI && waiter) {
+    const w = waiter;
+    waiter = undefined;
+    w(performance.now());
+  }
+});
+const nextNotification = () =>
+  new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error("no notification within 5 s")), 5000);
+    waiter = (at) => {
+      clearTimeout(t);
+      resolve(at);
+    };
+  });
+
+const cpuMs = (pid) => {
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, in clock ticks of 10 ms
+};
+const idleCpu = async () => {
+  const c0 = cpuMs(serverPid);
+  await new Promise((r) => setTimeout(r, IDLE_MS));
+  return ((cpuMs(serverPid) - c0) / IDLE_MS) * 1000; // CPU ms per second
+};
+
+await new Promise((r) => setTimeout(r, 500));
+const idleWithout = await idleCpu();
+await client.subscribeResource({ uri: URI });
+const idleWith = await idleCpu();
+
+const actions = [["put"], ["get"], ["put", "get"], ["delete"]];
+const inProc = [];
+const crossProc = [];
+for (let i = 0; i < ROUNDS; i++) {
+  // In-process: the change goes through the subscriber's own MCP session.
+  let p = nextNotification();
+  let t0 = performance.now();
+  await client.callTool({
+    name: "update_workspace_integration",
+    arguments: { workspaceId: WS, id: integrationId, enabledActions: actions[i % 4] },
+  });
+  inProc.push((await p) - t0);
+  // Another process: a REST PATCH served by the separate local-api process.
+  p = nextNotification();
+  t0 = performance.now();
+  await rest("PATCH", `/workspaces/${WS}/integrations/${integrationId}`, {
+    enabledActions: actions[(i + 2) % 4],
+  });
+  crossProc.push((await p) - t0);
+}
+await client.close();
+
+const pct = (xs, q) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+};
+const f = (n) => n.toFixed(2);
+const result = {
+  rounds: ROUNDS,
+  inProcess: { p50: pct(inProc, 0.5), p99: pct(inProc, 0.99) },
+  otherProcess: { p50: pct(crossProc, 0.5), p99: pct(crossProc, 0.99) },
+  idleCpuMsPerSecond: { withoutSubscribers: idleWithout, withSubscriber: idleWith },
+};
+console.log(`change → notification over stdio, ${ROUNDS} changes each (target: within 2 s)`);
+console.log(
+  `  in-process (tool call)      p50 ${f(result.inProcess.p50)} ms   p99 ${f(result.inProcess.p99)} ms`,
+);
+console.log(
+  `  other process (REST PATCH)  p50 ${f(result.otherProcess.p50)} ms   p99 ${f(result.otherProcess.p99)} ms`,
+);
+console.log(`idle CPU of the MCP server process over ${IDLE_MS / 1000} s (10 ms clock ticks)`);
+console.log(`  no subscriber    ${f(idleWithout)} ms CPU per s`);
+console.log(`  one subscriber   ${f(idleWith)} ms CPU per s`);
+console.log(JSON.stringify(result));
+process.exit(0);
