@@ -105,6 +105,8 @@ const idleCpu = async () => {
 await new Promise((r) => setTimeout(r, 500));
 const idleWithout = await idleCpu();
 await client.subscribeResource({ uri: URI });
+// Let the subscription's first reads settle, so only the steady feed is measured.
+await new Promise((r) => setTimeout(r, 1000));
 const idleWith = await idleCpu();
 
 const actions = [["put"], ["get"], ["put", "get"], ["delete"]];
@@ -119,6 +121,9 @@ for (let i = 0; i < ROUNDS; i++) {
     arguments: { workspaceId: WS, id: integrationId, enabledActions: actions[i % 4] },
   });
   inProc.push((await p) - t0);
+  // Let the feed go back to its long poll (the in-process change also woke it), then change
+  // at a random point of its 100 ms data_version cycle.
+  await new Promise((r) => setTimeout(r, 200 + Math.random() * 100));
   // Another process: a REST PATCH served by the separate local-api process.
   p = nextNotification();
   t0 = performance.now();

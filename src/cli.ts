@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import nodeModule from "node:module";
 import { type Command, type Config, ConfigError, loadConfig, OPTIONS } from "./config.js";
 import { createLogger } from "./log.js";
 import { VERSION } from "./version.js";
@@ -31,6 +32,9 @@ ${section("local-api")}
 }
 
 async function main(): Promise<void> {
+  // Node ≥ 22.1 caches compiled code between runs (compiling the bundle is a large part of
+  // cold start); on Node 20 the function does not exist and this is a no-op.
+  (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
   let config: Config;
   try {
     config = loadConfig(process.argv.slice(2));

@@ -105,43 +105,33 @@ export const CreateWorkspaceIntegrationSchema = z.strictObject({
     .min(1)
     .max(100)
     .describe("Catalog integration name, e.g. slack, github, kv-store."),
-  alias: AliasSchema.optional().describe(
-    "Alias for this instance; defaults to integrationName. Must be unique in the workspace.",
-  ),
+  alias: AliasSchema.optional().describe("Defaults to integrationName."),
   connectionStrategy: ConnectionStrategySchema.default("fixed").describe(
     "fixed: one pinned connection; per_user: each user's own; per_user_with_fallback: own, else pinned.",
   ),
   connectionId: IdSchema.optional().describe(
     "Connection to pin (list_connections). Needed for fixed and per_user_with_fallback unless the integration needs none.",
   ),
-  displayName: z.string().min(1).max(200).optional().describe("Friendly label."),
+  displayName: z.string().min(1).max(200).optional(),
   enabledActions: EnabledActionsSchema.nullable()
     .optional()
-    .describe("Restrict to these catalog action names; null or omitted means all actions."),
+    .describe("Catalog action names to allow; null or omitted = all."),
   settings: SettingsSchema.optional(),
-  sortOrder: SortOrderSchema.optional().describe("Ordering hint."),
+  sortOrder: SortOrderSchema.optional(),
 });
 export type CreateWorkspaceIntegration = z.infer<typeof CreateWorkspaceIntegrationSchema>;
 export type CreateWorkspaceIntegrationInput = z.input<typeof CreateWorkspaceIntegrationSchema>;
 
 export const UpdateWorkspaceIntegrationSchema = z.strictObject({
   alias: AliasSchema.optional().describe("New alias, unique in the workspace."),
-  connectionStrategy: ConnectionStrategySchema.optional().describe("New connection strategy."),
-  connectionId: IdSchema.optional().describe("New connection to pin."),
-  displayName: z
-    .string()
-    .min(1)
-    .max(200)
-    .nullable()
-    .optional()
-    .describe("New label, or null to clear."),
-  enabledActions: EnabledActionsSchema.nullable()
-    .optional()
-    .describe("New action list, or null for all actions."),
+  connectionStrategy: ConnectionStrategySchema.optional(),
+  connectionId: IdSchema.optional(),
+  displayName: z.string().min(1).max(200).nullable().optional().describe("null clears."),
+  enabledActions: EnabledActionsSchema.nullable().optional().describe("null = all actions."),
   settings: SettingsSchema.nullable()
     .optional()
-    .describe("New settings (replaces the stored ones), or null to reset to defaults."),
-  sortOrder: SortOrderSchema.optional().describe("Ordering hint."),
+    .describe("Replaces the stored settings; null resets."),
+  sortOrder: SortOrderSchema.optional(),
 });
 export type UpdateWorkspaceIntegration = z.infer<typeof UpdateWorkspaceIntegrationSchema>;
 export type UpdateWorkspaceIntegrationInput = z.input<typeof UpdateWorkspaceIntegrationSchema>;

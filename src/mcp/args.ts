@@ -23,6 +23,6 @@ export function resolveWorkspaceId(
 }
 
 export const PageArgs = {
-  limit: z.number().int().min(1).max(100).optional().describe("Page size, 1-100 (default 50)."),
-  offset: z.number().int().min(0).optional().describe("Items to skip (default 0)."),
+  limit: z.number().int().min(1).max(100).optional().describe("Default 50."),
+  offset: z.number().int().min(0).optional(),
 };

@@ -16,7 +16,7 @@ export default defineTool({
       .max(100)
       .optional()
       .describe("Only connections of this integration."),
-    workspaceId: IdSchema.optional().describe("Only connections of this workspace."),
+    workspaceId: IdSchema.optional(),
     ...PageArgs,
   }),
   output: z.object({ connections: z.array(ConnectionSchema), total: z.number() }),

@@ -17,12 +17,8 @@ export default defineTool({
   description:
     "Find catalog integrations by words (e.g. 'slack message', 'key value'): their integrationName and matching actions. Then get_catalog_integration.",
   input: z.strictObject({
-    query: z
-      .string()
-      .min(1)
-      .max(200)
-      .describe("Words to look for in integration and action names."),
-    limit: z.number().int().min(1).max(50).optional().describe("Most hits to return (default 10)."),
+    query: z.string().min(1).max(200).describe("Words to match."),
+    limit: z.number().int().min(1).max(50).optional().describe("Default 10."),
   }),
   output: z.object({ hits: z.array(HitSchema), total: z.number() }),
   annotations: {

@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { WeavzApiError } from "../../api/errors.js";
 import { AliasSchema, IdSchema } from "../../domain/common.js";
 import type { WorkspaceIntegrationListItem } from "../../domain/integration.js";
