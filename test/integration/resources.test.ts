@@ -257,3 +257,102 @@ describe("subscriptions and auto-synced MCP server tools", () => {
     expect(w.seen.slice(before)).toEqual([]);
   });
 });
+
+describe("change feed against an API without a change counter (as the hosted API)", () => {
+  it("polls with backoff only while subscribed, and still notices outside changes", async () => {
+    const { startTestLocalApi } = await import("../helpers/local-api.js");
+    const { startFaultProxy } = await import("../helpers/fault-proxy.js");
+    const { createWeavzClient } = await import("../../src/api/client.js");
+    const { createServerFactory } = await import("../../src/mcp/server.js");
+    const { silentLogger } = await import("../../src/log.js");
+    const { InMemoryTransport } = await import("@modelcontextprotocol/sdk/inMemory.js");
+    const local = await startTestLocalApi();
+    // The proxy answers /changes with 404, as the hosted API does; the rest is the real API.
+    const proxy = await startFaultProxy(local.url);
+    proxy.script((_m, url) =>
+      url.startsWith("/api/v1/changes")
+        ? { kind: "status", status: 404, body: { error: "Not found", code: "NOT_FOUND" } }
+        : { kind: "pass" },
+    );
+    const api = createWeavzClient({ baseUrl: proxy.url, apiKey: local.apiKey, log: silentLogger });
+    const factory = createServerFactory({
+      api,
+      log: silentLogger,
+      hub: { pollMinMs: 150, pollMaxMs: 600 },
+    });
+    const server = factory.newServer();
+    const client = new Client({ name: "polling", version: "1" });
+    const [a, b] = InMemoryTransport.createLinkedPair();
+    await Promise.all([server.connect(b), client.connect(a)]);
+    const w = watch(client);
+    try {
+      // Nobody subscribed: no request reaches the API, however long we wait.
+      await new Promise((r) => setTimeout(r, 400));
+      expect(proxy.seen.length).toBe(0);
+
+      await client.subscribeResource({ uri: INTEGRATIONS });
+      const updated = w.next(INTEGRATIONS, 3000);
+      const r = await request(`${local.url}/api/v1/workspaces/${DEMO_WS}/integrations`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${local.apiKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ integrationName: "kv-store" }),
+      });
+      expect(r.statusCode).toBe(201);
+      await r.body.dump();
+      await updated;
+      expect(proxy.seen.some((s) => s.url.startsWith("/api/v1/changes"))).toBe(true);
+
+      // Idle: the interval doubles up to pollMaxMs, so reads thin out.
+      const before = proxy.seen.length;
+      await new Promise((r) => setTimeout(r, 1500));
+      const reads = proxy.seen.length - before;
+      expect(reads).toBeGreaterThan(0);
+      expect(reads).toBeLessThan(1500 / 150);
+
+      await client.unsubscribeResource({ uri: INTEGRATIONS });
+      expect(factory.hub.feedRunning).toBe(false);
+      await new Promise((r) => setTimeout(r, 700));
+      const after = proxy.seen.length;
+      await new Promise((r) => setTimeout(r, 700));
+      expect(proxy.seen.length).toBe(after);
+    } finally {
+      await client.close();
+      await api.close();
+      await proxy.close();
+      await local.close();
+    }
+  });
+
+  it("tells clients when the set of resources changes (a new workspace)", async () => {
+    const env = await setup();
+    try {
+      const { ResourceListChangedNotificationSchema } = await import(
+        "@modelcontextprotocol/sdk/types.js"
+      );
+      let changed = 0;
+      env.client.setNotificationHandler(ResourceListChangedNotificationSchema, () => {
+        changed++;
+      });
+      await env.client.subscribeResource({ uri: INTEGRATIONS });
+      // The feed records the current workspace list before the change.
+      await new Promise((r) => setTimeout(r, 200));
+      const r = await request(`${env.local.url}/api/v1/workspaces`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${env.local.apiKey}`,
+          "content-type": "application/json",
+        },
+        body: JSON.stringify({ name: "New team", slug: "new-team" }),
+      });
+      expect(r.statusCode).toBe(201);
+      await r.body.dump();
+      const deadline = Date.now() + 2000;
+      while (changed === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(changed).toBe(1);
+      const { resources } = await env.client.listResources();
+      expect(resources.some((x) => x.name === "new-team-integrations")).toBe(true);
+    } finally {
+      await env.close();
+    }
+  });
+});
