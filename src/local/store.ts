@@ -126,6 +126,18 @@ const WI_LIST_JSON = `
 
 type Row = Record<string, unknown>;
 
+/** WHERE clause and parameters for lists filtered by one workspace and/or a key's scope. */
+function workspaceFilter(filter: { workspaceId?: string; scope?: readonly string[] }) {
+  return {
+    where: `WHERE (@ws IS NULL OR workspace_id = @ws)
+      AND (@scope IS NULL OR workspace_id IN (SELECT value FROM json_each(@scope)))`,
+    params: {
+      ws: filter.workspaceId ?? null,
+      scope: filter.scope ? JSON.stringify(filter.scope) : null,
+    },
+  };
+}
+
 function toIntegration(row: Row): IntegrationRecord {
   return {
     ...(row as unknown as IntegrationRecord),
@@ -399,12 +411,7 @@ export class Store {
     filter: { workspaceId?: string; scope?: readonly string[] },
     page: Page,
   ): { items: EndUserRecord[]; total: number } {
-    const where = `WHERE (@ws IS NULL OR workspace_id = @ws)
-      AND (@scope IS NULL OR workspace_id IN (SELECT value FROM json_each(@scope)))`;
-    const params = {
-      ws: filter.workspaceId ?? null,
-      scope: filter.scope ? JSON.stringify(filter.scope) : null,
-    };
+    const { where, params } = workspaceFilter(filter);
     const items = this.stmt(
       `SELECT ${EU_COLS} FROM end_users ${where} ORDER BY created_at, rowid LIMIT @limit OFFSET @offset`,
     ).all({ ...params, limit: page.limit, offset: page.offset }) as EndUserRecord[];
@@ -549,12 +556,7 @@ export class Store {
     filter: { workspaceId?: string; scope?: readonly string[] },
     page: Page,
   ): { items: McpServerRecord[]; total: number } {
-    const where = `WHERE (@ws IS NULL OR workspace_id = @ws)
-      AND (@scope IS NULL OR workspace_id IN (SELECT value FROM json_each(@scope)))`;
-    const params = {
-      ws: filter.workspaceId ?? null,
-      scope: filter.scope ? JSON.stringify(filter.scope) : null,
-    };
+    const { where, params } = workspaceFilter(filter);
     const items = (
       this.stmt(
         `SELECT ${MCP_COLS} FROM mcp_servers ${where} ORDER BY created_at, rowid LIMIT @limit OFFSET @offset`,

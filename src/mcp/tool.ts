@@ -37,6 +37,14 @@ export interface ToolAnnotations {
   openWorldHint: boolean;
 }
 
+/** Annotations of a tool that only reads. */
+export const READ_ONLY: ToolAnnotations = Object.freeze({
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: false,
+});
+
 /** A tool as data: the registry drives registration, docs and snapshots from these. */
 export interface ToolDef<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {
   name: string;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { needsConnection } from "../../domain/entities.js";
-import { defineTool } from "../tool.js";
+import { defineTool, READ_ONLY } from "../tool.js";
 
 const ActionOut = z.object({
   name: z.string(),
@@ -29,12 +29,7 @@ export default defineTool({
     settingsBlocks: z.array(z.string()),
     actions: z.array(ActionOut),
   }),
-  annotations: {
-    readOnlyHint: true,
-    destructiveHint: false,
-    idempotentHint: true,
-    openWorldHint: false,
-  },
+  annotations: READ_ONLY,
   async handler(args, ctx) {
     const { integration: i } = await ctx.api.getCatalogIntegration(args.integrationName, {
       signal: ctx.signal,

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { IdSchema } from "../../domain/common.js";
 import { McpServerSchema, McpServerToolSchema } from "../../domain/mcp-server.js";
-import { defineTool } from "../tool.js";
+import { defineTool, READ_ONLY } from "../tool.js";
 import { mcpToolsUri } from "../uris.js";
 
 export default defineTool({
@@ -11,12 +11,7 @@ export default defineTool({
     "One Weavz MCP server and its tools now: TOOLS mode, one per enabled action named {alias}__{action}; CODE mode, weavz_search/read_api/execute.",
   input: z.strictObject({ id: IdSchema.describe("MCP server id (list_mcp_servers).") }),
   output: z.object({ server: McpServerSchema, tools: z.array(McpServerToolSchema) }),
-  annotations: {
-    readOnlyHint: true,
-    destructiveHint: false,
-    idempotentHint: true,
-    openWorldHint: false,
-  },
+  annotations: READ_ONLY,
   async handler(args, ctx) {
     const res = await ctx.api.getMcpServer(args.id, { signal: ctx.signal });
     const names = res.tools.map((t) => t.name);

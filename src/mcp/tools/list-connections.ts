@@ -2,7 +2,7 @@ import { z } from "zod";
 import { IdSchema } from "../../domain/common.js";
 import { ConnectionSchema } from "../../domain/entities.js";
 import { PageArgs } from "../args.js";
-import { defineTool } from "../tool.js";
+import { defineTool, READ_ONLY } from "../tool.js";
 
 export default defineTool({
   name: "list_connections",
@@ -20,12 +20,7 @@ export default defineTool({
     ...PageArgs,
   }),
   output: z.object({ connections: z.array(ConnectionSchema), total: z.number() }),
-  annotations: {
-    readOnlyHint: true,
-    destructiveHint: false,
-    idempotentHint: true,
-    openWorldHint: false,
-  },
+  annotations: READ_ONLY,
   async handler(args, ctx) {
     const res = await ctx.api.listConnections(args, { signal: ctx.signal });
     const shown = res.connections

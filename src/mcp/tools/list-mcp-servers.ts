@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { McpServerSchema } from "../../domain/mcp-server.js";
 import { PageArgs, resolveWorkspaceId, WorkspaceIdArg } from "../args.js";
-import { defineTool } from "../tool.js";
+import { defineTool, READ_ONLY } from "../tool.js";
 import { mcpToolsUri } from "../uris.js";
 
 export default defineTool({
@@ -11,12 +11,7 @@ export default defineTool({
     "List a workspace's Weavz MCP servers (mode, auth, static bearer). Their tools follow its integrations; get_mcp_server shows them.",
   input: z.strictObject({ workspaceId: WorkspaceIdArg, ...PageArgs }),
   output: z.object({ servers: z.array(McpServerSchema), total: z.number() }),
-  annotations: {
-    readOnlyHint: true,
-    destructiveHint: false,
-    idempotentHint: true,
-    openWorldHint: false,
-  },
+  annotations: READ_ONLY,
   async handler(args, ctx) {
     const workspaceId = resolveWorkspaceId(args.workspaceId, ctx.defaultWorkspaceId);
     const res = await ctx.api.listMcpServers(

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { WorkspaceIntegrationListItemSchema } from "../../domain/integration.js";
 import { resolveWorkspaceId, WorkspaceIdArg } from "../args.js";
-import { defineTool } from "../tool.js";
+import { defineTool, READ_ONLY } from "../tool.js";
 import { integrationsUri } from "../uris.js";
 
 export default defineTool({
@@ -15,12 +15,7 @@ export default defineTool({
     integrations: z.array(WorkspaceIntegrationListItemSchema),
     total: z.number(),
   }),
-  annotations: {
-    readOnlyHint: true,
-    destructiveHint: false,
-    idempotentHint: true,
-    openWorldHint: false,
-  },
+  annotations: READ_ONLY,
   async handler(args, ctx) {
     const workspaceId = resolveWorkspaceId(args.workspaceId, ctx.defaultWorkspaceId);
     const res = await ctx.api.listWorkspaceIntegrations(workspaceId, { signal: ctx.signal });

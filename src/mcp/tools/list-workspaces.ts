@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { WorkspaceSchema } from "../../domain/entities.js";
 import { PageArgs } from "../args.js";
-import { defineTool } from "../tool.js";
+import { defineTool, READ_ONLY } from "../tool.js";
 import { WORKSPACES_URI } from "../uris.js";
 
 export default defineTool({
@@ -11,12 +11,7 @@ export default defineTool({
     "List the Weavz workspaces this API key can reach, with their ids (the workspaceId other tools take).",
   input: z.strictObject(PageArgs),
   output: z.object({ workspaces: z.array(WorkspaceSchema), total: z.number() }),
-  annotations: {
-    readOnlyHint: true,
-    destructiveHint: false,
-    idempotentHint: true,
-    openWorldHint: false,
-  },
+  annotations: READ_ONLY,
   async handler(args, ctx) {
     const res = await ctx.api.listWorkspaces(args, { signal: ctx.signal });
     const names = res.workspaces.map((w) => `${w.name} (${w.id})`).join(", ");

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { searchCatalog } from "../../domain/catalog-search.js";
 import type { CatalogIntegration } from "../../domain/entities.js";
-import { defineTool } from "../tool.js";
+import { defineTool, READ_ONLY } from "../tool.js";
 
 const HitSchema = z.object({
   name: z.string(),
@@ -21,12 +21,7 @@ export default defineTool({
     limit: z.number().int().min(1).max(50).optional().describe("Default 10."),
   }),
   output: z.object({ hits: z.array(HitSchema), total: z.number() }),
-  annotations: {
-    readOnlyHint: true,
-    destructiveHint: false,
-    idempotentHint: true,
-    openWorldHint: false,
-  },
+  annotations: READ_ONLY,
   async handler(args, ctx) {
     const limit = args.limit ?? 10;
     const res = await ctx.api.listCatalog(
