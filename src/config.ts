@@ -90,7 +90,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: "db",
     env: "WEAVZ_LOCAL_DB",
     type: "string",
-    default: "<data dir>/weavz-mcp/local.db",
+    default: "(data dir)/weavz-mcp/local.db",
     description: "SQLite file of the local API.",
     commands: ["mcp", "local-api"],
   },

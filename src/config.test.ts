@@ -1,0 +1,118 @@
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, defaultDataDir, loadConfig, OPTIONS } from "./config.js";
+
+describe("loadConfig", () => {
+  it("defaults to stdio on the embedded local API", () => {
+    const c = loadConfig([], { XDG_DATA_HOME: "/data" });
+    expect(c).toMatchObject({
+      command: "mcp",
+      transport: "stdio",
+      host: "127.0.0.1",
+      port: 3333,
+      apiKey: undefined,
+      baseUrl: "https://api.weavz.io",
+      localDb: join("/data", "weavz-mcp", "local.db"),
+      demo: true,
+      timeoutMs: 30000,
+      readOnly: false,
+    });
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it("reads every option from its env twin, and a flag wins over its twin", () => {
+    const env = {
+      WEAVZ_TRANSPORT: "http",
+      WEAVZ_HOST: "0.0.0.0",
+      WEAVZ_PORT: "4000",
+      WEAVZ_API_KEY: "wvz_env_key_123",
+      WEAVZ_BASE_URL: "https://platform.weavz.io/api/v1/",
+      WEAVZ_WORKSPACE_ID: "ws_1",
+      WEAVZ_LOCAL_DB: "/tmp/x.db",
+      WEAVZ_NO_DEMO: "true",
+      WEAVZ_TIMEOUT_MS: "5000",
+      WEAVZ_READ_ONLY: "1",
+      WEAVZ_ALLOWED_ORIGINS: "https://a.example, https://b.example",
+      WEAVZ_LOG_LEVEL: "debug",
+    };
+    const c = loadConfig([], env);
+    expect(c).toMatchObject({
+      transport: "http",
+      host: "0.0.0.0",
+      port: 4000,
+      apiKey: "wvz_env_key_123",
+      baseUrl: "https://platform.weavz.io",
+      workspaceId: "ws_1",
+      localDb: "/tmp/x.db",
+      demo: false,
+      timeoutMs: 5000,
+      readOnly: true,
+      allowedOrigins: ["https://a.example", "https://b.example"],
+      logLevel: "debug",
+    });
+    expect(loadConfig(["--port", "5000", "--workspace-id", "ws_2"], env)).toMatchObject({
+      port: 5000,
+      workspaceId: "ws_2",
+    });
+    // One env twin per flag, and no two flags share one.
+    expect(new Set(OPTIONS.map((o) => o.env)).size).toBe(OPTIONS.length);
+    for (const o of OPTIONS) expect(Object.keys(env)).toContain(o.env);
+  });
+
+  it("parses the local-api command with its own port default", () => {
+    const c = loadConfig(
+      ["local-api", "--db", "/tmp/a.db", "--no-demo", "--api-key", "wvz_local_1234"],
+      {},
+    );
+    expect(c).toMatchObject({
+      command: "local-api",
+      port: 8787,
+      localDb: "/tmp/a.db",
+      demo: false,
+      apiKey: "wvz_local_1234",
+    });
+  });
+
+  it.each([
+    [["--port", "70000"], {}, /--port \/ WEAVZ_PORT must be a port number 0-65535/],
+    [[], { WEAVZ_PORT: "http" }, /WEAVZ_PORT must be a port number/],
+    [["--transport", "ws"], {}, /must be stdio or http/],
+    [["--base-url", "ftp://x"], { WEAVZ_API_KEY: "wvz_abcdefgh" }, /must be an http\(s\) URL/],
+    [
+      ["--base-url", "https://u:p@api.weavz.io"],
+      { WEAVZ_API_KEY: "wvz_abcdefgh" },
+      /must not contain credentials/,
+    ],
+    [[], { WEAVZ_BASE_URL: "https://api.example" }, /needs a key/],
+    [["--api-key", "short"], {}, /8-512 printable characters/],
+    [[], { WEAVZ_TIMEOUT_MS: "100000" }, /from 1000 to 60000/],
+    [[], { WEAVZ_READ_ONLY: "maybe" }, /WEAVZ_READ_ONLY must be true or false/],
+    [[], { WEAVZ_LOG_LEVEL: "loud" }, /error, warn, info or debug/],
+    [["--allowed-origins", "not a url"], {}, /must be origins like/],
+    [["--workspace-id", "../etc"], {}, /must be a workspace id/],
+    [["serve"], {}, /Unknown command "serve"/],
+    [["--colour"], {}, /colour/],
+    [["local-api", "--transport", "http"], {}, /--transport does not apply to local-api/],
+  ] as const)("rejects %j %j with a clear message", (argv, env, message) => {
+    expect(() => loadConfig(argv, env)).toThrow(ConfigError);
+    expect(() => loadConfig(argv, env)).toThrow(message);
+  });
+
+  it("never echoes the API key in an error", () => {
+    const secret = "wvz_this is not valid";
+    try {
+      loadConfig(["--api-key", secret], {});
+      expect.unreachable();
+    } catch (err) {
+      expect((err as Error).message).not.toContain(secret);
+    }
+  });
+
+  it("puts the database under the platform's data directory", () => {
+    expect(defaultDataDir({ XDG_DATA_HOME: "/x" }, "linux")).toBe(join("/x", "weavz-mcp"));
+    expect(defaultDataDir({ APPDATA: "C:/Users/u/AppData/Roaming" }, "win32")).toBe(
+      join("C:/Users/u/AppData/Roaming", "weavz-mcp"),
+    );
+    expect(defaultDataDir({}, "darwin")).toMatch(/Library[/\\]Application Support[/\\]weavz-mcp$/);
+  });
+});
