@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { createWeavzClient } from "./api/client.js";
 import type { WeavzApi } from "./api/types.js";
 import type { Config } from "./config.js";
 import type { Logger } from "./log.js";
@@ -21,6 +20,9 @@ export interface Backend {
  * per-process key that is accepted in memory only and never stored.
  */
 export async function openBackend(config: Config, log: Logger): Promise<Backend> {
+  // Loaded here, not at the top: undici is the largest module in the bundle, and the MCP
+  // handshake does not need it (see deferredApi).
+  const { createWeavzClient } = await import("./api/client.js");
   if (config.apiKey) {
     const api = createWeavzClient({
       baseUrl: config.baseUrl,
@@ -32,7 +34,13 @@ export async function openBackend(config: Config, log: Logger): Promise<Backend>
     return { api, kind: "hosted", close: () => api.close() };
   }
   const { startLocalApi } = await import("./local/server.js");
-  mkdirSync(dirname(config.localDb), { recursive: true });
+  try {
+    mkdirSync(dirname(config.localDb), { recursive: true });
+  } catch (err) {
+    throw new Error(
+      `cannot create the directory of the local database ${config.localDb} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); set WEAVZ_LOCAL_DB or --db to a writable path, or WEAVZ_API_KEY to use the hosted API`,
+    );
+  }
   const key = `wvz_local_${randomBytes(24).toString("hex")}`;
   const local = await startLocalApi({
     host: "127.0.0.1",
@@ -60,4 +68,21 @@ export async function openBackend(config: Config, log: Logger): Promise<Backend>
       await local.close();
     },
   };
+}
+
+/**
+ * A WeavzApi whose every call waits for the backend, so the MCP server can answer the
+ * handshake and tools/list while the backend (undici, SQLite, the local API) is still
+ * starting: that startup is most of cold start. Each method forwards to the real client.
+ */
+export function deferredApi(backend: Promise<Backend>): WeavzApi {
+  return new Proxy({} as WeavzApi, {
+    get(_target, prop: string | symbol) {
+      // Not a thenable, and nothing but the interface's methods.
+      if (typeof prop !== "string" || prop === "then") return undefined;
+      const method = prop as keyof WeavzApi;
+      return (...args: unknown[]) =>
+        backend.then((b) => (b.api[method] as (...a: unknown[]) => unknown).apply(b.api, args));
+    },
+  });
 }

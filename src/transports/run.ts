@@ -1,4 +1,4 @@
-import { openBackend } from "../backend.js";
+import { type Backend, deferredApi, openBackend } from "../backend.js";
 import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
 import { createServerFactory } from "../mcp/server.js";
@@ -7,9 +7,14 @@ import { serveStdio } from "./stdio.js";
 
 /** Starts the MCP server on the configured transport and backend; returns when it stops. */
 export async function runMcp(config: Config, log: Logger): Promise<void> {
-  const backend = await openBackend(config, log);
+  // The backend starts while the transport comes up; tool calls wait for it.
+  const backendReady: Promise<Backend> = openBackend(config, log);
+  backendReady.catch((err: unknown) => {
+    log.error(`cannot start the backend: ${(err as Error).message}`);
+    process.exit(1);
+  });
   const factory = createServerFactory({
-    api: backend.api,
+    api: deferredApi(backendReady),
     log,
     defaultWorkspaceId: config.workspaceId,
     readOnly: config.readOnly,
@@ -18,7 +23,7 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
-    await backend.close().catch(() => {});
+    await backendReady.then((b) => b.close()).catch(() => {});
     process.exit(code);
   };
 
@@ -46,9 +51,10 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
         ? `port ${config.port} is in use; pass --port (or WEAVZ_PORT) with a free port`
         : (err as Error).message;
     log.error(`cannot listen on ${config.host}:${config.port}: ${why}`);
-    await backend.close().catch(() => {});
+    await backendReady.then((b) => b.close()).catch(() => {});
     process.exit(1);
   }
+  const backend = await backendReady;
   const clientConfig = { mcpServers: { weavz: { type: "http", url: http.url } } };
   // HTTP mode leaves stdout free, so the URL and a config to paste go there.
   process.stdout.write(

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -167,6 +167,12 @@ describe("weavz-mcp over stdio (spawned process, embedded local API)", () => {
     expect(env.err).toMatch(
       /WEAVZ_TIMEOUT_MS must be a whole number of milliseconds from 1000 to 60000/,
     );
+    // A database path below a regular file cannot be created.
+    writeFileSync(join(dir, "a-file"), "");
+    const badDb = await run([], { WEAVZ_LOCAL_DB: join(dir, "a-file", "local.db") });
+    expect(badDb.code).toBe(1);
+    expect(badDb.err).toMatch(/cannot create the directory of the local database[\s\S]*WEAVZ_LOCAL_DB or --db/);
+    expect(badDb.err).not.toMatch(/\n\s+at /); // no stack trace
     const help = await run(["--help"]);
     expect(help.code).toBe(0);
     for (const v of [
