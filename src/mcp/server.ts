@@ -129,6 +129,12 @@ export function createServerFactory(deps: ServerDeps): {
   return { newServer, tools, hub };
 }
 
+/** A failed resource request as a JSON-RPC error carrying the same advice as a tool error. */
+function asMcpError(err: unknown, deps: ServerDeps, what: string): McpError {
+  const text = (errorToResult(err, deps.log, what).content[0] as { text: string }).text;
+  return new McpError(ErrorCode.InvalidParams, text);
+}
+
 /** resources/*, subscriptions and completion of `workspaceId` in resource templates. */
 function registerResourceHandlers(server: Server, deps: ServerDeps, hub: ResourceHub): void {
   const { api } = deps;
@@ -174,14 +180,16 @@ function registerResourceHandlers(server: Server, deps: ServerDeps, hub: Resourc
         contents: [{ uri: ref.uri, mimeType: "application/json", text: JSON.stringify(data) }],
       };
     } catch (err) {
-      const result = errorToResult(err, deps.log, `resources/read ${ref.uri}`);
-      const text = (result.content[0] as { text: string }).text;
-      throw new McpError(ErrorCode.InvalidParams, text);
+      throw asMcpError(err, deps, `resources/read ${ref.uri}`);
     }
   });
   server.setRequestHandler(SubscribeRequestSchema, async (req) => {
-    refOf(req.params.uri);
-    await hub.subscribe(server, req.params.uri);
+    const ref = refOf(req.params.uri);
+    try {
+      await hub.subscribe(server, ref.uri);
+    } catch (err) {
+      throw asMcpError(err, deps, `resources/subscribe ${ref.uri}`);
+    }
     return {};
   });
   server.setRequestHandler(UnsubscribeRequestSchema, async (req) => {

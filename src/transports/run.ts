@@ -35,6 +35,12 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
     return;
   }
 
+  if (!["127.0.0.1", "localhost", "::1"].includes(config.host)) {
+    // The MCP endpoint has no authentication of its own: anyone who reaches it acts with the key.
+    log.warn(
+      `listening on ${config.host}, not loopback: anyone who can reach this port can change your Weavz workspaces. Prefer 127.0.0.1 behind an authenticating proxy.`,
+    );
+  }
   let http: Awaited<ReturnType<typeof serveHttp>>;
   try {
     http = await serveHttp({

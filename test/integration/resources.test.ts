@@ -96,6 +96,13 @@ describe("resources", () => {
     expect(none.completion.values).toEqual([]);
   });
 
+  it("refuses to subscribe to a workspace that does not exist", async () => {
+    await expect(
+      env.client.subscribeResource({ uri: "weavz://workspaces/nope/mcp-tools" }),
+    ).rejects.toThrow(/NOT_FOUND[\s\S]*list_workspaces/);
+    expect(env.hub.feedRunning).toBe(false);
+  });
+
   it("runs the change feed only while somebody is subscribed", async () => {
     const { hub } = env;
     expect(hub.feedRunning).toBe(false);
@@ -229,6 +236,46 @@ describe("subscriptions and auto-synced MCP server tools", () => {
     } finally {
       await other.close();
     }
+  });
+
+  it("refuses per_user while a static-bearer MCP server exists, and says both ways out", async () => {
+    // Each step that changes what mcp-tools shows is awaited, so later tests see a quiet feed.
+    let settled = w.next(MCP_TOOLS);
+    const bearer = await rest("POST", "/mcp/servers", {
+      name: "Shared bot",
+      workspaceId: DEMO_WS,
+      authMode: "bearer",
+    });
+    expect(bearer.status).toBe(201);
+    await settled;
+    expect(bearer.body.bearerToken).toMatch(/^mcp_/);
+    const r = await env.call("create_workspace_integration", {
+      workspaceId: DEMO_WS,
+      integrationName: "gmail",
+      connectionStrategy: "per_user",
+    });
+    expect(r.isError).toBe(true);
+    expect(env.text(r)).toMatch(/MCP_BEARER_BLOCKS_PER_USER[\s\S]*HTTP 409/);
+    expect(env.text(r)).toMatch(/static-bearer MCP server off[\s\S]*per_user_with_fallback/);
+    const u = await env.call("update_workspace_integration", {
+      workspaceId: DEMO_WS,
+      alias: "ops_slack",
+      connectionStrategy: "per_user",
+    });
+    expect(env.text(u)).toMatch(/MCP_BEARER_BLOCKS_PER_USER/);
+    // per_user_with_fallback stays allowed.
+    settled = w.next(INTEGRATIONS);
+    const ok = await env.call("update_workspace_integration", {
+      workspaceId: DEMO_WS,
+      alias: "ops_slack",
+      connectionStrategy: "per_user_with_fallback",
+    });
+    expect(ok.isError, env.text(ok)).toBeFalsy();
+    await settled;
+    settled = w.next(MCP_TOOLS);
+    const del = await rest("DELETE", `/mcp/servers/${bearer.body.server.id}`);
+    expect(del.status).toBe(200);
+    await settled;
   });
 
   it("drops the tools when the integration is deleted", async () => {

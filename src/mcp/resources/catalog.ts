@@ -1,3 +1,4 @@
+import { WeavzApiError } from "../../api/errors.js";
 import type { WeavzApi } from "../../api/types.js";
 import { integrationsUri, mcpToolsUri, WORKSPACES_URI } from "../uris.js";
 
@@ -73,7 +74,17 @@ export async function readResource(
         { workspaceId: ref.workspaceId, limit: 100 },
         opts,
       );
-      const detailed = await Promise.all(servers.map((s) => api.getMcpServer(s.id, opts)));
+      // A server deleted between the list and its read is simply gone, not an error.
+      const detailed = (
+        await Promise.all(
+          servers.map((s) =>
+            api.getMcpServer(s.id, opts).catch((err: unknown) => {
+              if (err instanceof WeavzApiError && err.status === 404) return undefined;
+              throw err;
+            }),
+          ),
+        )
+      ).filter((d) => d !== undefined);
       return {
         workspaceId: ref.workspaceId,
         servers: detailed.map((d) => ({ server: d.server, tools: d.tools })),

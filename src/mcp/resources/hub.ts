@@ -77,17 +77,18 @@ export class ResourceHub {
   async subscribe(server: Server, uri: string): Promise<void> {
     const ref = parseResourceUri(uri);
     if (!ref) throw new Error(`Unknown resource URI ${uri}`);
-    let w = this.watched.get(uri);
-    if (!w) {
-      w = { sessions: new Set(), hash: undefined };
-      this.watched.set(uri, w);
+    if (!this.watched.has(uri)) {
+      let hash: string | undefined;
       try {
-        w.hash = digest(await readResource(this.api, ref));
+        hash = digest(await readResource(this.api, ref));
       } catch (err) {
+        // A workspace that does not exist cannot be watched; a passing failure can.
+        if (err instanceof WeavzApiError && err.status === 404) throw err;
         this.log.debug(`subscribe: first read of ${uri} failed: ${(err as Error).message}`);
       }
+      if (!this.watched.has(uri)) this.watched.set(uri, { sessions: new Set(), hash });
     }
-    w.sessions.add(server);
+    this.watched.get(uri)?.sessions.add(server);
     this.startFeed();
   }
 
