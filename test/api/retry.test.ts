@@ -65,7 +65,7 @@ describe("429 and Retry-After", () => {
     up.sequence(json(429, { error: "slow down", code: "RATE_LIMITED" }, { "retry-after": "30" }));
     const t0 = performance.now();
     const err = (await caught(() => c.listWorkspaces())) as WeavzApiError;
-    expect(performance.now() - t0).toBeLessThan(300);
+    expect(performance.now() - t0).toBeLessThan(800);
     expect(err).toBeInstanceOf(WeavzApiError);
     expect(err.status).toBe(429);
     expect(err.code).toBe("RATE_LIMITED");
@@ -182,6 +182,8 @@ describe("5xx and network errors", () => {
 });
 
 describe("time budget", () => {
+  // Time bounds below leave room for a loaded CI machine; the hangs they guard against are
+  // of 10 s or forever.
   it("a hanging upstream → WeavzTimeoutError within the budget", async () => {
     c = client(up.url, { timeoutMs: 1500 });
     up.handle(() => ({ kind: "hang" }));
@@ -190,7 +192,7 @@ describe("time budget", () => {
     const elapsed = performance.now() - t0;
     expect(err).toBeInstanceOf(WeavzTimeoutError);
     expect(elapsed).toBeGreaterThanOrEqual(1450);
-    expect(elapsed).toBeLessThan(1700);
+    expect(elapsed).toBeLessThan(2500);
     expect(err.timeoutMs).toBe(1500);
     expect(err.attempts).toBe(1);
     expect(err.message).toMatch(
@@ -209,7 +211,7 @@ describe("time budget", () => {
     const err = (await caught(() => c.listWorkspaces())) as WeavzTimeoutError;
     expect(err).toBeInstanceOf(WeavzTimeoutError);
     expect(err.attempts).toBe(2);
-    expect(performance.now() - t0).toBeLessThan(1700);
+    expect(performance.now() - t0).toBeLessThan(2500);
   });
 
   it("a slow body is cut at the deadline too", async () => {
@@ -218,7 +220,7 @@ describe("time budget", () => {
     const t0 = performance.now();
     const slowErr = await caught(() => c.listWorkspaces());
     expect(slowErr).toBeInstanceOf(WeavzTimeoutError);
-    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(performance.now() - t0).toBeLessThan(1800);
   });
 
   it("does not start a backoff that cannot finish in the budget: throws the real error", async () => {
@@ -227,7 +229,7 @@ describe("time budget", () => {
     const t0 = performance.now();
     const err = (await caught(() => c.listWorkspaces())) as WeavzApiError;
     expect(err.status).toBe(503);
-    expect(performance.now() - t0).toBeLessThan(300);
+    expect(performance.now() - t0).toBeLessThan(800);
     expect(up.requests).toHaveLength(1);
   });
 });
@@ -242,7 +244,7 @@ describe("cancellation", () => {
     const t0 = performance.now();
     ac.abort();
     const err = await p;
-    expect(performance.now() - t0).toBeLessThan(100);
+    expect(performance.now() - t0).toBeLessThan(500);
     expect(err).toBeInstanceOf(WeavzAbortError);
     expect(err.message).toContain("cancelled");
     expect(await up.requests[0]?.clientClosed).toBe(true);
@@ -258,7 +260,7 @@ describe("cancellation", () => {
     const t0 = performance.now();
     ac.abort();
     expect(await p).toBeInstanceOf(WeavzAbortError);
-    expect(performance.now() - t0).toBeLessThan(100);
+    expect(performance.now() - t0).toBeLessThan(500);
     expect(up.requests).toHaveLength(1);
   });
 
