@@ -171,7 +171,9 @@ describe("weavz-mcp over stdio (spawned process, embedded local API)", () => {
     writeFileSync(join(dir, "a-file"), "");
     const badDb = await run([], { WEAVZ_LOCAL_DB: join(dir, "a-file", "local.db") });
     expect(badDb.code).toBe(1);
-    expect(badDb.err).toMatch(/cannot create the directory of the local database[\s\S]*WEAVZ_LOCAL_DB or --db/);
+    expect(badDb.err).toMatch(
+      /cannot create the directory of the local database[\s\S]*WEAVZ_LOCAL_DB or --db/,
+    );
     expect(badDb.err).not.toMatch(/\n\s+at /); // no stack trace
     const help = await run(["--help"]);
     expect(help.code).toBe(0);
