@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import type { FieldIssue } from "../../src/domain/errors.js";
 import type { ChangeFeed } from "../../src/local/changes.js";
 import { type LocalApiOptions, startLocalApi } from "../../src/local/server.js";
 import type { Store } from "../../src/local/store.js";
@@ -93,4 +94,12 @@ export function client(baseUrl: string, defaultKey: string) {
     }
     return { status: res.statusCode, headers: res.headers, body: parsed, text };
   };
+}
+
+/** The field issue a VALIDATION_ERROR body reports for one field, if any. */
+export function issue(
+  body: { details?: { issues?: FieldIssue[] } },
+  field: string,
+): FieldIssue | undefined {
+  return body.details?.issues?.find((i) => i.field === field);
 }

@@ -1,7 +1,7 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { createWeavzClient } from "../../src/api/client.js";
+import { createWeavzClient, type WeavzClient } from "../../src/api/client.js";
 import { silentLogger } from "../../src/log.js";
 import { createServerFactory, type ServerDeps } from "../../src/mcp/server.js";
 import { startTestLocalApi } from "./local-api.js";
@@ -9,22 +9,28 @@ import { startTestLocalApi } from "./local-api.js";
 export const DEMO_WS = "a1b2c3d4-e5f6-7890-abcd-ef1234567890";
 export const SLACK_BOT_CONN = "c1d2e3f4-5678-90ab-cdef-1234567890ab";
 
+/** Text of the first content block of a tool result. */
+export const textOf = (r: CallToolResult) => (r.content[0] as { text: string }).text;
+
 /**
- * One setup for MCP tests: the real local API on port 0 with a temporary database, the real
- * HTTP client, our real MCP server, and the SDK Client connected in memory.
+ * Our real MCP server for the given API client, with the SDK Client connected in memory.
+ * Closing it closes the client, the server and the API client.
  */
-export async function setup(
-  opts: Partial<Omit<ServerDeps, "api" | "log">> & { demo?: boolean } = {},
+export async function connectMcp(
+  api: WeavzClient,
+  opts: Partial<Omit<ServerDeps, "api" | "log">> = {},
 ) {
-  const local = await startTestLocalApi({ demo: opts.demo ?? true });
-  const api = createWeavzClient({ baseUrl: local.url, apiKey: local.apiKey, log: silentLogger });
   const factory = createServerFactory({ api, log: silentLogger, ...opts });
   const server = factory.newServer();
   const client = new Client({ name: "weavz-mcp-tests", version: "1.0.0" });
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   await Promise.all([server.connect(serverTransport), client.connect(clientTransport)]);
-  const call = async (name: string, args: Record<string, unknown> = {}) =>
-    (await client.callTool({ name, arguments: args })) as CallToolResult & {
+  const call = async (
+    name: string,
+    args: Record<string, unknown> = {},
+    options?: { signal?: AbortSignal },
+  ) =>
+    (await client.callTool({ name, arguments: args }, undefined, options)) as CallToolResult & {
       structuredContent?: Record<string, any>;
     };
   return {
@@ -32,14 +38,40 @@ export async function setup(
     server,
     hub: factory.hub,
     api,
-    local,
     call,
-    /** Text of the first content block. */
-    text: (r: CallToolResult) => (r.content[0] as { text: string }).text,
+    text: textOf,
     close: async () => {
       await client.close();
       await server.close();
       await api.close();
+    },
+  };
+}
+
+/**
+ * One setup for MCP tests: the real local API on port 0 with a temporary database, the real
+ * HTTP client, our real MCP server, and the SDK Client connected in memory. `apiKey` replaces
+ * the local API's key on the client side (to test rejected or scoped keys).
+ */
+export async function setup(
+  opts: Partial<Omit<ServerDeps, "api" | "log">> & {
+    local?: Parameters<typeof startTestLocalApi>[0];
+    apiKey?: string;
+  } = {},
+) {
+  const { local: localOpts, apiKey, ...serverOpts } = opts;
+  const local = await startTestLocalApi({ demo: true, ...localOpts });
+  const api = createWeavzClient({
+    baseUrl: local.url,
+    apiKey: apiKey ?? local.apiKey,
+    log: silentLogger,
+  });
+  const mcp = await connectMcp(api, serverOpts);
+  return {
+    ...mcp,
+    local,
+    close: async () => {
+      await mcp.close();
       await local.close();
     },
   };

@@ -1,26 +1,19 @@
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createWeavzClient } from "../../src/api/client.js";
 import { silentLogger } from "../../src/log.js";
-import { createServerFactory } from "../../src/mcp/server.js";
 import { startFaultProxy } from "../helpers/fault-proxy.js";
 import { startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
-import { DEMO_WS } from "../helpers/mcp.js";
+import { connectMcp, DEMO_WS, textOf } from "../helpers/mcp.js";
 
 type Proxy = Awaited<ReturnType<typeof startFaultProxy>>;
-const text = (r: CallToolResult) => (r.content[0] as { text: string }).text;
+const text = textOf;
 
 describe("the MCP tools against a real local API behind a fault-injecting proxy", () => {
   let local: TestLocalApi;
   let proxy: Proxy;
-  let client: Client;
-  let api: ReturnType<typeof createWeavzClient>;
+  let mcp: Awaited<ReturnType<typeof connectMcp>>;
   const call = (name: string, args: Record<string, unknown>, options?: { signal?: AbortSignal }) =>
-    client.callTool({ name, arguments: args }, undefined, options) as Promise<
-      CallToolResult & { structuredContent?: any }
-    >;
+    mcp.call(name, args, options);
   const posts = () => proxy.seen.filter((s) => s.method === "POST").length;
   const stored = async () =>
     (await (
@@ -32,28 +25,21 @@ describe("the MCP tools against a real local API behind a fault-injecting proxy"
   beforeAll(async () => {
     local = await startTestLocalApi();
     proxy = await startFaultProxy(local.url);
-    api = createWeavzClient({
+    const api = createWeavzClient({
       baseUrl: proxy.url,
       apiKey: local.apiKey,
       log: silentLogger,
       timeoutMs: 2000,
       retryBaseMs: 20,
     });
-    const server = createServerFactory({
-      api,
-      log: silentLogger,
-      defaultWorkspaceId: DEMO_WS,
-    }).newServer();
-    client = new Client({ name: "faults", version: "1" });
-    const [a, b] = InMemoryTransport.createLinkedPair();
-    await Promise.all([server.connect(b), client.connect(a)]);
+    mcp = await connectMcp(api, { defaultWorkspaceId: DEMO_WS });
   });
   afterAll(async () => {
-    await client.close();
-    await api.close();
+    await mcp.close();
     await proxy.close();
     await local.close();
   });
+
   beforeEach(() => {
     proxy.seen.length = 0;
     proxy.script(() => ({ kind: "pass" }));
@@ -155,14 +141,13 @@ describe("the MCP tools against a real local API behind a fault-injecting proxy"
       timeoutMs: 1500,
       retryBaseMs: 10,
     });
-    const server = createServerFactory({ api: dead, log: silentLogger }).newServer();
-    const c = new Client({ name: "dead", version: "1" });
-    const [a, b] = InMemoryTransport.createLinkedPair();
-    await Promise.all([server.connect(b), c.connect(a)]);
-    const r = (await c.callTool({ name: "list_workspaces", arguments: {} })) as CallToolResult;
-    expect(r.isError).toBe(true);
-    expect(text(r)).toMatch(/CONNECTION_FAILED[\s\S]*WEAVZ_BASE_URL/);
-    await c.close();
-    await dead.close();
+    const env = await connectMcp(dead);
+    try {
+      const r = await env.call("list_workspaces");
+      expect(r.isError).toBe(true);
+      expect(textOf(r)).toMatch(/CONNECTION_FAILED[\s\S]*WEAVZ_BASE_URL/);
+    } finally {
+      await env.close();
+    }
   });
 });

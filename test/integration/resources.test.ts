@@ -4,7 +4,7 @@ import { ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/typ
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI, ensureBuilt } from "../helpers/build.js";
-import { DEMO_WS, SLACK_BOT_CONN, setup } from "../helpers/mcp.js";
+import { connectMcp, DEMO_WS, SLACK_BOT_CONN, setup } from "../helpers/mcp.js";
 
 type Env = Awaited<ReturnType<typeof setup>>;
 const INTEGRATIONS = `weavz://workspaces/${DEMO_WS}/integrations`;
@@ -310,9 +310,7 @@ describe("change feed against an API without a change counter (as the hosted API
     const { startTestLocalApi } = await import("../helpers/local-api.js");
     const { startFaultProxy } = await import("../helpers/fault-proxy.js");
     const { createWeavzClient } = await import("../../src/api/client.js");
-    const { createServerFactory } = await import("../../src/mcp/server.js");
     const { silentLogger } = await import("../../src/log.js");
-    const { InMemoryTransport } = await import("@modelcontextprotocol/sdk/inMemory.js");
     const local = await startTestLocalApi();
     // The proxy answers /changes with 404, as the hosted API does; the rest is the real API.
     const proxy = await startFaultProxy(local.url);
@@ -322,15 +320,9 @@ describe("change feed against an API without a change counter (as the hosted API
         : { kind: "pass" },
     );
     const api = createWeavzClient({ baseUrl: proxy.url, apiKey: local.apiKey, log: silentLogger });
-    const factory = createServerFactory({
-      api,
-      log: silentLogger,
-      hub: { pollMinMs: 150, pollMaxMs: 600 },
-    });
-    const server = factory.newServer();
-    const client = new Client({ name: "polling", version: "1" });
-    const [a, b] = InMemoryTransport.createLinkedPair();
-    await Promise.all([server.connect(b), client.connect(a)]);
+    const mcp = await connectMcp(api, { hub: { pollMinMs: 150, pollMaxMs: 600 } });
+    const { client } = mcp;
+    const factory = mcp;
     const w = watch(client);
     try {
       // Nobody subscribed: no request reaches the API, however long we wait.
@@ -363,8 +355,7 @@ describe("change feed against an API without a change counter (as the hosted API
       await new Promise((r) => setTimeout(r, 700));
       expect(proxy.seen.length).toBe(after);
     } finally {
-      await client.close();
-      await api.close();
+      await mcp.close();
       await proxy.close();
       await local.close();
     }

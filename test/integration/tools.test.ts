@@ -299,62 +299,29 @@ describe("defaults and access errors", () => {
   });
 
   it("turns a rejected key into UNAUTHORIZED with the env var to fix", async () => {
-    const env = await setup();
+    const env = await setup({ apiKey: "wvz_wrong_key_123456" });
     try {
-      const { createWeavzClient } = await import("../../src/api/client.js");
-      const { createServerFactory } = await import("../../src/mcp/server.js");
-      const { silentLogger } = await import("../../src/log.js");
-      const { Client } = await import("@modelcontextprotocol/sdk/client/index.js");
-      const { InMemoryTransport } = await import("@modelcontextprotocol/sdk/inMemory.js");
-      const api = createWeavzClient({
-        baseUrl: env.local.url,
-        apiKey: "wvz_wrong_key_123456",
-        log: silentLogger,
-      });
-      const server = createServerFactory({ api, log: silentLogger }).newServer();
-      const client = new Client({ name: "t", version: "1" });
-      const [a, b] = InMemoryTransport.createLinkedPair();
-      await Promise.all([server.connect(b), client.connect(a)]);
-      const r = await client.callTool({ name: "list_workspaces", arguments: {} });
+      const r = await env.call("list_workspaces");
       expect(r.isError).toBe(true);
-      const t = (r.content as Array<{ text: string }>)[0]?.text ?? "";
-      expect(t).toMatch(/UNAUTHORIZED[\s\S]*HTTP 401[\s\S]*WEAVZ_API_KEY/);
-      expect(t).not.toContain("wvz_wrong_key_123456");
-      await client.close();
-      await api.close();
+      expect(env.text(r)).toMatch(/UNAUTHORIZED[\s\S]*HTTP 401[\s\S]*WEAVZ_API_KEY/);
+      expect(env.text(r)).not.toContain("wvz_wrong_key_123456");
     } finally {
       await env.close();
     }
   });
 
   it("turns a key scoped to other workspaces into SCOPE_DENIED with what to do", async () => {
-    const { startTestLocalApi } = await import("../helpers/local-api.js");
-    const { createWeavzClient } = await import("../../src/api/client.js");
-    const { createServerFactory } = await import("../../src/mcp/server.js");
-    const { silentLogger } = await import("../../src/log.js");
-    const { Client } = await import("@modelcontextprotocol/sdk/client/index.js");
-    const { InMemoryTransport } = await import("@modelcontextprotocol/sdk/inMemory.js");
     const scoped = "wvz_scoped_key_0123456789";
-    const local = await startTestLocalApi({
-      extraKeys: [{ key: scoped, workspaceIds: ["some-other-workspace"] }],
+    const env = await setup({
+      local: { extraKeys: [{ key: scoped, workspaceIds: ["some-other-workspace"] }] },
+      apiKey: scoped,
     });
-    const api = createWeavzClient({ baseUrl: local.url, apiKey: scoped, log: silentLogger });
-    const server = createServerFactory({ api, log: silentLogger }).newServer();
-    const client = new Client({ name: "t", version: "1" });
-    const [a, b] = InMemoryTransport.createLinkedPair();
-    await Promise.all([server.connect(b), client.connect(a)]);
     try {
-      const r = await client.callTool({
-        name: "list_workspace_integrations",
-        arguments: { workspaceId: DEMO_WS },
-      });
+      const r = await env.call("list_workspace_integrations", { workspaceId: DEMO_WS });
       expect(r.isError).toBe(true);
-      const t = (r.content as Array<{ text: string }>)[0]?.text ?? "";
-      expect(t).toMatch(/SCOPE_DENIED[\s\S]*HTTP 403[\s\S]*scoped to other workspaces/);
+      expect(env.text(r)).toMatch(/SCOPE_DENIED[\s\S]*HTTP 403[\s\S]*scoped to other workspaces/);
     } finally {
-      await client.close();
-      await api.close();
-      await local.close();
+      await env.close();
     }
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO } from "../../src/local/demo.js";
-import { client, startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
+import { client, issue, startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
 
 let local: TestLocalApi;
 let call: ReturnType<typeof client>;
@@ -23,15 +23,6 @@ async function newWs(): Promise<string> {
 }
 const base = (ws: string) => `/api/v1/workspaces/${ws}/integrations`;
 const SLACK = DEMO.slackBotConnectionId;
-
-interface Issue {
-  field: string;
-  message: string;
-  allowed?: unknown;
-}
-function issue(body: { details?: { issues?: Issue[] } }, field: string): Issue | undefined {
-  return body.details?.issues?.find((i) => i.field === field);
-}
 
 describe("create", () => {
   it("creates with defaults: alias = integrationName, strategy fixed, settings {}", async () => {

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO } from "../../src/local/demo.js";
 import { hashKey } from "../../src/local/server.js";
-import { client, startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
+import { client, issue, startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
 
 const SCOPED_KEY = "wvz_scoped_mcp_key_for_tests_01";
 
@@ -51,15 +51,6 @@ async function tools(id: string): Promise<any[]> {
   return r.body.tools;
 }
 const names = (ts: any[]) => ts.map((t) => t.name);
-
-interface Issue {
-  field: string;
-  message: string;
-  allowed?: unknown;
-}
-function issue(body: { details?: { issues?: Issue[] } }, field: string): Issue | undefined {
-  return body.details?.issues?.find((i) => i.field === field);
-}
 
 describe("MCP servers: CRUD", () => {
   it("creates with defaults (TOOLS, oauth, no token) and returns the endpoint", async () => {
