@@ -299,8 +299,10 @@ export async function startLocalApi(opts: LocalApiOptions): Promise<LocalApi> {
         requestId,
         method,
         path: rawUrl.split("?")[0]?.slice(0, 200),
-        error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+        error: err instanceof Error ? err.message : String(err),
       });
+      // The stack only at debug level: logs stay one line per event by default.
+      if (err instanceof Error && err.stack) log.debug(err.stack);
       if (res.headersSent) {
         res.destroy();
         return;
