@@ -367,7 +367,7 @@ export class Router {
         this.store.insertIntegration(rec);
         return rec;
       });
-      return ok({ integration: ordered(record) }, 201);
+      return ok({ integration: record }, 201);
     } catch (err) {
       throw this.mapWriteError(err, ws.id, alias);
     }
@@ -380,7 +380,7 @@ export class Router {
         409,
         "DUPLICATE",
         `An integration with alias "${alias}" already exists in workspace ${workspaceId}; choose another alias, or update the existing one (PATCH /api/v1/workspaces/${workspaceId}/integrations/${existing?.id ?? "{id}"}).`,
-        existing ? { existing: ordered(existing) } : undefined,
+        existing ? { existing: existing } : undefined,
       );
     }
     if (sqliteCode(err) === "SQLITE_CONSTRAINT_FOREIGNKEY") {
@@ -450,7 +450,7 @@ export class Router {
         this.store.updateIntegration(rec);
         return rec;
       });
-      return ok({ integration: ordered(record) });
+      return ok({ integration: record });
     } catch (err) {
       throw this.mapWriteError(err, workspaceId, alias);
     }
@@ -668,7 +668,7 @@ export class Router {
     if (q.workspaceId) filter.workspaceId = q.workspaceId;
     if (req.principal.scope) filter.scope = [...req.principal.scope];
     const { items, total } = this.store.listMcpServers(filter, q);
-    return ok({ servers: items.map(orderedServer), total });
+    return ok({ servers: items, total });
   }
 
   private async createMcpServer(req: RouteRequest): Promise<RouteResult> {
@@ -708,7 +708,7 @@ export class Router {
     });
     return ok(
       {
-        server: orderedServer(server),
+        server: server,
         ...(bearerToken ? { bearerToken } : {}),
         mcpEndpoint: `${this.options.origin?.() ?? ""}/api/v1/mcp/servers/${server.id}/mcp`,
       },
@@ -722,7 +722,7 @@ export class Router {
     const integrations = this.store.listIntegrationRecords(server.workspaceId);
     const catalog = this.catalog();
     const tools = deriveMcpTools(server, integrations, (name) => catalog.summary(name)?.actions);
-    return ok({ server: orderedServer(server), tools });
+    return ok({ server: server, tools });
   }
 
   private async updateMcpServer(req: RouteRequest, [id]: string[]): Promise<RouteResult> {
@@ -779,7 +779,7 @@ export class Router {
       this.store.updateMcpServer(rec, tokenHash);
       return rec;
     });
-    return ok({ server: orderedServer(server), ...(bearerToken ? { bearerToken } : {}) });
+    return ok({ server: server, ...(bearerToken ? { bearerToken } : {}) });
   }
 
   private deleteMcpServer(req: RouteRequest, [id]: string[]): RouteResult {
@@ -837,39 +837,4 @@ export class Router {
       total: catalog.integrations.length,
     });
   }
-}
-
-/** The MCP server object with a fixed key order. */
-function orderedServer(r: McpServerRecord): McpServerRecord {
-  return {
-    id: r.id,
-    orgId: r.orgId,
-    workspaceId: r.workspaceId,
-    name: r.name,
-    description: r.description,
-    mode: r.mode,
-    authMode: r.authMode,
-    hasBearerToken: r.hasBearerToken,
-    createdAt: r.createdAt,
-    updatedAt: r.updatedAt,
-  };
-}
-
-/** The integration object with the spec's key order. */
-function ordered(r: IntegrationRecord): IntegrationRecord {
-  return {
-    id: r.id,
-    workspaceId: r.workspaceId,
-    orgId: r.orgId,
-    integrationName: r.integrationName,
-    alias: r.alias,
-    displayName: r.displayName,
-    connectionStrategy: r.connectionStrategy,
-    connectionId: r.connectionId,
-    enabledActions: r.enabledActions,
-    settings: r.settings,
-    sortOrder: r.sortOrder,
-    createdAt: r.createdAt,
-    updatedAt: r.updatedAt,
-  };
 }

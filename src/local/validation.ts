@@ -64,9 +64,9 @@ export interface IntegrationDraft {
 export interface IntegrationConfig {
   integrationName: string;
   alias: string;
+  displayName: string | null;
   connectionStrategy: ConnectionStrategy;
   connectionId: string | null;
-  displayName: string | null;
   enabledActions: string[] | null;
   settings: Record<string, unknown>;
   sortOrder: number;
@@ -177,12 +177,13 @@ export function checkIntegrationConfig(
 
   if (issues.length > 0) throw validationError(issues);
   if (strategy === "per_user") checkPerUserAllowed(store, ctx.workspaceId, alias);
+  // Key order is the spec's: records built from this serialize in it without re-ordering.
   return {
     integrationName: integration.name,
     alias,
+    displayName: draft.displayName,
     connectionStrategy: strategy,
     connectionId,
-    displayName: draft.displayName,
     enabledActions,
     settings,
     sortOrder: draft.sortOrder,

@@ -1,10 +1,13 @@
 /** Shared fixtures for the API client tests. */
+
+import { afterAll, afterEach, beforeAll } from "vitest";
 import {
   createWeavzClient,
   type WeavzClient,
   type WeavzClientOptions,
 } from "../../src/api/client.js";
 import type { Logger } from "../../src/log.js";
+import { type FaultServer, startFaultServer } from "./fault-server.js";
 
 export const API_KEY = "wvz_test_SECRETKEY_0123456789";
 export const SECRET_PART = "SECRETKEY_0123456789";
@@ -67,4 +70,28 @@ export async function caught(fn: () => Promise<unknown>): Promise<Error> {
     return err as Error;
   }
   throw new Error("expected a rejection");
+}
+
+/**
+ * One scripted fault server for the test file; after each test the client the file is using
+ * (`current()`) is closed and the recorded requests are cleared.
+ */
+export function useFaultServer(current: () => { close(): Promise<void> } | undefined) {
+  let up: FaultServer | undefined;
+  beforeAll(async () => {
+    up = await startFaultServer();
+  });
+  afterAll(async () => {
+    await up?.close();
+  });
+  afterEach(async () => {
+    await current()?.close();
+    if (up) up.requests.length = 0;
+  });
+  return {
+    get up(): FaultServer {
+      if (!up) throw new Error("useFaultServer: the fault server has not started");
+      return up;
+    },
+  };
 }

@@ -1,21 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { WeavzApiError, WeavzConnectionError, WeavzTimeoutError } from "../../src/api/errors.js";
-import { type FaultServer, json, startFaultServer } from "./fault-server.js";
-import { caught, client, integration, listItem, WS } from "./helpers.js";
+import { json, startFaultServer } from "./fault-server.js";
+import { caught, client, integration, listItem, useFaultServer, WS } from "./helpers.js";
 
-let up: FaultServer;
 let c: ReturnType<typeof client>;
-
-beforeAll(async () => {
-  up = await startFaultServer();
-});
-afterAll(async () => {
-  await up.close();
-});
-afterEach(async () => {
-  await c?.close();
-  up.requests.length = 0;
-});
+const upstream = useFaultServer(() => c);
 
 /**
  * A tiny stateful upstream: POST stores the integration (or not) and then misbehaves as told;
@@ -25,7 +14,7 @@ function statefulUpstream(onPost: { create: boolean; fault: "reset" | "503" | "h
   const stored: Record<string, unknown>[] = [
     listItem({ id: "other", alias: "github", integrationName: "github" }),
   ];
-  up.handle((req) => {
+  upstream.up.handle((req) => {
     if (req.method === "POST") {
       const body = req.json as { integrationName: string; alias?: string };
       if (onPost.create) {
@@ -47,7 +36,7 @@ function statefulUpstream(onPost: { create: boolean; fault: "reset" | "503" | "h
 
 describe("create reconciliation", () => {
   it("(a) created, then the socket reset → lists, finds the alias, returns it reconciled", async () => {
-    c = client(up.url);
+    c = client(upstream.up.url);
     statefulUpstream({ create: true, fault: "reset" });
     const out = await c.createWorkspaceIntegration(WS, {
       integrationName: "slack",
@@ -57,7 +46,7 @@ describe("create reconciliation", () => {
     expect(out.reconciled).toBe(true);
     expect(out.integration.id).toBe("wi_new");
     expect(out.integration.alias).toBe("team_slack");
-    expect(up.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
+    expect(upstream.up.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
       `POST /api/v1/workspaces/${WS}/integrations`,
       `GET /api/v1/workspaces/${WS}/integrations`,
     ]);
@@ -65,7 +54,7 @@ describe("create reconciliation", () => {
   });
 
   it("(b) reset without creating → lists, not found, throws 'NOT created … safe to retry'", async () => {
-    c = client(up.url);
+    c = client(upstream.up.url);
     statefulUpstream({ create: false, fault: "reset" });
     const err = (await caught(() =>
       c.createWorkspaceIntegration(WS, { integrationName: "slack" }),
@@ -73,19 +62,19 @@ describe("create reconciliation", () => {
     expect(err).toBeInstanceOf(WeavzConnectionError);
     expect(err.createOutcome).toBe("not_created");
     expect(err.message).toMatch(/NOT created .*alias "slack".*safe to retry/);
-    expect(up.requests.map((r) => r.method)).toEqual(["POST", "GET"]);
+    expect(upstream.up.requests.map((r) => r.method)).toEqual(["POST", "GET"]);
   });
 
   it("503 after creating → reconciled; the alias defaults to integrationName", async () => {
-    c = client(up.url);
+    c = client(upstream.up.url);
     statefulUpstream({ create: true, fault: "503" });
     const out = await c.createWorkspaceIntegration(WS, { integrationName: "slack" });
     expect(out).toMatchObject({ reconciled: true, integration: { alias: "slack", id: "wi_new" } });
-    expect(up.requests.map((r) => r.method)).toEqual(["POST", "GET"]);
+    expect(upstream.up.requests.map((r) => r.method)).toEqual(["POST", "GET"]);
   });
 
   it("503 without creating → the original WeavzApiError, marked not created", async () => {
-    c = client(up.url);
+    c = client(upstream.up.url);
     statefulUpstream({ create: false, fault: "503" });
     const err = (await caught(() =>
       c.createWorkspaceIntegration(WS, { integrationName: "slack" }),
@@ -97,7 +86,7 @@ describe("create reconciliation", () => {
   });
 
   it("timeout after creating → reconciled within the same budget", async () => {
-    c = client(up.url, { timeoutMs: 1500 });
+    c = client(upstream.up.url, { timeoutMs: 1500 });
     statefulUpstream({ create: true, fault: "hang" });
     const t0 = performance.now();
     const out = await c.createWorkspaceIntegration(WS, { integrationName: "slack", alias: "s2" });
@@ -106,7 +95,7 @@ describe("create reconciliation", () => {
   });
 
   it("timeout without creating → WeavzTimeoutError saying NOT created, within the budget", async () => {
-    c = client(up.url, { timeoutMs: 1500 });
+    c = client(upstream.up.url, { timeoutMs: 1500 });
     statefulUpstream({ create: false, fault: "hang" });
     const t0 = performance.now();
     const err = (await caught(() =>
@@ -118,7 +107,7 @@ describe("create reconciliation", () => {
   });
 
   it("alias found but held by another integration → NOT created, names the holder", async () => {
-    c = client(up.url);
+    c = client(upstream.up.url);
     statefulUpstream({ create: false, fault: "reset" });
     const err = await caught(() =>
       c.createWorkspaceIntegration(WS, { integrationName: "slack", alias: "github" }),
@@ -130,8 +119,8 @@ describe("create reconciliation", () => {
   });
 
   it("listing fails too → outcome unknown, the original error kept", async () => {
-    c = client(up.url, { maxRetries: 1 });
-    up.handle((req) =>
+    c = client(upstream.up.url, { maxRetries: 1 });
+    upstream.up.handle((req) =>
       req.method === "POST"
         ? { kind: "reset" }
         : json(503, { error: "down", code: "INTERNAL_ERROR" }),
@@ -143,7 +132,7 @@ describe("create reconciliation", () => {
     expect(err.createOutcome).toBe("unknown");
     expect(err.message).toMatch(/unknown.*list them before retrying/);
     // POST once, then the list with its own retry.
-    expect(up.requests.map((r) => r.method)).toEqual(["POST", "GET", "GET"]);
+    expect(upstream.up.requests.map((r) => r.method)).toEqual(["POST", "GET", "GET"]);
   });
 
   it("a refused connection never sent the POST: not created, no listing", async () => {
@@ -161,18 +150,18 @@ describe("create reconciliation", () => {
   });
 
   it("a definite 4xx is not reconciled", async () => {
-    c = client(up.url);
-    up.sequence(json(409, { error: "alias taken", code: "DUPLICATE" }));
+    c = client(upstream.up.url);
+    upstream.up.sequence(json(409, { error: "alias taken", code: "DUPLICATE" }));
     const err = (await caught(() =>
       c.createWorkspaceIntegration(WS, { integrationName: "slack" }),
     )) as WeavzApiError;
     expect(err.code).toBe("DUPLICATE");
     expect(err.createOutcome).toBeUndefined();
-    expect(up.requests).toHaveLength(1);
+    expect(upstream.up.requests).toHaveLength(1);
   });
 
   it("the reconciled item keeps list-only fields", async () => {
-    c = client(up.url);
+    c = client(upstream.up.url);
     statefulUpstream({ create: true, fault: "reset" });
     const out = await c.createWorkspaceIntegration(WS, { integrationName: "slack" });
     expect(out.integration).toMatchObject({

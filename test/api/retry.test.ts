@@ -1,48 +1,37 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   WeavzAbortError,
   WeavzApiError,
   WeavzConnectionError,
   WeavzTimeoutError,
 } from "../../src/api/errors.js";
-import { type FaultServer, json, startFaultServer } from "./fault-server.js";
-import { caught, client, integration, WS } from "./helpers.js";
+import { json, startFaultServer } from "./fault-server.js";
+import { caught, client, integration, useFaultServer, WS } from "./helpers.js";
 
-let up: FaultServer;
 let c: ReturnType<typeof client>;
-
-beforeAll(async () => {
-  up = await startFaultServer();
-});
-afterAll(async () => {
-  await up.close();
-});
-afterEach(async () => {
-  await c?.close();
-  up.requests.length = 0;
-});
+const upstream = useFaultServer(() => c);
 
 const LIST = { integrations: [], total: 0 };
 const unavailable = json(503, { error: "Service unavailable", code: "INTERNAL_ERROR" });
 
 describe("429 and Retry-After", () => {
   it("retries a 429 after the Retry-After seconds", async () => {
-    c = client(up.url, { timeoutMs: 5000 });
-    up.sequence(
+    c = client(upstream.up.url, { timeoutMs: 5000 });
+    upstream.up.sequence(
       json(429, { error: "slow down", code: "RATE_LIMITED" }, { "retry-after": "1" }),
       json(200, LIST),
     );
     const t0 = performance.now();
     expect(await c.listWorkspaceIntegrations(WS)).toEqual(LIST);
     expect(performance.now() - t0).toBeGreaterThanOrEqual(990);
-    expect(up.requests).toHaveLength(2);
-    const gap = (up.requests[1]?.at ?? 0) - (up.requests[0]?.at ?? 0);
+    expect(upstream.up.requests).toHaveLength(2);
+    const gap = (upstream.up.requests[1]?.at ?? 0) - (upstream.up.requests[0]?.at ?? 0);
     expect(gap).toBeGreaterThanOrEqual(990);
   });
 
   it("accepts Retry-After as an HTTP date", async () => {
-    c = client(up.url, { timeoutMs: 5000 });
-    up.handle((_req, i) =>
+    c = client(upstream.up.url, { timeoutMs: 5000 });
+    upstream.up.handle((_req, i) =>
       i === 0
         ? json(
             429,
@@ -57,12 +46,14 @@ describe("429 and Retry-After", () => {
     await c.listWorkspaceIntegrations(WS);
     // HTTP dates have 1 s resolution: the wait is between 0.5 and 1.5 s.
     expect(performance.now() - t0).toBeGreaterThanOrEqual(450);
-    expect(up.requests).toHaveLength(2);
+    expect(upstream.up.requests).toHaveLength(2);
   });
 
   it("fails fast with the 429 when Retry-After exceeds the remaining budget", async () => {
-    c = client(up.url, { timeoutMs: 1500 });
-    up.sequence(json(429, { error: "slow down", code: "RATE_LIMITED" }, { "retry-after": "30" }));
+    c = client(upstream.up.url, { timeoutMs: 1500 });
+    upstream.up.sequence(
+      json(429, { error: "slow down", code: "RATE_LIMITED" }, { "retry-after": "30" }),
+    );
     const t0 = performance.now();
     const err = (await caught(() => c.listWorkspaces())) as WeavzApiError;
     expect(performance.now() - t0).toBeLessThan(800);
@@ -70,46 +61,46 @@ describe("429 and Retry-After", () => {
     expect(err.status).toBe(429);
     expect(err.code).toBe("RATE_LIMITED");
     expect(err.retryAfterSeconds).toBe(30);
-    expect(up.requests).toHaveLength(1);
+    expect(upstream.up.requests).toHaveLength(1);
   });
 
   it("retries a 429 on POST (the server did nothing)", async () => {
-    c = client(up.url, { timeoutMs: 5000 });
-    up.sequence(
+    c = client(upstream.up.url, { timeoutMs: 5000 });
+    upstream.up.sequence(
       json(429, { error: "slow down", code: "RATE_LIMITED" }, { "retry-after": "0" }),
       json(201, { integration: integration() }),
     );
     const out = await c.createWorkspaceIntegration(WS, { integrationName: "slack" });
     expect(out.integration.alias).toBe("slack");
     expect(out.reconciled).toBeUndefined();
-    expect(up.requests.map((r) => r.method)).toEqual(["POST", "POST"]);
+    expect(upstream.up.requests.map((r) => r.method)).toEqual(["POST", "POST"]);
   });
 
   it("gives up after maxRetries 429s and marks a create not created", async () => {
-    c = client(up.url, { maxRetries: 2 });
-    up.handle(() => json(429, { error: "slow down", code: "RATE_LIMITED" }));
+    c = client(upstream.up.url, { maxRetries: 2 });
+    upstream.up.handle(() => json(429, { error: "slow down", code: "RATE_LIMITED" }));
     const err = (await caught(() =>
       c.createWorkspaceIntegration(WS, { integrationName: "slack" }),
     )) as WeavzApiError;
     expect(err.status).toBe(429);
     expect(err.createOutcome).toBe("not_created");
-    expect(up.requests).toHaveLength(3);
+    expect(upstream.up.requests).toHaveLength(3);
   });
 });
 
 describe("5xx and network errors", () => {
   it("retries 503 on GET up to maxRetries, then throws the 503", async () => {
-    c = client(up.url, { maxRetries: 2 });
-    up.handle(() => unavailable);
+    c = client(upstream.up.url, { maxRetries: 2 });
+    upstream.up.handle(() => unavailable);
     const err = (await caught(() => c.listWorkspaceIntegrations(WS))) as WeavzApiError;
     expect(err).toBeInstanceOf(WeavzApiError);
     expect(err.status).toBe(503);
-    expect(up.requests).toHaveLength(3);
+    expect(upstream.up.requests).toHaveLength(3);
   });
 
   it("retries 502/504 on PATCH and DELETE and succeeds", async () => {
-    c = client(up.url);
-    up.sequence(
+    c = client(upstream.up.url);
+    upstream.up.sequence(
       json(502, {}),
       json(200, { integration: integration() }),
       json(504, {}),
@@ -117,41 +108,46 @@ describe("5xx and network errors", () => {
     );
     await c.updateWorkspaceIntegration(WS, "x", { sortOrder: 2 });
     await c.deleteWorkspaceIntegration(WS, "x");
-    expect(up.requests.map((r) => r.method)).toEqual(["PATCH", "PATCH", "DELETE", "DELETE"]);
+    expect(upstream.up.requests.map((r) => r.method)).toEqual([
+      "PATCH",
+      "PATCH",
+      "DELETE",
+      "DELETE",
+    ]);
   });
 
   it("does not retry 500", async () => {
-    c = client(up.url);
-    up.handle(() => json(500, { error: "boom", code: "INTERNAL_ERROR" }));
+    c = client(upstream.up.url);
+    upstream.up.handle(() => json(500, { error: "boom", code: "INTERNAL_ERROR" }));
     expect(((await caught(() => c.listWorkspaces())) as WeavzApiError).status).toBe(500);
-    expect(up.requests).toHaveLength(1);
+    expect(upstream.up.requests).toHaveLength(1);
   });
 
   it("never retries POST on 503 (then reconciles once with a GET)", async () => {
-    c = client(up.url, { maxRetries: 2 });
-    up.handle((req) => (req.method === "POST" ? unavailable : json(200, LIST)));
+    c = client(upstream.up.url, { maxRetries: 2 });
+    upstream.up.handle((req) => (req.method === "POST" ? unavailable : json(200, LIST)));
     const err = (await caught(() =>
       c.createWorkspaceIntegration(WS, { integrationName: "slack" }),
     )) as WeavzApiError;
     expect(err.status).toBe(503);
-    expect(up.requests.map((r) => r.method)).toEqual(["POST", "GET"]);
+    expect(upstream.up.requests.map((r) => r.method)).toEqual(["POST", "GET"]);
   });
 
   it("uses exponential backoff between retries", async () => {
-    c = client(up.url, { maxRetries: 2, retryBaseMs: 100 });
-    up.handle(() => unavailable);
+    c = client(upstream.up.url, { maxRetries: 2, retryBaseMs: 100 });
+    upstream.up.handle(() => unavailable);
     await caught(() => c.listWorkspaces());
-    const [a, b, d] = up.requests.map((r) => r.at);
+    const [a, b, d] = upstream.up.requests.map((r) => r.at);
     // 100 ms × 2^0 and × 2^1, each ±25 %.
     expect((b ?? 0) - (a ?? 0)).toBeGreaterThanOrEqual(70);
     expect((d ?? 0) - (b ?? 0)).toBeGreaterThanOrEqual(145);
   });
 
   it("retries a socket reset on GET and succeeds", async () => {
-    c = client(up.url);
-    up.sequence({ kind: "reset" }, json(200, LIST));
+    c = client(upstream.up.url);
+    upstream.up.sequence({ kind: "reset" }, json(200, LIST));
     expect(await c.listWorkspaceIntegrations(WS)).toEqual(LIST);
-    expect(up.requests).toHaveLength(2);
+    expect(upstream.up.requests).toHaveLength(2);
     expect(
       c.log.lines.some((l) =>
         /"status":0.*"attempt":1.*"error":"(ECONNRESET|UND_ERR_SOCKET)"/.test(l),
@@ -160,8 +156,8 @@ describe("5xx and network errors", () => {
   });
 
   it("throws WeavzConnectionError after repeated resets", async () => {
-    c = client(up.url, { maxRetries: 1 });
-    up.handle(() => ({ kind: "reset" }));
+    c = client(upstream.up.url, { maxRetries: 1 });
+    upstream.up.handle(() => ({ kind: "reset" }));
     const err = (await caught(() => c.listWorkspaces())) as WeavzConnectionError;
     expect(err).toBeInstanceOf(WeavzConnectionError);
     expect(err.attempts).toBe(2);
@@ -185,8 +181,8 @@ describe("time budget", () => {
   // Time bounds below leave room for a loaded CI machine; the hangs they guard against are
   // of 10 s or forever.
   it("a hanging upstream → WeavzTimeoutError within the budget", async () => {
-    c = client(up.url, { timeoutMs: 1500 });
-    up.handle(() => ({ kind: "hang" }));
+    c = client(upstream.up.url, { timeoutMs: 1500 });
+    upstream.up.handle(() => ({ kind: "hang" }));
     const t0 = performance.now();
     const err = (await caught(() => c.listWorkspaceIntegrations(WS))) as WeavzTimeoutError;
     const elapsed = performance.now() - t0;
@@ -198,12 +194,12 @@ describe("time budget", () => {
     expect(err.message).toMatch(
       /GET \/api\/v1\/workspaces\/.+\/integrations did not complete within its 1500 ms budget \(1 attempt\)/,
     );
-    expect(await up.requests[0]?.clientClosed).toBe(true);
+    expect(await upstream.up.requests[0]?.clientClosed).toBe(true);
   });
 
   it("the budget covers retries and backoff: slow 503s then a hang still end in time", async () => {
-    c = client(up.url, { timeoutMs: 1500, maxRetries: 2, retryBaseMs: 200 });
-    up.sequence(
+    c = client(upstream.up.url, { timeoutMs: 1500, maxRetries: 2, retryBaseMs: 200 });
+    upstream.up.sequence(
       { kind: "json", status: 503, body: { error: "down", code: "INTERNAL_ERROR" }, delayMs: 300 },
       { kind: "hang" },
     );
@@ -215,8 +211,8 @@ describe("time budget", () => {
   });
 
   it("a slow body is cut at the deadline too", async () => {
-    c = client(up.url, { timeoutMs: 800 });
-    up.sequence({ kind: "json", status: 200, body: LIST, delayMs: 5000 });
+    c = client(upstream.up.url, { timeoutMs: 800 });
+    upstream.up.sequence({ kind: "json", status: 200, body: LIST, delayMs: 5000 });
     const t0 = performance.now();
     const slowErr = await caught(() => c.listWorkspaces());
     expect(slowErr).toBeInstanceOf(WeavzTimeoutError);
@@ -224,66 +220,68 @@ describe("time budget", () => {
   });
 
   it("does not start a backoff that cannot finish in the budget: throws the real error", async () => {
-    c = client(up.url, { timeoutMs: 1000, retryBaseMs: 2000 });
-    up.handle(() => unavailable);
+    c = client(upstream.up.url, { timeoutMs: 1000, retryBaseMs: 2000 });
+    upstream.up.handle(() => unavailable);
     const t0 = performance.now();
     const err = (await caught(() => c.listWorkspaces())) as WeavzApiError;
     expect(err.status).toBe(503);
     expect(performance.now() - t0).toBeLessThan(800);
-    expect(up.requests).toHaveLength(1);
+    expect(upstream.up.requests).toHaveLength(1);
   });
 });
 
 describe("cancellation", () => {
   it("aborting mid-request → WeavzAbortError quickly, upstream sees the connection closed", async () => {
-    c = client(up.url, { timeoutMs: 10_000 });
-    up.handle(() => ({ kind: "hang" }));
+    c = client(upstream.up.url, { timeoutMs: 10_000 });
+    upstream.up.handle(() => ({ kind: "hang" }));
     const ac = new AbortController();
     const p = caught(() => c.listWorkspaceIntegrations(WS, { signal: ac.signal }));
-    while (up.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+    while (upstream.up.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
     const t0 = performance.now();
     ac.abort();
     const err = await p;
     expect(performance.now() - t0).toBeLessThan(500);
     expect(err).toBeInstanceOf(WeavzAbortError);
     expect(err.message).toContain("cancelled");
-    expect(await up.requests[0]?.clientClosed).toBe(true);
+    expect(await upstream.up.requests[0]?.clientClosed).toBe(true);
   });
 
   it("aborting during a backoff sleep stops retrying", async () => {
-    c = client(up.url, { timeoutMs: 10_000 });
-    up.sequence(json(429, { error: "slow down", code: "RATE_LIMITED" }, { "retry-after": "5" }));
+    c = client(upstream.up.url, { timeoutMs: 10_000 });
+    upstream.up.sequence(
+      json(429, { error: "slow down", code: "RATE_LIMITED" }, { "retry-after": "5" }),
+    );
     const ac = new AbortController();
     const p = caught(() => c.listWorkspaces(undefined, { signal: ac.signal }));
-    while (up.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+    while (upstream.up.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
     await new Promise((r) => setTimeout(r, 50));
     const t0 = performance.now();
     ac.abort();
     expect(await p).toBeInstanceOf(WeavzAbortError);
     expect(performance.now() - t0).toBeLessThan(500);
-    expect(up.requests).toHaveLength(1);
+    expect(upstream.up.requests).toHaveLength(1);
   });
 
   it("an already-aborted signal sends nothing", async () => {
-    c = client(up.url);
+    c = client(upstream.up.url);
     const err = await caught(() => c.health({ signal: AbortSignal.abort() }));
     expect(err).toBeInstanceOf(WeavzAbortError);
-    expect(up.requests).toHaveLength(0);
+    expect(upstream.up.requests).toHaveLength(0);
   });
 
   it("cancelling a create says the outcome is unknown, and does not reconcile", async () => {
-    c = client(up.url, { timeoutMs: 10_000 });
-    up.handle(() => ({ kind: "hang" }));
+    c = client(upstream.up.url, { timeoutMs: 10_000 });
+    upstream.up.handle(() => ({ kind: "hang" }));
     const ac = new AbortController();
     const p = caught(() =>
       c.createWorkspaceIntegration(WS, { integrationName: "slack" }, { signal: ac.signal }),
     );
-    while (up.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+    while (upstream.up.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
     ac.abort();
     const err = (await p) as WeavzAbortError;
     expect(err).toBeInstanceOf(WeavzAbortError);
     expect(err.createOutcome).toBe("unknown");
     expect(err.message).toMatch(/may or may not have been created/);
-    expect(up.requests).toHaveLength(1);
+    expect(upstream.up.requests).toHaveLength(1);
   });
 });

@@ -1,6 +1,4 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -10,7 +8,8 @@ import { createWeavzClient } from "../../src/api/client.js";
 import { silentLogger } from "../../src/log.js";
 import { createServerFactory } from "../../src/mcp/server.js";
 import { type HttpHandle, serveHttp } from "../../src/transports/http.js";
-import { CLI, ensureBuilt } from "../helpers/build.js";
+import { CLI } from "../helpers/build.js";
+import { tempDir, useCliProcesses } from "../helpers/cli.js";
 import { startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
 import { DEMO_WS } from "../helpers/mcp.js";
 
@@ -146,12 +145,11 @@ describe("Streamable HTTP transport", () => {
 });
 
 describe("weavz-mcp --transport http (spawned)", () => {
+  useCliProcesses();
   let dir: string;
   beforeAll(() => {
-    ensureBuilt();
-    dir = mkdtempSync(join(tmpdir(), "weavz-http-"));
+    dir = tempDir("weavz-http-");
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("prints the MCP URL and a client config, serves it, and stops on SIGTERM", async () => {
     const child = spawn(process.execPath, [CLI, "--transport", "http", "--port", "0"], {

@@ -1,20 +1,19 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI, ensureBuilt } from "../helpers/build.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { CLI } from "../helpers/build.js";
+import { tempDir, useCliProcesses } from "../helpers/cli.js";
 import { DEMO_WS, SLACK_BOT_CONN } from "../helpers/mcp.js";
 
 describe("weavz-mcp over stdio (spawned process, embedded local API)", () => {
+  useCliProcesses();
   let dir: string;
   beforeAll(() => {
-    ensureBuilt();
-    dir = mkdtempSync(join(tmpdir(), "weavz-stdio-"));
+    dir = tempDir("weavz-stdio-");
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("serves the tools to the SDK client and keeps the change in the database", async () => {
     const stderr: string[] = [];

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { afterAll, beforeAll } from "vitest";
 import type { FieldIssue } from "../../src/domain/errors.js";
 import type { ChangeFeed } from "../../src/local/changes.js";
 import { type LocalApiOptions, startLocalApi } from "../../src/local/server.js";
@@ -102,4 +103,31 @@ export function issue(
   field: string,
 ): FieldIssue | undefined {
   return body.details?.issues?.find((i) => i.field === field);
+}
+
+/**
+ * Starts one local API for the test file (beforeAll) and closes it (afterAll). `call` is
+ * usable at once; `local` once the file's tests run.
+ */
+export function useLocalApi(opts: Parameters<typeof startTestLocalApi>[0] = {}) {
+  let local: TestLocalApi | undefined;
+  let inner: ReturnType<typeof client> | undefined;
+  beforeAll(async () => {
+    local = await startTestLocalApi(opts);
+    inner = client(local.url, local.apiKey);
+  });
+  afterAll(async () => {
+    await local?.close();
+  });
+  const call: ReturnType<typeof client> = (...args) => {
+    if (!inner) throw new Error("useLocalApi: call() before the local API started");
+    return inner(...args);
+  };
+  return {
+    call,
+    get local(): TestLocalApi {
+      if (!local) throw new Error("useLocalApi: the local API has not started");
+      return local;
+    },
+  };
 }

@@ -1,27 +1,14 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { request } from "undici";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI, ensureBuilt } from "../helpers/build.js";
-import { client, startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
+import { describe, expect, it } from "vitest";
+import { startLocalApiCli, stopCli, tempDir, useCliProcesses } from "../helpers/cli.js";
+import { client, startTestLocalApi, useLocalApi } from "../helpers/local-api.js";
 
-let local: TestLocalApi;
-let call: ReturnType<typeof client>;
 let n = 0;
-const children = new Set<ChildProcess>();
-const dirs: string[] = [];
 
-beforeAll(async () => {
-  local = await startTestLocalApi({ demo: false });
-  call = client(local.url, local.apiKey);
-});
-afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
-  await local.close();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const env = useLocalApi({ demo: false });
+const { call } = env;
+useCliProcesses();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -46,7 +33,7 @@ async function until(cond: () => boolean, ms = 2000): Promise<void> {
 
 describe("GET /api/v1/changes", () => {
   it("answers { seq } at once without since, with a different since, or with waitMs 0", async () => {
-    const seq = local.store.changeSeq();
+    const seq = env.local.store.changeSeq();
     const plain = await changes("");
     expect(plain.status).toBe(200);
     expect(plain.body).toEqual({ seq });
@@ -67,10 +54,10 @@ describe("GET /api/v1/changes", () => {
   });
 
   it("long-poll wakes within ~100 ms of an in-process write", async () => {
-    const seq = local.store.changeSeq();
+    const seq = env.local.store.changeSeq();
     const poll = changes(`?since=${seq}&waitMs=10000`);
-    await until(() => local.changes.waiting === 1);
-    expect(local.changes.polling).toBe(true);
+    await until(() => env.local.changes.waiting === 1);
+    expect(env.local.changes.polling).toBe(true);
     await sleep(150);
     const tWrite = Date.now();
     await write();
@@ -79,21 +66,21 @@ describe("GET /api/v1/changes", () => {
     expect(r.status).toBe(200);
     expect(r.body).toEqual({ seq: seq + 1 });
     expect(woke).toBeLessThan(500);
-    expect(local.changes.waiting).toBe(0);
-    expect(local.changes.polling).toBe(false);
+    expect(env.local.changes.waiting).toBe(0);
+    expect(env.local.changes.polling).toBe(false);
   });
 
   it("every waiter wakes on one write", async () => {
-    const seq = local.store.changeSeq();
+    const seq = env.local.store.changeSeq();
     const polls = [1, 2, 3].map(() => changes(`?since=${seq}&waitMs=10000`));
-    await until(() => local.changes.waiting === 3);
+    await until(() => env.local.changes.waiting === 3);
     await write();
     for (const r of await Promise.all(polls)) expect(r.body).toEqual({ seq: seq + 1 });
-    expect(local.changes.polling).toBe(false);
+    expect(env.local.changes.polling).toBe(false);
   });
 
   it("times out after waitMs with the same seq", async () => {
-    const seq = local.store.changeSeq();
+    const seq = env.local.store.changeSeq();
     const t0 = Date.now();
     const r = await changes(`?since=${seq}&waitMs=300`);
     const took = Date.now() - t0;
@@ -104,36 +91,36 @@ describe("GET /api/v1/changes", () => {
   });
 
   it("no waiter, no timer: the data_version poll runs only while someone waits", async () => {
-    expect(local.changes.waiting).toBe(0);
-    expect(local.changes.polling).toBe(false);
-    const idle = local.changes.pollTicks;
+    expect(env.local.changes.waiting).toBe(0);
+    expect(env.local.changes.polling).toBe(false);
+    const idle = env.local.changes.pollTicks;
     await sleep(350);
-    expect(local.changes.pollTicks).toBe(idle);
+    expect(env.local.changes.pollTicks).toBe(idle);
 
-    const seq = local.store.changeSeq();
+    const seq = env.local.store.changeSeq();
     const poll = changes(`?since=${seq}&waitMs=450`);
-    await until(() => local.changes.waiting === 1);
-    expect(local.changes.polling).toBe(true);
+    await until(() => env.local.changes.waiting === 1);
+    expect(env.local.changes.polling).toBe(true);
     await poll;
-    const afterPoll = local.changes.pollTicks;
+    const afterPoll = env.local.changes.pollTicks;
     expect(afterPoll).toBeGreaterThan(idle);
-    expect(local.changes.polling).toBe(false);
+    expect(env.local.changes.polling).toBe(false);
     await sleep(350);
-    expect(local.changes.pollTicks).toBe(afterPoll);
+    expect(env.local.changes.pollTicks).toBe(afterPoll);
   });
 
   it("a client that goes away is dropped (and the timer stops)", async () => {
-    const seq = local.store.changeSeq();
+    const seq = env.local.store.changeSeq();
     const ac = new AbortController();
-    const pending = request(`${local.url}/api/v1/changes?since=${seq}&waitMs=20000`, {
-      headers: { authorization: `Bearer ${local.apiKey}` },
+    const pending = request(`${env.local.url}/api/v1/changes?since=${seq}&waitMs=20000`, {
+      headers: { authorization: `Bearer ${env.local.apiKey}` },
       signal: ac.signal,
     }).catch((err: unknown) => err);
-    await until(() => local.changes.waiting === 1);
+    await until(() => env.local.changes.waiting === 1);
     ac.abort();
     await pending;
-    await until(() => local.changes.waiting === 0);
-    expect(local.changes.polling).toBe(false);
+    await until(() => env.local.changes.waiting === 0);
+    expect(env.local.changes.polling).toBe(false);
   });
 
   it("bad parameters → 400 naming the field", async () => {
@@ -158,7 +145,7 @@ describe("GET /api/v1/changes", () => {
     }
     expect((await changes("?waitMs=30000&since=0")).status).toBe(200);
     expect((await call("POST", "/api/v1/changes", {})).status).toBe(405);
-    expect((await changes("", client(local.url, "wvz_wrong_key_123456"))).status).toBe(401);
+    expect((await changes("", client(env.local.url, "wvz_wrong_key_123456"))).status).toBe(401);
   });
 
   it("close() answers held long polls and does not hang on their keep-alive connections", async () => {
@@ -183,38 +170,11 @@ describe("GET /api/v1/changes", () => {
 
 describe("GET /api/v1/changes across processes", () => {
   it("wakes within 1 s on a write by another process on the same database file", async () => {
-    ensureBuilt();
-    const dir = mkdtempSync(join(tmpdir(), "weavz-changes-"));
-    dirs.push(dir);
-    const dbPath = join(dir, "shared.db");
+    const dbPath = join(tempDir("weavz-changes-"), "shared.db");
     const key = "wvz_changes_cross_process_key_01";
     // The other process starts first (it creates the database); this one then opens the file.
-    const child = spawn(
-      process.execPath,
-      [CLI, "local-api", "--port", "0", "--db", dbPath, "--api-key", key, "--no-demo"],
-      {
-        stdio: ["ignore", "pipe", "pipe"],
-        env: { ...process.env, WEAVZ_API_KEY: "", WEAVZ_LOCAL_DB: "", WEAVZ_NO_DEMO: "" },
-      },
-    );
-    children.add(child);
-    const childUrl = await new Promise<string>((resolve, reject) => {
-      let out = "";
-      let err = "";
-      const timer = setTimeout(() => reject(new Error(`no listening line; ${err}`)), 15_000);
-      child.stderr?.on("data", (d: Buffer) => {
-        err += d.toString();
-      });
-      child.stdout?.on("data", (d: Buffer) => {
-        out += d.toString();
-        const m = /listening on (http:\/\/\S+)\/api\/v1\n/.exec(out);
-        if (m?.[1]) {
-          clearTimeout(timer);
-          resolve(m[1]);
-        }
-      });
-      child.on("exit", (code) => reject(new Error(`exited with ${code}: ${err}`)));
-    });
+    const other = await startLocalApiCli(["--db", dbPath, "--api-key", key, "--no-demo"]);
+    const childUrl = other.url;
     const here = await startTestLocalApi({ dbPath, apiKey: key, demo: false });
     try {
       const hereCall = client(here.url, key);
@@ -242,7 +202,7 @@ describe("GET /api/v1/changes across processes", () => {
       expect((await changes("", hereCall)).body).toEqual({ seq: seq + 2 });
     } finally {
       await here.close();
-      child.kill("SIGTERM");
+      await stopCli(other);
     }
   }, 60_000);
 });

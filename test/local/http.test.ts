@@ -1,34 +1,27 @@
 import { connect } from "node:net";
 import { Readable } from "node:stream";
 import { request } from "undici";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DEMO } from "../../src/local/demo.js";
-import { client, startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
+import { useLocalApi } from "../helpers/local-api.js";
 
 const SCOPED_KEY = "wvz_scoped_key_for_tests_0001";
 const EXTRA_KEY = "wvz_extra_key_for_tests_00002";
-let local: TestLocalApi;
-let call: ReturnType<typeof client>;
 
-beforeAll(async () => {
-  local = await startTestLocalApi({
-    extraKeys: [{ key: SCOPED_KEY, workspaceIds: [DEMO.workspaceId] }, { key: EXTRA_KEY }],
-  });
-  call = client(local.url, local.apiKey);
+const env = useLocalApi({
+  extraKeys: [{ key: SCOPED_KEY, workspaceIds: [DEMO.workspaceId] }, { key: EXTRA_KEY }],
 });
-afterAll(async () => {
-  await local.close();
-});
+const { call } = env;
 
 const WS = `/api/v1/workspaces/${DEMO.workspaceId}/integrations`;
 
 /** Sends a request with the path exactly as given (URL parsers normalise dot segments). */
 function rawRequest(method: string, path: string): Promise<{ status: number; body: any }> {
-  const { hostname, port } = new URL(local.url);
+  const { hostname, port } = new URL(env.local.url);
   return new Promise((resolve, reject) => {
     const sock = connect(Number(port), hostname, () => {
       sock.write(
-        `${method} ${path} HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: Bearer ${local.apiKey}\r\nConnection: close\r\n\r\n`,
+        `${method} ${path} HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: Bearer ${env.local.apiKey}\r\nConnection: close\r\n\r\n`,
       );
     });
     let data = "";
@@ -90,7 +83,7 @@ describe("transport", () => {
     const list = await call("GET", "/api/v1/workspaces", undefined, { key: SCOPED_KEY });
     expect(list.body.workspaces.map((w: { id: string }) => w.id)).toEqual([DEMO.workspaceId]);
     // Extra keys are never stored.
-    expect(local.store.apiKeyCount()).toBe(1);
+    expect(env.local.store.apiKeyCount()).toBe(1);
   });
 
   it("INVALID_JSON, non-object bodies, empty body", async () => {
@@ -119,9 +112,12 @@ describe("transport", () => {
       async function* chunks() {
         for (let i = 0; i < n; i++) yield Buffer.alloc(64 * 1024, 0x20);
       }
-      const res = await request(`${local.url}${WS}`, {
+      const res = await request(`${env.local.url}${WS}`, {
         method: "POST",
-        headers: { authorization: `Bearer ${local.apiKey}`, "content-type": "application/json" },
+        headers: {
+          authorization: `Bearer ${env.local.apiKey}`,
+          "content-type": "application/json",
+        },
         body: Readable.from(chunks()),
       });
       expect(res.statusCode).toBe(413);
@@ -184,7 +180,7 @@ describe("transport", () => {
   });
 
   it("keep-alive is on", async () => {
-    const res = await request(`${local.url}/health`);
+    const res = await request(`${env.local.url}/health`);
     await res.body.text();
     expect(String(res.headers.connection ?? "keep-alive")).toMatch(/keep-alive/i);
   });

@@ -1,18 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DEMO } from "../../src/local/demo.js";
-import { client, issue, startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
+import { issue, useLocalApi } from "../helpers/local-api.js";
 
-let local: TestLocalApi;
-let call: ReturnType<typeof client>;
 let n = 0;
 
-beforeAll(async () => {
-  local = await startTestLocalApi({ demo: true });
-  call = client(local.url, local.apiKey);
-});
-afterAll(async () => {
-  await local.close();
-});
+const env = useLocalApi({ demo: true });
+const { call } = env;
 
 /** A fresh workspace per test keeps aliases independent. */
 async function newWs(): Promise<string> {

@@ -1,26 +1,19 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DEMO } from "../../src/local/demo.js";
 import { hashKey } from "../../src/local/server.js";
-import { client, issue, startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
+import { client, issue, useLocalApi } from "../helpers/local-api.js";
 
 const SCOPED_KEY = "wvz_scoped_mcp_key_for_tests_01";
 
-let local: TestLocalApi;
-let call: ReturnType<typeof client>;
 let n = 0;
 
-beforeAll(async () => {
-  local = await startTestLocalApi({
-    demo: true,
-    extraKeys: [{ key: SCOPED_KEY, workspaceIds: [DEMO.workspaceId] }],
-  });
-  call = client(local.url, local.apiKey);
+const env = useLocalApi({
+  demo: true,
+  extraKeys: [{ key: SCOPED_KEY, workspaceIds: [DEMO.workspaceId] }],
 });
-afterAll(async () => {
-  await local.close();
-});
+const { call } = env;
 
 const SLACK = DEMO.slackBotConnectionId;
 const SERVERS = "/api/v1/mcp/servers";
@@ -80,7 +73,7 @@ describe("MCP servers: CRUD", () => {
       authMode: "oauth",
       hasBearerToken: false,
     });
-    expect(r.body.mcpEndpoint).toBe(`${local.url}/api/v1/mcp/servers/${s.id}/mcp`);
+    expect(r.body.mcpEndpoint).toBe(`${env.local.url}/api/v1/mcp/servers/${s.id}/mcp`);
 
     const got = await call("GET", `${SERVERS}/${s.id}`);
     expect(got.status).toBe(200);
@@ -206,7 +199,7 @@ describe("MCP servers: CRUD", () => {
     const ws = await newWs();
     const { server } = await newServer({ name: "outside", workspaceId: ws });
     const inScope = await newServer({ name: "inside", workspaceId: DEMO.workspaceId });
-    const scoped = client(local.url, SCOPED_KEY);
+    const scoped = client(env.local.url, SCOPED_KEY);
     expect((await scoped("GET", `${SERVERS}/${server.id}`)).status).toBe(403);
     expect((await scoped("POST", SERVERS, { name: "x", workspaceId: ws })).status).toBe(403);
     const list = await scoped("GET", SERVERS);
@@ -218,15 +211,15 @@ describe("MCP servers: CRUD", () => {
 
   it("writes bump change_seq", async () => {
     const ws = await newWs();
-    const s0 = local.store.changeSeq();
+    const s0 = env.local.store.changeSeq();
     const { server } = await newServer({ name: "seq", workspaceId: ws });
-    expect(local.store.changeSeq()).toBe(s0 + 1);
+    expect(env.local.store.changeSeq()).toBe(s0 + 1);
     await call("PATCH", `${SERVERS}/${server.id}`, { name: "seq2" });
-    expect(local.store.changeSeq()).toBe(s0 + 2);
+    expect(env.local.store.changeSeq()).toBe(s0 + 2);
     await call("GET", `${SERVERS}/${server.id}`);
-    expect(local.store.changeSeq()).toBe(s0 + 2);
+    expect(env.local.store.changeSeq()).toBe(s0 + 2);
     await call("DELETE", `${SERVERS}/${server.id}`);
-    expect(local.store.changeSeq()).toBe(s0 + 3);
+    expect(env.local.store.changeSeq()).toBe(s0 + 3);
   });
 });
 
@@ -387,18 +380,18 @@ describe("MCP servers: static bearer tokens", () => {
     expect(both.bearerToken).not.toBe(token);
 
     // The database holds the SHA-256 hash, never the token.
-    const row = local.store.db
+    const row = env.local.store.db
       .prepare("SELECT bearer_token_hash FROM mcp_servers WHERE id = ?")
       .pluck()
       .get(r.body.server.id);
     expect(row).toBe(hashKey(token).toString("hex"));
-    local.store.db.pragma("wal_checkpoint(FULL)");
-    for (const f of readdirSync(local.dir)) {
-      const bytes = readFileSync(join(local.dir, f));
+    env.local.store.db.pragma("wal_checkpoint(FULL)");
+    for (const f of readdirSync(env.local.dir)) {
+      const bytes = readFileSync(join(env.local.dir, f));
       expect(bytes.includes(Buffer.from(token)), f).toBe(false);
       expect(bytes.includes(Buffer.from(token.slice(4))), f).toBe(false);
     }
-    const dbBytes = readFileSync(local.dbPath);
+    const dbBytes = readFileSync(env.local.dbPath);
     expect(dbBytes.includes(Buffer.from(hashKey(token).toString("hex")))).toBe(true);
   });
 
@@ -406,7 +399,7 @@ describe("MCP servers: static bearer tokens", () => {
     const ws = await newWs();
     const { server } = await newServer({ name: "switch", workspaceId: ws });
     const hash = () =>
-      local.store.db
+      env.local.store.db
         .prepare("SELECT bearer_token_hash FROM mcp_servers WHERE id = ?")
         .pluck()
         .get(server.id);

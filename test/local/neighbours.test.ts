@@ -1,17 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DEMO } from "../../src/local/demo.js";
-import { client, startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
+import { useLocalApi } from "../helpers/local-api.js";
 
-let local: TestLocalApi;
-let call: ReturnType<typeof client>;
-
-beforeAll(async () => {
-  local = await startTestLocalApi({ demo: true });
-  call = client(local.url, local.apiKey);
-});
-afterAll(async () => {
-  await local.close();
-});
+const env = useLocalApi({ demo: true });
+const { call } = env;
 
 describe("workspaces", () => {
   it("create, get, duplicate slug, validation", async () => {
@@ -102,7 +94,7 @@ describe("connections", () => {
       type: "SECRET_TEXT",
     });
     expect(r.text).not.toContain("supersecret");
-    const dump = local.store.db
+    const dump = env.local.store.db
       .prepare("SELECT * FROM connections WHERE id = ?")
       .get(r.body.connection.id);
     expect(JSON.stringify(dump)).not.toContain("supersecret");

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { client, startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
+import { describe, expect, it } from "vitest";
+import { client, startTestLocalApi, useLocalApi } from "../helpers/local-api.js";
 
 // Every request body of the spec (workspace-integrations-api.txt), verbatim, in order.
 // The curl examples use {workspaceId} for the path; the demo workspace is
@@ -75,15 +75,8 @@ const SPEC_PATCH = {
   enabledActions: ["send_channel_message", "list_channels"],
 };
 
-let local: TestLocalApi;
-let call: ReturnType<typeof client>;
-beforeAll(async () => {
-  local = await startTestLocalApi({ demo: true });
-  call = client(local.url, local.apiKey);
-});
-afterAll(async () => {
-  await local.close();
-});
+const env = useLocalApi({ demo: true });
+const { call } = env;
 
 describe("spec examples replay on a fresh demo database", () => {
   const created: Record<string, { id: string }> = {};

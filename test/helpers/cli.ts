@@ -1,0 +1,84 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll } from "vitest";
+import { CLI, ensureBuilt } from "./build.js";
+
+/** A running `weavz-mcp local-api` process. */
+export interface Cli {
+  child: ChildProcess;
+  /** Origin, e.g. http://127.0.0.1:PORT */
+  url: string;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const children = new Set<ChildProcess>();
+const dirs: string[] = [];
+
+/**
+ * For test files that spawn the CLI: builds dist/ if missing, and afterwards kills any
+ * process still running and removes the temporary directories.
+ */
+export function useCliProcesses(): void {
+  beforeAll(() => ensureBuilt(), 60_000);
+  afterAll(() => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+}
+
+/** A temporary directory, removed by useCliProcesses' afterAll. */
+export function tempDir(prefix = "weavz-test-"): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(d);
+  return d;
+}
+
+/** Spawns `node dist/cli.js ARGS` with a clean WEAVZ_* environment; tracked for cleanup. */
+export function spawnCli(args: string[]): ChildProcess {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, WEAVZ_API_KEY: "", WEAVZ_LOCAL_DB: "", WEAVZ_NO_DEMO: "" },
+  });
+  children.add(child);
+  return child;
+}
+
+/** Spawns `node dist/cli.js local-api --port 0 …` and waits for its listening line. */
+export function startLocalApiCli(args: string[]): Promise<Cli> {
+  const child = spawnCli(["local-api", "--port", "0", ...args]);
+  let out = "";
+  let err = "";
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
+    child.on("exit", (code, signal) => res({ code, signal })),
+  );
+  return new Promise((resolveCli, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no listening line; stderr: ${err}`)), 15_000);
+    child.stderr?.on("data", (d: Buffer) => {
+      err += d.toString();
+    });
+    child.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/[^\s]+)\/api\/v1\n/.exec(out);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        resolveCli({ child, url: m[1], stdout: () => out, stderr: () => err, exited });
+      }
+    });
+    void exited.then(({ code }) => {
+      clearTimeout(timer);
+      reject(new Error(`exited early with ${code}; stderr: ${err}`));
+    });
+  });
+}
+
+/** SIGTERM, then the exit code and signal. */
+export async function stopCli(
+  cli: Cli,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  cli.child.kill("SIGTERM");
+  return cli.exited;
+}
