@@ -3,6 +3,7 @@
 // MCP session) and one made by another process on the same SQLite file; and what the change
 // feed costs in CPU while idle, with and without a subscriber.
 // Run: npm run build && node bench/changes.mjs   (loopback only, bounded, exits by itself)
+
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,7 +11,7 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
-import { request } from "undici";
+import { percentile, restClient } from "./lib.mjs";
 
 const ROUNDS = Number(process.env.ROUNDS ?? 60);
 const IDLE_MS = Number(process.env.IDLE_MS ?? 10_000);
@@ -47,17 +48,8 @@ const base = await new Promise((resolve, reject) => {
     }
   });
 });
-const rest = async (method, path, body) => {
-  const r = await request(`${base}/api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
-    body: body === undefined ? null : JSON.stringify(body),
-  });
-  const json = await r.body.json();
-  if (r.statusCode >= 300)
-    throw new Error(`${method} ${path}: ${r.statusCode} ${JSON.stringify(json)}`);
-  return json;
-};
+const call = restClient({ key: KEY, origin: base });
+const rest = (method, path, body) => call(method, `/api/v1${path}`, body);
 await rest("POST", "/mcp/servers", { name: "bench", workspaceId: WS });
 const created = await rest("POST", `/workspaces/${WS}/integrations`, {
   integrationName: "kv-store",
@@ -134,15 +126,11 @@ for (let i = 0; i < ROUNDS; i++) {
 }
 await client.close();
 
-const pct = (xs, q) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
-};
 const f = (n) => n.toFixed(2);
 const result = {
   rounds: ROUNDS,
-  inProcess: { p50: pct(inProc, 0.5), p99: pct(inProc, 0.99) },
-  otherProcess: { p50: pct(crossProc, 0.5), p99: pct(crossProc, 0.99) },
+  inProcess: { p50: percentile(inProc, 50), p99: percentile(inProc, 99) },
+  otherProcess: { p50: percentile(crossProc, 50), p99: percentile(crossProc, 99) },
   idleCpuMsPerSecond: { withoutSubscribers: idleWithout, withSubscriber: idleWith },
 };
 console.log(`change → notification over stdio, ${ROUNDS} changes each (target: within 2 s)`);

@@ -2,11 +2,13 @@
 // API (real CLI process, SQLite file) against a bare node:http server (separate process)
 // returning the byte-identical body. Rounds alternate A/B to cancel noise.
 // Run: npm run build && node bench/local-api.mjs   (loopback only; exits by itself)
+
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Pool } from "undici";
+import { percentile, restClient } from "./lib.mjs";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const CLI = join(ROOT, "dist", "cli.js");
@@ -50,18 +52,6 @@ function spawnUntil(args, re) {
   });
 }
 
-async function json(pool, method, path, body) {
-  const r = await pool.request({
-    method,
-    path,
-    headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.body.text();
-  if (r.statusCode >= 300) throw new Error(`${method} ${path} → ${r.statusCode} ${text}`);
-  return JSON.parse(text);
-}
-
 // 1. Local API process, seeded through its HTTP API.
 const local = await spawnUntil(
   [
@@ -81,10 +71,15 @@ const local = await spawnUntil(
 );
 const localUrl = local.match[1];
 const seedPool = new Pool(localUrl, { connections: 8 });
-const ws = (await json(seedPool, "POST", "/api/v1/workspaces", { name: "Bench", slug: "bench" }))
-  .workspace;
+const seed = restClient({ key: KEY, pool: seedPool });
+const ws = (
+  await seed("POST", "/api/v1/workspaces", {
+    name: "Bench",
+    slug: "bench",
+  })
+).workspace;
 const conn = (
-  await json(seedPool, "POST", "/api/v1/connections", {
+  await seed("POST", "/api/v1/connections", {
     type: "OAUTH2",
     externalId: "bench_slack",
     displayName: "Bench Slack",
@@ -113,7 +108,7 @@ for (let i = 0; i < INTEGRATIONS; i += 50) {
               settings: { persistence: { scope: "workspace" } },
               sortOrder: n % 7,
             };
-      return json(seedPool, "POST", listPath, body);
+      return seed("POST", listPath, body);
     }),
   );
 }
@@ -175,8 +170,6 @@ async function run(url, concurrency, requests) {
   return { ms, lat: [...lat], bytes };
 }
 
-const pct = (sorted, p) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const rows = [];
 // Warm-up both.
 await run(localUrl, 4, 100);
@@ -194,7 +187,7 @@ for (const { concurrency, requests } of PLAN) {
   }
   const stat = (a) => {
     const sorted = a.lat.sort((x, y) => x - y);
-    return { rps: (a.n / a.ms) * 1000, p50: pct(sorted, 50), p99: pct(sorted, 99) };
+    return { rps: (a.n / a.ms) * 1000, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
   };
   const l = stat(acc.local);
   const b = stat(acc.bare);
@@ -204,10 +197,13 @@ for (const { concurrency, requests } of PLAN) {
 // The list is cached until any write moves the change marker: measure the cold path too,
 // with a PATCH before every (timed) GET.
 const coldPool = new Pool(localUrl, { connections: 1 });
+const coldCall = restClient({ key: KEY, pool: coldPool });
 const someId = parsed.integrations[0].id;
 const cold = [];
 for (let i = 0; i < 200; i++) {
-  await json(coldPool, "PATCH", `${listPath}/${someId}`, { sortOrder: i % 3 });
+  await coldCall("PATCH", `${listPath}/${someId}`, {
+    sortOrder: i % 3,
+  });
   const s = performance.now();
   const r = await coldPool.request({
     method: "GET",
@@ -233,7 +229,7 @@ for (const r of rows) {
   );
 }
 console.log(
-  `local, cold (a write before each GET, conc 1, 200 requests): p50 ${pct(cold, 50).toFixed(2)} ms, p99 ${pct(cold, 99).toFixed(2)} ms`,
+  `local, cold (a write before each GET, conc 1, 200 requests): p50 ${percentile(cold, 50).toFixed(2)} ms, p99 ${percentile(cold, 99).toFixed(2)} ms`,
 );
 const worst = Math.min(...rows.map((r) => r.ratio));
 console.log(`\nworst local/bare ratio: ${worst.toFixed(2)} (target ≥ 0.50)`);

@@ -10,6 +10,7 @@
 //      after a forced GC (through the inspector protocol) and RSS (/proc/<pid>/status)
 // A/B work is interleaved in rounds to cancel noise. Loopback only; exits by itself.
 // Run: npm run build && node bench/mcp.mjs        Env knobs: see CFG below.
+
 import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { setMaxListeners } from "node:events";
@@ -31,6 +32,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { Pool, request, WebSocket } from "undici";
+import { percentile, restClient } from "./lib.mjs";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const DIST = join(ROOT, "dist");
@@ -212,7 +214,7 @@ function spawnServer(args, env, re, from = "stdout") {
 
 function stats(values) {
   const s = Float64Array.from(values).sort();
-  const q = (p) => s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+  const q = (p) => percentile(s, p);
   const mean = s.reduce((a, b) => a + b, 0) / s.length;
   return { n: s.length, min: s[0], p50: q(50), p90: q(90), p99: q(99), max: s[s.length - 1], mean };
 }
@@ -410,17 +412,8 @@ async function startUpstream(cli) {
   const url = match[1];
   const pool = new Pool(url, { connections: 4 });
   const listPath = `/api/v1/workspaces/${DEMO_WS}/integrations`;
-  const req = async (method, path, body) => {
-    const r = await pool.request({
-      method,
-      path,
-      headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await r.body.text();
-    if (r.statusCode >= 300) throw new Error(`${method} ${path} → ${r.statusCode} ${text}`);
-    return JSON.parse(text);
-  };
+  const req = restClient({ key: KEY, pool });
+
   const before = (await req("GET", listPath)).total;
   for (let n = before; n < CFG.integrations; n++) {
     await req(

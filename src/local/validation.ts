@@ -10,7 +10,7 @@ import {
 } from "../domain/index.js";
 import type { Catalog } from "./catalog.js";
 import { ApiError, validationError } from "./errors.js";
-import type { Store } from "./store.js";
+import type { IntegrationRecord, Store } from "./store.js";
 
 /** Extra words for fields a strict schema rejects, e.g. integrationName on PATCH. */
 export type FieldHints = Record<string, string>;
@@ -60,17 +60,11 @@ export interface IntegrationDraft {
   sortOrder: number;
 }
 
-/** The checked, normalised configuration, ready to store. */
-export interface IntegrationConfig {
-  integrationName: string;
-  alias: string;
-  displayName: string | null;
-  connectionStrategy: ConnectionStrategy;
-  connectionId: string | null;
-  enabledActions: string[] | null;
-  settings: Record<string, unknown>;
-  sortOrder: number;
-}
+/** The checked, normalised configuration, ready to store: a record without ids and times. */
+export type IntegrationConfig = Omit<
+  IntegrationRecord,
+  "id" | "workspaceId" | "orgId" | "createdAt" | "updatedAt"
+>;
 
 export interface CheckContext {
   catalog: Catalog;
