@@ -1,7 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { Pool } from "undici";
-import type { CreateWorkspaceIntegrationInput, WorkspaceIntegrationList } from "../domain/index.js";
+import {
+  CHANGES_MAX_WAIT_MS,
+  type CreateWorkspaceIntegrationInput,
+  type WorkspaceIntegrationList,
+} from "../domain/index.js";
 import { type Logger, redact, silentLogger } from "../log.js";
 import { VERSION } from "../version.js";
 import {
@@ -60,9 +64,6 @@ const SNIPPET_CHARS = 200;
 type Method = "GET" | "POST" | "PATCH" | "DELETE" | "PUT";
 
 // Abort reasons set on the per-call controller; undici rejects with the reason as given.
-/** Longest long poll the client asks for. */
-const MAX_CHANGE_WAIT_MS = 25_000;
-
 const TIMED_OUT = Symbol("weavz-timeout");
 const CANCELLED = Symbol("weavz-cancelled");
 
@@ -424,7 +425,7 @@ export function createWeavzClient(opts: WeavzClientOptions): WeavzClient {
     },
 
     waitForChange(since, waitMs, callOpts) {
-      const wait = Math.max(0, Math.min(MAX_CHANGE_WAIT_MS, Math.floor(waitMs)));
+      const wait = Math.max(0, Math.min(CHANGES_MAX_WAIT_MS, Math.floor(waitMs)));
       // A long poll holds the request by design: its budget is the wait plus the usual margin.
       return call(
         "GET",

@@ -10,7 +10,7 @@ import type {
   WorkspaceIntegration,
   WorkspaceIntegrationList,
 } from "../domain/index.js";
-import type { McpServer, McpServerTool } from "../domain/mcp-server.js";
+import type { ChangesResult, GetMcpServerResult, McpServerList } from "../domain/mcp-server.js";
 
 /** Per-call options every API method takes. */
 export interface CallOptions {
@@ -102,14 +102,8 @@ export interface WeavzApi {
     opts?: CallOptions,
   ): Promise<{ integration: CatalogIntegration }>;
 
-  listMcpServers(
-    query?: ListMcpServersQuery,
-    opts?: CallOptions,
-  ): Promise<{ servers: McpServer[]; total: number }>;
-  getMcpServer(
-    id: string,
-    opts?: CallOptions,
-  ): Promise<{ server: McpServer; tools: McpServerTool[] }>;
+  listMcpServers(query?: ListMcpServersQuery, opts?: CallOptions): Promise<McpServerList>;
+  getMcpServer(id: string, opts?: CallOptions): Promise<GetMcpServerResult>;
 
   /**
    * Long-polls the local API's change counter (`GET /api/v1/changes`): resolves with the
@@ -120,7 +114,7 @@ export interface WeavzApi {
     since: number | undefined,
     waitMs: number,
     opts?: CallOptions,
-  ): Promise<{ seq: number }>;
+  ): Promise<ChangesResult>;
 
   health(opts?: CallOptions): Promise<{ status: string }>;
 }

@@ -86,7 +86,6 @@ export const SettingsSchema = z
   .describe("Owner-controlled settings; which blocks apply: get_catalog_integration.");
 export type Settings = z.infer<typeof SettingsSchema>;
 export type SettingsInput = z.input<typeof SettingsSchema>;
-export const SETTINGS_BLOCKS = ["advancedCode", "persistence", "localBrowser"] as const;
 
 // Integer ordering hint; bounds live in the check message, not in every published schema.
 const SortOrderSchema = z

@@ -94,24 +94,11 @@ export const McpServerListSchema = z.looseObject({
 });
 export type McpServerList = z.infer<typeof McpServerListSchema>;
 
-export const CreateMcpServerResultSchema = z.looseObject({
-  server: McpServerSchema,
-  bearerToken: z.string().optional(),
-  mcpEndpoint: z.string(),
-});
-export type CreateMcpServerResult = z.infer<typeof CreateMcpServerResultSchema>;
-
 export const GetMcpServerResultSchema = z.looseObject({
   server: McpServerSchema,
   tools: z.array(McpServerToolSchema),
 });
 export type GetMcpServerResult = z.infer<typeof GetMcpServerResultSchema>;
-
-export const UpdateMcpServerResultSchema = z.looseObject({
-  server: McpServerSchema,
-  bearerToken: z.string().optional(),
-});
-export type UpdateMcpServerResult = z.infer<typeof UpdateMcpServerResultSchema>;
 
 /** `GET /api/v1/changes` (a local API extension): the database's change counter. */
 export const ChangesResultSchema = z.object({ seq: z.number().int().min(0) });

@@ -1,4 +1,4 @@
-import type { ErrorCode, FieldIssue } from "../domain/index.js";
+import type { ErrorBody, ErrorCode, FieldIssue } from "../domain/index.js";
 
 /** Codes the local API uses: the domain's, plus CONNECTION_IN_USE for deleting a pinned connection. */
 export type LocalErrorCode = ErrorCode | "CONNECTION_IN_USE";
@@ -36,9 +36,9 @@ export function notFound(message: string, code: LocalErrorCode = "NOT_FOUND"): A
 
 /** The JSON text of an error envelope. */
 export function errorBody(err: ApiError): string {
-  return JSON.stringify(
+  const body: ErrorBody =
     err.details === undefined
       ? { error: err.message, code: err.code }
-      : { error: err.message, code: err.code, details: err.details },
-  );
+      : { error: err.message, code: err.code, details: err.details };
+  return JSON.stringify(body);
 }
