@@ -9,8 +9,8 @@ import {
   CreateWorkspaceIntegrationSchema,
   CreateWorkspaceSchema,
   IdSchema,
+  mergeIntegrationPatch,
   PagingSchema,
-  type Settings,
   searchCatalog,
   UpdateMcpServerSchema,
   UpdateWorkspaceIntegrationSchema,
@@ -419,28 +419,12 @@ export class Router {
             `Workspace integration ${id} not found in workspace ${workspaceId}; list them with GET /api/v1/workspaces/${workspaceId}/integrations.`,
           );
         }
-        const strategy = patch.connectionStrategy ?? existing.connectionStrategy;
-        const config = checkIntegrationConfig(
-          {
-            integrationName: existing.integrationName,
-            alias: patch.alias ?? existing.alias,
-            connectionStrategy: strategy,
-            // Switching to per_user drops the pinned connection unless one is sent explicitly.
-            connectionId:
-              patch.connectionId !== undefined
-                ? patch.connectionId
-                : strategy === "per_user"
-                  ? null
-                  : existing.connectionId,
-            displayName: patch.displayName !== undefined ? patch.displayName : existing.displayName,
-            enabledActions:
-              patch.enabledActions !== undefined ? patch.enabledActions : existing.enabledActions,
-            settings:
-              patch.settings !== undefined ? patch.settings : (existing.settings as Settings),
-            sortOrder: patch.sortOrder ?? existing.sortOrder,
-          },
-          { catalog: this.catalog(), store: this.store, workspaceId, mode: "update" },
-        );
+        const config = checkIntegrationConfig(mergeIntegrationPatch(existing, patch), {
+          catalog: this.catalog(),
+          store: this.store,
+          workspaceId,
+          mode: "update",
+        });
         alias = config.alias;
         let now = new Date().toISOString();
         if (now <= existing.updatedAt) {
