@@ -169,12 +169,7 @@ export function createServerFactory(deps: ServerDeps): {
 }
 
 /** A failed resource request as a JSON-RPC error carrying the same advice as a tool error. */
-function asMcpError(
-  err: unknown,
-  deps: ServerDeps,
-  what: string,
-  uri: string,
-): ProtocolError {
+function asMcpError(err: unknown, deps: ServerDeps, what: string, uri: string): ProtocolError {
   const text = (errorToResult(err, deps.log, what).content[0] as { text: string }).text;
   // `data.uri` names the resource, as the spec asks of resource errors (SEP-2164).
   return new ProtocolError(ProtocolErrorCode.InvalidParams, text, { uri });
