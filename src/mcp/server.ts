@@ -28,6 +28,7 @@ import {
 import { type HubOptions, ResourceHub } from "./resources/hub.js";
 import { argumentErrorResult, errorToResult, successResult } from "./results.js";
 import { parseArguments } from "./schema.js";
+import { assertWorkspaceAllowed, scopedApi, scopedDefaultWorkspace, scopeOf } from "./scope.js";
 import type { ToolContext } from "./tool.js";
 
 /** What one MCP server instance needs; shared by every session of a process. */
@@ -110,9 +111,11 @@ export function createServerFactory(deps: ServerDeps): {
         }
         const parsed = parseArguments(tool.def.input, tool.inputJson, req.params.arguments);
         if (!parsed.ok) return argumentErrorResult(tool.def.name, parsed.issues);
+        // A token limited to some workspaces sees the API through that limit.
+        const scope = scopeOf(extra.authInfo);
         const ctx: ToolContext = {
-          api: deps.api,
-          defaultWorkspaceId: deps.defaultWorkspaceId,
+          api: scopedApi(deps.api, scope),
+          defaultWorkspaceId: scopedDefaultWorkspace(scope, deps.defaultWorkspaceId),
           signal: extra.signal,
           log: deps.log,
           changed: onChange,
@@ -137,7 +140,9 @@ function asMcpError(err: unknown, deps: ServerDeps, what: string): McpError {
 
 /** resources/*, subscriptions and completion of `workspaceId` in resource templates. */
 function registerResourceHandlers(server: Server, deps: ServerDeps, hub: ResourceHub): void {
-  const { api } = deps;
+  // Each request is served through the caller's workspace limit (none without auth).
+  const apiFor = (extra: { authInfo?: Parameters<typeof scopeOf>[0] }) =>
+    scopedApi(deps.api, scopeOf(extra.authInfo));
   const refOf = (uri: string) => {
     const ref = parseResourceUri(uri);
     if (!ref) {
@@ -149,7 +154,10 @@ function registerResourceHandlers(server: Server, deps: ServerDeps, hub: Resourc
     return ref;
   };
   server.setRequestHandler(ListResourcesRequestSchema, async (_req, extra) => {
-    const { workspaces } = await api.listWorkspaces({ limit: 100 }, { signal: extra.signal });
+    const { workspaces } = await apiFor(extra).listWorkspaces(
+      { limit: 100 },
+      { signal: extra.signal },
+    );
     const perWorkspace = workspaces.flatMap((w) => {
       const [integrations, tools] = workspaceUris(w.id) as [string, string];
       return [
@@ -175,7 +183,7 @@ function registerResourceHandlers(server: Server, deps: ServerDeps, hub: Resourc
   server.setRequestHandler(ReadResourceRequestSchema, async (req, extra) => {
     const ref = refOf(req.params.uri);
     try {
-      const data = await readResource(api, ref, extra.signal);
+      const data = await readResource(apiFor(extra), ref, extra.signal);
       return {
         contents: [{ uri: ref.uri, mimeType: "application/json", text: JSON.stringify(data) }],
       };
@@ -183,9 +191,10 @@ function registerResourceHandlers(server: Server, deps: ServerDeps, hub: Resourc
       throw asMcpError(err, deps, `resources/read ${ref.uri}`);
     }
   });
-  server.setRequestHandler(SubscribeRequestSchema, async (req) => {
+  server.setRequestHandler(SubscribeRequestSchema, async (req, extra) => {
     const ref = refOf(req.params.uri);
     try {
+      if ("workspaceId" in ref) assertWorkspaceAllowed(scopeOf(extra.authInfo), ref.workspaceId);
       await hub.subscribe(server, ref.uri);
     } catch (err) {
       throw asMcpError(err, deps, `resources/subscribe ${ref.uri}`);
@@ -201,7 +210,10 @@ function registerResourceHandlers(server: Server, deps: ServerDeps, hub: Resourc
     if (ref.type !== "ref/resource" || argument.name !== "workspaceId") {
       return { completion: { values: [], hasMore: false } };
     }
-    const { workspaces } = await api.listWorkspaces({ limit: 100 }, { signal: extra.signal });
+    const { workspaces } = await apiFor(extra).listWorkspaces(
+      { limit: 100 },
+      { signal: extra.signal },
+    );
     const prefix = argument.value.toLowerCase();
     const values = workspaces
       .filter(
