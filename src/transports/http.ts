@@ -5,6 +5,7 @@ import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "../log.js";
+import { type AuthGate, type AuthInfo, authenticateNode } from "./auth/index.js";
 
 /** Options of the Streamable HTTP endpoint. */
 export interface HttpOptions {
@@ -18,6 +19,8 @@ export interface HttpOptions {
   idleTimeoutMs?: number;
   /** Largest accepted request body (default 1 MiB). */
   maxBodyBytes?: number;
+  /** Bearer/OAuth authentication; absent means none (loopback use). */
+  auth?: AuthGate | undefined;
 }
 
 export interface HttpHandle {
@@ -148,6 +151,12 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
       });
       return;
     }
+    if (opts.auth) {
+      // After Host/Origin, before routing: metadata routes and 401/403 are answered here.
+      const authInfo = await authenticateNode(opts.auth, req, res);
+      if (!authInfo) return;
+      (req as IncomingMessage & { auth?: AuthInfo }).auth = authInfo;
+    }
     if (path !== "/mcp") {
       sendJson(res, 404, { error: `Not found: the MCP endpoint is /mcp`, code: "NOT_FOUND" });
       return;
@@ -249,8 +258,10 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
   });
   const port = (http.address() as AddressInfo).port;
   const shownHost = opts.host.includes(":") ? `[${opts.host}]` : opts.host;
+  const url = `http://${shownHost}:${port}/mcp`;
+  opts.auth?.listening(url);
   return {
-    url: `http://${shownHost}:${port}/mcp`,
+    url,
     port,
     sessionCount: () => sessions.size,
     close: async () => {
