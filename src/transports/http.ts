@@ -1,26 +1,44 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
+import { NodeStreamableHTTPServerTransport, toNodeHandler } from "@modelcontextprotocol/node";
+import {
+  type AuthInfo,
+  createMcpHandler,
+  isInitializeRequest,
+  isJsonContentType,
+  isLegacyRequest,
+  type Server,
+} from "@modelcontextprotocol/server";
 import type { Logger } from "../log.js";
-import { type AuthGate, type AuthInfo, authenticateNode } from "./auth/index.js";
+import type { ResourceHub } from "../mcp/resources/hub.js";
+import { listenRefusal } from "../mcp/scope.js";
+import type { NewServerOptions } from "../mcp/server.js";
+import { listenInterest, watchListen } from "./listen-tracker.js";
+
+/**
+ * The one place a request is authenticated, after the Host/Origin checks and before any
+ * routing to either era: returns who is calling (`AuthInfo`, or undefined when anonymous
+ * access is fine) or the web Response to send instead (a 401 with its challenge, say).
+ */
+export type Authenticate = (req: IncomingMessage) => Promise<AuthInfo | undefined | Response>;
 
 /** Options of the Streamable HTTP endpoint. */
 export interface HttpOptions {
   host: string;
   port: number;
-  newServer: () => Server;
+  newServer: (opts?: NewServerOptions) => Server;
+  /** Change hub: its bus feeds 2026 listen streams; listens keep its feed running. */
+  hub: ResourceHub;
   log: Logger;
+  /** Authentication hook (default: everyone who passes the Host/Origin checks). */
+  authenticate?: Authenticate;
   /** Origins accepted besides loopback ones. */
   allowedOrigins?: readonly string[];
   /** Sessions unused this long are closed (default 30 min). */
   idleTimeoutMs?: number;
   /** Largest accepted request body (default 1 MiB). */
   maxBodyBytes?: number;
-  /** Bearer/OAuth authentication; absent means none (loopback use). */
-  auth?: AuthGate | undefined;
 }
 
 export interface HttpHandle {
@@ -31,7 +49,7 @@ export interface HttpHandle {
 }
 
 interface Session {
-  transport: StreamableHTTPServerTransport;
+  transport: NodeStreamableHTTPServerTransport;
   server: Server;
   lastSeen: number;
 }
@@ -90,16 +108,52 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
   });
 }
 
+/** What the authentication hook left on the request. */
+const authInfoOf = (req: IncomingMessage) => (req as IncomingMessage & { auth?: AuthInfo }).auth;
+
+/** Writes a web Response (from the auth hook) to a Node response. */
+async function sendWebResponse(res: ServerResponse, response: Response): Promise<void> {
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, key) => {
+    headers[key] = value;
+  });
+  res.writeHead(response.status, headers);
+  res.end(Buffer.from(await response.arrayBuffer()));
+}
+
+/** Headers of a Node request as web Headers (for the SDK's era classification). */
+function webHeaders(req: IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    headers.set(key, Array.isArray(value) ? value.join(", ") : value);
+  }
+  return headers;
+}
+
 /**
- * Streamable HTTP at /mcp, stateful: one SDK Server and transport per session, reused for
- * every request of that session (rebuilding per request costs about 3× throughput). Responses
- * stream as SSE: JSON-response mode leaks memory per request in this SDK version.
+ * Streamable HTTP at /mcp, both protocol eras on one endpoint:
+ * - 2025-11-25 (no `_meta` envelope: `initialize`, then an Mcp-Session-Id): one SDK Server
+ *   and transport per session, reused for every request of that session (rebuilding per
+ *   request costs about 3× throughput), so resources/subscribe and GET streams work;
+ *   responses stream as SSE.
+ * - 2026-07-28 (the `_meta` envelope): the SDK's stateless handler, a fresh Server per
+ *   request; subscriptions/listen streams are fed from the hub's bus.
+ * The SDK's own classifier (`isLegacyRequest`) decides; GET and DELETE are 2025-only.
  */
 export async function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
   const { log } = opts;
   const maxBody = opts.maxBodyBytes ?? 1024 * 1024;
   const idleMs = opts.idleTimeoutMs ?? 30 * 60 * 1000;
   const sessions = new Map<string, Session>();
+  const modern = createMcpHandler(() => opts.newServer({ era: "modern", deliver: false }), {
+    legacy: "reject",
+    bus: opts.hub.bus,
+    onerror: (err) => log.debug(`mcp (2026): ${err.message}`),
+  });
+  const serveModern = toNodeHandler(modern, {
+    onerror: (err) => log.debug(`mcp (2026): ${err.message}`),
+  });
   const extraOrigins = new Set((opts.allowedOrigins ?? []).map((o) => new URL(o).origin));
   // Host names a request may name: loopback, the bound interface, and those of --allowed-origins.
   const allowedHostNames = new Set([
@@ -151,11 +205,14 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
       });
       return;
     }
-    if (opts.auth) {
-      // After Host/Origin, before routing: metadata routes and 401/403 are answered here.
-      const authInfo = await authenticateNode(opts.auth, req, res);
-      if (!authInfo) return;
-      (req as IncomingMessage & { auth?: AuthInfo }).auth = authInfo;
+    // Before routing, so the hook can also serve its own routes (OAuth resource metadata).
+    if (opts.authenticate) {
+      const outcome = await opts.authenticate(req);
+      if (outcome instanceof Response) {
+        await sendWebResponse(res, outcome);
+        return;
+      }
+      (req as IncomingMessage & { auth?: AuthInfo }).auth = outcome;
     }
     if (path !== "/mcp") {
       sendJson(res, 404, { error: `Not found: the MCP endpoint is /mcp`, code: "NOT_FOUND" });
@@ -171,11 +228,14 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
       );
       return;
     }
-    const sessionHeader = req.headers["mcp-session-id"];
-    const sessionId = Array.isArray(sessionHeader) ? sessionHeader[0] : sessionHeader;
 
     let body: unknown;
     if (method === "POST") {
+      const contentType = req.headers["content-type"];
+      if (contentType !== undefined && !isJsonContentType(contentType)) {
+        rpcError(res, 415, -32000, "Unsupported Media Type: send Content-Type: application/json");
+        return;
+      }
       let text: string;
       try {
         text = await readBody(req, maxBody);
@@ -193,8 +253,28 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
         rpcError(res, 400, -32700, "Parse error: the body is not valid JSON");
         return;
       }
+      const probe = new Request("http://localhost/mcp", {
+        method: "POST",
+        headers: webHeaders(req),
+      });
+      if (!(await isLegacyRequest(probe, body))) {
+        const interest = listenInterest(body);
+        // The SDK honours listen URIs verbatim: a token's workspace limit is checked here.
+        const refusal = interest && listenRefusal(authInfoOf(req), interest.uris);
+        if (refusal) {
+          const id = (body as { id?: unknown }).id ?? null;
+          sendJson(res, 200, { jsonrpc: "2.0", id, error: { code: -32602, message: refusal } });
+          return;
+        }
+        // A listen stream keeps the change feed running for what it named, until it closes.
+        if (interest) res.once("close", watchListen(opts.hub, interest));
+        await serveModern(req, res, body);
+        return;
+      }
     }
 
+    const sessionHeader = req.headers["mcp-session-id"];
+    const sessionId = Array.isArray(sessionHeader) ? sessionHeader[0] : sessionHeader;
     if (sessionId !== undefined) {
       const s = sessions.get(sessionId);
       if (!s) {
@@ -214,8 +294,8 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
       );
       return;
     }
-    const server = opts.newServer();
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+    const server = opts.newServer({ era: "legacy", deliver: true });
+    const transport: NodeStreamableHTTPServerTransport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
         sessions.set(id, { transport, server, lastSeen: Date.now() });
@@ -258,14 +338,13 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
   });
   const port = (http.address() as AddressInfo).port;
   const shownHost = opts.host.includes(":") ? `[${opts.host}]` : opts.host;
-  const url = `http://${shownHost}:${port}/mcp`;
-  opts.auth?.listening(url);
   return {
-    url,
+    url: `http://${shownHost}:${port}/mcp`,
     port,
     sessionCount: () => sessions.size,
     close: async () => {
       clearInterval(sweep);
+      await modern.close().catch(() => {});
       await Promise.all([...sessions.keys()].map(closeSession));
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));

@@ -2,7 +2,7 @@ import { type Backend, deferredApi, openBackend } from "../backend.js";
 import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
 import { createServerFactory } from "../mcp/server.js";
-import { AuthSetupError, authFromConfig } from "./auth/index.js";
+import { AuthSetupError, authFromConfig, nodeAuthenticate } from "./auth/index.js";
 import { serveHttp } from "./http.js";
 import { serveStdio } from "./stdio.js";
 
@@ -32,7 +32,7 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
   if (config.transport === "stdio") {
     process.once("SIGINT", () => void stop(0));
     process.once("SIGTERM", () => void stop(0));
-    await serveStdio(factory.newServer());
+    await serveStdio((ctx) => factory.newServer({ era: ctx.era, deliver: true }), factory.hub);
     await stop(0);
     return;
   }
@@ -52,13 +52,16 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
       host: config.host,
       port: config.port,
       newServer: factory.newServer,
+      hub: factory.hub,
       log,
       // Behind a proxy, requests name the public host: it is this server's own origin.
       allowedOrigins: config.publicUrl
         ? [...config.allowedOrigins, new URL(config.publicUrl).origin]
         : config.allowedOrigins,
-      auth,
+      ...(auth ? { authenticate: nodeAuthenticate(auth) } : {}),
     });
+    // Only microtasks run between listening and here, so no request meets the gate unaware.
+    auth?.listening(http.url);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why =

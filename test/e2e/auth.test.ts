@@ -1,6 +1,10 @@
 import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import {
+  Client as ModernClient,
+  StreamableHTTPClientTransport as ModernHttp,
+} from "@modelcontextprotocol/client";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
@@ -70,6 +74,24 @@ async function connectWithToken(url: string, token: string) {
   await client.connect(
     new StreamableHTTPClientTransport(new URL(url), {
       requestInit: { headers: { authorization: `Bearer ${token}` } },
+    }),
+  );
+  const call = async (name: string, args: Record<string, unknown> = {}) =>
+    (await client.callTool({ name, arguments: args })) as CallToolResult & {
+      structuredContent?: Record<string, any>;
+    };
+  return { client, call };
+}
+
+/** The same with the v2 SDK client pinned to the 2026-07-28 era (stateless, no initialize). */
+async function connectModernWithToken(url: string, token: string | undefined) {
+  const client = new ModernClient(
+    { name: "auth-test-2026", version: "1" },
+    { versionNegotiation: { mode: { pin: "2026-07-28" } } },
+  );
+  await client.connect(
+    new ModernHttp(new URL(url), {
+      requestInit: { headers: token ? { authorization: `Bearer ${token}` } : {} },
     }),
   );
   const call = async (name: string, args: Record<string, unknown> = {}) =>
@@ -220,6 +242,27 @@ describe("HTTP auth: bearer tokens from a file (spawned CLI)", () => {
     await client.close();
   });
 
+  it("applies the same limit to a 2026-07-28 client, and refuses one without a token", async () => {
+    const { client, call } = await connectModernWithToken(mcp.url, BOB);
+    const ws = await call("list_workspaces");
+    expect(ws.structuredContent?.workspaces.map((w: any) => w.id)).toEqual([DEMO_WS]);
+    const denied = await call("list_workspace_integrations", { workspaceId: OTHER_WS });
+    expect(textOf(denied)).toMatch(/SCOPE_DENIED.*list_workspaces/s);
+    await expect(
+      client.readResource({ uri: `weavz://workspaces/${OTHER_WS}/mcp-tools` }),
+    ).rejects.toThrow(/SCOPE_DENIED/);
+    // subscriptions/listen: the SDK honours URIs verbatim, so the transport checks them.
+    await expect(
+      client.listen({ resourceSubscriptions: [`weavz://workspaces/${OTHER_WS}/integrations`] }),
+    ).rejects.toThrow(/SCOPE_DENIED/);
+    const own = await client.listen({
+      resourceSubscriptions: [`weavz://workspaces/${DEMO_WS}/integrations`],
+    });
+    await own.close();
+    await client.close();
+    await expect(connectModernWithToken(mcp.url, undefined)).rejects.toThrow(/401|Unauthorized/i);
+  });
+
   it("never writes a token to its output, even at debug level", () => {
     const all = mcp.stdout() + mcp.stderr();
     expect(all).toContain("2 token(s)");
@@ -282,6 +325,10 @@ describe("HTTP auth: OAuth 2.1 resource server (spawned CLI, local test issuer)"
     expect(r.isError, textOf(r)).toBeFalsy();
     expect(r.structuredContent?.total).toBe(2);
     await client.close();
+    const modern = await connectModernWithToken(mcp.url, token);
+    const m = await modern.call("list_workspace_integrations", { workspaceId: DEMO_WS });
+    expect(m.isError, textOf(m)).toBeFalsy();
+    await modern.client.close();
   });
 
   it("answers 401 with resource_metadata for a missing, expired, foreign-audience, foreign-issuer or forged token", async () => {

@@ -6,7 +6,7 @@ import { jwtVerifier } from "./oauth.js";
 import { parseTokensFile, TokensFileError, tokenFileVerifier } from "./tokens-file.js";
 
 export type { AuthGate } from "./gate.js";
-export { authenticateNode } from "./node.js";
+export { nodeAuthenticate } from "./node.js";
 export type { AuthInfo } from "./types.js";
 
 /** A configuration problem found while setting authentication up, for the user. */

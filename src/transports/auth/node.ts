@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage } from "node:http";
 import type { AuthGate } from "./gate.js";
 import type { AuthInfo } from "./types.js";
 
@@ -15,29 +15,15 @@ function webRequest(req: IncomingMessage): Request {
   });
 }
 
-/** Writes a web Response to a node response. */
-async function sendWebResponse(res: ServerResponse, response: Response): Promise<void> {
-  const body = Buffer.from(await response.arrayBuffer());
-  res.writeHead(response.status, {
-    ...Object.fromEntries(response.headers),
-    "content-length": body.length,
-  });
-  res.end(body);
-}
-
 /**
- * Runs the gate on a node request. Resolves with the caller's AuthInfo, or with undefined
- * once it has answered the request itself (metadata, 401, 403).
+ * The gate as the HTTP transport's authentication hook: the caller's AuthInfo, or the
+ * Response (metadata, 401, 403) to send instead.
  */
-export async function authenticateNode(
+export function nodeAuthenticate(
   gate: AuthGate,
-  req: IncomingMessage,
-  res: ServerResponse,
-): Promise<AuthInfo | undefined> {
-  const outcome = await gate.check(webRequest(req));
-  if (outcome instanceof Response) {
-    await sendWebResponse(res, outcome);
-    return undefined;
-  }
-  return outcome.authInfo;
+): (req: IncomingMessage) => Promise<AuthInfo | Response> {
+  return async (req) => {
+    const outcome = await gate.check(webRequest(req));
+    return outcome instanceof Response ? outcome : outcome.authInfo;
+  };
 }

@@ -1,19 +1,11 @@
+import type { AuthInfo } from "@modelcontextprotocol/server";
+
 /**
- * What a verified token says about its caller; the same shape as the MCP SDK's AuthInfo, so
- * the transport hands it to the SDK unchanged and request handlers read it as `authInfo`.
+ * What a verified token says about its caller: the SDK's AuthInfo, which the transport hands
+ * to request handlers. `token` is used for nothing past the check and never sent upstream;
+ * `extra.weavzWorkspaces` (see mcp/scope.ts) carries the caller's workspace limit.
  */
-export interface AuthInfo {
-  /** The presented token; used for nothing past this check and never sent upstream. */
-  token: string;
-  /** Who the caller is: the tokens file's `name=`, or the JWT's client id. */
-  clientId: string;
-  scopes: string[];
-  /** Seconds since the epoch. */
-  expiresAt?: number;
-  resource?: URL;
-  /** `weavzWorkspaces` (see mcp/scope.ts) carries the caller's workspace limit. */
-  extra?: Record<string, unknown>;
-}
+export type { AuthInfo };
 
 /** A refused token, with what RFC 6750 puts in the WWW-Authenticate challenge. */
 export class AuthFailure extends Error {
