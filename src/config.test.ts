@@ -16,6 +16,7 @@ describe("loadConfig", () => {
       demo: true,
       timeoutMs: 30000,
       readOnly: false,
+      resultLinks: true,
     });
     expect(Object.isFrozen(c)).toBe(true);
   });
@@ -32,6 +33,7 @@ describe("loadConfig", () => {
       WEAVZ_NO_DEMO: "true",
       WEAVZ_TIMEOUT_MS: "5000",
       WEAVZ_READ_ONLY: "1",
+      WEAVZ_RESULT_LINKS: "false",
       WEAVZ_ALLOWED_ORIGINS: "https://a.example, https://b.example",
       WEAVZ_LOG_LEVEL: "debug",
     };
@@ -47,13 +49,14 @@ describe("loadConfig", () => {
       demo: false,
       timeoutMs: 5000,
       readOnly: true,
+      resultLinks: false,
       allowedOrigins: ["https://a.example", "https://b.example"],
       logLevel: "debug",
     });
-    expect(loadConfig(["--port", "5000", "--workspace-id", "ws_2"], env)).toMatchObject({
-      port: 5000,
-      workspaceId: "ws_2",
-    });
+    expect(
+      loadConfig(["--port", "5000", "--workspace-id", "ws_2", "--result-links", "on"], env),
+    ).toMatchObject({ port: 5000, workspaceId: "ws_2", resultLinks: true });
+    expect(() => loadConfig(["--result-links", "maybe"], {})).toThrow(/WEAVZ_RESULT_LINKS/);
     // One env twin per flag, and no two flags share one.
     expect(new Set(OPTIONS.map((o) => o.env)).size).toBe(OPTIONS.length);
     for (const o of OPTIONS) expect(Object.keys(env)).toContain(o.env);

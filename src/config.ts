@@ -22,6 +22,8 @@ export interface Config {
   readonly demo: boolean;
   readonly timeoutMs: number;
   readonly readOnly: boolean;
+  /** Attach resource_link blocks to tool results. */
+  readonly resultLinks: boolean;
   readonly allowedOrigins: readonly string[];
   readonly logLevel: "error" | "warn" | "info" | "debug";
 }
@@ -116,6 +118,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: "boolean",
     default: "false",
     description: "Expose only tools that do not change anything.",
+    commands: ["mcp"],
+  },
+  {
+    flag: "result-links",
+    env: "WEAVZ_RESULT_LINKS",
+    type: "string",
+    default: "true",
+    description:
+      "Attach resource_link blocks to tool results; false leaves them out (LangChain's MCP adapters, see README).",
     commands: ["mcp"],
   },
   {
@@ -284,6 +295,14 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     );
   }
   const readOnly = values["read-only"] === true || envBool(env, "WEAVZ_READ_ONLY") === true;
+  const linksRaw = str("result-links", "WEAVZ_RESULT_LINKS") ?? "true";
+  const linksValue = linksRaw.trim().toLowerCase();
+  if (!TRUE.has(linksValue) && !FALSE.has(linksValue)) {
+    throw new ConfigError(
+      `--result-links / WEAVZ_RESULT_LINKS must be true or false (got "${linksRaw}").`,
+    );
+  }
+  const resultLinks = TRUE.has(linksValue);
   const origins = (str("allowed-origins", "WEAVZ_ALLOWED_ORIGINS") ?? "")
     .split(",")
     .map((s) => s.trim())
@@ -315,6 +334,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     demo: !noDemo,
     timeoutMs,
     readOnly,
+    resultLinks,
     allowedOrigins: Object.freeze(origins),
     logLevel: logLevel as Config["logLevel"],
   });

@@ -17,6 +17,7 @@ import { z } from "zod";
 import type { WeavzApi } from "../api/types.js";
 import type { Logger } from "../log.js";
 import { VERSION } from "../version.js";
+import { findCandidates } from "./recover.js";
 import { buildToolSet, type RegisteredTool } from "./registry.js";
 import {
   parseResourceUri,
@@ -26,7 +27,7 @@ import {
   workspaceUris,
 } from "./resources/catalog.js";
 import { type HubOptions, ResourceHub } from "./resources/hub.js";
-import { argumentErrorResult, errorToResult, successResult } from "./results.js";
+import { argumentErrorResult, errorToResult, successResult, unknownToolResult } from "./results.js";
 import { parseArguments } from "./schema.js";
 import type { ToolContext } from "./tool.js";
 
@@ -36,6 +37,8 @@ export interface ServerDeps {
   log: Logger;
   defaultWorkspaceId?: string | undefined;
   readOnly?: boolean;
+  /** Attach resource_link blocks to results (default true; --result-links). */
+  resultLinks?: boolean;
   /** Change-feed tuning (tests shorten it). */
   hub?: HubOptions;
 }
@@ -71,6 +74,7 @@ export function createServerFactory(deps: ServerDeps): {
     annotations: t.def.annotations,
   }));
   const hub = new ResourceHub(deps.api, deps.log, deps.hub);
+  const resultOptions = { links: deps.resultLinks !== false };
   const onChange = (workspaceId: string) => hub.changed(workspaceId);
 
   const newServer = (): Server => {
@@ -97,19 +101,10 @@ export function createServerFactory(deps: ServerDeps): {
       LooseCallToolRequestSchema,
       async (req, extra): Promise<CallToolResult> => {
         const tool = byName.get(req.params.name);
-        if (!tool) {
-          return {
-            isError: true,
-            content: [
-              {
-                type: "text",
-                text: `Unknown tool "${req.params.name}". Available: ${tools.map((t) => t.def.name).join(", ")}.`,
-              },
-            ],
-          };
-        }
+        if (!tool) return unknownToolResult(req.params.name, [...byName.keys()]);
         const parsed = parseArguments(tool.def.input, tool.inputJson, req.params.arguments);
-        if (!parsed.ok) return argumentErrorResult(tool.def.name, parsed.issues);
+        if (!parsed.ok)
+          return argumentErrorResult(tool.def.name, parsed.issues, req.params.arguments);
         const ctx: ToolContext = {
           api: deps.api,
           defaultWorkspaceId: deps.defaultWorkspaceId,
@@ -118,9 +113,11 @@ export function createServerFactory(deps: ServerDeps): {
           changed: onChange,
         };
         try {
-          return successResult(await tool.def.handler(parsed.value, ctx));
+          return successResult(await tool.def.handler(parsed.value, ctx), resultOptions);
         } catch (err) {
-          return errorToResult(err, deps.log, tool.def.name);
+          const args = parsed.value as Record<string, unknown>;
+          const candidates = await findCandidates(err, args, ctx);
+          return errorToResult(err, deps.log, tool.def.name, tool.def, args, candidates);
         }
       },
     );
