@@ -1,6 +1,7 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { DEFAULT_TOOLSETS, parseToolsets, type ToolsetName } from "./mcp/toolsets.js";
 
 export const DEFAULT_BASE_URL = "https://api.weavz.io";
 export const DEFAULT_MCP_PORT = 3333;
@@ -24,6 +25,8 @@ export interface Config {
   readonly readOnly: boolean;
   /** Attach resource_link blocks to tool results. */
   readonly resultLinks: boolean;
+  /** Toolsets whose tools the MCP server exposes, in registry order. */
+  readonly toolsets: readonly ToolsetName[];
   readonly allowedOrigins: readonly string[];
   readonly logLevel: "error" | "warn" | "info" | "debug";
 }
@@ -127,6 +130,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: "true",
     description:
       "Attach resource_link blocks to tool results; false leaves them out (LangChain's MCP adapters, see README).",
+    commands: ["mcp"],
+  },
+  {
+    flag: "toolsets",
+    env: "WEAVZ_TOOLSETS",
+    type: "string",
+    default: DEFAULT_TOOLSETS.join(","),
+    description:
+      "Comma-separated toolsets to expose: integrations, catalog, connections, mcp-servers, plan, execute; all; default.",
     commands: ["mcp"],
   },
   {
@@ -303,6 +315,15 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     );
   }
   const resultLinks = TRUE.has(linksValue);
+  const toolsetsRaw = str("toolsets", "WEAVZ_TOOLSETS");
+  let toolsets: readonly ToolsetName[] = DEFAULT_TOOLSETS;
+  if (toolsetsRaw !== undefined) {
+    try {
+      toolsets = parseToolsets(toolsetsRaw);
+    } catch (err) {
+      throw new ConfigError(`--toolsets / WEAVZ_TOOLSETS ${(err as Error).message}.`);
+    }
+  }
   const origins = (str("allowed-origins", "WEAVZ_ALLOWED_ORIGINS") ?? "")
     .split(",")
     .map((s) => s.trim())
@@ -335,6 +356,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     timeoutMs,
     readOnly,
     resultLinks,
+    toolsets: Object.freeze([...toolsets]),
     allowedOrigins: Object.freeze(origins),
     logLevel: logLevel as Config["logLevel"],
   });

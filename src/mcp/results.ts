@@ -1,13 +1,15 @@
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "@modelcontextprotocol/server";
 import {
   WeavzAbortError,
   WeavzApiError,
   WeavzConnectionError,
+  WeavzCreateNotAppliedError,
   type WeavzError,
   WeavzTimeoutError,
 } from "../api/errors.js";
 import type { FieldIssue } from "../domain/errors.js";
 import type { Logger } from "../log.js";
+import { maskDeep, maskSecrets } from "../mask.js";
 import { fenceData, isSafeToken } from "./fence.js";
 import { closestMatches, didYouMean } from "./suggest.js";
 import { type ToolDef, ToolInputError, type ToolOutcome } from "./tool.js";
@@ -42,7 +44,9 @@ export function successResult(
       });
     }
   }
-  return { content, structuredContent: outcome.data as Record<string, unknown> };
+  // Safety net: the API client already masks upstream data; this also covers anything a
+  // handler composed itself.
+  return maskDeep({ content, structuredContent: outcome.data as Record<string, unknown> });
 }
 
 /** The parts of an error result: our own words, and stored data to fence. */
@@ -58,7 +62,7 @@ function render(parts: ErrorParts): CallToolResult {
   const text = [parts.head, ...parts.lines, `Next step: ${parts.next}`];
   if (parts.data && Object.keys(parts.data).length > 0)
     text.push(fenceData(JSON.stringify(parts.data)));
-  return { isError: true, content: [{ type: "text", text: text.join("\n") }] };
+  return { isError: true, content: [{ type: "text", text: maskSecrets(text.join("\n")) }] };
 }
 
 /** Extra names to suggest from, per field, found by the caller (e.g. catalog names). */
@@ -133,6 +137,13 @@ function formatAllowed(allowed: readonly unknown[]): string {
   return allowed.length > MAX_ALLOWED_SHOWN ? `${shown}, … (${allowed.length} in all)` : shown;
 }
 
+/** A value safe to show outside a fence: null, a number or boolean, tokens or a list of them. */
+function isPlainFact(v: unknown): boolean {
+  if (v === null || typeof v === "number" || typeof v === "boolean") return true;
+  if (typeof v === "string") return isSafeToken(v);
+  return Array.isArray(v) && v.every((x) => typeof x === "string" && isSafeToken(x));
+}
+
 /** True when every "quoted" part of a message is an identifier-like token. */
 function quotesOnlyTokens(message: string): boolean {
   for (const m of message.matchAll(/"([^"]*)"/g)) {
@@ -193,7 +204,19 @@ export function argumentErrorResult(
 }
 
 /** A tools/call for a tool this server does not have (or hides, e.g. in read-only mode). */
-export function unknownToolResult(name: string, available: readonly string[]): CallToolResult {
+export function unknownToolResult(
+  name: string,
+  available: readonly string[],
+  /** The registry's explanation when the tool exists but is not exposed (toolsets, read-only). */
+  why?: string,
+): CallToolResult {
+  if (why && !why.startsWith("Unknown tool")) {
+    return render({
+      head: `Error TOOL_NOT_ENABLED: ${why}`,
+      lines: [],
+      next: "use one of the available tools, or ask the user to enable the tool's toolset.",
+    });
+  }
   const [best] = closestMatches(name, available, 1);
   return render({
     head: `Error UNKNOWN_TOOL: there is no tool "${name}"${best ? `; did you mean ${JSON.stringify(best)}?` : ""}.`,
@@ -285,6 +308,24 @@ export function errorToResult(
       lines.push("Checked afterwards: the integration was NOT created, so nothing changed.");
     const next = apiNextStep(err, tool, toolName, args, data, applied);
     return render({ head, lines, next, data });
+  }
+  if (err instanceof WeavzCreateNotAppliedError) {
+    const { alias, existing } = err;
+    return render({
+      head: `Error CREATE_NOT_APPLIED: the create was NOT applied. Its answer was lost, and alias "${alias}" holds an existing ${existing.integrationName} integration (id ${existing.id}) that differs from the request:`,
+      lines: err.differences.map(
+        (d) =>
+          `- ${d.field}: requested ${JSON.stringify(d.requested)}, existing has ${
+            // Stored free text (a displayName) stays in the fenced data below.
+            isPlainFact(d.found) ? JSON.stringify(d.found) : "the value in the data below"
+          }`,
+      ),
+      next: `choose another alias, or change the existing integration with update_workspace_integration {"id":${JSON.stringify(existing.id)}}.`,
+      data: {
+        existing,
+        differences: err.differences.map((d) => ({ field: d.field, existing: d.found })),
+      },
+    });
   }
   if (err instanceof WeavzTimeoutError) {
     const applied = createApplied(err);

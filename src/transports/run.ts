@@ -19,6 +19,7 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
     defaultWorkspaceId: config.workspaceId,
     readOnly: config.readOnly,
     resultLinks: config.resultLinks,
+    toolsets: config.toolsets,
   });
   let stopping = false;
   const stop = async (code: number) => {
@@ -31,7 +32,7 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
   if (config.transport === "stdio") {
     process.once("SIGINT", () => void stop(0));
     process.once("SIGTERM", () => void stop(0));
-    await serveStdio(factory.newServer());
+    await serveStdio((ctx) => factory.newServer({ era: ctx.era, deliver: true }), factory.hub);
     await stop(0);
     return;
   }
@@ -48,6 +49,7 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
       host: config.host,
       port: config.port,
       newServer: factory.newServer,
+      hub: factory.hub,
       log,
       allowedOrigins: config.allowedOrigins,
     });

@@ -16,6 +16,7 @@ const DEFAULT_LIMIT = 50;
 export default defineTool({
   name: "get_catalog_integration",
   title: "Show a catalog integration",
+  toolset: "catalog",
   description:
     "One catalog integration: exact action names (for enabledActions) and inputs, whether it needs a connection, which settings blocks it takes. actions narrows to named actions.",
   input: z.strictObject({

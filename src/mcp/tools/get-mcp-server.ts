@@ -23,6 +23,7 @@ const ToolOut = z.object({
 export default defineTool({
   name: "get_mcp_server",
   title: "Show an MCP server and its tools",
+  toolset: "mcp-servers",
   description:
     "One Weavz MCP server and its tools now, a page at a time: TOOLS mode, one per enabled action named {alias}__{action}; CODE mode, weavz_search/read_api/execute.",
   input: z.strictObject({

@@ -15,6 +15,7 @@ const DEFAULT_LIMIT = 20;
 export default defineTool({
   name: "list_workspace_integrations",
   title: "List workspace integrations",
+  toolset: "integrations",
   description:
     "A workspace's integrations, a page at a time (nextOffset continues): id, alias, strategy, connection, enabledActions, settings. Filters: integrationName, connectionStrategy, query.",
   input: z.strictObject({
