@@ -127,7 +127,7 @@ describe("bounded outputs at 1,000 integrations", () => {
         scope: "WORKSPACE",
         workspaceId: DEMO_WS,
         endUserId: null,
-        secretHash: null,
+        secrets: null,
       });
     }
     for (let i = 0; i < 150; i++) store.insertWorkspace(`Workspace ${i}`, `ws-${i}`);
