@@ -6,6 +6,7 @@ import { loadCatalog } from "./catalog.js";
 import { ChangeFeed } from "./changes.js";
 import { seedDemo } from "./demo.js";
 import { ApiError, errorBody } from "./errors.js";
+import type { McpEndpoints } from "./mcp-endpoint/index.js";
 import { type Principal, Router } from "./router.js";
 import { Store } from "./store.js";
 import { generateToken, hashKey } from "./tokens.js";
@@ -14,6 +15,8 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 /** After a 413 the rest of the body is read and dropped (never buffered) up to this much; then the socket is closed. */
 const MAX_DISCARD_BYTES = 16 * 1024 * 1024;
 const API_PREFIX = "/api/v1";
+/** Each MCP server's own Streamable HTTP endpoint (authenticated by its mcp_ token, not the API key). */
+const MCP_ENDPOINT_PATH = /^\/api\/v1\/mcp\/servers\/([^/]+)\/mcp$/;
 
 export interface LocalApiOptions {
   host?: string;
@@ -44,6 +47,8 @@ export interface LocalApi {
   store: Store;
   /** The long-poll behind GET /api/v1/changes (introspection: polling, waiting, pollTicks). */
   changes: ChangeFeed;
+  /** The MCP servers' endpoints, once the first MCP request loaded them (introspection). */
+  readonly mcpEndpoints: McpEndpoints | undefined;
   close(): Promise<void>;
 }
 
@@ -215,6 +220,15 @@ export async function startLocalApi(opts: LocalApiOptions): Promise<LocalApi> {
   const changes = new ChangeFeed(store);
   let origin = "";
   const router = new Router(store, loadCatalog, { changes, origin: () => origin });
+  // Loaded on the first MCP request: the SDK is a large module graph that plain REST use
+  // (and the embedded local API's cold start) should not pay for.
+  let mcpEndpoints: McpEndpoints | undefined;
+  let loadingEndpoints: Promise<McpEndpoints> | undefined;
+  const endpoints = () =>
+    (loadingEndpoints ??= import("./mcp-endpoint/index.js").then((m) => {
+      mcpEndpoints = new m.McpEndpoints({ store, catalog: loadCatalog, changes, log });
+      return mcpEndpoints;
+    }));
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const requestId = crypto.randomUUID();
@@ -233,6 +247,17 @@ export async function startLocalApi(opts: LocalApiOptions): Promise<LocalApi> {
           );
         }
         send(res, 200, '{"status":"healthy"}', requestId);
+        return;
+      }
+      const mcp = MCP_ENDPOINT_PATH.exec(path);
+      if (mcp) {
+        let serverId: string;
+        try {
+          serverId = decodeURIComponent(mcp[1] as string);
+        } catch {
+          throw new ApiError(404, "NOT_FOUND", "Malformed percent-encoding in the MCP server id.");
+        }
+        await (await endpoints()).handleNode(req, res, serverId);
         return;
       }
       if (path !== API_PREFIX && !path.startsWith(`${API_PREFIX}/`)) {
@@ -358,10 +383,15 @@ export async function startLocalApi(opts: LocalApiOptions): Promise<LocalApi> {
     usingStoredKey,
     store,
     changes,
+    get mcpEndpoints() {
+      return mcpEndpoints;
+    },
     close() {
       closed ??= (async () => {
-        // Answer held long polls first and let those answers be written; then every
+        // MCP sessions and subscriptions end first (they wait on the change feed), then
+        // held long polls are answered and let those answers be written; then every
         // connection (keep-alive ones included) is closed, so close() never waits on them.
+        await loadingEndpoints?.then((e) => e.close());
         changes.close();
         await new Promise<void>((resolve) => setImmediate(resolve));
         await new Promise<void>((resolve) => {
