@@ -16,6 +16,7 @@ describe("loadConfig", () => {
       demo: true,
       timeoutMs: 30000,
       readOnly: false,
+      toolsets: ["integrations", "catalog", "connections", "mcp-servers"],
     });
     expect(Object.isFrozen(c)).toBe(true);
   });
@@ -32,6 +33,7 @@ describe("loadConfig", () => {
       WEAVZ_NO_DEMO: "true",
       WEAVZ_TIMEOUT_MS: "5000",
       WEAVZ_READ_ONLY: "1",
+      WEAVZ_TOOLSETS: "plan, catalog",
       WEAVZ_ALLOWED_ORIGINS: "https://a.example, https://b.example",
       WEAVZ_LOG_LEVEL: "debug",
     };
@@ -47,13 +49,24 @@ describe("loadConfig", () => {
       demo: false,
       timeoutMs: 5000,
       readOnly: true,
+      toolsets: ["catalog", "plan"],
       allowedOrigins: ["https://a.example", "https://b.example"],
       logLevel: "debug",
     });
-    expect(loadConfig(["--port", "5000", "--workspace-id", "ws_2"], env)).toMatchObject({
+    expect(
+      loadConfig(["--port", "5000", "--workspace-id", "ws_2", "--toolsets", "all"], env),
+    ).toMatchObject({
       port: 5000,
       workspaceId: "ws_2",
+      toolsets: ["integrations", "catalog", "connections", "mcp-servers", "plan", "execute"],
     });
+    expect(loadConfig(["--toolsets", "default,plan"], {}).toolsets).toEqual([
+      "integrations",
+      "catalog",
+      "connections",
+      "mcp-servers",
+      "plan",
+    ]);
     // One env twin per flag, and no two flags share one.
     expect(new Set(OPTIONS.map((o) => o.env)).size).toBe(OPTIONS.length);
     for (const o of OPTIONS) expect(Object.keys(env)).toContain(o.env);
@@ -90,6 +103,13 @@ describe("loadConfig", () => {
     [[], { WEAVZ_LOG_LEVEL: "loud" }, /error, warn, info or debug/],
     [["--allowed-origins", "not a url"], {}, /must be origins like/],
     [["--workspace-id", "../etc"], {}, /must be a workspace id/],
+    [
+      ["--toolsets", "catalog,planz"],
+      {},
+      /--toolsets \/ WEAVZ_TOOLSETS names unknown toolset\(s\) "planz"; valid: integrations, catalog, connections, mcp-servers, plan, execute, all, default/,
+    ],
+    [[], { WEAVZ_TOOLSETS: " , " }, /WEAVZ_TOOLSETS is empty; use one or more of/],
+    [["local-api", "--toolsets", "all"], {}, /--toolsets does not apply to local-api/],
     [["serve"], {}, /Unknown command "serve"/],
     [["--colour"], {}, /colour/],
     [["local-api", "--transport", "http"], {}, /--transport does not apply to local-api/],

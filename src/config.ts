@@ -1,6 +1,7 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { DEFAULT_TOOLSETS, parseToolsets, type ToolsetName } from "./mcp/toolsets.js";
 
 export const DEFAULT_BASE_URL = "https://api.weavz.io";
 export const DEFAULT_MCP_PORT = 3333;
@@ -22,6 +23,8 @@ export interface Config {
   readonly demo: boolean;
   readonly timeoutMs: number;
   readonly readOnly: boolean;
+  /** Toolsets whose tools the MCP server exposes, in registry order. */
+  readonly toolsets: readonly ToolsetName[];
   readonly allowedOrigins: readonly string[];
   readonly logLevel: "error" | "warn" | "info" | "debug";
 }
@@ -116,6 +119,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: "boolean",
     default: "false",
     description: "Expose only tools that do not change anything.",
+    commands: ["mcp"],
+  },
+  {
+    flag: "toolsets",
+    env: "WEAVZ_TOOLSETS",
+    type: "string",
+    default: DEFAULT_TOOLSETS.join(","),
+    description:
+      "Comma-separated toolsets to expose: integrations, catalog, connections, mcp-servers, plan, execute; all; default.",
     commands: ["mcp"],
   },
   {
@@ -284,6 +296,15 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     );
   }
   const readOnly = values["read-only"] === true || envBool(env, "WEAVZ_READ_ONLY") === true;
+  const toolsetsRaw = str("toolsets", "WEAVZ_TOOLSETS");
+  let toolsets: readonly ToolsetName[] = DEFAULT_TOOLSETS;
+  if (toolsetsRaw !== undefined) {
+    try {
+      toolsets = parseToolsets(toolsetsRaw);
+    } catch (err) {
+      throw new ConfigError(`--toolsets / WEAVZ_TOOLSETS ${(err as Error).message}.`);
+    }
+  }
   const origins = (str("allowed-origins", "WEAVZ_ALLOWED_ORIGINS") ?? "")
     .split(",")
     .map((s) => s.trim())
@@ -315,6 +336,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     demo: !noDemo,
     timeoutMs,
     readOnly,
+    toolsets: Object.freeze([...toolsets]),
     allowedOrigins: Object.freeze(origins),
     logLevel: logLevel as Config["logLevel"],
   });

@@ -12,10 +12,12 @@ import {
   WeavzAbortError,
   WeavzApiError,
   WeavzConnectionError,
+  WeavzCreateNotAppliedError,
   WeavzError,
   WeavzTimeoutError,
 } from "./errors.js";
 import { query, segment } from "./path.js";
+import { createDifferences } from "./reconcile.js";
 import {
   backoffMs,
   classifyNetworkError,
@@ -272,9 +274,10 @@ export function createWeavzClient(opts: WeavzClientOptions): WeavzClient {
   /**
    * POST, never blindly retried (only a 429, which the server rejects before doing work).
    * After an ambiguous failure it lists the workspace's integrations once and looks for the
-   * alias: found with the same integrationName → `{integration, reconciled: true}`; absent →
-   * the original error, `createOutcome = "not_created"`, message says it is safe to retry;
-   * list failed → the original error, `createOutcome = "unknown"`.
+   * alias: found and matching every field the request set → `{integration, reconciled: true}`;
+   * found but different → {@link WeavzCreateNotAppliedError} (what exists, `applied: false`);
+   * absent → the original error, `createOutcome = "not_created"`, message says it is safe to
+   * retry; list failed → the original error, `createOutcome = "unknown"`.
    */
   async function createWorkspaceIntegration(
     workspaceId: string,
@@ -335,7 +338,16 @@ export function createWeavzClient(opts: WeavzClientOptions): WeavzClient {
       const found = Array.isArray(list?.integrations)
         ? list.integrations.find((i) => i.alias === alias)
         : undefined;
-      if (found && found.integrationName === body.integrationName) {
+      if (!found) {
+        err.createOutcome = "not_created";
+        err.message = addSentence(
+          err.message,
+          `The integration was NOT created (alias "${alias}" is not in the workspace's integrations); it is safe to retry.`,
+        );
+        throw err;
+      }
+      const differences = createDifferences(body, found);
+      if (differences.length === 0) {
         log.info("create reconciled: found after an ambiguous failure", {
           method: "POST",
           path,
@@ -345,14 +357,28 @@ export function createWeavzClient(opts: WeavzClientOptions): WeavzClient {
         });
         return { integration: found, reconciled: true };
       }
-      err.createOutcome = "not_created";
-      err.message = addSentence(
-        err.message,
-        found
-          ? `The integration was NOT created: alias "${alias}" belongs to an existing ${found.integrationName} integration (id ${found.id}); choose another alias.`
-          : `The integration was NOT created (alias "${alias}" is not in the workspace's integrations); it is safe to retry.`,
+      // Same alias, different content: someone else's integration (or ours was refused).
+      // Reporting it as created would be a lie, so the facts travel to the wording layer.
+      log.info("create not applied: alias holds a different integration", {
+        method: "POST",
+        path,
+        alias,
+        id: found.id,
+        fields: differences.map((d) => d.field),
+        error: err.message,
+      });
+      throw new WeavzCreateNotAppliedError(
+        addSentence(
+          err.message,
+          `The integration was NOT created: alias "${alias}" belongs to an existing ${found.integrationName} integration (id ${found.id}) that differs in ${differences
+            .map((d) => d.field)
+            .join(", ")}.`,
+        ),
+        alias,
+        found,
+        differences,
+        err,
       );
-      throw err;
     }
   }
 

@@ -1,4 +1,6 @@
 import type { FieldIssue } from "../domain/errors.js";
+import type { WorkspaceIntegration } from "../domain/integration.js";
+import type { FieldDifference } from "./reconcile.js";
 
 /** Base of every error the API client throws. */
 export class WeavzError extends Error {
@@ -93,6 +95,31 @@ export class WeavzTimeoutError extends WeavzError {
     readonly path: string,
     readonly timeoutMs: number,
     readonly attempts: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A create whose answer was lost (reset, timeout, 502/503/504) and whose alias the client then
+ * found in the workspace holding something other than what was asked: the create was NOT
+ * applied. Carries the facts for the wording layer: what exists and which fields differ.
+ */
+export class WeavzCreateNotAppliedError extends WeavzError {
+  override name = "WeavzCreateNotAppliedError";
+  /** Always false: the request's integration does not exist. */
+  readonly applied = false;
+  override createOutcome = "not_created" as const;
+  constructor(
+    message: string,
+    /** The alias the create asked for. */
+    readonly alias: string,
+    /** The integration the workspace holds under that alias. */
+    readonly existing: WorkspaceIntegration,
+    /** Fields where `existing` differs from the request (never empty). */
+    readonly differences: FieldDifference[],
+    /** The ambiguous failure that led to the check. */
+    readonly original: WeavzError,
   ) {
     super(message);
   }

@@ -8,9 +8,11 @@ export function renderToolTable(tools: readonly ToolDef[]): string {
     const args = Object.keys(t.input.shape)
       .map((k) => `\`${k}\``)
       .join(", ");
-    return `| \`${t.name}\` | ${t.title} | ${kind} | ${args} |`;
+    return `| \`${t.name}\` | ${t.title} | \`${t.toolset}\` | ${kind} | ${args} |`;
   });
-  return ["| Tool | What it does | Kind | Arguments |", "| --- | --- | --- | --- |", ...rows].join(
-    "\n",
-  );
+  return [
+    "| Tool | What it does | Toolset | Kind | Arguments |",
+    "| --- | --- | --- | --- | --- |",
+    ...rows,
+  ].join("\n");
 }

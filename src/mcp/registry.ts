@@ -10,6 +10,7 @@ import listWorkspaceIntegrations from "./tools/list-workspace-integrations.js";
 import listWorkspaces from "./tools/list-workspaces.js";
 import searchCatalog from "./tools/search-catalog.js";
 import updateWorkspaceIntegration from "./tools/update-workspace-integration.js";
+import type { ToolsetName } from "./toolsets.js";
 
 /** Every tool, in the order tools/list shows them. The registry is just this list. */
 export const TOOLS: readonly ToolDef[] = [
@@ -25,6 +26,24 @@ export const TOOLS: readonly ToolDef[] = [
   getMcpServer,
 ] as unknown as readonly ToolDef[];
 
+/**
+ * Why a tool name is not callable here, for the model: a tool switched off by the toolsets
+ * or read-only mode says how to switch it on; anything else lists what is available.
+ */
+export function unavailableToolMessage(name: string, available: readonly RegisteredTool[]): string {
+  const def = TOOLS.find((t) => t.name === name);
+  const list = available.map((t) => t.def.name).join(", ");
+  if (def && !def.annotations.readOnlyHint && !available.some((t) => t.def.name === name)) {
+    const ro = available.every((t) => t.def.annotations.readOnlyHint);
+    if (ro)
+      return `Tool "${name}" changes data and this server runs read-only. Available: ${list}.`;
+  }
+  if (def) {
+    return `Tool "${name}" is in the "${def.toolset}" toolset, which this server does not expose (the user can add it with --toolsets or WEAVZ_TOOLSETS). Available: ${list}.`;
+  }
+  return `Unknown tool "${name}". Available: ${list}.`;
+}
+
 /** A tool with its JSON schemas computed once. */
 export interface RegisteredTool {
   def: ToolDef;
@@ -32,9 +51,22 @@ export interface RegisteredTool {
   outputJson: JsonSchema;
 }
 
+/** Which tools a server exposes: read-only mode and the toolsets switched on. */
+export interface ToolFilter {
+  readOnly: boolean;
+  /** Toolsets to expose; omitted = every toolset (tests and embedders). */
+  toolsets?: readonly ToolsetName[] | undefined;
+}
+
+/** Whether a tool passes the filter. */
+export function toolEnabled(def: ToolDef, filter: ToolFilter): boolean {
+  if (filter.readOnly && !def.annotations.readOnlyHint) return false;
+  return filter.toolsets === undefined || filter.toolsets.includes(def.toolset);
+}
+
 /** The tools to expose, schemas converted once (tools/list is then a cached array). */
-export function buildToolSet(opts: { readOnly: boolean }): RegisteredTool[] {
-  return TOOLS.filter((t) => !opts.readOnly || t.annotations.readOnlyHint).map((def) => ({
+export function buildToolSet(filter: ToolFilter): RegisteredTool[] {
+  return TOOLS.filter((t) => toolEnabled(t, filter)).map((def) => ({
     def,
     inputJson: toJsonSchema(def.input, "input"),
     outputJson: toJsonSchema(def.output, "output"),

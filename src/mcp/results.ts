@@ -3,6 +3,7 @@ import {
   WeavzAbortError,
   WeavzApiError,
   WeavzConnectionError,
+  WeavzCreateNotAppliedError,
   WeavzTimeoutError,
 } from "../api/errors.js";
 import type { FieldIssue } from "../domain/errors.js";
@@ -125,6 +126,20 @@ export function errorToResult(err: unknown, log: Logger, toolName: string): Call
         return errorResult(head, lines, "read the message above, adjust the call, and try again.");
       }
     }
+  }
+  if (err instanceof WeavzCreateNotAppliedError) {
+    const { alias, existing } = err;
+    return errorResult(
+      `Error CREATE_NOT_APPLIED: the create was NOT applied. Its answer was lost, and alias "${alias}" holds an existing ${existing.integrationName} integration (id ${existing.id}) that differs from the request:`,
+      [
+        ...err.differences.map(
+          (d) =>
+            `- ${d.field}: requested ${JSON.stringify(d.requested)}, existing has ${JSON.stringify(d.found)}`,
+        ),
+        `Existing integration: ${JSON.stringify(existing)}`,
+      ],
+      "choose another alias, or change the existing integration with update_workspace_integration.",
+    );
   }
   if (err instanceof WeavzTimeoutError) {
     return errorResult(

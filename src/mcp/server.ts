@@ -17,7 +17,7 @@ import { z } from "zod";
 import type { WeavzApi } from "../api/types.js";
 import type { Logger } from "../log.js";
 import { VERSION } from "../version.js";
-import { buildToolSet, type RegisteredTool } from "./registry.js";
+import { buildToolSet, type RegisteredTool, unavailableToolMessage } from "./registry.js";
 import {
   parseResourceUri,
   RESOURCE_TEMPLATES,
@@ -29,6 +29,7 @@ import { type HubOptions, ResourceHub } from "./resources/hub.js";
 import { argumentErrorResult, errorToResult, successResult } from "./results.js";
 import { parseArguments } from "./schema.js";
 import type { ToolContext } from "./tool.js";
+import type { ToolsetName } from "./toolsets.js";
 
 /** What one MCP server instance needs; shared by every session of a process. */
 export interface ServerDeps {
@@ -36,6 +37,8 @@ export interface ServerDeps {
   log: Logger;
   defaultWorkspaceId?: string | undefined;
   readOnly?: boolean;
+  /** Toolsets to expose; omitted = all. */
+  toolsets?: readonly ToolsetName[];
   /** Change-feed tuning (tests shorten it). */
   hub?: HubOptions;
 }
@@ -60,7 +63,7 @@ export function createServerFactory(deps: ServerDeps): {
   tools: RegisteredTool[];
   hub: ResourceHub;
 } {
-  const tools = buildToolSet({ readOnly: deps.readOnly === true });
+  const tools = buildToolSet({ readOnly: deps.readOnly === true, toolsets: deps.toolsets });
   const byName = new Map(tools.map((t) => [t.def.name, t]));
   const listed: Tool[] = tools.map((t) => ({
     name: t.def.name,
@@ -100,12 +103,7 @@ export function createServerFactory(deps: ServerDeps): {
         if (!tool) {
           return {
             isError: true,
-            content: [
-              {
-                type: "text",
-                text: `Unknown tool "${req.params.name}". Available: ${tools.map((t) => t.def.name).join(", ")}.`,
-              },
-            ],
+            content: [{ type: "text", text: unavailableToolMessage(req.params.name, tools) }],
           };
         }
         const parsed = parseArguments(tool.def.input, tool.inputJson, req.params.arguments);

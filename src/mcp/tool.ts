@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { WeavzApi } from "../api/types.js";
 import type { Logger } from "../log.js";
+import type { ToolsetName } from "./toolsets.js";
 
 /** What every tool handler may use. Tools never see HTTP, URLs or tokens. */
 export interface ToolContext {
@@ -49,6 +50,8 @@ export const READ_ONLY: ToolAnnotations = Object.freeze({
 export interface ToolDef<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {
   name: string;
   title: string;
+  /** The toolset that switches this tool on (--toolsets). */
+  toolset: ToolsetName;
   description: string;
   input: I;
   output: O;

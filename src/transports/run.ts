@@ -18,6 +18,7 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
     log,
     defaultWorkspaceId: config.workspaceId,
     readOnly: config.readOnly,
+    toolsets: config.toolsets,
   });
   let stopping = false;
   const stop = async (code: number) => {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { WeavzApiError, WeavzConnectionError, WeavzTimeoutError } from "../../src/api/errors.js";
+import {
+  WeavzApiError,
+  WeavzConnectionError,
+  WeavzCreateNotAppliedError,
+  WeavzTimeoutError,
+} from "../../src/api/errors.js";
 import { json, startFaultServer } from "./fault-server.js";
 import { caught, client, integration, listItem, useFaultServer, WS } from "./helpers.js";
 
@@ -10,18 +15,26 @@ const upstream = useFaultServer(() => c);
  * A tiny stateful upstream: POST stores the integration (or not) and then misbehaves as told;
  * GET lists what is stored.
  */
-function statefulUpstream(onPost: { create: boolean; fault: "reset" | "503" | "hang" }) {
+function statefulUpstream(
+  onPost: { create: boolean; fault: "reset" | "503" | "hang" },
+  existing: Record<string, unknown>[] = [],
+) {
   const stored: Record<string, unknown>[] = [
     listItem({ id: "other", alias: "github", integrationName: "github" }),
+    ...existing,
   ];
   upstream.up.handle((req) => {
     if (req.method === "POST") {
-      const body = req.json as { integrationName: string; alias?: string };
+      const body = req.json as Record<string, unknown> & {
+        integrationName: string;
+        alias?: string;
+      };
       if (onPost.create) {
+        // Stored as the API would: the request's fields over the API's defaults.
         stored.push(
           listItem({
             id: "wi_new",
-            integrationName: body.integrationName,
+            ...body,
             alias: body.alias ?? body.integrationName,
           }),
         );
@@ -112,10 +125,96 @@ describe("create reconciliation", () => {
     const err = await caught(() =>
       c.createWorkspaceIntegration(WS, { integrationName: "slack", alias: "github" }),
     );
-    expect((err as WeavzConnectionError).createOutcome).toBe("not_created");
+    expect(err).toBeInstanceOf(WeavzCreateNotAppliedError);
+    expect((err as WeavzCreateNotAppliedError).createOutcome).toBe("not_created");
     expect(err.message).toMatch(
       /NOT created: alias "github" belongs to an existing github integration \(id other\)/,
     );
+  });
+
+  it("issue 8 #1: same alias and integration but per_user with someone else's id → NOT applied, with the facts", async () => {
+    c = client(upstream.up.url);
+    const theirs = listItem({
+      id: "wi_theirs",
+      alias: "team_slack",
+      integrationName: "slack",
+      connectionStrategy: "per_user",
+      connectionId: "conn_someone_else",
+    });
+    statefulUpstream({ create: false, fault: "503" }, [theirs]);
+    const err = (await caught(() =>
+      c.createWorkspaceIntegration(WS, {
+        integrationName: "slack",
+        alias: "team_slack",
+        connectionStrategy: "fixed",
+        connectionId: "conn_mine",
+      }),
+    )) as WeavzCreateNotAppliedError;
+    expect(err).toBeInstanceOf(WeavzCreateNotAppliedError);
+    expect(err.applied).toBe(false);
+    expect(err.createOutcome).toBe("not_created");
+    expect(err.alias).toBe("team_slack");
+    expect(err.existing).toMatchObject({ id: "wi_theirs", connectionStrategy: "per_user" });
+    expect(err.differences).toEqual([
+      { field: "connectionStrategy", requested: "fixed", found: "per_user" },
+      { field: "connectionId", requested: "conn_mine", found: "conn_someone_else" },
+    ]);
+    expect((err.original as WeavzApiError).status).toBe(503);
+    expect(err.message).toMatch(/NOT created.*differs in connectionStrategy, connectionId/);
+  });
+
+  // Each field the request sets must match; one differing field is enough to refuse success.
+  const mine = {
+    integrationName: "slack",
+    alias: "team_slack",
+    connectionStrategy: "per_user_with_fallback" as const,
+    connectionId: "conn_mine",
+    displayName: "Mine",
+    enabledActions: ["send_message", "list_channels"],
+    settings: { persistence: { scope: "workspace" as const } },
+    sortOrder: 3,
+  };
+  const storedMine = { ...mine, id: "wi_x", settings: { persistence: { scope: "workspace" } } };
+  it.each([
+    ["integrationName", { integrationName: "discord" }],
+    ["connectionStrategy", { connectionStrategy: "fixed" }],
+    ["connectionId", { connectionId: "conn_other" }],
+    ["displayName", { displayName: "Theirs" }],
+    ["sortOrder", { sortOrder: 4 }],
+    ["enabledActions", { enabledActions: ["send_message"] }],
+    ["enabledActions", { enabledActions: null }],
+    ["settings", { settings: { persistence: { scope: "end_user" } } }],
+    ["settings", { settings: {} }],
+  ])("one differing field (%s) → NOT applied", async (field, over) => {
+    c = client(upstream.up.url);
+    statefulUpstream({ create: false, fault: "reset" }, [listItem({ ...storedMine, ...over })]);
+    const err = (await caught(() =>
+      c.createWorkspaceIntegration(WS, mine),
+    )) as WeavzCreateNotAppliedError;
+    expect(err).toBeInstanceOf(WeavzCreateNotAppliedError);
+    expect(err.differences.map((d) => d.field)).toEqual([field]);
+  });
+
+  it("the same fields (actions in another order, settings with defaults filled in) → reconciled", async () => {
+    c = client(upstream.up.url);
+    statefulUpstream({ create: false, fault: "reset" }, [
+      listItem({
+        ...storedMine,
+        enabledActions: ["list_channels", "send_message"],
+        settings: {
+          advancedCode: {
+            timeoutSeconds: 30,
+            sandboxPersistence: "ephemeral",
+            storageMountScope: "none",
+          },
+        },
+      }),
+    ]);
+    const out = await c.createWorkspaceIntegration(WS, {
+      ...mine,
+      settings: { advancedCode: {} },
+    });
+    expect(out).toMatchObject({ reconciled: true, integration: { id: "wi_x" } });
   });
 
   it("listing fails too → outcome unknown, the original error kept", async () => {

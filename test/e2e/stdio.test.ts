@@ -42,15 +42,25 @@ describe("weavz-mcp over stdio (spawned process, embedded local API)", () => {
     // The backend is announced on stderr, never on stdout.
     expect(stderr.join("")).toMatch(/embedded local Weavz API/);
 
-    // A second process on the same database sees it.
+    // A second process on the same database sees it; its toolsets narrow what it lists.
     const t2 = new StdioClientTransport({
       command: process.execPath,
       args: [CLI],
-      env: { PATH: process.env.PATH ?? "", WEAVZ_LOCAL_DB: join(dir, "a.db") },
+      env: {
+        PATH: process.env.PATH ?? "",
+        WEAVZ_LOCAL_DB: join(dir, "a.db"),
+        WEAVZ_TOOLSETS: "catalog,integrations",
+      },
       stderr: "pipe",
     });
     const c2 = new Client({ name: "stdio-test-2", version: "1" });
     await c2.connect(t2);
+    const listed = (await c2.listTools()).tools.map((t) => t.name);
+    expect(listed).toContain("search_catalog");
+    expect(listed).not.toContain("list_connections");
+    const hidden = await c2.callTool({ name: "list_connections", arguments: {} });
+    expect(hidden.isError).toBe(true);
+    expect((hidden.content as any)[0].text).toMatch(/"connections" toolset/);
     const l = await c2.callTool({
       name: "list_workspace_integrations",
       arguments: { workspaceId: DEMO_WS },

@@ -94,6 +94,36 @@ describe("the MCP tools against a real local API behind a fault-injecting proxy"
     ).toHaveLength(1);
   });
 
+  it("issue 8 #1: a lost create whose alias holds a different integration is NOT reported as created", async () => {
+    // Someone else's team_slack: per_user, set up directly on the local API.
+    const theirs = await fetch(`${local.url}/api/v1/workspaces/${DEMO_WS}/integrations`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${local.apiKey}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        integrationName: "slack",
+        alias: "team_slack_theirs",
+        connectionStrategy: "per_user",
+      }),
+    });
+    expect(theirs.status).toBe(201);
+    // The gateway loses the POST's answer (the API itself would have said 409).
+    proxy.script((m) => (m === "POST" ? { kind: "status", status: 502 } : { kind: "pass" }));
+    const r = await call("create_workspace_integration", {
+      integrationName: "slack",
+      alias: "team_slack_theirs",
+      connectionStrategy: "fixed",
+      connectionId: "c1d2e3f4-5678-90ab-cdef-1234567890ab",
+    });
+    expect(r.isError).toBe(true);
+    expect(text(r)).not.toMatch(/Created/);
+    expect(text(r)).toMatch(/NOT applied/);
+    expect(text(r)).toMatch(/connectionStrategy: requested "fixed", existing has "per_user"/);
+    expect(text(r)).toMatch(/update_workspace_integration/);
+    const held = (await stored()).integrations.filter((i: any) => i.alias === "team_slack_theirs");
+    expect(held).toHaveLength(1);
+    expect(held[0].connectionStrategy).toBe("per_user");
+  });
+
   it("never retries a create on 503, and says it was not created", async () => {
     proxy.script((m) => (m === "POST" ? { kind: "status", status: 503 } : { kind: "pass" }));
     const r = await call("create_workspace_integration", {

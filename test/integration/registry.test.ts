@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { buildToolSet, TOOLS } from "../../src/mcp/registry.js";
+import { buildToolSet, TOOLS, unavailableToolMessage } from "../../src/mcp/registry.js";
+import { DEFAULT_TOOLSETS, TOOLSET_NAMES } from "../../src/mcp/toolsets.js";
 
 const NAMES = [
   "list_workspace_integrations",
@@ -88,12 +89,40 @@ describe("tool registry", () => {
     expect(ro).not.toContain("delete_workspace_integration");
   });
 
+  it("puts every tool in a known toolset and filters by toolsets alongside read-only", () => {
+    for (const t of TOOLS) expect(TOOLSET_NAMES, t.name).toContain(t.toolset);
+    // Every toolset with tools so far (plan and execute land separately) holds one.
+    const used = new Set(TOOLS.map((t) => t.toolset));
+    for (const n of DEFAULT_TOOLSETS) expect([...used]).toContain(n);
+    const names = (f: Parameters<typeof buildToolSet>[0]) => buildToolSet(f).map((t) => t.def.name);
+    expect(names({ readOnly: false, toolsets: ["catalog"] })).toEqual([
+      "search_catalog",
+      "get_catalog_integration",
+    ]);
+    const integrationsRo = names({ readOnly: true, toolsets: ["integrations"] });
+    expect(integrationsRo).toEqual(["list_workspace_integrations", "list_workspaces"]);
+    const defaults = names({ readOnly: false, toolsets: DEFAULT_TOOLSETS });
+    expect(defaults).toContain("create_workspace_integration");
+    expect(defaults).not.toContain("plan_workspace");
+  });
+
+  it("tells the model how to reach a tool its toolsets or read-only mode hide", () => {
+    const catalogOnly = buildToolSet({ readOnly: false, toolsets: ["catalog"] });
+    expect(unavailableToolMessage("list_connections", catalogOnly)).toMatch(
+      /"list_connections" is in the "connections" toolset.*--toolsets or WEAVZ_TOOLSETS.*Available: search_catalog, get_catalog_integration/,
+    );
+    const ro = buildToolSet({ readOnly: true });
+    expect(unavailableToolMessage("delete_workspace_integration", ro)).toMatch(/read-only/);
+    expect(unavailableToolMessage("nope", ro)).toMatch(/^Unknown tool "nope"/);
+  });
+
   it("matches the schema snapshot of every tool", async () => {
     const snapshot = Object.fromEntries(
       tools.map((t) => [
         t.def.name,
         {
           title: t.def.title,
+          toolset: t.def.toolset,
           annotations: t.def.annotations,
           input: t.inputJson,
           output: t.outputJson,
@@ -118,10 +147,7 @@ describe("layering", () => {
     ["src/mcp", /^((\.\.\/)+(transports|local|backend|config)|undici|node:http|better-sqlite3)/],
     // local/mcp-endpoint serves MCP itself: it may use the SDK v2 server packages, never
     // our MCP server (src/mcp) nor the v1 SDK.
-    [
-      "src/local",
-      /^((\.\.\/)+(mcp|api|transports)\/|@modelcontextprotocol\/(?!server$|node$)|undici)/,
-    ],
+    ["src/local", /^((\.\.\/)+(mcp|api|transports)\/|@modelcontextprotocol\/(?!server$)|undici)/],
   ];
   it.each(rules)("%s imports only what its layer may know", async (dir, forbidden) => {
     const { readdirSync, statSync } = await import("node:fs");

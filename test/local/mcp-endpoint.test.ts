@@ -321,6 +321,20 @@ describe("MCP endpoints: TOOLS mode over the v1 SDK client (2025-11-25)", () => 
     expect(ca.changed.count).toBe(seenA);
   });
 
+  it("watches the change feed only while a client can be notified", async () => {
+    const f = await fixture();
+    const c = await legacyClient(f.mcpEndpoint, f.token);
+    await untilWatching();
+    expect(env.local.mcpEndpoints?.isWatching).toBe(true);
+    await c.client.close();
+    for (let i = 0; i < 100 && env.local.mcpEndpoints?.isWatching; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    // No GET stream and no listen left: no data_version polling in the background.
+    expect(env.local.mcpEndpoints?.isWatching).toBe(false);
+    expect(env.local.changes.polling).toBe(false);
+  });
+
   it("ends sessions when the MCP server is deleted", async () => {
     const f = await fixture();
     const c = await legacyClient(f.mcpEndpoint, f.token);

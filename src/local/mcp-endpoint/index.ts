@@ -1,5 +1,3 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
-import { toNodeHandler } from "@modelcontextprotocol/node";
 import {
   createMcpHandler,
   InMemoryServerEventBus,
@@ -27,6 +25,8 @@ const MAX_BODY_BYTES = 1024 * 1024;
 /** How long one change-feed wait lasts before it is renewed (it ends early on any change). */
 const WATCH_WAIT_MS = 25_000;
 const DEFAULT_MAX_SESSIONS = 1000;
+/** A session with no request for this long and no open stream is closed. */
+const SESSION_IDLE_MS = 30 * 60_000;
 
 export interface McpEndpointsOptions {
   store: Store;
@@ -44,6 +44,8 @@ interface Session {
   transport: WebStandardStreamableHTTPServerTransport;
   server: Server;
   lastUsed: number;
+  /** Open GET streams: the only way a legacy session can receive list_changed. */
+  streams: number;
 }
 
 /** A bus that tells the endpoints when a modern client starts listening. */
@@ -172,19 +174,12 @@ export class McpEndpoints {
     return this.modernHandler(state, serverId).fetch(request, { parsedBody: body });
   }
 
-  /** Serves one node:http request (body read up to 1 MiB; client disconnects abort it). */
-  handleNode(req: IncomingMessage, res: ServerResponse, serverId: string): Promise<void> {
-    return toNodeHandler(
-      { fetch: (r) => this.fetch(r, serverId) },
-      { maxRequestBodySize: MAX_BODY_BYTES },
-    )(req, res);
-  }
-
   /** Closes every session and subscription; the endpoints answer 503 afterwards. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.watchAbort?.abort();
+    clearInterval(this.sweepTimer);
     await Promise.all([...this.states.keys()].map((id) => this.teardown(id)));
   }
 
@@ -226,7 +221,10 @@ export class McpEndpoints {
       if (!session)
         return jsonRpcError(404, -32001, "Session not found; initialize a new session.");
       session.lastUsed = Date.now();
-      return session.transport.handleRequest(request, options);
+      const response = await session.transport.handleRequest(request, options);
+      return request.method.toUpperCase() === "GET"
+        ? this.trackStream(session, response)
+        : response;
     }
     const isInitialize =
       typeof body === "object" &&
@@ -244,8 +242,8 @@ export class McpEndpoints {
       sessionIdGenerator: () => crypto.randomUUID(),
       maxRequestBodySize: MAX_BODY_BYTES,
       onsessioninitialized: (id) => {
-        state.sessions.set(id, { transport, server, lastUsed: Date.now() });
-        this.startWatching();
+        state.sessions.set(id, { transport, server, lastUsed: Date.now(), streams: 0 });
+        this.sweepLater();
       },
     });
     transport.onclose = () => {
@@ -255,6 +253,68 @@ export class McpEndpoints {
     const server = buildEndpointServer(this.deps, serverId);
     await server.connect(transport);
     return transport.handleRequest(request, options);
+  }
+
+  /**
+   * Counts the session's GET stream while it is open: only then can it receive list_changed,
+   * so only then is the change feed watched for it.
+   */
+  private trackStream(session: Session, response: Response): Response {
+    if (response.status !== 200 || !response.body) return response;
+    const reader = response.body.getReader();
+    session.streams++;
+    this.startWatching();
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      session.streams--;
+      session.lastUsed = Date.now();
+      this.stopWatchingIfIdle();
+    };
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        try {
+          const r = await reader.read();
+          if (r.done) {
+            end();
+            controller.close();
+          } else {
+            controller.enqueue(r.value);
+          }
+        } catch (err) {
+          end();
+          controller.error(err);
+        }
+      },
+      cancel(reason) {
+        end();
+        return reader.cancel(reason);
+      },
+    });
+    return new Response(body, { status: response.status, headers: response.headers });
+  }
+
+  private sweepTimer: NodeJS.Timeout | undefined;
+
+  /** Closes idle sessions (no request for SESSION_IDLE_MS, no open stream) every few minutes. */
+  private sweepLater(): void {
+    if (this.sweepTimer || this.closed) return;
+    this.sweepTimer = setInterval(() => {
+      const cutoff = Date.now() - SESSION_IDLE_MS;
+      let left = 0;
+      for (const state of this.states.values()) {
+        for (const s of state.sessions.values()) {
+          if (s.streams === 0 && s.lastUsed < cutoff) void s.transport.close();
+          else left++;
+        }
+      }
+      if (left === 0) {
+        clearInterval(this.sweepTimer);
+        this.sweepTimer = undefined;
+      }
+    }, SESSION_IDLE_MS / 6);
+    this.sweepTimer.unref();
   }
 
   private evictIfFull(): void {
@@ -279,8 +339,10 @@ export class McpEndpoints {
 
   private needsWatch(): boolean {
     if (this.closed) return false;
-    for (const s of this.states.values())
-      if (s.sessions.size > 0 || s.bus.listenerCount > 0) return true;
+    for (const state of this.states.values()) {
+      if (state.bus.listenerCount > 0) return true;
+      for (const s of state.sessions.values()) if (s.streams > 0) return true;
+    }
     return false;
   }
 

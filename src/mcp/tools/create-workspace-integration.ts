@@ -10,6 +10,7 @@ import { changeLinks, withExistingOnDuplicate } from "./shared.js";
 export default defineTool({
   name: "create_workspace_integration",
   title: "Add an integration to a workspace",
+  toolset: "integrations",
   description:
     "Add a catalog integration (slack, kv-store, …) to a workspace. fixed (default) and per_user_with_fallback need a connectionId of that integration (list_connections), except built-ins but ai-toolkit. alias defaults to integrationName, unique per workspace.",
   input: CreateWorkspaceIntegrationSchema.extend({ workspaceId: WorkspaceIdArg }),

@@ -6,6 +6,7 @@ import { changeLinks, resolveSelector, SelectorArgs } from "./shared.js";
 export default defineTool({
   name: "delete_workspace_integration",
   title: "Remove an integration from a workspace",
+  toolset: "integrations",
   description:
     "Remove a workspace integration (by id or alias) and its MCP server tools. The connection stays.",
   input: z.strictObject({ workspaceId: WorkspaceIdArg, ...SelectorArgs }),

@@ -12,6 +12,7 @@ const ActionOut = z.object({
 export default defineTool({
   name: "get_catalog_integration",
   title: "Show a catalog integration",
+  toolset: "catalog",
   description:
     "One catalog integration: exact action names (for enabledActions) and inputs, whether it needs a connection, which settings blocks it takes.",
   input: z.strictObject({

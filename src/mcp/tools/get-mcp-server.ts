@@ -7,6 +7,7 @@ import { mcpToolsUri } from "../uris.js";
 export default defineTool({
   name: "get_mcp_server",
   title: "Show an MCP server and its tools",
+  toolset: "mcp-servers",
   description:
     "One Weavz MCP server and its tools now: TOOLS mode, one per enabled action named {alias}__{action}; CODE mode, weavz_search/read_api/execute.",
   input: z.strictObject({ id: IdSchema.describe("MCP server id (list_mcp_servers).") }),

@@ -7,6 +7,7 @@ import { defineTool, READ_ONLY } from "../tool.js";
 export default defineTool({
   name: "list_connections",
   title: "List connections",
+  toolset: "connections",
   description:
     "List connections (stored credentials, never shown) to pick a connectionId; it must be of the same integration. Filter by integrationName and/or workspaceId.",
   input: z.strictObject({

@@ -7,6 +7,7 @@ import { mcpToolsUri } from "../uris.js";
 export default defineTool({
   name: "list_mcp_servers",
   title: "List a workspace's MCP servers",
+  toolset: "mcp-servers",
   description:
     "List a workspace's Weavz MCP servers (mode, auth, static bearer). Their tools follow its integrations; get_mcp_server shows them.",
   input: z.strictObject({ workspaceId: WorkspaceIdArg, ...PageArgs }),

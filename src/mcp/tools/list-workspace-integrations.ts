@@ -7,6 +7,7 @@ import { integrationsUri } from "../uris.js";
 export default defineTool({
   name: "list_workspace_integrations",
   title: "List workspace integrations",
+  toolset: "integrations",
   description:
     "List a workspace's integrations: alias, connection strategy, pinned connection and its status, enabledActions (null = all), settings. Gives the id or alias to update or delete.",
   input: z.strictObject({ workspaceId: WorkspaceIdArg }),

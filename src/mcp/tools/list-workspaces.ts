@@ -7,6 +7,7 @@ import { WORKSPACES_URI } from "../uris.js";
 export default defineTool({
   name: "list_workspaces",
   title: "List workspaces",
+  toolset: "integrations",
   description:
     "List the Weavz workspaces this API key can reach, with their ids (the workspaceId other tools take).",
   input: z.strictObject(PageArgs),

@@ -14,6 +14,7 @@ const HitSchema = z.object({
 export default defineTool({
   name: "search_catalog",
   title: "Search the integration catalog",
+  toolset: "catalog",
   description:
     "Find catalog integrations by words (e.g. 'slack message', 'key value'): their integrationName and matching actions. Then get_catalog_integration.",
   input: z.strictObject({

@@ -13,6 +13,7 @@ const { alias: _newAlias, ...updateFields } = UpdateWorkspaceIntegrationSchema.s
 export default defineTool({
   name: "update_workspace_integration",
   title: "Update a workspace integration",
+  toolset: "integrations",
   description:
     "Change a workspace integration (by id or alias); only given fields change. newAlias renames; enabledActions null = all; displayName null clears; settings replace, null resets.",
   input: z.strictObject({

@@ -1,0 +1,193 @@
+import { z } from "zod";
+import {
+  CreateWorkspaceIntegrationSchema,
+  type Settings,
+  UpdateWorkspaceIntegrationSchema,
+} from "../../domain/index.js";
+import { ApiError, notFound, validationError } from "../errors.js";
+import type { IntegrationRecord } from "../store.js";
+import { sqliteCode } from "../store.js";
+import { checkIntegrationConfig, parseWith } from "../validation.js";
+import {
+  type App,
+  checkScope,
+  type Deps,
+  isUnique,
+  json,
+  keysOf,
+  ok,
+  param,
+  query,
+  readBody,
+  requireObject,
+  requireWorkspace,
+  resource,
+  searchParams,
+} from "./context.js";
+
+const WorkspaceIntegrationQuerySchema = z.strictObject({});
+const CREATE_WI_FIELDS = keysOf(CreateWorkspaceIntegrationSchema);
+const UPDATE_WI_FIELDS = keysOf(UpdateWorkspaceIntegrationSchema);
+const UPDATE_HINTS = {
+  integrationName:
+    "cannot be changed: delete the workspace integration and create a new one with the other integrationName",
+  id: "cannot be changed",
+  workspaceId: "cannot be changed",
+  orgId: "cannot be changed",
+};
+
+/** The workspace integrations of one workspace: list, create, update, delete. */
+export function integrationRoutes(app: App, deps: Deps): void {
+  const { store } = deps;
+
+  const notFoundIn = (workspaceId: string, id: string) =>
+    notFound(
+      `Workspace integration ${id} not found in workspace ${workspaceId}; list them with GET /api/v1/workspaces/${workspaceId}/integrations.`,
+    );
+
+  const mapWriteError = (err: unknown, workspaceId: string, alias: string): unknown => {
+    if (isUnique(err)) {
+      const existing = store.getIntegrationByAlias(workspaceId, alias);
+      return new ApiError(
+        409,
+        "DUPLICATE",
+        `An integration with alias "${alias}" already exists in workspace ${workspaceId}; choose another alias, or update the existing one (PATCH /api/v1/workspaces/${workspaceId}/integrations/${existing?.id ?? "{id}"}).`,
+        existing ? { existing: existing } : undefined,
+      );
+    }
+    if (sqliteCode(err) === "SQLITE_CONSTRAINT_FOREIGNKEY") {
+      return validationError([
+        {
+          field: "connectionId",
+          message: "names a connection that no longer exists; list connections",
+        },
+      ]);
+    }
+    return err;
+  };
+
+  resource(app, "/api/v1/workspaces/:workspaceId/integrations", {
+    GET: (c) => {
+      const ws = param(c, "workspaceId");
+      checkScope(c, ws);
+      if (searchParams(c).size > 0) {
+        parseWith(WorkspaceIntegrationQuerySchema, query(c), { allowed: [] });
+      }
+      const body = store.listIntegrationsJson(ws);
+      // An empty list may mean an unknown workspace: only then pay for the lookup.
+      if (body.length < 40 && body.toString("utf8").startsWith('{"integrations":[]')) {
+        requireWorkspace(c, deps, ws);
+      }
+      return json(c, body);
+    },
+    POST: async (c) => {
+      const ws = requireWorkspace(c, deps, param(c, "workspaceId"));
+      const body = requireObject(await readBody(c));
+      const input = parseWith(CreateWorkspaceIntegrationSchema, body, {
+        allowed: CREATE_WI_FIELDS,
+      });
+      let alias = input.alias ?? input.integrationName;
+      try {
+        const record = store.write(() => {
+          const config = checkIntegrationConfig(
+            {
+              integrationName: input.integrationName,
+              alias: input.alias,
+              connectionStrategy: input.connectionStrategy,
+              connectionId: input.connectionId ?? null,
+              displayName: input.displayName ?? null,
+              enabledActions: input.enabledActions ?? null,
+              settings: input.settings,
+              sortOrder: input.sortOrder ?? 0,
+            },
+            { catalog: deps.catalog(), store, workspaceId: ws.id, mode: "create" },
+          );
+          alias = config.alias;
+          const now = new Date().toISOString();
+          const rec: IntegrationRecord = {
+            id: crypto.randomUUID(),
+            workspaceId: ws.id,
+            orgId: ws.orgId,
+            ...config,
+            createdAt: now,
+            updatedAt: now,
+          };
+          store.insertIntegration(rec);
+          return rec;
+        });
+        return ok(c, { integration: record }, 201);
+      } catch (err) {
+        throw mapWriteError(err, ws.id, alias);
+      }
+    },
+  });
+
+  resource(app, "/api/v1/workspaces/:workspaceId/integrations/:id", {
+    PATCH: async (c) => {
+      const workspaceId = param(c, "workspaceId");
+      const id = param(c, "id");
+      requireWorkspace(c, deps, workspaceId);
+      const body = requireObject(await readBody(c));
+      if (Object.keys(body).length === 0) {
+        throw new ApiError(
+          400,
+          "NO_UPDATES",
+          `No fields to update; send at least one of: ${UPDATE_WI_FIELDS.join(", ")}.`,
+          { allowed: UPDATE_WI_FIELDS },
+        );
+      }
+      const patch = parseWith(UpdateWorkspaceIntegrationSchema, body, {
+        allowed: UPDATE_WI_FIELDS,
+        hints: UPDATE_HINTS,
+      });
+      let alias = patch.alias ?? "";
+      try {
+        const record = store.write(() => {
+          const existing = store.getIntegration(workspaceId, id);
+          if (!existing) throw notFoundIn(workspaceId, id);
+          const strategy = patch.connectionStrategy ?? existing.connectionStrategy;
+          const config = checkIntegrationConfig(
+            {
+              integrationName: existing.integrationName,
+              alias: patch.alias ?? existing.alias,
+              connectionStrategy: strategy,
+              // Switching to per_user drops the pinned connection unless one is sent explicitly.
+              connectionId:
+                patch.connectionId !== undefined
+                  ? patch.connectionId
+                  : strategy === "per_user"
+                    ? null
+                    : existing.connectionId,
+              displayName:
+                patch.displayName !== undefined ? patch.displayName : existing.displayName,
+              enabledActions:
+                patch.enabledActions !== undefined ? patch.enabledActions : existing.enabledActions,
+              settings:
+                patch.settings !== undefined ? patch.settings : (existing.settings as Settings),
+              sortOrder: patch.sortOrder ?? existing.sortOrder,
+            },
+            { catalog: deps.catalog(), store, workspaceId, mode: "update" },
+          );
+          alias = config.alias;
+          let now = new Date().toISOString();
+          if (now <= existing.updatedAt) {
+            now = new Date(Date.parse(existing.updatedAt) + 1).toISOString();
+          }
+          const rec: IntegrationRecord = { ...existing, ...config, updatedAt: now };
+          store.updateIntegration(rec);
+          return rec;
+        });
+        return ok(c, { integration: record });
+      } catch (err) {
+        throw mapWriteError(err, workspaceId, alias);
+      }
+    },
+    DELETE: (c) => {
+      const workspaceId = param(c, "workspaceId");
+      const id = param(c, "id");
+      requireWorkspace(c, deps, workspaceId);
+      if (!store.deleteIntegration(workspaceId, id)) throw notFoundIn(workspaceId, id);
+      return ok(c, { deleted: true, id });
+    },
+  });
+}

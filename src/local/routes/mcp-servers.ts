@@ -1,0 +1,194 @@
+import {
+  authModeUsesBearer,
+  CreateMcpServerSchema,
+  IdSchema,
+  PagingSchema,
+  UpdateMcpServerSchema,
+} from "../../domain/index.js";
+import { ApiError, notFound, validationError } from "../errors.js";
+import { deriveMcpTools } from "../mcp-tools.js";
+import type { McpServerRecord } from "../store.js";
+import { generateToken, hashKey } from "../tokens.js";
+import { checkBearerAllowed, parseWith } from "../validation.js";
+import {
+  type App,
+  type Ctx,
+  checkScope,
+  type Deps,
+  keysOf,
+  ok,
+  param,
+  query,
+  readBody,
+  requireObject,
+  requireWorkspace,
+  resource,
+  scopeList,
+} from "./context.js";
+
+const McpServerListQuerySchema = PagingSchema.extend({ workspaceId: IdSchema.optional() });
+const CREATE_MCP_FIELDS = keysOf(CreateMcpServerSchema);
+const UPDATE_MCP_FIELDS = keysOf(UpdateMcpServerSchema);
+const UPDATE_MCP_HINTS = {
+  workspaceId:
+    "cannot be changed: create a new MCP server in the other workspace (POST /api/v1/mcp/servers)",
+  id: "cannot be changed",
+  orgId: "cannot be changed",
+  hasBearerToken:
+    "is read-only: set authMode to bearer or oauth_and_bearer to issue a token, oauth to drop it",
+  bearerToken: "cannot be set: tokens are generated; send regenerateBearerToken: true",
+  tools:
+    "are derived from the workspace's integrations: change those (PATCH /api/v1/workspaces/{workspaceId}/integrations/{id})",
+};
+/** Static bearer tokens of MCP servers: `mcp_` + 32 base62 characters. */
+const MCP_TOKEN_PREFIX = "mcp_";
+
+/** MCP server records: list, create, get (with derived tools), update, delete. */
+export function mcpServerRoutes(app: App, deps: Deps): void {
+  const { store } = deps;
+
+  /** The server if it exists and the key may reach its workspace. */
+  const requireMcpServer = (c: Ctx, id: string): McpServerRecord => {
+    const server = store.getMcpServer(id);
+    if (!server) {
+      throw notFound(`MCP server ${id} not found; list them with GET /api/v1/mcp/servers.`);
+    }
+    checkScope(c, server.workspaceId);
+    return server;
+  };
+
+  resource(app, "/api/v1/mcp/servers", {
+    GET: (c) => {
+      const q = parseWith(McpServerListQuerySchema, query(c), {
+        allowed: keysOf(McpServerListQuerySchema),
+      });
+      if (q.workspaceId) requireWorkspace(c, deps, q.workspaceId);
+      const filter: { workspaceId?: string; scope?: string[] } = {};
+      if (q.workspaceId) filter.workspaceId = q.workspaceId;
+      const scope = scopeList(c);
+      if (scope) filter.scope = scope;
+      const { items, total } = store.listMcpServers(filter, q);
+      return ok(c, { servers: items, total });
+    },
+    POST: async (c) => {
+      const body = requireObject(await readBody(c));
+      const input = parseWith(CreateMcpServerSchema, body, { allowed: CREATE_MCP_FIELDS });
+      checkScope(c, input.workspaceId);
+      let bearerToken: string | undefined;
+      const server = store.write(() => {
+        const ws = store.getWorkspace(input.workspaceId);
+        if (!ws) {
+          throw validationError([
+            {
+              field: "workspaceId",
+              message: `no workspace with id "${input.workspaceId}"; list workspaces with GET /api/v1/workspaces`,
+            },
+          ]);
+        }
+        if (authModeUsesBearer(input.authMode)) {
+          checkBearerAllowed(store, ws.id);
+          bearerToken = generateToken(MCP_TOKEN_PREFIX);
+        }
+        const now = new Date().toISOString();
+        const rec: McpServerRecord = {
+          id: crypto.randomUUID(),
+          orgId: ws.orgId,
+          workspaceId: ws.id,
+          name: input.name,
+          description: input.description ?? null,
+          mode: input.mode,
+          authMode: input.authMode,
+          hasBearerToken: bearerToken !== undefined,
+          createdAt: now,
+          updatedAt: now,
+        };
+        store.insertMcpServer(rec, bearerToken ? hashKey(bearerToken).toString("hex") : null);
+        return rec;
+      });
+      return ok(
+        c,
+        {
+          server,
+          ...(bearerToken ? { bearerToken } : {}),
+          mcpEndpoint: `${deps.origin()}/api/v1/mcp/servers/${server.id}/mcp`,
+        },
+        201,
+      );
+    },
+  });
+
+  resource(app, "/api/v1/mcp/servers/:id", {
+    GET: (c) => {
+      const server = requireMcpServer(c, param(c, "id"));
+      // Derived on every read (auto-sync): nothing stored can go stale.
+      const integrations = store.listIntegrationRecords(server.workspaceId);
+      const catalog = deps.catalog();
+      const tools = deriveMcpTools(server, integrations, (name) => catalog.summary(name)?.actions);
+      return ok(c, { server, tools });
+    },
+    PATCH: async (c) => {
+      const serverId = param(c, "id");
+      const body = requireObject(await readBody(c));
+      if (Object.keys(body).length === 0) {
+        throw new ApiError(
+          400,
+          "NO_UPDATES",
+          `No fields to update; send at least one of: ${UPDATE_MCP_FIELDS.join(", ")}.`,
+          { allowed: UPDATE_MCP_FIELDS },
+        );
+      }
+      const patch = parseWith(UpdateMcpServerSchema, body, {
+        allowed: UPDATE_MCP_FIELDS,
+        hints: UPDATE_MCP_HINTS,
+      });
+      let bearerToken: string | undefined;
+      const server = store.write(() => {
+        const existing = requireMcpServer(c, serverId);
+        const authMode = patch.authMode ?? existing.authMode;
+        const bearer = authModeUsesBearer(authMode);
+        if (patch.regenerateBearerToken && !bearer) {
+          throw validationError([
+            {
+              field: "regenerateBearerToken",
+              message: `only applies when authMode is bearer or oauth_and_bearer (this server's would be ${authMode})`,
+            },
+          ]);
+        }
+        // undefined: keep the stored hash; null: drop it; a string: the new token's hash.
+        let tokenHash: string | null | undefined;
+        if (bearer && (!existing.hasBearerToken || patch.regenerateBearerToken)) {
+          // A token is issued only when the workspace can safely share one.
+          checkBearerAllowed(store, existing.workspaceId);
+          bearerToken = generateToken(MCP_TOKEN_PREFIX);
+          tokenHash = hashKey(bearerToken).toString("hex");
+        } else if (!bearer && existing.hasBearerToken) {
+          tokenHash = null;
+        }
+        let now = new Date().toISOString();
+        if (now <= existing.updatedAt) {
+          now = new Date(Date.parse(existing.updatedAt) + 1).toISOString();
+        }
+        const rec: McpServerRecord = {
+          ...existing,
+          name: patch.name ?? existing.name,
+          description: patch.description !== undefined ? patch.description : existing.description,
+          mode: patch.mode ?? existing.mode,
+          authMode,
+          hasBearerToken: tokenHash === undefined ? existing.hasBearerToken : tokenHash !== null,
+          updatedAt: now,
+        };
+        store.updateMcpServer(rec, tokenHash);
+        return rec;
+      });
+      return ok(c, { server, ...(bearerToken ? { bearerToken } : {}) });
+    },
+    DELETE: (c) => {
+      const serverId = param(c, "id");
+      store.write(() => {
+        requireMcpServer(c, serverId);
+        store.deleteMcpServer(serverId);
+      });
+      return ok(c, { deleted: true, id: serverId });
+    },
+  });
+}
