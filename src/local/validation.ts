@@ -1,16 +1,15 @@
 import type { z } from "zod";
 import {
-  ALIAS_PATTERN,
-  type ConnectionStrategy,
+  checkIntegrationRules,
   type FieldIssue,
   fieldIssuesFromZod,
-  needsConnection,
-  type Settings,
-  STRATEGIES_NEEDING_CONNECTION,
+  type IntegrationConfig,
+  type IntegrationDraft,
+  type RuleViolation,
 } from "../domain/index.js";
 import type { Catalog } from "./catalog.js";
 import { ApiError, validationError } from "./errors.js";
-import type { IntegrationRecord, Store } from "./store.js";
+import type { Store } from "./store.js";
 
 /** Extra words for fields a strict schema rejects, e.g. integrationName on PATCH. */
 export type FieldHints = Record<string, string>;
@@ -48,23 +47,7 @@ export function parseWith<S extends z.ZodType>(
   throw validationError(issues);
 }
 
-/** What a create or (merged) update asks for, before the catalog and store checks. */
-export interface IntegrationDraft {
-  integrationName: string;
-  alias: string | undefined;
-  connectionStrategy: ConnectionStrategy;
-  connectionId: string | null;
-  displayName: string | null;
-  enabledActions: string[] | null;
-  settings: Settings | null | undefined;
-  sortOrder: number;
-}
-
-/** The checked, normalised configuration, ready to store: a record without ids and times. */
-export type IntegrationConfig = Omit<
-  IntegrationRecord,
-  "id" | "workspaceId" | "orgId" | "createdAt" | "updatedAt"
->;
+export type { IntegrationConfig, IntegrationDraft } from "../domain/index.js";
 
 export interface CheckContext {
   catalog: Catalog;
@@ -74,114 +57,79 @@ export interface CheckContext {
 }
 
 /**
- * Every rule about a workspace integration's configuration, shared by create and update so
- * later rules (e.g. MCP_BEARER_BLOCKS_PER_USER) hook in at one place. Throws ApiError.
+ * The domain's integration rules (shared with the planner) over the store, worded for REST
+ * callers: field issues as VALIDATION_ERROR, the bearer rule as a 409. Throws ApiError.
  */
 export function checkIntegrationConfig(
   draft: IntegrationDraft,
   ctx: CheckContext,
 ): IntegrationConfig {
-  const { catalog, store } = ctx;
-  const issues: FieldIssue[] = [];
-  const integration = catalog.get(draft.integrationName);
-  if (!integration) {
-    const suggestions = catalog.suggest(draft.integrationName);
-    throw validationError([
-      {
-        field: "integrationName",
-        message: `"${draft.integrationName}" is not in the catalog${
-          suggestions.length > 0 ? `; did you mean ${suggestions.join(", ")}?` : ""
+  const { store, workspaceId } = ctx;
+  const outcome = checkIntegrationRules(draft, {
+    catalog: ctx.catalog,
+    connection: (id) => store.getConnection(id),
+    bearerServers: () => store.bearerMcpServers(workspaceId),
+  });
+  if (outcome.ok) return outcome.config;
+  const bearer = outcome.violations.find((v) => v.rule === "BEARER_BLOCKS_PER_USER");
+  if (bearer) throw perUserBlocked(workspaceId, bearer.alias, bearer.servers);
+  throw validationError(outcome.violations.map(restIssue));
+}
+
+/** One violation in the local API's REST wording (paths, not tool names). */
+function restIssue(v: RuleViolation): FieldIssue {
+  switch (v.rule) {
+    case "UNKNOWN_INTEGRATION":
+      return {
+        field: v.field,
+        message: `"${v.name}" is not in the catalog${
+          v.suggestions.length > 0 ? `; did you mean ${v.suggestions.join(", ")}?` : ""
         } (GET /api/v1/integrations?search=… lists integrations)`,
-        allowed: suggestions,
-      },
-    ]);
+        allowed: v.suggestions,
+      };
+    case "INVALID_ALIAS":
+      return {
+        field: v.field,
+        message: `"${v.alias}" is not a valid alias: use 1-64 lowercase letters, digits, _ or -, starting with a letter or digit`,
+      };
+    case "CONNECTION_NOT_USED":
+      return {
+        field: v.field,
+        message:
+          "is not used by the per_user strategy (each end user brings their own connection); omit it, or use per_user_with_fallback to pin a fallback connection",
+      };
+    case "CONNECTION_NOT_FOUND":
+      return {
+        field: v.field,
+        message: `no connection with id "${v.connectionId}"; list connections with GET /api/v1/connections?integrationName=${v.integrationName}`,
+      };
+    case "CONNECTION_WRONG_INTEGRATION":
+      return {
+        field: v.field,
+        message: `connection "${v.connectionId}" belongs to integration "${v.connectionIntegration}", not "${v.integrationName}"`,
+      };
+    case "CONNECTION_REQUIRED":
+      return {
+        field: v.field,
+        message: `is required for connectionStrategy ${v.strategy} on ${v.integrationName}; create or list connections with /api/v1/connections, or use per_user`,
+      };
+    case "UNKNOWN_ACTIONS":
+      return {
+        field: v.field,
+        message: `unknown action(s) for ${v.integrationName}: ${v.unknown.join(", ")}`,
+        allowed: v.valid,
+      };
+    case "SETTINGS_BLOCK":
+      return {
+        field: v.field,
+        message: `does not apply to ${v.integrationName}${
+          v.takers.length > 0 ? `; it applies to ${v.takers.join(", ")}` : ""
+        }${v.blocks.length > 0 ? `. ${v.integrationName} takes: ${v.blocks.join(", ")}` : `. ${v.integrationName} takes no settings`}`,
+        allowed: v.blocks,
+      };
+    case "BEARER_BLOCKS_PER_USER":
+      return { field: v.field, message: "is blocked by a static bearer MCP server" };
   }
-
-  const alias = draft.alias ?? draft.integrationName;
-  if (!ALIAS_PATTERN.test(alias)) {
-    issues.push({
-      field: "alias",
-      message: `"${alias}" is not a valid alias: use 1-64 lowercase letters, digits, _ or -, starting with a letter or digit`,
-    });
-  }
-
-  // Connection rules.
-  const strategy = draft.connectionStrategy;
-  const connectionId = draft.connectionId;
-  if (strategy === "per_user" && connectionId !== null) {
-    issues.push({
-      field: "connectionId",
-      message:
-        "is not used by the per_user strategy (each end user brings their own connection); omit it, or use per_user_with_fallback to pin a fallback connection",
-    });
-  } else if (connectionId !== null) {
-    const conn = store.getConnection(connectionId);
-    if (!conn) {
-      issues.push({
-        field: "connectionId",
-        message: `no connection with id "${connectionId}"; list connections with GET /api/v1/connections?integrationName=${integration.name}`,
-      });
-    } else if (conn.integrationName !== integration.name) {
-      issues.push({
-        field: "connectionId",
-        message: `connection "${connectionId}" belongs to integration "${conn.integrationName}", not "${integration.name}"`,
-      });
-    }
-  } else if (STRATEGIES_NEEDING_CONNECTION.includes(strategy) && needsConnection(integration)) {
-    issues.push({
-      field: "connectionId",
-      message: `is required for connectionStrategy ${strategy} on ${integration.name}; create or list connections with /api/v1/connections, or use per_user`,
-    });
-  }
-
-  // Actions: exact catalog names, duplicates dropped (first order kept).
-  let enabledActions: string[] | null = null;
-  if (draft.enabledActions !== null) {
-    const valid = catalog.actionNames(integration.name) ?? new Set<string>();
-    const unique = [...new Set(draft.enabledActions)];
-    const unknown = unique.filter((a) => !valid.has(a));
-    if (unknown.length > 0) {
-      issues.push({
-        field: "enabledActions",
-        message: `unknown action(s) for ${integration.name}: ${unknown.join(", ")}`,
-        allowed: [...valid],
-      });
-    }
-    enabledActions = unique;
-  }
-
-  // Settings blocks: only those the catalog lists for this integration.
-  const settings: Record<string, unknown> = {};
-  const blocks = integration.settingsBlocks ?? [];
-  for (const [block, value] of Object.entries(draft.settings ?? {})) {
-    if (value === undefined) continue;
-    if (!blocks.includes(block)) {
-      const takers = catalog.integrationsWithBlock(block);
-      issues.push({
-        field: `settings.${block}`,
-        message: `does not apply to ${integration.name}${
-          takers.length > 0 ? `; it applies to ${takers.join(", ")}` : ""
-        }${blocks.length > 0 ? `. ${integration.name} takes: ${blocks.join(", ")}` : `. ${integration.name} takes no settings`}`,
-        allowed: blocks,
-      });
-      continue;
-    }
-    settings[block] = value;
-  }
-
-  if (issues.length > 0) throw validationError(issues);
-  if (strategy === "per_user") checkPerUserAllowed(store, ctx.workspaceId, alias);
-  // Key order is the spec's: records built from this serialize in it without re-ordering.
-  return {
-    integrationName: integration.name,
-    alias,
-    displayName: draft.displayName,
-    connectionStrategy: strategy,
-    connectionId,
-    enabledActions,
-    settings,
-    sortOrder: draft.sortOrder,
-  };
 }
 
 /**
@@ -189,11 +137,13 @@ export function checkIntegrationConfig(
  * while the workspace has an MCP server with a static bearer token (one token shared by
  * every caller cannot carry a per-user identity).
  */
-export function checkPerUserAllowed(store: Store, workspaceId: string, alias: string): void {
-  const servers = store.bearerMcpServers(workspaceId);
-  if (servers.length === 0) return;
+function perUserBlocked(
+  workspaceId: string,
+  alias: string,
+  servers: Array<{ id: string; name: string }>,
+): ApiError {
   const names = servers.map((s) => `"${s.name}" (${s.id})`).join(", ");
-  throw new ApiError(
+  return new ApiError(
     409,
     "MCP_BEARER_BLOCKS_PER_USER",
     `Integration "${alias}" cannot use connectionStrategy per_user: workspace ${workspaceId} has MCP server(s) with a static bearer token (${names}), and a token shared by every caller cannot carry strict per-user credentials. Either switch static bearer off first (PATCH /api/v1/mcp/servers/{id} with {"authMode":"oauth"} for ${servers.length === 1 ? "that server" : "each of them"}), or use connectionStrategy per_user_with_fallback with a fallback connectionId.`,

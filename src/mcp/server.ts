@@ -1,18 +1,13 @@
-import { Server } from "@modelcontextprotocol/sdk/server/index.js";
-import { Protocol } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import {
   type CallToolResult,
-  CompleteRequestSchema,
-  ErrorCode,
-  ListResourcesRequestSchema,
-  ListResourceTemplatesRequestSchema,
-  ListToolsRequestSchema,
-  McpError,
-  ReadResourceRequestSchema,
-  SubscribeRequestSchema,
+  InMemoryServerEventBus,
+  ProtocolError,
+  ProtocolErrorCode,
+  Server,
+  type ServerContext,
+  type ServerEventBus,
   type Tool,
-  UnsubscribeRequestSchema,
-} from "@modelcontextprotocol/sdk/types.js";
+} from "@modelcontextprotocol/server";
 import { z } from "zod";
 import type { WeavzApi } from "../api/types.js";
 import type { Logger } from "../log.js";
@@ -41,25 +36,53 @@ export interface ServerDeps {
   toolsets?: readonly ToolsetName[];
   /** Change-feed tuning (tests shorten it). */
   hub?: HubOptions;
+  /** Where resource changes are published; in-process unless another transport shares one. */
+  bus?: ServerEventBus;
+}
+
+/** Which protocol era an instance serves and whether it delivers changes itself. */
+export interface NewServerOptions {
+  /** 2025-11-25 (`initialize`, sessions) or 2026-07-28 (stateless, per-request `_meta`). */
+  era?: "legacy" | "modern";
+  /**
+   * Whether this instance sends change notifications on its own connection: true for a
+   * 2025 session and for a stdio connection of either era (serveStdio routes the instance's
+   * notifications onto its listen streams); false for a per-request 2026 HTTP instance,
+   * whose listen streams the HTTP handler serves straight from the bus.
+   */
+  deliver?: boolean;
 }
 
 /**
- * tools/call with `arguments` left open: some clients send them as a JSON string, which the
- * SDK's own schema rejects before any handler runs. Our handler validates them per tool.
+ * tools/call params with `arguments` left open: some clients send them as a JSON string, which
+ * the SDK's own schema rejects before any handler runs. Our handler validates them per tool.
  */
-const LooseCallToolRequestSchema = z.object({
-  method: z.literal("tools/call"),
-  params: z.looseObject({ name: z.string(), arguments: z.unknown().optional() }),
-});
+const LooseCallToolParams = z.looseObject({ name: z.string(), arguments: z.unknown().optional() });
+
+/**
+ * The SDK's low-level Server, minus its tools/call wrapper: that wrapper re-validates the
+ * request against the strict wire schema (rejecting string `arguments` even in the 3-arg
+ * registration form) and re-validates every result we already build to the schema, which
+ * costs latency on the hottest path. Every other method keeps the SDK's wrapping.
+ */
+class WeavzServer extends Server {
+  protected override _wrapHandler(
+    method: string,
+    handler: Parameters<Server["_wrapHandler"]>[1],
+  ): ReturnType<Server["_wrapHandler"]> {
+    return method === "tools/call" ? handler : super._wrapHandler(method, handler);
+  }
+}
 
 const INSTRUCTIONS = `Manage Weavz workspace integrations. Typical flow: list_workspaces → list_workspace_integrations → search_catalog / get_catalog_integration (exact integration and action names, settings blocks) → list_connections (connectionId) → create/update/delete_workspace_integration. Every error says what to do next.`;
 
 /**
- * Builds the per-process parts once (schemas, tool list); `connect` then makes one SDK
- * Server per session. The tools/list answer is computed once and reused.
+ * Builds the per-process parts once (schemas, tool list, change hub); `newServer` then makes
+ * one SDK Server per 2025 session, stdio connection or 2026 HTTP request. The tools/list
+ * answer is computed once and reused.
  */
 export function createServerFactory(deps: ServerDeps): {
-  newServer(): Server;
+  newServer(opts?: NewServerOptions): Server;
   tools: RegisteredTool[];
   hub: ResourceHub;
 } {
@@ -69,15 +92,21 @@ export function createServerFactory(deps: ServerDeps): {
     name: t.def.name,
     title: t.def.title,
     description: t.def.description,
-    inputSchema: t.inputJson,
-    outputSchema: t.outputJson,
+    inputSchema: t.inputJson as Tool["inputSchema"],
+    outputSchema: t.outputJson as Tool["outputSchema"],
     annotations: t.def.annotations,
   }));
-  const hub = new ResourceHub(deps.api, deps.log, deps.hub);
+  const hub = new ResourceHub(
+    deps.api,
+    deps.log,
+    deps.bus ?? new InMemoryServerEventBus(),
+    deps.hub,
+  );
   const onChange = (workspaceId: string) => hub.changed(workspaceId);
 
-  const newServer = (): Server => {
-    const server = new Server(
+  const newServer = (opts: NewServerOptions = {}): Server => {
+    const era = opts.era ?? "legacy";
+    const server = new WeavzServer(
       { name: "weavz-mcp", title: "Weavz integrations", version: VERSION },
       {
         capabilities: {
@@ -88,30 +117,42 @@ export function createServerFactory(deps: ServerDeps): {
         instructions: INSTRUCTIONS,
       },
     );
-    hub.attach(server);
-    server.onclose = () => hub.detach(server);
+    if (opts.deliver !== false) {
+      const off = hub.bus.subscribe((event) => {
+        if (event.kind === "resource_updated") {
+          // A 2025 session hears only what it subscribed to; on a 2026 stdio connection
+          // serveStdio forwards to the listen streams that named the URI.
+          if (era === "modern" || hub.isSubscribed(server, event.uri)) {
+            server.sendResourceUpdated({ uri: event.uri }).catch(() => {});
+          }
+        } else if (event.kind === "resources_list_changed") {
+          server.sendResourceListChanged().catch(() => {});
+        }
+      });
+      server.onclose = () => {
+        off();
+        hub.detach(server);
+      };
+    }
     registerResourceHandlers(server, deps, hub);
-    server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: listed }));
-    // Registered through Protocol's method, past Server's tools/call wrapper: that wrapper
-    // re-parses the request with the strict schema (rejecting string arguments) and
-    // re-validates every result we build ourselves.
-    Protocol.prototype.setRequestHandler.call(
-      server,
-      LooseCallToolRequestSchema,
-      async (req, extra): Promise<CallToolResult> => {
-        const tool = byName.get(req.params.name);
+    server.setRequestHandler("tools/list", async () => ({ tools: listed }));
+    server.setRequestHandler(
+      "tools/call",
+      { params: LooseCallToolParams },
+      async (params, mcpCtx: ServerContext): Promise<CallToolResult> => {
+        const tool = byName.get(params.name);
         if (!tool) {
           return {
             isError: true,
-            content: [{ type: "text", text: unavailableToolMessage(req.params.name, tools) }],
+            content: [{ type: "text", text: unavailableToolMessage(params.name, tools) }],
           };
         }
-        const parsed = parseArguments(tool.def.input, tool.inputJson, req.params.arguments);
+        const parsed = parseArguments(tool.def.input, tool.inputJson, params.arguments);
         if (!parsed.ok) return argumentErrorResult(tool.def.name, parsed.issues);
         const ctx: ToolContext = {
           api: deps.api,
           defaultWorkspaceId: deps.defaultWorkspaceId,
-          signal: extra.signal,
+          signal: mcpCtx.mcpReq.signal,
           log: deps.log,
           changed: onChange,
         };
@@ -128,9 +169,10 @@ export function createServerFactory(deps: ServerDeps): {
 }
 
 /** A failed resource request as a JSON-RPC error carrying the same advice as a tool error. */
-function asMcpError(err: unknown, deps: ServerDeps, what: string): McpError {
+function asMcpError(err: unknown, deps: ServerDeps, what: string, uri: string): ProtocolError {
   const text = (errorToResult(err, deps.log, what).content[0] as { text: string }).text;
-  return new McpError(ErrorCode.InvalidParams, text);
+  // `data.uri` names the resource, as the spec asks of resource errors (SEP-2164).
+  return new ProtocolError(ProtocolErrorCode.InvalidParams, text, { uri });
 }
 
 /** resources/*, subscriptions and completion of `workspaceId` in resource templates. */
@@ -139,15 +181,16 @@ function registerResourceHandlers(server: Server, deps: ServerDeps, hub: Resourc
   const refOf = (uri: string) => {
     const ref = parseResourceUri(uri);
     if (!ref) {
-      throw new McpError(
-        ErrorCode.InvalidParams,
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidParams,
         `Unknown resource ${uri}. Resources: weavz://workspaces, weavz://workspaces/{workspaceId}/integrations, weavz://workspaces/{workspaceId}/mcp-tools.`,
+        { uri },
       );
     }
     return ref;
   };
-  server.setRequestHandler(ListResourcesRequestSchema, async (_req, extra) => {
-    const { workspaces } = await api.listWorkspaces({ limit: 100 }, { signal: extra.signal });
+  server.setRequestHandler("resources/list", async (_req, ctx) => {
+    const { workspaces } = await api.listWorkspaces({ limit: 100 }, { signal: ctx.mcpReq.signal });
     const perWorkspace = workspaces.flatMap((w) => {
       const [integrations, tools] = workspaceUris(w.id) as [string, string];
       return [
@@ -167,39 +210,39 @@ function registerResourceHandlers(server: Server, deps: ServerDeps, hub: Resourc
     });
     return { resources: [WORKSPACES_RESOURCE, ...perWorkspace] };
   });
-  server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({
+  server.setRequestHandler("resources/templates/list", async () => ({
     resourceTemplates: [...RESOURCE_TEMPLATES],
   }));
-  server.setRequestHandler(ReadResourceRequestSchema, async (req, extra) => {
+  server.setRequestHandler("resources/read", async (req, ctx) => {
     const ref = refOf(req.params.uri);
     try {
-      const data = await readResource(api, ref, extra.signal);
+      const data = await readResource(api, ref, ctx.mcpReq.signal);
       return {
         contents: [{ uri: ref.uri, mimeType: "application/json", text: JSON.stringify(data) }],
       };
     } catch (err) {
-      throw asMcpError(err, deps, `resources/read ${ref.uri}`);
+      throw asMcpError(err, deps, `resources/read ${ref.uri}`, ref.uri);
     }
   });
-  server.setRequestHandler(SubscribeRequestSchema, async (req) => {
+  server.setRequestHandler("resources/subscribe", async (req) => {
     const ref = refOf(req.params.uri);
     try {
       await hub.subscribe(server, ref.uri);
     } catch (err) {
-      throw asMcpError(err, deps, `resources/subscribe ${ref.uri}`);
+      throw asMcpError(err, deps, `resources/subscribe ${ref.uri}`, ref.uri);
     }
     return {};
   });
-  server.setRequestHandler(UnsubscribeRequestSchema, async (req) => {
+  server.setRequestHandler("resources/unsubscribe", async (req) => {
     hub.unsubscribe(server, req.params.uri);
     return {};
   });
-  server.setRequestHandler(CompleteRequestSchema, async (req, extra) => {
+  server.setRequestHandler("completion/complete", async (req, ctx) => {
     const { ref, argument } = req.params;
     if (ref.type !== "ref/resource" || argument.name !== "workspaceId") {
       return { completion: { values: [], hasMore: false } };
     }
-    const { workspaces } = await api.listWorkspaces({ limit: 100 }, { signal: extra.signal });
+    const { workspaces } = await api.listWorkspaces({ limit: 100 }, { signal: ctx.mcpReq.signal });
     const prefix = argument.value.toLowerCase();
     const values = workspaces
       .filter(

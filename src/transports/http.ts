@@ -1,17 +1,37 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
+import { NodeStreamableHTTPServerTransport, toNodeHandler } from "@modelcontextprotocol/node";
+import {
+  type AuthInfo,
+  createMcpHandler,
+  isInitializeRequest,
+  isJsonContentType,
+  isLegacyRequest,
+  type Server,
+} from "@modelcontextprotocol/server";
 import type { Logger } from "../log.js";
+import type { ResourceHub } from "../mcp/resources/hub.js";
+import type { NewServerOptions } from "../mcp/server.js";
+import { listenInterest, watchListen } from "./listen-tracker.js";
+
+/**
+ * The one place a request is authenticated, after the Host/Origin checks and before any
+ * routing to either era: returns who is calling (`AuthInfo`, or undefined when anonymous
+ * access is fine) or the web Response to send instead (a 401 with its challenge, say).
+ */
+export type Authenticate = (req: IncomingMessage) => Promise<AuthInfo | undefined | Response>;
 
 /** Options of the Streamable HTTP endpoint. */
 export interface HttpOptions {
   host: string;
   port: number;
-  newServer: () => Server;
+  newServer: (opts?: NewServerOptions) => Server;
+  /** Change hub: its bus feeds 2026 listen streams; listens keep its feed running. */
+  hub: ResourceHub;
   log: Logger;
+  /** Authentication hook (default: everyone who passes the Host/Origin checks). */
+  authenticate?: Authenticate;
   /** Origins accepted besides loopback ones. */
   allowedOrigins?: readonly string[];
   /** Sessions unused this long are closed (default 30 min). */
@@ -28,7 +48,7 @@ export interface HttpHandle {
 }
 
 interface Session {
-  transport: StreamableHTTPServerTransport;
+  transport: NodeStreamableHTTPServerTransport;
   server: Server;
   lastSeen: number;
 }
@@ -87,16 +107,49 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
   });
 }
 
+/** Writes a web Response (from the auth hook) to a Node response. */
+async function sendWebResponse(res: ServerResponse, response: Response): Promise<void> {
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, key) => {
+    headers[key] = value;
+  });
+  res.writeHead(response.status, headers);
+  res.end(Buffer.from(await response.arrayBuffer()));
+}
+
+/** Headers of a Node request as web Headers (for the SDK's era classification). */
+function webHeaders(req: IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    headers.set(key, Array.isArray(value) ? value.join(", ") : value);
+  }
+  return headers;
+}
+
 /**
- * Streamable HTTP at /mcp, stateful: one SDK Server and transport per session, reused for
- * every request of that session (rebuilding per request costs about 3× throughput). Responses
- * stream as SSE: JSON-response mode leaks memory per request in this SDK version.
+ * Streamable HTTP at /mcp, both protocol eras on one endpoint:
+ * - 2025-11-25 (no `_meta` envelope: `initialize`, then an Mcp-Session-Id): one SDK Server
+ *   and transport per session, reused for every request of that session (rebuilding per
+ *   request costs about 3× throughput), so resources/subscribe and GET streams work;
+ *   responses stream as SSE.
+ * - 2026-07-28 (the `_meta` envelope): the SDK's stateless handler, a fresh Server per
+ *   request; subscriptions/listen streams are fed from the hub's bus.
+ * The SDK's own classifier (`isLegacyRequest`) decides; GET and DELETE are 2025-only.
  */
 export async function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
   const { log } = opts;
   const maxBody = opts.maxBodyBytes ?? 1024 * 1024;
   const idleMs = opts.idleTimeoutMs ?? 30 * 60 * 1000;
   const sessions = new Map<string, Session>();
+  const modern = createMcpHandler(() => opts.newServer({ era: "modern", deliver: false }), {
+    legacy: "reject",
+    bus: opts.hub.bus,
+    onerror: (err) => log.debug(`mcp (2026): ${err.message}`),
+  });
+  const serveModern = toNodeHandler(modern, {
+    onerror: (err) => log.debug(`mcp (2026): ${err.message}`),
+  });
   const extraOrigins = new Set((opts.allowedOrigins ?? []).map((o) => new URL(o).origin));
   // Host names a request may name: loopback, the bound interface, and those of --allowed-origins.
   const allowedHostNames = new Set([
@@ -162,11 +215,22 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
       );
       return;
     }
-    const sessionHeader = req.headers["mcp-session-id"];
-    const sessionId = Array.isArray(sessionHeader) ? sessionHeader[0] : sessionHeader;
+    if (opts.authenticate) {
+      const outcome = await opts.authenticate(req);
+      if (outcome instanceof Response) {
+        await sendWebResponse(res, outcome);
+        return;
+      }
+      (req as IncomingMessage & { auth?: AuthInfo }).auth = outcome;
+    }
 
     let body: unknown;
     if (method === "POST") {
+      const contentType = req.headers["content-type"];
+      if (contentType !== undefined && !isJsonContentType(contentType)) {
+        rpcError(res, 415, -32000, "Unsupported Media Type: send Content-Type: application/json");
+        return;
+      }
       let text: string;
       try {
         text = await readBody(req, maxBody);
@@ -184,8 +248,21 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
         rpcError(res, 400, -32700, "Parse error: the body is not valid JSON");
         return;
       }
+      const probe = new Request("http://localhost/mcp", {
+        method: "POST",
+        headers: webHeaders(req),
+      });
+      if (!(await isLegacyRequest(probe, body))) {
+        const interest = listenInterest(body);
+        // A listen stream keeps the change feed running for what it named, until it closes.
+        if (interest) res.once("close", watchListen(opts.hub, interest));
+        await serveModern(req, res, body);
+        return;
+      }
     }
 
+    const sessionHeader = req.headers["mcp-session-id"];
+    const sessionId = Array.isArray(sessionHeader) ? sessionHeader[0] : sessionHeader;
     if (sessionId !== undefined) {
       const s = sessions.get(sessionId);
       if (!s) {
@@ -205,8 +282,8 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
       );
       return;
     }
-    const server = opts.newServer();
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+    const server = opts.newServer({ era: "legacy", deliver: true });
+    const transport: NodeStreamableHTTPServerTransport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
         sessions.set(id, { transport, server, lastSeen: Date.now() });
@@ -255,6 +332,7 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
     sessionCount: () => sessions.size,
     close: async () => {
       clearInterval(sweep);
+      await modern.close().catch(() => {});
       await Promise.all([...sessions.keys()].map(closeSession));
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));

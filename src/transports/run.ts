@@ -31,7 +31,7 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
   if (config.transport === "stdio") {
     process.once("SIGINT", () => void stop(0));
     process.once("SIGTERM", () => void stop(0));
-    await serveStdio(factory.newServer());
+    await serveStdio((ctx) => factory.newServer({ era: ctx.era, deliver: true }), factory.hub);
     await stop(0);
     return;
   }
@@ -48,6 +48,7 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
       host: config.host,
       port: config.port,
       newServer: factory.newServer,
+      hub: factory.hub,
       log,
       allowedOrigins: config.allowedOrigins,
     });

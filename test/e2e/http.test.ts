@@ -40,6 +40,7 @@ describe("Streamable HTTP transport", () => {
       host: "127.0.0.1",
       port: 0,
       newServer: factory.newServer,
+      hub: factory.hub,
       log: silentLogger,
       idleTimeoutMs: 1500,
     });

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import {
   CreateWorkspaceIntegrationSchema,
-  type Settings,
+  mergeIntegrationPatch,
   UpdateWorkspaceIntegrationSchema,
 } from "../../domain/index.js";
 import { ApiError, notFound, validationError } from "../errors.js";
@@ -145,29 +145,12 @@ export function integrationRoutes(app: App, deps: Deps): void {
         const record = store.write(() => {
           const existing = store.getIntegration(workspaceId, id);
           if (!existing) throw notFoundIn(workspaceId, id);
-          const strategy = patch.connectionStrategy ?? existing.connectionStrategy;
-          const config = checkIntegrationConfig(
-            {
-              integrationName: existing.integrationName,
-              alias: patch.alias ?? existing.alias,
-              connectionStrategy: strategy,
-              // Switching to per_user drops the pinned connection unless one is sent explicitly.
-              connectionId:
-                patch.connectionId !== undefined
-                  ? patch.connectionId
-                  : strategy === "per_user"
-                    ? null
-                    : existing.connectionId,
-              displayName:
-                patch.displayName !== undefined ? patch.displayName : existing.displayName,
-              enabledActions:
-                patch.enabledActions !== undefined ? patch.enabledActions : existing.enabledActions,
-              settings:
-                patch.settings !== undefined ? patch.settings : (existing.settings as Settings),
-              sortOrder: patch.sortOrder ?? existing.sortOrder,
-            },
-            { catalog: deps.catalog(), store, workspaceId, mode: "update" },
-          );
+          const config = checkIntegrationConfig(mergeIntegrationPatch(existing, patch), {
+            catalog: deps.catalog(),
+            store,
+            workspaceId,
+            mode: "update",
+          });
           alias = config.alias;
           let now = new Date().toISOString();
           if (now <= existing.updatedAt) {

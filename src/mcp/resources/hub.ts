@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import type { ServerEvent, ServerEventBus } from "@modelcontextprotocol/server";
 import { WeavzApiError } from "../../api/errors.js";
 import type { WeavzApi } from "../../api/types.js";
 import type { Logger } from "../../log.js";
@@ -14,8 +14,14 @@ export interface HubOptions {
   pollMaxMs?: number;
 }
 
+/**
+ * Whoever wants to hear about a resource: a 2025-era session that called resources/subscribe,
+ * or a 2026-era subscriptions/listen stream. Identity only; delivery goes through the bus.
+ */
+export type Watcher = object;
+
 interface Watched {
-  sessions: Set<Server>;
+  watchers: Set<Watcher>;
   /** Hash of the content last seen, so only real changes notify. */
   hash: string | undefined;
 }
@@ -28,13 +34,19 @@ const digest = (value: unknown) =>
  *
  * Changes made through this process's tools refresh the affected URIs at once. Changes made
  * elsewhere (another MCP client or process, the dashboard) are noticed by a feed that runs
- * only while somebody is subscribed: on the local API it long-polls the change counter
- * (`/changes`), on an API without one it re-reads the subscribed resources with backoff.
- * Either way a URI notifies only when its content really changed.
+ * only while somebody watches: a 2025 session subscribed to a URI, or a 2026 listen stream
+ * naming one (or asking for resource-list changes). On the local API the feed long-polls the
+ * change counter (`/changes`), on an API without one it re-reads the watched resources with
+ * backoff. Either way a URI notifies only when its content really changed.
+ *
+ * Every change leaves through ONE seam, `bus.publish` (the SDK's ServerEventBus shape): the
+ * 2026 listen router and each 2025 session subscribe to that bus, so swapping the in-process
+ * bus for a shared one (Redis, …) fans changes out to every replica and both eras at once.
  */
 export class ResourceHub {
   private readonly watched = new Map<string, Watched>();
-  private readonly sessions = new Set<Server>();
+  /** Listen streams that asked for resources/list_changed: they keep the feed running too. */
+  private readonly listWatchers = new Set<Watcher>();
   private workspacesHash: string | undefined;
   private feed: AbortController | undefined;
   private queue: Promise<void> = Promise.resolve();
@@ -47,6 +59,8 @@ export class ResourceHub {
   constructor(
     private readonly api: WeavzApi,
     private readonly log: Logger,
+    /** Where every change is published (the one seam; see the class comment). */
+    readonly bus: ServerEventBus,
     opts: HubOptions = {},
   ) {
     this.longPollMs = opts.longPollMs ?? 20_000;
@@ -54,27 +68,49 @@ export class ResourceHub {
     this.pollMaxMs = opts.pollMaxMs ?? 30_000;
   }
 
-  /** Whether the change feed is running (only while something is subscribed). */
+  /** Whether the change feed is running (only while something is watched). */
   get feedRunning(): boolean {
     return this.feed !== undefined;
   }
 
-  attach(server: Server): void {
-    this.sessions.add(server);
+  /** Publishes one change to every sink (both eras, every replica sharing the bus). */
+  publish(event: ServerEvent): void {
+    this.stats.notifications++;
+    try {
+      this.bus.publish(event);
+    } catch (err) {
+      this.log.debug(`publishing ${event.kind} failed: ${(err as Error).message}`);
+    }
   }
 
-  /** Forgets a closed session and its subscriptions. */
-  detach(server: Server): void {
-    this.sessions.delete(server);
+  /** Forgets a closed session or listen stream and everything it watched. */
+  detach(watcher: Watcher): void {
+    this.listWatchers.delete(watcher);
     for (const [uri, w] of this.watched) {
-      w.sessions.delete(server);
-      if (w.sessions.size === 0) this.watched.delete(uri);
+      w.watchers.delete(watcher);
+      if (w.watchers.size === 0) this.watched.delete(uri);
     }
     this.stopFeedIfIdle();
   }
 
-  /** Subscribes a session to a URI; reads it once so the next change is measured from now. */
-  async subscribe(server: Server, uri: string): Promise<void> {
+  /**
+   * A 2026 listen stream opened: keep the feed running for the URIs it names (ours only;
+   * others are ignored) and, if asked, for resource-list changes, until `detach`.
+   */
+  watch(watcher: Watcher, uris: readonly string[], listChanged: boolean): void {
+    if (listChanged) this.listWatchers.add(watcher);
+    for (const uri of uris) {
+      if (!parseResourceUri(uri)) continue;
+      void this.subscribe(watcher, uri).catch((err: unknown) => {
+        // A listen stream cannot be refused per URI: an unknown workspace just never notifies.
+        this.log.debug(`listen: not watching ${uri}: ${(err as Error).message}`);
+      });
+    }
+    if (this.listWatchers.size > 0) this.startFeed();
+  }
+
+  /** Subscribes a watcher to a URI; reads it once so the next change is measured from now. */
+  async subscribe(watcher: Watcher, uri: string): Promise<void> {
     const ref = parseResourceUri(uri);
     if (!ref) throw new Error(`Unknown resource URI ${uri}`);
     if (!this.watched.has(uri)) {
@@ -86,17 +122,22 @@ export class ResourceHub {
         if (err instanceof WeavzApiError && err.status === 404) throw err;
         this.log.debug(`subscribe: first read of ${uri} failed: ${(err as Error).message}`);
       }
-      if (!this.watched.has(uri)) this.watched.set(uri, { sessions: new Set(), hash });
+      if (!this.watched.has(uri)) this.watched.set(uri, { watchers: new Set(), hash });
     }
-    this.watched.get(uri)?.sessions.add(server);
+    this.watched.get(uri)?.watchers.add(watcher);
     this.startFeed();
   }
 
-  unsubscribe(server: Server, uri: string): void {
+  /** Whether this watcher is subscribed to the URI (2025 sessions gate their deliveries on it). */
+  isSubscribed(watcher: Watcher, uri: string): boolean {
+    return this.watched.get(uri)?.watchers.has(watcher) === true;
+  }
+
+  unsubscribe(watcher: Watcher, uri: string): void {
     const w = this.watched.get(uri);
     if (!w) return;
-    w.sessions.delete(server);
-    if (w.sessions.size === 0) this.watched.delete(uri);
+    w.watchers.delete(watcher);
+    if (w.watchers.size === 0) this.watched.delete(uri);
     this.stopFeedIfIdle();
   }
 
@@ -109,7 +150,7 @@ export class ResourceHub {
   /** Stops the feed and forgets everything (process shutdown). */
   close(): void {
     this.watched.clear();
-    this.sessions.clear();
+    this.listWatchers.clear();
     this.stopFeedIfIdle();
   }
 
@@ -140,10 +181,7 @@ export class ResourceHub {
     }
     if (hash === w.hash) return;
     w.hash = hash;
-    for (const s of w.sessions) {
-      this.stats.notifications++;
-      s.sendResourceUpdated({ uri }).catch(() => {});
-    }
+    this.publish({ kind: "resource_updated", uri });
   }
 
   /** The resource list names each workspace's URIs: a new or removed workspace changes it. */
@@ -152,7 +190,7 @@ export class ResourceHub {
       const { workspaces } = await this.api.listWorkspaces({ limit: 100 });
       const hash = digest(workspaces.map((w) => w.id).sort());
       if (this.workspacesHash !== undefined && hash !== this.workspacesHash) {
-        for (const s of this.sessions) s.sendResourceListChanged().catch(() => {});
+        this.publish({ kind: "resources_list_changed" });
       }
       this.workspacesHash = hash;
     } catch {
@@ -170,7 +208,7 @@ export class ResourceHub {
   }
 
   private stopFeedIfIdle(): void {
-    if (this.watched.size > 0 || !this.feed) return;
+    if (this.watched.size > 0 || this.listWatchers.size > 0 || !this.feed) return;
     this.feed.abort();
     this.feed = undefined;
   }
