@@ -1,7 +1,8 @@
 import { timingSafeEqual } from "node:crypto";
 import { Hono } from "hono";
 import type { Logger } from "../log.js";
-import { ApiError, errorBody } from "./errors.js";
+import { ApiError, envelope, errorBody } from "./errors.js";
+import { actionRoutes } from "./routes/actions.js";
 import { catalogRoutes } from "./routes/catalog.js";
 import { changeRoutes } from "./routes/changes.js";
 import { connectionRoutes } from "./routes/connections.js";
@@ -27,7 +28,7 @@ const MCP_ENDPOINT_PATH = /^\/api\/v1\/mcp\/servers\/[^/]+\/mcp$/;
 /** Serves one request to the MCP endpoint of MCP server `serverId` (web-standard). */
 export type McpEndpointHandler = (request: Request, serverId: string) => Promise<Response>;
 const ROUTE_LIST =
-  "Routes: /api/v1/workspaces, /api/v1/workspaces/{id}/integrations, /api/v1/connections, /api/v1/end-users, /api/v1/integrations, /api/v1/mcp/servers, /api/v1/changes.";
+  "Routes: /api/v1/workspaces, /api/v1/workspaces/{id}/integrations, /api/v1/connections, /api/v1/end-users, /api/v1/integrations, /api/v1/mcp/servers, /api/v1/actions/execute, /api/v1/changes.";
 
 /** A known API key: its SHA-256 and what it may reach. */
 export interface KnownKey {
@@ -143,6 +144,7 @@ export function createApp(
   catalogRoutes(app, deps);
   mcpServerRoutes(app, deps);
   changeRoutes(app, deps);
+  actionRoutes(app, deps);
 
   app.notFound((c) =>
     errorResponse(
@@ -168,9 +170,8 @@ export function createApp(
     if (err instanceof Error && err.stack) log.debug(err.stack);
     return json(
       c,
-      JSON.stringify({
-        error: `Internal error (request id ${requestId}); see the server log.`,
-        code: "INTERNAL_ERROR",
+      envelope(`Internal error (request id ${requestId}); see the server log.`, "INTERNAL_ERROR", {
+        requestId,
       }),
       500,
     );

@@ -242,6 +242,67 @@ describe("MCP endpoints: TOOLS mode over the v1 SDK client (2025-11-25)", () => 
     });
   });
 
+  it("runs kv-store tools: put then get round trip through the execution engine", async () => {
+    const f = await fixture();
+    const c = await legacyClient(f.mcpEndpoint, f.token);
+    const value = { plan: "pro", seats: [1, 2, 3] };
+    const put = await c.callTool("kv__put", { key: "customer:42", value });
+    expect(put.isError, text(put)).toBeFalsy();
+    const got = await c.callTool("kv__get", { key: "customer:42" });
+    expect(got.isError, text(got)).toBeFalsy();
+    expect(got.structuredContent).toEqual({ key: "customer:42", value, found: true });
+    // The same data the REST route sees: one engine, one store, workspace scope.
+    const rest = await call("POST", "/api/v1/actions/execute", {
+      workspaceId: f.ws,
+      integrationName: "kv-store",
+      actionName: "get",
+      integrationAlias: "kv",
+      input: { key: "customer:42" },
+    });
+    expect(rest.status, rest.text).toBe(200);
+    expect(rest.body.output.value).toEqual(value);
+  });
+
+  it("reports an execution failure as a tool error with its code", async () => {
+    const f = await fixture();
+    const c = await legacyClient(f.mcpEndpoint, f.token);
+    const r = await c.callTool("kv__put", { value: 1 });
+    expect(r.isError).toBe(true);
+    expect(text(r)).toMatch(/^VALIDATION_ERROR: .*key/);
+  });
+
+  it("says what to change when an integration keeps data per end user", async () => {
+    const ws = await newWorkspace();
+    await addIntegration(ws, { integrationName: "kv-store", alias: "mine" });
+    const s = await newServer(ws);
+    const c = await legacyClient(s.mcpEndpoint, s.bearerToken);
+    const r = await c.callTool("mine__get", { key: "a" });
+    expect(r.isError).toBe(true);
+    expect(text(r)).toMatch(/^VALIDATION_ERROR: .*endUserId/);
+    expect(text(r)).toMatch(
+      /settings\.persistence\.scope to workspace .*update_workspace_integration/,
+    );
+  });
+
+  it("names the connection a third-party action would use, instead of pretending to run it", async () => {
+    const ws = await newWorkspace();
+    await addIntegration(ws, {
+      integrationName: "slack",
+      alias: "team_slack",
+      connectionId: "c1d2e3f4-5678-90ab-cdef-1234567890ab",
+      enabledActions: ["send_channel_message"],
+    });
+    const s = await newServer(ws);
+    const c = await legacyClient(s.mcpEndpoint, s.bearerToken);
+    const { tools } = await c.client.listTools();
+    const input = Object.fromEntries(
+      ((tools[0]?.inputSchema.required as string[]) ?? []).map((k) => [k, "x"]),
+    );
+    const r = await c.callTool("team_slack__send_channel_message", input);
+    expect(r.isError).toBe(true);
+    expect(text(r)).toMatch(/^INTEGRATION_UNAVAILABLE: .*Slack Bot/);
+  });
+
   it("answers an unknown tool with a protocol error that says to list the tools again", async () => {
     const f = await fixture();
     const c = await legacyClient(f.mcpEndpoint, f.token);
@@ -422,6 +483,28 @@ describe("MCP endpoints: CODE mode", () => {
     expect(JSON.parse(text(r))).toEqual({
       result: { sum: 6, hasRequire: false },
       logs: ['hi {"a":1}'],
+    });
+  });
+
+  it("weavz_execute calls actions: weavz.kv.put then weavz.kv.get", async () => {
+    const f = await fixture({ mode: "CODE" });
+    const c = await legacyClient(f.mcpEndpoint, f.token);
+    const r = await c.callTool("weavz_execute", {
+      code: `
+        await weavz.kv.put({ key: "counter", value: 41 });
+        const before = await weavz.kv.get({ key: "counter" });
+        await weavz.kv.put({ key: "counter", value: before.value + 1 });
+        const after = await weavz.kv.get({ key: "counter" });
+        let failed;
+        try { await weavz.kv.get({}); } catch (e) { failed = e.code; }
+        return { before: before.value, after: after.value, failed };
+      `,
+    });
+    expect(r.isError, text(r)).toBeFalsy();
+    expect(JSON.parse(text(r)).result).toEqual({
+      before: 41,
+      after: 42,
+      failed: "VALIDATION_ERROR",
     });
   });
 

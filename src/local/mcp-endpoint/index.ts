@@ -125,6 +125,7 @@ export class McpEndpoints {
       store: opts.store,
       catalog: opts.catalog,
       execute: opts.execute ?? storeExecutor(opts.store),
+      log: this.log,
     };
   }
 

@@ -5,6 +5,7 @@ import {
   Server,
 } from "@modelcontextprotocol/server";
 import type { z } from "zod";
+import type { Logger } from "../../log.js";
 import { VERSION } from "../../version.js";
 import type { Catalog } from "../catalog.js";
 import { ApiError } from "../errors.js";
@@ -26,6 +27,7 @@ export interface EndpointDeps {
   store: Store;
   catalog: () => Catalog;
   execute: ExecuteFn;
+  log: Logger;
 }
 
 const json = (value: unknown) => JSON.stringify(value, null, 2);
@@ -42,13 +44,36 @@ function fail(text: string): CallToolResult {
   return { content: [{ type: "text", text }], isError: true };
 }
 
-/** An execution failure, worded for the model: code, message, and the details that help. */
-function executionFailure(err: unknown): CallToolResult {
-  if (err instanceof ApiError) {
-    const details = err.details === undefined ? "" : `\ndetails: ${json(err.details)}`;
-    return fail(`${err.code}: ${err.message}${details}`);
-  }
-  throw err;
+/**
+ * An MCP endpoint with a static token serves no particular end user, so an integration that
+ * keeps its data per end user cannot run through it: say what to change instead.
+ */
+const NO_END_USER_HINT =
+  "This MCP endpoint has no end user (its static token is shared), so integrations that keep data per end user cannot run here: set the integration's settings.persistence.scope to workspace or external with update_workspace_integration.";
+
+function needsEndUser(err: ApiError): boolean {
+  const issues = err.details?.issues;
+  return (
+    err.code === "VALIDATION_ERROR" &&
+    Array.isArray(issues) &&
+    issues.some((i) => (i as { field?: unknown }).field === "endUserId")
+  );
+}
+
+/** An execution failure as the model sees it: code, message, the details that help, the fix. */
+function failureText(err: ApiError): string {
+  const details = err.details === undefined ? "" : `\ndetails: ${json(err.details)}`;
+  const hint = needsEndUser(err) ? `\n${NO_END_USER_HINT}` : "";
+  return `${err.code}: ${err.message}${hint}${details}`;
+}
+
+function executionFailure(err: unknown, log: Logger): CallToolResult {
+  if (err instanceof ApiError) return fail(failureText(err));
+  // Not a failure the engine meant to report: the log gets the message, the model no internals.
+  log.error("MCP endpoint: action failed unexpectedly", {
+    error: err instanceof Error ? err.message : String(err),
+  });
+  return fail("INTERNAL_ERROR: The action failed unexpectedly; see the local API's log.");
 }
 
 function parseArgs<S extends z.ZodType>(schema: S, args: unknown, tool: string): z.infer<S> {
@@ -137,10 +162,13 @@ async function callCodeTool(
         if (err instanceof ApiError) {
           throw {
             code: err.code,
-            message: err.message,
+            message: needsEndUser(err) ? `${err.message} ${NO_END_USER_HINT}` : err.message,
             details: err.details,
           } satisfies Partial<CodeFailure>;
         }
+        deps.log.error("MCP endpoint: action failed unexpectedly", {
+          error: err instanceof Error ? err.message : String(err),
+        });
         throw {
           code: "INTERNAL_ERROR",
           message: "The action failed unexpectedly; see the local API's log.",
@@ -205,7 +233,7 @@ export function buildEndpointServer(deps: EndpointDeps, serverId: string): Serve
       const r = await runAction(deps, s, target, args ?? {}, signal);
       return ok(r.output);
     } catch (err) {
-      return executionFailure(err);
+      return executionFailure(err, deps.log);
     }
   });
   return server;
