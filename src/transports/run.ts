@@ -51,6 +51,7 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
       hub: factory.hub,
       log,
       allowedOrigins: config.allowedOrigins,
+      maxSessions: config.maxSessions,
     });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
