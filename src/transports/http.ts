@@ -12,6 +12,7 @@ import {
 } from "@modelcontextprotocol/server";
 import type { Logger } from "../log.js";
 import type { ResourceHub } from "../mcp/resources/hub.js";
+import { listenRefusal } from "../mcp/scope.js";
 import type { NewServerOptions } from "../mcp/server.js";
 import {
   BodyTooLarge,
@@ -91,6 +92,9 @@ export interface HttpHandle {
 /** Seconds a client is asked to wait when every session is in use. */
 const RETRY_AFTER_S = 30;
 
+/** What the authentication hook left on the request. */
+const authInfoOf = (req: IncomingMessage) => (req as IncomingMessage & { auth?: AuthInfo }).auth;
+
 /**
  * Streamable HTTP at /mcp, both protocol eras on one endpoint:
  * - 2025-11-25 (no `_meta` envelope: `initialize`, then an Mcp-Session-Id): one SDK Server
@@ -144,6 +148,15 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
       });
       return;
     }
+    // Before routing, so the hook can also serve its own routes (OAuth resource metadata).
+    if (opts.authenticate) {
+      const outcome = await opts.authenticate(req);
+      if (outcome instanceof Response) {
+        await sendWebResponse(res, outcome);
+        return;
+      }
+      (req as IncomingMessage & { auth?: AuthInfo }).auth = outcome;
+    }
     if (path !== "/mcp") {
       sendJson(res, 404, { error: `Not found: the MCP endpoint is /mcp`, code: "NOT_FOUND" });
       return;
@@ -157,14 +170,6 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
         { allow: "POST, GET, DELETE" },
       );
       return;
-    }
-    if (opts.authenticate) {
-      const outcome = await opts.authenticate(req);
-      if (outcome instanceof Response) {
-        await sendWebResponse(res, outcome);
-        return;
-      }
-      (req as IncomingMessage & { auth?: AuthInfo }).auth = outcome;
     }
 
     let body: unknown;
@@ -207,6 +212,13 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
       });
       if (!(await isLegacyRequest(probe, body))) {
         const interest = listenInterest(body);
+        // The SDK honours listen URIs verbatim: a token's workspace limit is checked here.
+        const refusal = interest && listenRefusal(authInfoOf(req), interest.uris);
+        if (refusal) {
+          const id = (body as { id?: unknown }).id ?? null;
+          sendJson(res, 200, { jsonrpc: "2.0", id, error: { code: -32602, message: refusal } });
+          return;
+        }
         if (interest) {
           // A listen stream keeps the change feed running for what it named, until it closes,
           // and lives at most timeouts.listenMs (the client re-listens).
