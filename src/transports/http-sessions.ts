@@ -8,6 +8,8 @@ export interface Session {
   lastSeen: number;
   /** Requests and GET streams open right now; a session in use is never evicted. */
   active: number;
+  /** Who opened it (authInfo.extra.principal); only they may use it. */
+  owner: unknown;
 }
 
 /** Limits of the session table. */

@@ -94,6 +94,8 @@ const RETRY_AFTER_S = 30;
 
 /** What the authentication hook left on the request. */
 const authInfoOf = (req: IncomingMessage) => (req as IncomingMessage & { auth?: AuthInfo }).auth;
+/** The caller a session belongs to: a stolen session id is useless with another token. */
+const ownerOf = (req: IncomingMessage) => authInfoOf(req)?.extra?.principal;
 
 /**
  * Streamable HTTP at /mcp, both protocol eras on one endpoint:
@@ -234,7 +236,7 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
     const sessionId = Array.isArray(sessionHeader) ? sessionHeader[0] : sessionHeader;
     if (sessionId !== undefined) {
       const s = sessions.get(sessionId);
-      if (!s) {
+      if (!s || s.owner !== ownerOf(req)) {
         rpcError(res, 404, -32001, "Session not found: start a new session with initialize");
         return;
       }
@@ -268,7 +270,7 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
     const transport: NodeStreamableHTTPServerTransport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        const session = { transport, server, lastSeen: Date.now(), active: 0 };
+        const session = { transport, server, lastSeen: Date.now(), active: 0, owner: ownerOf(req) };
         sessions.add(id, session);
         sessions.use(session, res);
       },
