@@ -9,7 +9,7 @@ import {
 } from "../api/errors.js";
 import type { FieldIssue } from "../domain/errors.js";
 import type { Logger } from "../log.js";
-import { maskDeep, maskSecrets } from "../mask.js";
+import { maskDeep, maskSecrets, mightHoldSecret } from "../mask.js";
 import { fenceData, isSafeToken } from "./fence.js";
 import { closestMatches, didYouMean } from "./suggest.js";
 import { type ToolDef, ToolInputError, type ToolOutcome } from "./tool.js";
@@ -30,9 +30,8 @@ export function successResult(
   outcome: ToolOutcome<unknown>,
   opts: ResultOptions = {},
 ): CallToolResult {
-  const content: CallToolResult["content"] = [
-    { type: "text", text: `${outcome.summary}\n${fenceData(JSON.stringify(outcome.data))}` },
-  ];
+  const text = `${outcome.summary}\n${fenceData(JSON.stringify(outcome.data))}`;
+  const content: CallToolResult["content"] = [{ type: "text", text }];
   if (opts.links !== false) {
     for (const link of outcome.links ?? []) {
       content.push({
@@ -45,8 +44,11 @@ export function successResult(
     }
   }
   // Safety net: the API client already masks upstream data; this also covers anything a
-  // handler composed itself.
-  return maskDeep({ content, structuredContent: outcome.data as Record<string, unknown> });
+  // handler composed itself. The text holds everything but the links, so when neither could
+  // hold a secret the walk is skipped.
+  const result = { content, structuredContent: outcome.data as Record<string, unknown> };
+  const links = (outcome.links ?? []).map((l) => `${l.uri} ${l.name} ${l.description ?? ""}`);
+  return mightHoldSecret(`${text}\n${links.join("\n")}`) ? maskDeep(result) : result;
 }
 
 /** The parts of an error result: our own words, and stored data to fence. */
