@@ -543,7 +543,8 @@ describe("built-ins run for real", () => {
 
   it("a code run stops when its caller goes away", async () => {
     const { request } = await import("undici");
-    const before = activeCodeRuns();
+    // Workers of earlier tests end asynchronously after terminate(): start from none.
+    await vi.waitFor(() => expect(activeCodeRuns()).toBe(0), { timeout: 10_000 });
     const controller = new AbortController();
     const pending = request(`${env.local.url}${EXEC}`, {
       method: "POST",
@@ -556,12 +557,12 @@ describe("built-ins run for real", () => {
       }),
       signal: controller.signal,
     }).catch(() => undefined);
-    await vi.waitFor(() => expect(activeCodeRuns()).toBe(before + 1), { timeout: 5000 });
+    await vi.waitFor(() => expect(activeCodeRuns()).toBe(1), { timeout: 10_000 });
     controller.abort();
     await pending;
-    // The code's own timeout is 30 s: ending within 5 s means the disconnect stopped it.
-    await vi.waitFor(() => expect(activeCodeRuns()).toBe(before), { timeout: 5000 });
-  });
+    // The code's own timeout is 30 s: ending within 10 s means the disconnect stopped it.
+    await vi.waitFor(() => expect(activeCodeRuns()).toBe(0), { timeout: 10_000 });
+  }, 30_000);
 
   it("code past its memory limit is stopped and reported", async () => {
     const r = await exec({
