@@ -16,6 +16,7 @@ describe("loadConfig", () => {
       demo: true,
       timeoutMs: 30000,
       readOnly: false,
+      resultLinks: true,
       toolsets: ["integrations", "catalog", "connections", "mcp-servers"],
     });
     expect(Object.isFrozen(c)).toBe(true);
@@ -33,8 +34,10 @@ describe("loadConfig", () => {
       WEAVZ_NO_DEMO: "true",
       WEAVZ_TIMEOUT_MS: "5000",
       WEAVZ_READ_ONLY: "1",
+      WEAVZ_RESULT_LINKS: "false",
       WEAVZ_TOOLSETS: "plan, catalog",
       WEAVZ_ALLOWED_ORIGINS: "https://a.example, https://b.example",
+      WEAVZ_MAX_SESSIONS: "50",
       WEAVZ_LOG_LEVEL: "debug",
       WEAVZ_AUTH: "oauth",
       WEAVZ_INSECURE_NO_AUTH: "no",
@@ -56,8 +59,10 @@ describe("loadConfig", () => {
       demo: false,
       timeoutMs: 5000,
       readOnly: true,
+      resultLinks: false,
       toolsets: ["catalog", "plan"],
       allowedOrigins: ["https://a.example", "https://b.example"],
+      maxSessions: 50,
       logLevel: "debug",
       auth: "oauth",
       insecureNoAuth: false,
@@ -81,6 +86,8 @@ describe("loadConfig", () => {
       "mcp-servers",
       "plan",
     ]);
+    expect(loadConfig(["--result-links", "on"], env).resultLinks).toBe(true);
+    expect(() => loadConfig(["--result-links", "maybe"], {})).toThrow(/WEAVZ_RESULT_LINKS/);
     // One env twin per flag, and no two flags share one.
     expect(new Set(OPTIONS.map((o) => o.env)).size).toBe(OPTIONS.length);
     for (const o of OPTIONS) expect(Object.keys(env)).toContain(o.env);
@@ -116,6 +123,7 @@ describe("loadConfig", () => {
     [[], { WEAVZ_READ_ONLY: "maybe" }, /WEAVZ_READ_ONLY must be true or false/],
     [[], { WEAVZ_LOG_LEVEL: "loud" }, /error, warn, info or debug/],
     [["--allowed-origins", "not a url"], {}, /must be origins like/],
+    [["--max-sessions", "0"], {}, /--max-sessions \/ WEAVZ_MAX_SESSIONS must be a whole number/],
     [["--workspace-id", "../etc"], {}, /must be a workspace id/],
     [
       ["--toolsets", "catalog,planz"],

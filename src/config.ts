@@ -27,9 +27,13 @@ export interface Config {
   readonly demo: boolean;
   readonly timeoutMs: number;
   readonly readOnly: boolean;
+  /** Attach resource_link blocks to tool results. */
+  readonly resultLinks: boolean;
   /** Toolsets whose tools the MCP server exposes, in registry order. */
   readonly toolsets: readonly ToolsetName[];
   readonly allowedOrigins: readonly string[];
+  /** Most 2025-era HTTP sessions held at once (idle ones are evicted first, then 503). */
+  readonly maxSessions: number;
   /** How HTTP clients authenticate (http transport only). */
   readonly auth: AuthMode;
   /** Serve without authentication on a non-loopback interface (an authenticating proxy in front). */
@@ -140,6 +144,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     commands: ["mcp"],
   },
   {
+    flag: "result-links",
+    env: "WEAVZ_RESULT_LINKS",
+    type: "string",
+    default: "true",
+    description:
+      "Attach resource_link blocks to tool results; false leaves them out (LangChain's MCP adapters, see README).",
+    commands: ["mcp"],
+  },
+  {
     flag: "toolsets",
     env: "WEAVZ_TOOLSETS",
     type: "string",
@@ -154,6 +167,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: "string",
     default: "(loopback only)",
     description: "Comma-separated extra Origin values the HTTP transport accepts.",
+    commands: ["mcp"],
+  },
+  {
+    flag: "max-sessions",
+    env: "WEAVZ_MAX_SESSIONS",
+    type: "string",
+    default: "1000",
+    description:
+      "Most HTTP sessions (2025-11-25 clients) held at once (1-100000); beyond it idle ones are closed, else 503.",
     commands: ["mcp"],
   },
   {
@@ -400,6 +422,14 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     );
   }
   const readOnly = values["read-only"] === true || envBool(env, "WEAVZ_READ_ONLY") === true;
+  const linksRaw = str("result-links", "WEAVZ_RESULT_LINKS") ?? "true";
+  const linksValue = linksRaw.trim().toLowerCase();
+  if (!TRUE.has(linksValue) && !FALSE.has(linksValue)) {
+    throw new ConfigError(
+      `--result-links / WEAVZ_RESULT_LINKS must be true or false (got "${linksRaw}").`,
+    );
+  }
+  const resultLinks = TRUE.has(linksValue);
   const toolsetsRaw = str("toolsets", "WEAVZ_TOOLSETS");
   let toolsets: readonly ToolsetName[] = DEFAULT_TOOLSETS;
   if (toolsetsRaw !== undefined) {
@@ -421,6 +451,13 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         `--allowed-origins / WEAVZ_ALLOWED_ORIGINS entries must be origins like https://app.example.com (got "${o}").`,
       );
     }
+  }
+  const maxSessionsRaw = str("max-sessions", "WEAVZ_MAX_SESSIONS") ?? "1000";
+  const maxSessions = Number(maxSessionsRaw);
+  if (!Number.isInteger(maxSessions) || maxSessions < 1 || maxSessions > 100_000) {
+    throw new ConfigError(
+      `--max-sessions / WEAVZ_MAX_SESSIONS must be a whole number from 1 to 100000 (got "${maxSessionsRaw}").`,
+    );
   }
   const authRaw = str("auth", "WEAVZ_AUTH") ?? "none";
   if (!(AUTH_MODES as readonly string[]).includes(authRaw)) {
@@ -491,8 +528,10 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     demo: !noDemo,
     timeoutMs,
     readOnly,
+    resultLinks,
     toolsets: Object.freeze([...toolsets]),
     allowedOrigins: Object.freeze(origins),
+    maxSessions,
     auth,
     insecureNoAuth,
     tokensFile,
