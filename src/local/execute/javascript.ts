@@ -78,6 +78,13 @@ if (/^\\s*export\\s+const\\s+code\\s*=/m.test(src)) {
 })();
 `;
 
+let running = 0;
+
+/** How many code workers are alive right now (tests check that cancelled runs end). */
+export function activeCodeRuns(): number {
+  return running;
+}
+
 /**
  * Runs `weavz.<alias>.<action>(input)` for the code (CODE-mode MCP servers). A rejection with
  * `{code, message, details}` becomes an Error with those fields inside the code.
@@ -157,6 +164,8 @@ export function runJavaScript(
         stackSizeMb: 4,
       },
     });
+    running++;
+    worker.once("exit", () => running--);
     worker.stdout.resume();
     worker.stderr.resume();
     let settled = false;
