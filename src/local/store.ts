@@ -399,7 +399,41 @@ export class Store {
     return this.write(() => this.stmt("DELETE FROM connections WHERE id = ?").run(id).changes > 0);
   }
 
+  /**
+   * The end user's own connection for an integration: `end_user_id` is the caller's user id
+   * (the end user's externalId); connections of another workspace do not count.
+   */
+  findUserConnection(
+    integrationName: string,
+    endUserId: string,
+    workspaceId: string,
+  ): ConnectionRecord | undefined {
+    return this.stmt(
+      `SELECT ${CONN_COLS} FROM connections
+       WHERE integration_name = ? AND end_user_id = ? AND (workspace_id IS NULL OR workspace_id = ?)
+       ORDER BY workspace_id IS NULL, created_at, rowid LIMIT 1`,
+    ).get(integrationName, endUserId, workspaceId) as ConnectionRecord | undefined;
+  }
+
   // ---- End users ----
+
+  getEndUser(id: string): EndUserRecord | undefined {
+    return this.stmt(`SELECT ${EU_COLS} FROM end_users WHERE id = ?`).get(id) as
+      | EndUserRecord
+      | undefined;
+  }
+
+  /** Connections that belong to an end user of a workspace (by their externalId). */
+  endUserConnections(workspaceId: string, externalId: string): ConnectionRecord[] {
+    return this.stmt(
+      `SELECT ${CONN_COLS} FROM connections
+       WHERE end_user_id = ? AND (workspace_id IS NULL OR workspace_id = ?) ORDER BY created_at, rowid`,
+    ).all(externalId, workspaceId) as ConnectionRecord[];
+  }
+
+  deleteEndUser(id: string): boolean {
+    return this.write(() => this.stmt("DELETE FROM end_users WHERE id = ?").run(id).changes > 0);
+  }
 
   getEndUserByExternalId(workspaceId: string, externalId: string): EndUserRecord | undefined {
     return this.stmt(
