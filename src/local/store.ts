@@ -222,18 +222,26 @@ export class Store {
     return s;
   }
 
-  /** Runs fn in one BEGIN IMMEDIATE transaction and bumps the change marker; nested calls join it. */
+  /**
+   * Runs fn in one BEGIN IMMEDIATE transaction and bumps the change marker when it changed a
+   * row; nested calls join it. A transaction that changed nothing (a refused request, a delete
+   * of a missing id) leaves the marker alone, so subscribers are not told of a change.
+   */
   write<T>(fn: () => T): T {
     if (this.db.inTransaction) return fn();
     let seq = 0;
     const tx = this.db.transaction(() => {
+      const before = this.totalChanges();
       const out = fn();
-      seq = this.stmt("UPDATE change_seq SET seq = seq + 1 WHERE id = 1 RETURNING seq")
-        .pluck()
-        .get() as number;
+      if (this.totalChanges() !== before) {
+        seq = this.stmt("UPDATE change_seq SET seq = seq + 1 WHERE id = 1 RETURNING seq")
+          .pluck()
+          .get() as number;
+      }
       return out;
     });
     const out = tx.immediate();
+    if (seq === 0) return out;
     // After the commit: listeners (the change feed) see the new value.
     for (const listener of this.changeListeners) {
       try {
@@ -243,6 +251,10 @@ export class Store {
       }
     }
     return out;
+  }
+
+  private totalChanges(): number {
+    return this.stmt("SELECT total_changes()").pluck().get() as number;
   }
 
   /** Calls listener with the new change_seq after every write committed through this Store. */
