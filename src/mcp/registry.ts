@@ -2,6 +2,7 @@ import { type JsonSchema, toJsonSchema } from "./schema.js";
 import type { ToolDef } from "./tool.js";
 import createWorkspaceIntegration from "./tools/create-workspace-integration.js";
 import deleteWorkspaceIntegration from "./tools/delete-workspace-integration.js";
+import executeAction from "./tools/execute-action.js";
 import getCatalogIntegration from "./tools/get-catalog-integration.js";
 import getMcpServer from "./tools/get-mcp-server.js";
 import listConnections from "./tools/list-connections.js";
@@ -24,6 +25,7 @@ export const TOOLS: readonly ToolDef[] = [
   getCatalogIntegration,
   listMcpServers,
   getMcpServer,
+  executeAction,
 ] as unknown as readonly ToolDef[];
 
 /**
