@@ -73,7 +73,7 @@ describe("tool registry", () => {
     };
     for (const t of buildToolSet({ readOnly: false })) walk(t.inputJson, t.def.name);
     const update = tools.find((t) => t.def.name === "update_workspace_integration");
-    const settings = (update?.inputJson.properties as Record<string, any>).settings;
+    const settings = (update?.inputJson.properties as Record<string, any> | undefined)?.settings;
     expect(settings.type).toEqual(["object", "null"]);
     expect(settings.properties.localBrowser).toMatchObject({
       type: "string",
