@@ -19,6 +19,7 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
     log,
     defaultWorkspaceId: config.workspaceId,
     readOnly: config.readOnly,
+    resultLinks: config.resultLinks,
     toolsets: config.toolsets,
   });
   let stopping = false;
