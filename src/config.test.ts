@@ -16,6 +16,7 @@ describe("loadConfig", () => {
       demo: true,
       timeoutMs: 30000,
       readOnly: false,
+      resultLinks: true,
       toolsets: ["integrations", "catalog", "connections", "mcp-servers"],
     });
     expect(Object.isFrozen(c)).toBe(true);
@@ -52,6 +53,7 @@ describe("loadConfig", () => {
       WEAVZ_NO_DEMO: "true",
       WEAVZ_TIMEOUT_MS: "5000",
       WEAVZ_READ_ONLY: "1",
+      WEAVZ_RESULT_LINKS: "false",
       WEAVZ_TOOLSETS: "plan, catalog",
       WEAVZ_ALLOWED_ORIGINS: "https://a.example, https://b.example",
       WEAVZ_MAX_SESSIONS: "50",
@@ -79,6 +81,7 @@ describe("loadConfig", () => {
       demo: false,
       timeoutMs: 5000,
       readOnly: true,
+      resultLinks: false,
       toolsets: ["catalog", "plan"],
       allowedOrigins: ["https://a.example", "https://b.example"],
       maxSessions: 50,
@@ -108,6 +111,8 @@ describe("loadConfig", () => {
       "mcp-servers",
       "plan",
     ]);
+    expect(loadConfig(["--result-links", "on"], env).resultLinks).toBe(true);
+    expect(() => loadConfig(["--result-links", "maybe"], {})).toThrow(/WEAVZ_RESULT_LINKS/);
     // One env twin per flag, and no two flags share one.
     expect(new Set(OPTIONS.map((o) => o.env)).size).toBe(OPTIONS.length);
     for (const o of OPTIONS) expect(Object.keys(env)).toContain(o.env);
@@ -190,6 +195,21 @@ describe("loadConfig", () => {
     for (const host of ["127.0.0.1", "localhost", "::1", "127.0.0.2"])
       expect(loadConfig(["--transport", "http", "--host", host], {}).auth).toBe("none");
     expect(loadConfig(["--host", "0.0.0.0"], {}).transport).toBe("stdio");
+  });
+
+  it("infers the mode from a tokens file or an issuer, so forgetting --auth cannot leave it open", () => {
+    const http = ["--transport", "http"];
+    expect(loadConfig(http, { WEAVZ_MCP_TOKENS_FILE: "/t" }).auth).toBe("bearer");
+    expect(loadConfig(http, { WEAVZ_OAUTH_ISSUER: "https://auth.example.com" }).auth).toBe("oauth");
+    expect(loadConfig([...http, "--auth", "none"], { WEAVZ_MCP_TOKENS_FILE: "/t" }).auth).toBe(
+      "none",
+    );
+    expect(() =>
+      loadConfig(http, {
+        WEAVZ_MCP_TOKENS_FILE: "/t",
+        WEAVZ_OAUTH_ISSUER: "https://auth.example.com",
+      }),
+    ).toThrow(/choose with --auth bearer or --auth oauth/);
   });
 
   it("takes plain-http OAuth URLs only towards loopback (a test issuer on this machine)", () => {

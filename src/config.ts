@@ -27,6 +27,8 @@ export interface Config {
   readonly demo: boolean;
   readonly timeoutMs: number;
   readonly readOnly: boolean;
+  /** Attach resource_link blocks to tool results. */
+  readonly resultLinks: boolean;
   /** Toolsets whose tools the MCP server exposes, in registry order. */
   readonly toolsets: readonly ToolsetName[];
   readonly allowedOrigins: readonly string[];
@@ -148,6 +150,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     commands: ["mcp"],
   },
   {
+    flag: "result-links",
+    env: "WEAVZ_RESULT_LINKS",
+    type: "string",
+    default: "true",
+    description:
+      "Attach resource_link blocks to tool results; false leaves them out (LangChain's MCP adapters, see README).",
+    commands: ["mcp"],
+  },
+  {
     flag: "toolsets",
     env: "WEAVZ_TOOLSETS",
     type: "string",
@@ -177,7 +188,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: "auth",
     env: "WEAVZ_AUTH",
     type: "string",
-    default: "none (loopback only)",
+    default: "none; bearer with a tokens file, oauth with an issuer",
     description:
       "HTTP client authentication: none, bearer (tokens file) or oauth (JWT access tokens). A non-loopback --host needs bearer or oauth.",
     commands: ["mcp"],
@@ -444,6 +455,14 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     );
   }
   const readOnly = values["read-only"] === true || envBool(env, "WEAVZ_READ_ONLY") === true;
+  const linksRaw = str("result-links", "WEAVZ_RESULT_LINKS") ?? "true";
+  const linksValue = linksRaw.trim().toLowerCase();
+  if (!TRUE.has(linksValue) && !FALSE.has(linksValue)) {
+    throw new ConfigError(
+      `--result-links / WEAVZ_RESULT_LINKS must be true or false (got "${linksRaw}").`,
+    );
+  }
+  const resultLinks = TRUE.has(linksValue);
   const toolsetsRaw = str("toolsets", "WEAVZ_TOOLSETS");
   let toolsets: readonly ToolsetName[] = DEFAULT_TOOLSETS;
   if (toolsetsRaw !== undefined) {
@@ -473,14 +492,29 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       `--max-sessions / WEAVZ_MAX_SESSIONS must be a whole number from 1 to 100000 (got "${maxSessionsRaw}").`,
     );
   }
-  const authRaw = str("auth", "WEAVZ_AUTH") ?? "none";
+  const tokensFile = str("tokens-file", "WEAVZ_MCP_TOKENS_FILE");
+  const issuerRaw = str("oauth-issuer", "WEAVZ_OAUTH_ISSUER");
+  // A tokens file or an issuer alone says which mode is meant: forgetting --auth must not
+  // leave a server that was meant to be protected open.
+  const implied =
+    tokensFile !== undefined && issuerRaw === undefined
+      ? "bearer"
+      : issuerRaw !== undefined && tokensFile === undefined
+        ? "oauth"
+        : undefined;
+  const authGiven = str("auth", "WEAVZ_AUTH");
+  if (authGiven === undefined && tokensFile !== undefined && issuerRaw !== undefined) {
+    throw new ConfigError(
+      "both a tokens file and an OAuth issuer are set: choose with --auth bearer or --auth oauth (WEAVZ_AUTH).",
+    );
+  }
+  const authRaw = authGiven ?? implied ?? "none";
   if (!(AUTH_MODES as readonly string[]).includes(authRaw)) {
     throw new ConfigError(`--auth / WEAVZ_AUTH must be none, bearer or oauth (got "${authRaw}").`);
   }
   const auth = authRaw as AuthMode;
   const insecureNoAuth =
     values["insecure-no-auth"] === true || envBool(env, "WEAVZ_INSECURE_NO_AUTH") === true;
-  const tokensFile = str("tokens-file", "WEAVZ_MCP_TOKENS_FILE");
   const publicUrlRaw = str("public-url", "WEAVZ_PUBLIC_URL");
   const publicUrl =
     publicUrlRaw === undefined
@@ -490,7 +524,6 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
           "--public-url / WEAVZ_PUBLIC_URL",
           "https://mcp.example.com/mcp",
         ).href;
-  const issuerRaw = str("oauth-issuer", "WEAVZ_OAUTH_ISSUER");
   // The issuer is compared verbatim with the token's `iss`, so it is kept as given.
   if (issuerRaw !== undefined)
     parseUrlOption(issuerRaw, "--oauth-issuer / WEAVZ_OAUTH_ISSUER", "https://auth.example.com");
@@ -570,6 +603,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     demo: !noDemo,
     timeoutMs,
     readOnly,
+    resultLinks,
     toolsets: Object.freeze([...toolsets]),
     allowedOrigins: Object.freeze(origins),
     maxSessions,

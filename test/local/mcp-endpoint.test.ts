@@ -436,6 +436,21 @@ describe("MCP endpoints: the v2 SDK client (2026-07-28)", () => {
     await sub.close();
   });
 
+  it("runs a kv-store tool over the modern era too", async () => {
+    const f = await fixture();
+    const c = await modernClient(f.mcpEndpoint, f.token);
+    const put = (await c.client.callTool({
+      name: "kv__put",
+      arguments: { key: "modern", value: [1, 2] },
+    })) as CallToolResult;
+    expect(put.isError, text(put)).toBeFalsy();
+    const got = (await c.client.callTool({
+      name: "kv__get",
+      arguments: { key: "modern" },
+    })) as CallToolResult;
+    expect(got.structuredContent).toEqual({ key: "modern", value: [1, 2], found: true });
+  });
+
   it("refuses a modern request without the token", async () => {
     const f = await fixture();
     await expect(
@@ -508,6 +523,17 @@ describe("MCP endpoints: CODE mode", () => {
     });
   });
 
+  it("weavz_execute reports an action error the code did not catch, with its code", async () => {
+    const f = await fixture({ mode: "CODE" });
+    const c = await legacyClient(f.mcpEndpoint, f.token);
+    const r = await c.callTool("weavz_execute", {
+      code: "console.log('before'); await weavz.kv.put({ value: 1 });",
+    });
+    expect(r.isError).toBe(true);
+    expect(text(r)).toMatch(/^ACTION_FAILED: The code threw VALIDATION_ERROR: .*key/);
+    expect(text(r)).toContain('"before"');
+  });
+
   it("weavz_execute reports an unknown alias with the ones that exist", async () => {
     const f = await fixture({ mode: "CODE" });
     const c = await legacyClient(f.mcpEndpoint, f.token);
@@ -530,8 +556,8 @@ describe("MCP endpoints: CODE mode", () => {
     });
     expect(Date.now() - started).toBeLessThan(5000);
     expect(r.isError).toBe(true);
-    expect(text(r)).toMatch(/^TIMEOUT: The code was stopped after 1 s/);
-    expect(text(r)).toContain("console:\nstart");
+    expect(text(r)).toMatch(/^ACTION_FAILED: The code ran longer than its 1 s timeout/);
+    expect(text(r)).toMatch(/"reason": "timeout"/);
   });
 
   it("tells CODE clients about new aliases too", async () => {
