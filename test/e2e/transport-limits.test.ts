@@ -79,6 +79,18 @@ const BAD_REQUESTS: Array<{ line: string; id: number | null; code: number; says:
     says: /initialize needs params.protocolVersion/,
   },
   {
+    line: '{"jsonrpc":"2.0","id":19,"method":"__proto__"}',
+    id: 19,
+    code: -32601,
+    says: /Method not found: __proto__/,
+  },
+  {
+    line: '{"jsonrpc":"2.0","id":18,"method":"ping","params":{"_meta":[]}}',
+    id: 18,
+    code: -32602,
+    says: /params._meta must be a JSON object/,
+  },
+  {
     line: '{"jsonrpc":"2.0","id":9007199254740993,"method":"ping"}',
     id: null,
     code: -32600,
