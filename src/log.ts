@@ -1,4 +1,6 @@
 /** Minimal stderr logger. stdout is reserved for protocol traffic in stdio mode. */
+import { redact } from "./mask.js";
+
 export type LogLevel = "error" | "warn" | "info" | "debug";
 const ORDER: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };
 
@@ -9,19 +11,8 @@ export interface Logger {
   debug(msg: string, extra?: Record<string, unknown>): void;
 }
 
-// Anything that looks like a credential is masked before it reaches a log line.
-const SECRET_PATTERNS = [/\b(wvz|mcp)_[A-Za-z0-9_-]{6,}/g, /(Bearer\s+)[^\s"',]+/gi];
-
-/** Masks API keys and bearer tokens in a string. */
-export function redact(text: string): string {
-  let out = text;
-  for (const p of SECRET_PATTERNS) {
-    out = out.replace(p, (m, g1) =>
-      typeof g1 === "string" && g1.startsWith("Bearer") ? `${g1}***` : `${m.slice(0, 4)}***`,
-    );
-  }
-  return out;
-}
+// Masking lives in one module shared with the API client; re-exported for existing callers.
+export { redact };
 
 /** A logger writing one line per event to stderr, secrets masked. */
 export function createLogger(

@@ -6,7 +6,8 @@ import {
   type CreateWorkspaceIntegrationInput,
   type WorkspaceIntegrationList,
 } from "../domain/index.js";
-import { type Logger, redact, silentLogger } from "../log.js";
+import { type Logger, silentLogger } from "../log.js";
+import { maskDeep, maskSecrets, registerSecret } from "../mask.js";
 import { VERSION } from "../version.js";
 import {
   WeavzAbortError,
@@ -84,6 +85,8 @@ export function createWeavzClient(opts: WeavzClientOptions): WeavzClient {
   }
   if (!opts.apiKey) throw new TypeError("apiKey is required");
   const apiKey = opts.apiKey;
+  // From here on the key is masked in everything this process emits (results, errors, logs).
+  registerSecret(apiKey);
   const prefix = url.pathname.replace(/\/+$/, "").replace(/\/api\/v1$/, "");
   const baseUrl = `${url.origin}${prefix}`;
   const timeoutMs = clamp("timeoutMs", opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, 1, MAX_TIMEOUT_MS);
@@ -104,17 +107,21 @@ export function createWeavzClient(opts: WeavzClientOptions): WeavzClient {
 
   /** At most SNIPPET_CHARS of a body, with anything credential-like masked. */
   function snippet(text: string): string {
-    const s = text.length > SNIPPET_CHARS ? `${text.slice(0, SNIPPET_CHARS)}…` : text;
+    // Masked before cutting, so a key straddling the cut cannot leave half of itself behind.
     // Upstream error pages sometimes echo request headers.
-    return redact(s.split(apiKey).join("***"));
+    const s = maskSecrets(text);
+    return s.length > SNIPPET_CHARS ? `${s.slice(0, SNIPPET_CHARS)}…` : s;
   }
 
-  /** JSON error envelope when the body is JSON; otherwise a short snippet kept in details. */
+  /**
+   * JSON error envelope when the body is JSON (every string masked: upstreams echo keys in
+   * `error`, `message`, field messages and `details`); otherwise a short masked snippet.
+   */
   function parseErrorBody(text: string): unknown {
     if (text === "") return undefined;
     try {
       const parsed: unknown = JSON.parse(text);
-      if (parsed && typeof parsed === "object") return parsed;
+      if (parsed && typeof parsed === "object") return maskDeep(parsed);
     } catch {
       // fall through: proxies answer with HTML or plain text
     }
@@ -209,7 +216,8 @@ export function createWeavzClient(opts: WeavzClientOptions): WeavzClient {
         if (status >= 200 && status < 300) {
           if (text === "") return {} as T;
           try {
-            return JSON.parse(text) as T;
+            // Everything upstream said is masked here, at the seam, before any layer sees it.
+            return maskDeep(JSON.parse(text)) as T;
           } catch {
             throw WeavzApiError.generate({
               status,
@@ -220,7 +228,7 @@ export function createWeavzClient(opts: WeavzClientOptions): WeavzClient {
               },
               method,
               path,
-              requestId: headerValue(resHeaders["x-request-id"]),
+              requestId: maskedHeader(resHeaders["x-request-id"]),
             });
           }
         }
@@ -231,7 +239,7 @@ export function createWeavzClient(opts: WeavzClientOptions): WeavzClient {
           body: parseErrorBody(text),
           method,
           path,
-          requestId: headerValue(resHeaders["x-request-id"]),
+          requestId: maskedHeader(resHeaders["x-request-id"]),
           retryAfterSeconds,
         });
         if (attempt <= maxRetries && isRetryableStatus(status, method)) {
@@ -536,12 +544,14 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 function shortMessage(err: unknown): string {
-  const m = err instanceof Error ? err.message : String(err);
+  const m = maskSecrets(err instanceof Error ? err.message : String(err));
   return m.length > 120 ? `${m.slice(0, 120)}…` : m;
 }
 
-function headerValue(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
+/** A response header's first value, masked (upstreams may echo anything into it). */
+function maskedHeader(v: string | string[] | undefined): string | undefined {
+  const first = Array.isArray(v) ? v[0] : v;
+  return first === undefined ? undefined : maskSecrets(first);
 }
 
 function clamp(name: string, n: number, min: number, max: number): number {

@@ -8,6 +8,7 @@ import {
 } from "../api/errors.js";
 import type { FieldIssue } from "../domain/errors.js";
 import type { Logger } from "../log.js";
+import { maskDeep, maskSecrets } from "../mask.js";
 import { ToolInputError, type ToolOutcome } from "./tool.js";
 
 /** A successful call: JSON in structuredContent, the same JSON as text for older clients. */
@@ -24,11 +25,13 @@ export function successResult(outcome: ToolOutcome<unknown>): CallToolResult {
       ...(link.description ? { description: link.description } : {}),
     });
   }
-  return { content, structuredContent: outcome.data as Record<string, unknown> };
+  // Safety net: the API client already masks upstream data; this also covers anything a
+  // handler composed itself.
+  return maskDeep({ content, structuredContent: outcome.data as Record<string, unknown> });
 }
 
 function errorResult(headline: string, lines: string[], nextStep: string): CallToolResult {
-  const text = [headline, ...lines, `Next step: ${nextStep}`].join("\n");
+  const text = maskSecrets([headline, ...lines, `Next step: ${nextStep}`].join("\n"));
   return { isError: true, content: [{ type: "text", text }] };
 }
 

@@ -184,9 +184,10 @@ function progressReporter(mcpCtx: ServerContext): ToolContext["progress"] {
 }
 
 /** A failed resource request as a JSON-RPC error carrying the same advice as a tool error. */
-function asMcpError(err: unknown, deps: ServerDeps, what: string): ProtocolError {
+function asMcpError(err: unknown, deps: ServerDeps, what: string, uri: string): ProtocolError {
   const text = (errorToResult(err, deps.log, what).content[0] as { text: string }).text;
-  return new ProtocolError(ProtocolErrorCode.InvalidParams, text);
+  // `data.uri` names the resource, as the spec asks of resource errors (SEP-2164).
+  return new ProtocolError(ProtocolErrorCode.InvalidParams, text, { uri });
 }
 
 /** resources/*, subscriptions and completion of `workspaceId` in resource templates. */
@@ -198,6 +199,7 @@ function registerResourceHandlers(server: Server, deps: ServerDeps, hub: Resourc
       throw new ProtocolError(
         ProtocolErrorCode.InvalidParams,
         `Unknown resource ${uri}. Resources: weavz://workspaces, weavz://workspaces/{workspaceId}/integrations, weavz://workspaces/{workspaceId}/mcp-tools.`,
+        { uri },
       );
     }
     return ref;
@@ -234,7 +236,7 @@ function registerResourceHandlers(server: Server, deps: ServerDeps, hub: Resourc
         contents: [{ uri: ref.uri, mimeType: "application/json", text: JSON.stringify(data) }],
       };
     } catch (err) {
-      throw asMcpError(err, deps, `resources/read ${ref.uri}`);
+      throw asMcpError(err, deps, `resources/read ${ref.uri}`, ref.uri);
     }
   });
   server.setRequestHandler("resources/subscribe", async (req) => {
@@ -242,7 +244,7 @@ function registerResourceHandlers(server: Server, deps: ServerDeps, hub: Resourc
     try {
       await hub.subscribe(server, ref.uri);
     } catch (err) {
-      throw asMcpError(err, deps, `resources/subscribe ${ref.uri}`);
+      throw asMcpError(err, deps, `resources/subscribe ${ref.uri}`, ref.uri);
     }
     return {};
   });

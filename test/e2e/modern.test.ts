@@ -128,6 +128,7 @@ describe("MCP 2026-07-28 over stdio (spawned process, v2 client)", () => {
       await expect(client.readResource({ uri: "weavz://nope" })).rejects.toMatchObject({
         code: -32602,
         message: expect.stringMatching(/Unknown resource weavz:\/\/nope/),
+        data: { uri: "weavz://nope" },
       });
     } finally {
       await client.close();
