@@ -36,6 +36,13 @@ describe("loadConfig", () => {
       WEAVZ_TOOLSETS: "plan, catalog",
       WEAVZ_ALLOWED_ORIGINS: "https://a.example, https://b.example",
       WEAVZ_LOG_LEVEL: "debug",
+      WEAVZ_AUTH: "oauth",
+      WEAVZ_INSECURE_NO_AUTH: "no",
+      WEAVZ_MCP_TOKENS_FILE: "/etc/weavz/tokens",
+      WEAVZ_PUBLIC_URL: "https://mcp.example.com/mcp",
+      WEAVZ_OAUTH_ISSUER: "https://auth.example.com",
+      WEAVZ_OAUTH_JWKS_URL: "https://auth.example.com/jwks.json",
+      WEAVZ_OAUTH_SCOPES: "weavz:read, weavz:write",
     };
     const c = loadConfig([], env);
     expect(c).toMatchObject({
@@ -52,6 +59,13 @@ describe("loadConfig", () => {
       toolsets: ["catalog", "plan"],
       allowedOrigins: ["https://a.example", "https://b.example"],
       logLevel: "debug",
+      auth: "oauth",
+      insecureNoAuth: false,
+      tokensFile: "/etc/weavz/tokens",
+      publicUrl: "https://mcp.example.com/mcp",
+      oauthIssuer: "https://auth.example.com",
+      oauthJwksUrl: "https://auth.example.com/jwks.json",
+      oauthScopes: ["weavz:read", "weavz:write"],
     });
     expect(
       loadConfig(["--port", "5000", "--workspace-id", "ws_2", "--toolsets", "all"], env),
@@ -113,9 +127,53 @@ describe("loadConfig", () => {
     [["serve"], {}, /Unknown command "serve"/],
     [["--colour"], {}, /colour/],
     [["local-api", "--transport", "http"], {}, /--transport does not apply to local-api/],
+    [["--auth", "basic"], {}, /must be none, bearer or oauth/],
+    [
+      ["--transport", "http", "--auth", "bearer"],
+      {},
+      /needs a tokens file: set WEAVZ_MCP_TOKENS_FILE/,
+    ],
+    [["--transport", "http", "--auth", "oauth"], {}, /set WEAVZ_OAUTH_ISSUER/],
+    [["--oauth-issuer", "http://auth.example.com"], {}, /must be an https URL/],
+    [["--public-url", "https://u:p@mcp.example.com/mcp"], {}, /must not contain credentials/],
+    [["--public-url", "mcp.example.com"], {}, /--public-url \/ WEAVZ_PUBLIC_URL must be a URL/],
   ] as const)("rejects %j %j with a clear message", (argv, env, message) => {
     expect(() => loadConfig(argv, env)).toThrow(ConfigError);
     expect(() => loadConfig(argv, env)).toThrow(message);
+  });
+
+  it("refuses HTTP on a non-loopback interface without auth, unless told it is on purpose", () => {
+    const open = ["--transport", "http", "--host", "0.0.0.0"];
+    expect(() => loadConfig(open, {})).toThrow(
+      /refusing to serve HTTP on 0\.0\.0\.0 without authentication.*--auth bearer.*--insecure-no-auth/,
+    );
+    expect(() => loadConfig([], { WEAVZ_TRANSPORT: "http", WEAVZ_HOST: "192.168.1.5" })).toThrow(
+      ConfigError,
+    );
+    expect(loadConfig([...open, "--insecure-no-auth"], {})).toMatchObject({
+      auth: "none",
+      insecureNoAuth: true,
+    });
+    expect(loadConfig(open, { WEAVZ_INSECURE_NO_AUTH: "1" }).insecureNoAuth).toBe(true);
+    expect(
+      loadConfig([...open, "--auth", "bearer"], { WEAVZ_MCP_TOKENS_FILE: "/t" }),
+    ).toMatchObject({ auth: "bearer", tokensFile: "/t" });
+    // Loopback needs no auth; stdio has no network side at all.
+    for (const host of ["127.0.0.1", "localhost", "::1", "127.0.0.2"])
+      expect(loadConfig(["--transport", "http", "--host", host], {}).auth).toBe("none");
+    expect(loadConfig(["--host", "0.0.0.0"], {}).transport).toBe("stdio");
+  });
+
+  it("takes plain-http OAuth URLs only towards loopback (a test issuer on this machine)", () => {
+    const c = loadConfig(
+      ["--transport", "http", "--auth", "oauth", "--oauth-issuer", "http://127.0.0.1:9000"],
+      {},
+    );
+    expect(c).toMatchObject({
+      auth: "oauth",
+      oauthIssuer: "http://127.0.0.1:9000",
+      oauthScopes: [],
+    });
   });
 
   it("never echoes the API key in an error", () => {

@@ -9,6 +9,10 @@ export const DEFAULT_LOCAL_API_PORT = 8787;
 
 export type Command = "mcp" | "local-api" | "help" | "version";
 
+export const AUTH_MODES = ["none", "bearer", "oauth"] as const;
+/** HTTP authentication: none, static bearer tokens from a file, or OAuth 2.1 JWT access tokens. */
+export type AuthMode = (typeof AUTH_MODES)[number];
+
 /** Validated, frozen configuration for one run of the CLI. */
 export interface Config {
   readonly command: Command;
@@ -26,6 +30,20 @@ export interface Config {
   /** Toolsets whose tools the MCP server exposes, in registry order. */
   readonly toolsets: readonly ToolsetName[];
   readonly allowedOrigins: readonly string[];
+  /** How HTTP clients authenticate (http transport only). */
+  readonly auth: AuthMode;
+  /** Serve without authentication on a non-loopback interface (an authenticating proxy in front). */
+  readonly insecureNoAuth: boolean;
+  /** Bearer mode: the tokens file. */
+  readonly tokensFile: string | undefined;
+  /** The MCP endpoint's URL as clients reach it (behind a proxy); the OAuth resource identifier. */
+  readonly publicUrl: string | undefined;
+  /** OAuth mode: the authorization server (token issuer). */
+  readonly oauthIssuer: string | undefined;
+  /** OAuth mode: where the issuer's keys are; default: found through the issuer's metadata. */
+  readonly oauthJwksUrl: string | undefined;
+  /** OAuth mode: scopes every access token must carry. */
+  readonly oauthScopes: readonly string[];
   readonly logLevel: "error" | "warn" | "info" | "debug";
 }
 
@@ -139,6 +157,67 @@ export const OPTIONS: readonly OptionSpec[] = [
     commands: ["mcp"],
   },
   {
+    flag: "auth",
+    env: "WEAVZ_AUTH",
+    type: "string",
+    default: "none (loopback only)",
+    description:
+      "HTTP client authentication: none, bearer (tokens file) or oauth (JWT access tokens). A non-loopback --host needs bearer or oauth.",
+    commands: ["mcp"],
+  },
+  {
+    flag: "insecure-no-auth",
+    env: "WEAVZ_INSECURE_NO_AUTH",
+    type: "boolean",
+    default: "false",
+    description:
+      "Allow --auth none on a non-loopback --host (only behind a proxy that authenticates).",
+    commands: ["mcp"],
+  },
+  {
+    flag: "tokens-file",
+    env: "WEAVZ_MCP_TOKENS_FILE",
+    type: "string",
+    default: "(none)",
+    description:
+      "--auth bearer: file of accepted tokens, one a line (`TOKEN` or `sha256:HEX`, optional `workspaces=ID,ID` and `name=LABEL`).",
+    commands: ["mcp"],
+  },
+  {
+    flag: "public-url",
+    env: "WEAVZ_PUBLIC_URL",
+    type: "string",
+    default: "(the listening URL)",
+    description:
+      "URL of the /mcp endpoint as clients reach it (e.g. behind a TLS proxy); the OAuth resource identifier (token audience).",
+    commands: ["mcp"],
+  },
+  {
+    flag: "oauth-issuer",
+    env: "WEAVZ_OAUTH_ISSUER",
+    type: "string",
+    default: "(none)",
+    description: "--auth oauth: the authorization server's issuer URL (checked against `iss`).",
+    commands: ["mcp"],
+  },
+  {
+    flag: "oauth-jwks-url",
+    env: "WEAVZ_OAUTH_JWKS_URL",
+    type: "string",
+    default: "(from the issuer's metadata)",
+    description: "--auth oauth: URL of the issuer's JSON Web Key Set.",
+    commands: ["mcp"],
+  },
+  {
+    flag: "oauth-scopes",
+    env: "WEAVZ_OAUTH_SCOPES",
+    type: "string",
+    default: "(none)",
+    description:
+      "--auth oauth: space- or comma-separated scopes every access token must carry (else 403 insufficient_scope).",
+    commands: ["mcp"],
+  },
+  {
     flag: "log-level",
     env: "WEAVZ_LOG_LEVEL",
     type: "string",
@@ -182,6 +261,31 @@ function parsePort(raw: string, source: string): number {
   const n = Number(raw);
   if (n > 65535) throw new ConfigError(`${source} must be a port number 0-65535 (got "${raw}").`);
   return n;
+}
+
+/** Whether a bind address only accepts connections from this machine. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, "");
+  return h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
+/** An http(s) URL option, or a ConfigError naming it; plain http only towards loopback. */
+function parseUrlOption(raw: string, source: string, example: string): URL {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new ConfigError(`${source} must be a URL such as ${example} (got "${raw}").`);
+  }
+  if (u.protocol !== "https:" && !(u.protocol === "http:" && isLoopbackHost(u.hostname))) {
+    throw new ConfigError(
+      `${source} must be an https URL (plain http only for localhost) such as ${example} (got "${raw}").`,
+    );
+  }
+  if (u.username || u.password || u.hash) {
+    throw new ConfigError(`${source} must not contain credentials or a #fragment (got "${raw}").`);
+  }
+  return u;
 }
 
 /** Parses argv (without node and script) and env into a frozen Config, or throws ConfigError. */
@@ -318,6 +422,57 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       );
     }
   }
+  const authRaw = str("auth", "WEAVZ_AUTH") ?? "none";
+  if (!(AUTH_MODES as readonly string[]).includes(authRaw)) {
+    throw new ConfigError(`--auth / WEAVZ_AUTH must be none, bearer or oauth (got "${authRaw}").`);
+  }
+  const auth = authRaw as AuthMode;
+  const insecureNoAuth =
+    values["insecure-no-auth"] === true || envBool(env, "WEAVZ_INSECURE_NO_AUTH") === true;
+  const tokensFile = str("tokens-file", "WEAVZ_MCP_TOKENS_FILE");
+  const publicUrlRaw = str("public-url", "WEAVZ_PUBLIC_URL");
+  const publicUrl =
+    publicUrlRaw === undefined
+      ? undefined
+      : parseUrlOption(
+          publicUrlRaw,
+          "--public-url / WEAVZ_PUBLIC_URL",
+          "https://mcp.example.com/mcp",
+        ).href;
+  const issuerRaw = str("oauth-issuer", "WEAVZ_OAUTH_ISSUER");
+  // The issuer is compared verbatim with the token's `iss`, so it is kept as given.
+  if (issuerRaw !== undefined)
+    parseUrlOption(issuerRaw, "--oauth-issuer / WEAVZ_OAUTH_ISSUER", "https://auth.example.com");
+  const jwksRaw = str("oauth-jwks-url", "WEAVZ_OAUTH_JWKS_URL");
+  const oauthJwksUrl =
+    jwksRaw === undefined
+      ? undefined
+      : parseUrlOption(
+          jwksRaw,
+          "--oauth-jwks-url / WEAVZ_OAUTH_JWKS_URL",
+          "https://auth.example.com/.well-known/jwks.json",
+        ).href;
+  const oauthScopes = (str("oauth-scopes", "WEAVZ_OAUTH_SCOPES") ?? "")
+    .split(/[\s,]+/)
+    .filter(Boolean);
+  if (command === "mcp" && transportRaw === "http") {
+    if (auth === "bearer" && tokensFile === undefined) {
+      throw new ConfigError(
+        "--auth bearer needs a tokens file: set WEAVZ_MCP_TOKENS_FILE (or --tokens-file). See the README's Remote hosting section for its format.",
+      );
+    }
+    if (auth === "oauth" && issuerRaw === undefined) {
+      throw new ConfigError(
+        "--auth oauth needs the authorization server: set WEAVZ_OAUTH_ISSUER (or --oauth-issuer) to its issuer URL.",
+      );
+    }
+    // Without authentication, whoever reaches the port acts with the Weavz API key.
+    if (auth === "none" && !isLoopbackHost(host) && !insecureNoAuth) {
+      throw new ConfigError(
+        `refusing to serve HTTP on ${host} without authentication: anyone who reaches the port could change your Weavz workspaces. Use --auth bearer (with WEAVZ_MCP_TOKENS_FILE) or --auth oauth, bind --host 127.0.0.1, or pass --insecure-no-auth (WEAVZ_INSECURE_NO_AUTH=1) if a proxy in front authenticates.`,
+      );
+    }
+  }
   const logLevel = str("log-level", "WEAVZ_LOG_LEVEL") ?? "info";
   if (!["error", "warn", "info", "debug"].includes(logLevel)) {
     throw new ConfigError(
@@ -338,6 +493,13 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     readOnly,
     toolsets: Object.freeze([...toolsets]),
     allowedOrigins: Object.freeze(origins),
+    auth,
+    insecureNoAuth,
+    tokensFile,
+    publicUrl,
+    oauthIssuer: issuerRaw,
+    oauthJwksUrl,
+    oauthScopes: Object.freeze(oauthScopes),
     logLevel: logLevel as Config["logLevel"],
   });
 }

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { Hono } from "hono";
 import type { Logger } from "../log.js";
-import { ApiError, errorBody } from "./errors.js";
+import { ApiError, envelope, errorBody } from "./errors.js";
 import { catalogRoutes } from "./routes/catalog.js";
 import { changeRoutes } from "./routes/changes.js";
 import { connectionRoutes } from "./routes/connections.js";
@@ -153,9 +153,8 @@ export function createApp(
     if (err instanceof Error && err.stack) log.debug(err.stack);
     return json(
       c,
-      JSON.stringify({
-        error: `Internal error (request id ${requestId}); see the server log.`,
-        code: "INTERNAL_ERROR",
+      envelope(`Internal error (request id ${requestId}); see the server log.`, "INTERNAL_ERROR", {
+        requestId,
       }),
       500,
     );

@@ -7,8 +7,18 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 const MAX_DISCARD_BYTES = 16 * 1024 * 1024;
 
 /**
+ * Whether a Content-Type declares JSON: application/json or application/*+json, any
+ * parameters (charset) and any letter case. A body without a Content-Type is read as JSON.
+ */
+export function isJsonType(header: string): boolean {
+  const mime = (header.split(";")[0] ?? "").trim().toLowerCase();
+  return mime === "application/json" || /^application\/[a-z0-9.!#$&^_-]+\+json$/.test(mime);
+}
+
+/**
  * Reads a JSON body up to MAX_BODY_BYTES; 413 beyond it (without buffering the rest).
- * Resolves undefined for an empty body. Works on the node request so that every route,
+ * Resolves undefined for an empty body; 415 for a body whose Content-Type is not JSON.
+ * Works on the node request so that every route,
  * including a local MCP endpoint (which can hand the result to the SDK as `parsedBody`),
  * shares one limit and one error envelope.
  */
@@ -61,6 +71,22 @@ export function readJson(req: IncomingMessage): Promise<unknown> {
           : Buffer.concat(chunks).toString("utf8");
       if (text.trim() === "") {
         resolve(undefined);
+        return;
+      }
+      // Checked once the body is read, so the connection stays in step for the next request.
+      const type = req.headers["content-type"];
+      if (type !== undefined && !isJsonType(type)) {
+        reject(
+          new ApiError(
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+            `Request bodies must be JSON: send Content-Type: application/json (got "${type.slice(0, 100)}").`,
+            {
+              contentType: type.slice(0, 100),
+              accepted: ["application/json", "application/*+json"],
+            },
+          ),
+        );
         return;
       }
       try {

@@ -1,7 +1,10 @@
 import type { ErrorBody, ErrorCode, FieldIssue } from "../domain/index.js";
 
-/** Codes the local API uses: the domain's, plus CONNECTION_IN_USE for deleting a pinned connection. */
-export type LocalErrorCode = ErrorCode | "CONNECTION_IN_USE";
+/**
+ * Codes the local API uses: the domain's, plus CONNECTION_IN_USE for deleting a pinned
+ * connection and UNSUPPORTED_MEDIA_TYPE for a body that is not declared JSON.
+ */
+export type LocalErrorCode = ErrorCode | "CONNECTION_IN_USE" | "UNSUPPORTED_MEDIA_TYPE";
 
 /** A failure meant for the client: status, machine code, message and optional details. */
 export class ApiError extends Error {
@@ -34,11 +37,17 @@ export function notFound(message: string, code: LocalErrorCode = "NOT_FOUND"): A
   return new ApiError(404, code, message);
 }
 
-/** The JSON text of an error envelope. */
+/** The JSON text of an error envelope; `details` is always there (`{}` when there are none). */
 export function errorBody(err: ApiError): string {
-  const body: ErrorBody =
-    err.details === undefined
-      ? { error: err.message, code: err.code }
-      : { error: err.message, code: err.code, details: err.details };
+  return envelope(err.message, err.code, err.details);
+}
+
+/** One envelope shape for every error body, including those written outside the router. */
+export function envelope(
+  error: string,
+  code: string,
+  details: Record<string, unknown> = {},
+): string {
+  const body: ErrorBody = { error, code, details };
   return JSON.stringify(body);
 }

@@ -1,11 +1,12 @@
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import { type Logger, silentLogger } from "../log.js";
 import { createApp, type KnownKey, makeAuthenticator } from "./app.js";
 import { loadCatalog } from "./catalog.js";
 import { ChangeFeed } from "./changes.js";
 import { seedDemo } from "./demo.js";
+import { envelope } from "./errors.js";
 import { Store } from "./store.js";
 import { generateToken, hashKey } from "./tokens.js";
 
@@ -106,20 +107,47 @@ export async function startLocalApi(opts: LocalApiOptions): Promise<LocalApi> {
   // Bodies are read by our own reader (413 without buffering); the adapter must not drain them.
   const listener = getRequestListener(app.fetch, { autoCleanupIncoming: false });
 
+  // The response being written on each socket. Node parses ahead of the handler: bytes that
+  // follow a request without framing (a DELETE body with no Content-Length) raise clientError
+  // while that request is still being answered, and answering the error at once would drop
+  // the reply of a change already applied.
+  const answering = new WeakMap<Socket, ServerResponse>();
   const server = createServer({ keepAlive: true }, (req, res) => {
+    answering.set(req.socket, res);
+    const done = () => {
+      if (answering.get(req.socket) === res) answering.delete(req.socket);
+    };
+    res.once("finish", done);
+    res.once("close", done);
     void listener(req, res);
   });
   server.keepAliveTimeout = 30_000;
   server.headersTimeout = 35_000;
-  server.on("clientError", (_err, socket) => {
-    if (socket.writable) {
-      const body = '{"error":"Malformed HTTP request.","code":"VALIDATION_ERROR"}';
+  server.on("clientError", (err: NodeJS.ErrnoException, socket: Socket) => {
+    const refuse = () => {
+      if (!socket.writable || err.code === "ECONNRESET") {
+        socket.destroy();
+        return;
+      }
+      const body = envelope("Malformed HTTP request.", "VALIDATION_ERROR");
       socket.end(
-        `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
+        `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
       );
-    } else {
-      socket.destroy();
+    };
+    const pending = answering.get(socket);
+    if (pending && !pending.writableFinished) {
+      // Let the request in progress finish its reply first; then refuse the rest and close.
+      let once = false;
+      const after = () => {
+        if (once) return;
+        once = true;
+        refuse();
+      };
+      pending.once("finish", after);
+      pending.once("close", after);
+      return;
     }
+    refuse();
   });
 
   try {

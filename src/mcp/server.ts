@@ -23,6 +23,7 @@ import {
 import { type HubOptions, ResourceHub } from "./resources/hub.js";
 import { argumentErrorResult, errorToResult, successResult } from "./results.js";
 import { parseArguments } from "./schema.js";
+import { assertWorkspaceAllowed, scopedApi, scopedDefaultWorkspace, scopeOf } from "./scope.js";
 import type { ToolContext } from "./tool.js";
 import type { ToolsetName } from "./toolsets.js";
 
@@ -149,9 +150,11 @@ export function createServerFactory(deps: ServerDeps): {
         }
         const parsed = parseArguments(tool.def.input, tool.inputJson, params.arguments);
         if (!parsed.ok) return argumentErrorResult(tool.def.name, parsed.issues);
+        // A token limited to some workspaces sees the API through that limit.
+        const scope = scopeOf(mcpCtx.http?.authInfo);
         const ctx: ToolContext = {
-          api: deps.api,
-          defaultWorkspaceId: deps.defaultWorkspaceId,
+          api: scopedApi(deps.api, scope),
+          defaultWorkspaceId: scopedDefaultWorkspace(scope, deps.defaultWorkspaceId),
           signal: mcpCtx.mcpReq.signal,
           log: deps.log,
           changed: onChange,
@@ -192,7 +195,8 @@ function asMcpError(err: unknown, deps: ServerDeps, what: string, uri: string): 
 
 /** resources/*, subscriptions and completion of `workspaceId` in resource templates. */
 function registerResourceHandlers(server: Server, deps: ServerDeps, hub: ResourceHub): void {
-  const { api } = deps;
+  // Each request is served through the caller's workspace limit (none without auth).
+  const apiFor = (ctx: ServerContext) => scopedApi(deps.api, scopeOf(ctx.http?.authInfo));
   const refOf = (uri: string) => {
     const ref = parseResourceUri(uri);
     if (!ref) {
@@ -205,7 +209,10 @@ function registerResourceHandlers(server: Server, deps: ServerDeps, hub: Resourc
     return ref;
   };
   server.setRequestHandler("resources/list", async (_req, ctx) => {
-    const { workspaces } = await api.listWorkspaces({ limit: 100 }, { signal: ctx.mcpReq.signal });
+    const { workspaces } = await apiFor(ctx).listWorkspaces(
+      { limit: 100 },
+      { signal: ctx.mcpReq.signal },
+    );
     const perWorkspace = workspaces.flatMap((w) => {
       const [integrations, tools] = workspaceUris(w.id) as [string, string];
       return [
@@ -231,7 +238,7 @@ function registerResourceHandlers(server: Server, deps: ServerDeps, hub: Resourc
   server.setRequestHandler("resources/read", async (req, ctx) => {
     const ref = refOf(req.params.uri);
     try {
-      const data = await readResource(api, ref, ctx.mcpReq.signal);
+      const data = await readResource(apiFor(ctx), ref, ctx.mcpReq.signal);
       return {
         contents: [{ uri: ref.uri, mimeType: "application/json", text: JSON.stringify(data) }],
       };
@@ -239,9 +246,11 @@ function registerResourceHandlers(server: Server, deps: ServerDeps, hub: Resourc
       throw asMcpError(err, deps, `resources/read ${ref.uri}`, ref.uri);
     }
   });
-  server.setRequestHandler("resources/subscribe", async (req) => {
+  server.setRequestHandler("resources/subscribe", async (req, ctx) => {
     const ref = refOf(req.params.uri);
     try {
+      if ("workspaceId" in ref)
+        assertWorkspaceAllowed(scopeOf(ctx.http?.authInfo), ref.workspaceId);
       await hub.subscribe(server, ref.uri);
     } catch (err) {
       throw asMcpError(err, deps, `resources/subscribe ${ref.uri}`, ref.uri);
@@ -257,7 +266,10 @@ function registerResourceHandlers(server: Server, deps: ServerDeps, hub: Resourc
     if (ref.type !== "ref/resource" || argument.name !== "workspaceId") {
       return { completion: { values: [], hasMore: false } };
     }
-    const { workspaces } = await api.listWorkspaces({ limit: 100 }, { signal: ctx.mcpReq.signal });
+    const { workspaces } = await apiFor(ctx).listWorkspaces(
+      { limit: 100 },
+      { signal: ctx.mcpReq.signal },
+    );
     const prefix = argument.value.toLowerCase();
     const values = workspaces
       .filter(

@@ -12,6 +12,7 @@ import {
 } from "@modelcontextprotocol/server";
 import type { Logger } from "../log.js";
 import type { ResourceHub } from "../mcp/resources/hub.js";
+import { listenRefusal } from "../mcp/scope.js";
 import type { NewServerOptions } from "../mcp/server.js";
 import { listenInterest, watchListen } from "./listen-tracker.js";
 
@@ -107,6 +108,9 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
   });
 }
 
+/** What the authentication hook left on the request. */
+const authInfoOf = (req: IncomingMessage) => (req as IncomingMessage & { auth?: AuthInfo }).auth;
+
 /** Writes a web Response (from the auth hook) to a Node response. */
 async function sendWebResponse(res: ServerResponse, response: Response): Promise<void> {
   const headers: Record<string, string> = {};
@@ -201,6 +205,15 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
       });
       return;
     }
+    // Before routing, so the hook can also serve its own routes (OAuth resource metadata).
+    if (opts.authenticate) {
+      const outcome = await opts.authenticate(req);
+      if (outcome instanceof Response) {
+        await sendWebResponse(res, outcome);
+        return;
+      }
+      (req as IncomingMessage & { auth?: AuthInfo }).auth = outcome;
+    }
     if (path !== "/mcp") {
       sendJson(res, 404, { error: `Not found: the MCP endpoint is /mcp`, code: "NOT_FOUND" });
       return;
@@ -214,14 +227,6 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
         { allow: "POST, GET, DELETE" },
       );
       return;
-    }
-    if (opts.authenticate) {
-      const outcome = await opts.authenticate(req);
-      if (outcome instanceof Response) {
-        await sendWebResponse(res, outcome);
-        return;
-      }
-      (req as IncomingMessage & { auth?: AuthInfo }).auth = outcome;
     }
 
     let body: unknown;
@@ -254,6 +259,13 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
       });
       if (!(await isLegacyRequest(probe, body))) {
         const interest = listenInterest(body);
+        // The SDK honours listen URIs verbatim: a token's workspace limit is checked here.
+        const refusal = interest && listenRefusal(authInfoOf(req), interest.uris);
+        if (refusal) {
+          const id = (body as { id?: unknown }).id ?? null;
+          sendJson(res, 200, { jsonrpc: "2.0", id, error: { code: -32602, message: refusal } });
+          return;
+        }
         // A listen stream keeps the change feed running for what it named, until it closes.
         if (interest) res.once("close", watchListen(opts.hub, interest));
         await serveModern(req, res, body);

@@ -2,6 +2,7 @@ import { type Backend, deferredApi, openBackend } from "../backend.js";
 import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
 import { createServerFactory } from "../mcp/server.js";
+import { AuthSetupError, authFromConfig, nodeAuthenticate } from "./auth/index.js";
 import { serveHttp } from "./http.js";
 import { serveStdio } from "./stdio.js";
 
@@ -36,11 +37,14 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
     return;
   }
 
-  if (!["127.0.0.1", "localhost", "::1"].includes(config.host)) {
-    // The MCP endpoint has no authentication of its own: anyone who reaches it acts with the key.
-    log.warn(
-      `listening on ${config.host}, not loopback: anyone who can reach this port can change your Weavz workspaces. Prefer 127.0.0.1 behind an authenticating proxy.`,
-    );
+  let auth: Awaited<ReturnType<typeof authFromConfig>>;
+  try {
+    auth = await authFromConfig(config, log);
+  } catch (err) {
+    if (!(err instanceof AuthSetupError)) throw err;
+    log.error(err.message);
+    await backendReady.then((b) => b.close()).catch(() => {});
+    process.exit(2);
   }
   let http: Awaited<ReturnType<typeof serveHttp>>;
   try {
@@ -50,8 +54,14 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
       newServer: factory.newServer,
       hub: factory.hub,
       log,
-      allowedOrigins: config.allowedOrigins,
+      // Behind a proxy, requests name the public host: it is this server's own origin.
+      allowedOrigins: config.publicUrl
+        ? [...config.allowedOrigins, new URL(config.publicUrl).origin]
+        : config.allowedOrigins,
+      ...(auth ? { authenticate: nodeAuthenticate(auth) } : {}),
     });
+    // Only microtasks run between listening and here, so no request meets the gate unaware.
+    auth?.listening(http.url);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why =
@@ -63,7 +73,16 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
     process.exit(1);
   }
   const backend = await backendReady;
-  const clientConfig = { mcpServers: { weavz: { type: "http", url: http.url } } };
+  // Clients reach the public URL when one is set; bearer clients also need their token.
+  const clientConfig = {
+    mcpServers: {
+      weavz: {
+        type: "http",
+        url: auth?.resourceUrl() ?? http.url,
+        ...(config.auth === "bearer" ? { headers: { Authorization: "Bearer YOUR_TOKEN" } } : {}),
+      },
+    },
+  };
   // HTTP mode leaves stdout free, so the URL and a config to paste go there.
   process.stdout.write(
     `weavz-mcp ${backend.kind === "embedded" ? "(embedded local Weavz API)" : `(Weavz API ${config.baseUrl})`} listening on ${http.url}\n` +

@@ -1,0 +1,83 @@
+import { readFile } from "node:fs/promises";
+import { type Config, isLoopbackHost } from "../../config.js";
+import type { Logger } from "../../log.js";
+import { type AuthGate, createAuthGate } from "./gate.js";
+import { jwtVerifier } from "./oauth.js";
+import { parseTokensFile, TokensFileError, tokenFileVerifier } from "./tokens-file.js";
+
+export type { AuthGate } from "./gate.js";
+export { nodeAuthenticate } from "./node.js";
+export type { AuthInfo } from "./types.js";
+
+/** A configuration problem found while setting authentication up, for the user. */
+export class AuthSetupError extends Error {
+  override name = "AuthSetupError";
+}
+
+/**
+ * The gate the configuration asks for, or undefined for --auth none. Reads the tokens file
+ * once; its text is dropped as soon as the digests are taken.
+ */
+export async function authFromConfig(config: Config, log: Logger): Promise<AuthGate | undefined> {
+  if (config.auth === "none") {
+    if (!isLoopbackHost(config.host)) {
+      log.warn(
+        `--insecure-no-auth: serving ${config.host} without authentication; only safe behind a proxy that authenticates every request.`,
+      );
+    }
+    return undefined;
+  }
+  if (!isLoopbackHost(config.host) && !config.publicUrl?.startsWith("https:")) {
+    log.warn(
+      "tokens travel in clear over plain HTTP: put a TLS proxy in front and set --public-url to its https URL.",
+    );
+  }
+  if (config.auth === "bearer") {
+    const file = config.tokensFile as string;
+    let text: string;
+    try {
+      text = await readFile(file, "utf8");
+    } catch (err) {
+      throw new AuthSetupError(
+        `cannot read the tokens file WEAVZ_MCP_TOKENS_FILE=${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
+    }
+    let entries: ReturnType<typeof parseTokensFile>;
+    try {
+      entries = parseTokensFile(text);
+    } catch (err) {
+      if (err instanceof TokensFileError)
+        throw new AuthSetupError(`tokens file ${file}: ${err.message}`);
+      throw err;
+    }
+    const limited = entries.filter((e) => e.workspaces).length;
+    log.info(
+      `auth: bearer, ${entries.length} token(s) from ${file}${limited ? `, ${limited} limited to some workspaces` : ""}`,
+    );
+    return createAuthGate({
+      verifier: tokenFileVerifier(entries),
+      publicUrl: config.publicUrl,
+      log,
+    });
+  }
+  const issuer = config.oauthIssuer as string;
+  let gate: AuthGate | undefined;
+  const verifier = jwtVerifier({
+    issuer,
+    jwksUrl: config.oauthJwksUrl,
+    audience: () => (gate as AuthGate).resourceUrl(),
+    requiredScopes: config.oauthScopes,
+    log,
+  });
+  gate = createAuthGate({
+    verifier,
+    publicUrl: config.publicUrl,
+    authorizationServer: issuer,
+    scopes: config.oauthScopes,
+    log,
+  });
+  log.info(
+    `auth: oauth, tokens from ${issuer}${config.oauthScopes.length ? ` with scope(s) ${config.oauthScopes.join(" ")}` : ""}`,
+  );
+  return gate;
+}

@@ -1,0 +1,420 @@
+import { createHash } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  Client as ModernClient,
+  StreamableHTTPClientTransport as ModernHttp,
+} from "@modelcontextprotocol/client";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { request } from "undici";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawnCli, tempDir, useCliProcesses } from "../helpers/cli.js";
+import { startTestIssuer, type TestIssuer } from "../helpers/issuer.js";
+import { startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
+import { DEMO_WS, textOf } from "../helpers/mcp.js";
+
+const OTHER_WS = "0ther000-0000-4000-8000-000000000001";
+const ALICE = "alice-7d1c0f5e9b2a4c68a1e3";
+const BOB = "bob-4e8a2d6c1f3b5a7e9c0d";
+
+/** A spawned `weavz-mcp --transport http` on port 0 and what it printed. */
+interface McpCli {
+  url: string;
+  stdout: () => string;
+  stderr: () => string;
+  stop(): Promise<number | null>;
+}
+
+/** Spawns the MCP server over HTTP against the given local API; waits for its URL. */
+function startMcpCli(local: TestLocalApi, args: string[]): Promise<McpCli> {
+  const child = spawnCli([
+    "--transport",
+    "http",
+    "--port",
+    "0",
+    "--api-key",
+    local.apiKey,
+    "--base-url",
+    local.url,
+    ...args,
+  ]);
+  let out = "";
+  let err = "";
+  child.stderr?.on("data", (d: Buffer) => {
+    err += d;
+  });
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no URL printed; stderr: ${err}`)), 15_000);
+    void exited.then((code) => reject(new Error(`exited with ${code}; stderr: ${err}`)));
+    child.stdout?.on("data", (d: Buffer) => {
+      out += d;
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+\/mcp)/.exec(out);
+      if (m && out.includes("mcpServers")) {
+        clearTimeout(timer);
+        resolve({
+          url: m[1] as string,
+          stdout: () => out,
+          stderr: () => err,
+          stop: () => {
+            child.kill("SIGTERM");
+            return exited;
+          },
+        });
+      }
+    });
+  });
+}
+
+/** A real SDK client over HTTP that sends `token` as its bearer token. */
+async function connectWithToken(url: string, token: string) {
+  const client = new Client({ name: "auth-test", version: "1" });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(url), {
+      requestInit: { headers: { authorization: `Bearer ${token}` } },
+    }),
+  );
+  const call = async (name: string, args: Record<string, unknown> = {}) =>
+    (await client.callTool({ name, arguments: args })) as CallToolResult & {
+      structuredContent?: Record<string, any>;
+    };
+  return { client, call };
+}
+
+/** The same with the v2 SDK client pinned to the 2026-07-28 era (stateless, no initialize). */
+async function connectModernWithToken(url: string, token: string | undefined) {
+  const client = new ModernClient(
+    { name: "auth-test-2026", version: "1" },
+    { versionNegotiation: { mode: { pin: "2026-07-28" } } },
+  );
+  await client.connect(
+    new ModernHttp(new URL(url), {
+      requestInit: { headers: token ? { authorization: `Bearer ${token}` } : {} },
+    }),
+  );
+  const call = async (name: string, args: Record<string, unknown> = {}) =>
+    (await client.callTool({ name, arguments: args })) as CallToolResult & {
+      structuredContent?: Record<string, any>;
+    };
+  return { client, call };
+}
+
+const INIT = {
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: {
+    protocolVersion: "2025-11-25",
+    capabilities: {},
+    clientInfo: { name: "raw", version: "1" },
+  },
+};
+const DISCOVER = { jsonrpc: "2.0", id: 1, method: "server/discover", params: {} };
+
+/** POSTs a JSON-RPC message to the endpoint; returns status, challenge and body. */
+async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await request(url, {
+    method: "POST",
+    headers: {
+      accept: "application/json, text/event-stream",
+      "content-type": "application/json",
+      ...headers,
+    },
+    body: JSON.stringify(body),
+  });
+  const text = await res.body.text();
+  return {
+    status: res.statusCode,
+    challenge: String(res.headers["www-authenticate"] ?? ""),
+    body: text,
+  };
+}
+
+/** The resource_metadata URL a 401/403 challenge names. */
+const metadataOf = (challenge: string) => /resource_metadata="([^"]+)"/.exec(challenge)?.[1];
+
+describe("HTTP auth: bearer tokens from a file (spawned CLI)", () => {
+  useCliProcesses();
+  let local: TestLocalApi;
+  let mcp: McpCli;
+  beforeAll(async () => {
+    local = await startTestLocalApi({ demo: true });
+    local.store.insertWorkspace("Other Team", "other", OTHER_WS);
+    const file = join(tempDir("weavz-auth-"), "tokens");
+    writeFileSync(
+      file,
+      [
+        "# team tokens: alice everywhere, bob (as a digest) only in the demo workspace",
+        `${ALICE} name=alice`,
+        `sha256:${createHash("sha256").update(BOB).digest("hex")} name=bob workspaces=${DEMO_WS}`,
+      ].join("\n"),
+    );
+    mcp = await startMcpCli(local, [
+      "--auth",
+      "bearer",
+      "--tokens-file",
+      file,
+      "--log-level",
+      "debug",
+    ]);
+  }, 30_000);
+  afterAll(async () => {
+    await mcp?.stop();
+    await local?.close();
+  });
+
+  it("answers an unauthenticated discover probe or initialize with 401 and the metadata URL", async () => {
+    for (const body of [DISCOVER, INIT]) {
+      const r = await post(mcp.url, body);
+      expect(r.status).toBe(401);
+      expect(metadataOf(r.challenge)).toBe(
+        mcp.url.replace("/mcp", "/.well-known/oauth-protected-resource/mcp"),
+      );
+    }
+    const wrong = await post(mcp.url, INIT, { authorization: "Bearer not-a-valid-token-at-all" });
+    expect(wrong.status).toBe(401);
+    expect(wrong.challenge).toMatch(/^Bearer error="invalid_token", .*resource_metadata="/);
+    // The metadata is public and names this resource.
+    const prm = await request(metadataOf(wrong.challenge) as string);
+    expect(prm.statusCode).toBe(200);
+    expect(await prm.body.json()).toMatchObject({
+      resource: mcp.url,
+      bearer_methods_supported: ["header"],
+    });
+  });
+
+  it("keeps Host/Origin protection ahead of auth: a foreign Origin gets 403 even with a good token", async () => {
+    const r = await post(mcp.url, INIT, {
+      authorization: `Bearer ${ALICE}`,
+      origin: "https://evil.example",
+    });
+    expect(r.status).toBe(403);
+    expect(r.challenge).toBe("");
+  });
+
+  it("lets a plain-line token use every workspace through a real MCP client", async () => {
+    const { client, call } = await connectWithToken(mcp.url, ALICE);
+    const ws = await call("list_workspaces");
+    expect(ws.structuredContent?.workspaces.map((w: any) => w.id).sort()).toEqual(
+      [DEMO_WS, OTHER_WS].sort(),
+    );
+    const other = await call("list_workspace_integrations", { workspaceId: OTHER_WS });
+    expect(other.isError, textOf(other)).toBeFalsy();
+    await client.close();
+  });
+
+  it("limits a sha256-line token to its workspaces: tools, resources and subscriptions", async () => {
+    const { client, call } = await connectWithToken(mcp.url, BOB);
+    const ws = await call("list_workspaces");
+    expect(ws.structuredContent?.workspaces.map((w: any) => w.id)).toEqual([DEMO_WS]);
+    expect(ws.structuredContent?.total).toBe(1);
+
+    const created = await call("create_workspace_integration", {
+      workspaceId: DEMO_WS,
+      integrationName: "kv-store",
+    });
+    expect(created.isError, textOf(created)).toBeFalsy();
+
+    const denied = await call("create_workspace_integration", {
+      workspaceId: OTHER_WS,
+      integrationName: "kv-store",
+    });
+    expect(denied.isError).toBe(true);
+    expect(textOf(denied)).toContain(
+      `SCOPE_DENIED: the token this client uses may not reach workspace "${OTHER_WS}". It may use: ${DEMO_WS}.`,
+    );
+    expect(textOf(denied)).toContain("list_workspaces");
+    // Refused before reaching the API: nothing was created there.
+    expect(local.store.listIntegrationRecords(OTHER_WS)).toEqual([]);
+
+    const resources = await client.listResources();
+    expect(resources.resources.map((r) => r.uri).some((u) => u.includes(OTHER_WS))).toBe(false);
+    await expect(
+      client.readResource({ uri: `weavz://workspaces/${OTHER_WS}/integrations` }),
+    ).rejects.toThrow(/SCOPE_DENIED/);
+    await expect(
+      client.subscribeResource({ uri: `weavz://workspaces/${OTHER_WS}/integrations` }),
+    ).rejects.toThrow(/SCOPE_DENIED/);
+    const mine = await client.readResource({ uri: `weavz://workspaces/${DEMO_WS}/integrations` });
+    expect((mine.contents[0] as { text: string }).text).toContain("kv-store");
+    await client.close();
+  });
+
+  it("applies the same limit to a 2026-07-28 client, and refuses one without a token", async () => {
+    const { client, call } = await connectModernWithToken(mcp.url, BOB);
+    const ws = await call("list_workspaces");
+    expect(ws.structuredContent?.workspaces.map((w: any) => w.id)).toEqual([DEMO_WS]);
+    const denied = await call("list_workspace_integrations", { workspaceId: OTHER_WS });
+    expect(textOf(denied)).toMatch(/SCOPE_DENIED.*list_workspaces/s);
+    await expect(
+      client.readResource({ uri: `weavz://workspaces/${OTHER_WS}/mcp-tools` }),
+    ).rejects.toThrow(/SCOPE_DENIED/);
+    // subscriptions/listen: the SDK honours URIs verbatim, so the transport checks them.
+    await expect(
+      client.listen({ resourceSubscriptions: [`weavz://workspaces/${OTHER_WS}/integrations`] }),
+    ).rejects.toThrow(/SCOPE_DENIED/);
+    const own = await client.listen({
+      resourceSubscriptions: [`weavz://workspaces/${DEMO_WS}/integrations`],
+    });
+    await own.close();
+    await client.close();
+    await expect(connectModernWithToken(mcp.url, undefined)).rejects.toThrow(/401|Unauthorized/i);
+  });
+
+  it("never writes a token to its output, even at debug level", () => {
+    const all = mcp.stdout() + mcp.stderr();
+    expect(all).toContain("2 token(s)");
+    for (const secret of [ALICE, BOB, "not-a-valid-token-at-all"])
+      expect(all).not.toContain(secret);
+  });
+});
+
+describe("HTTP auth: OAuth 2.1 resource server (spawned CLI, local test issuer)", () => {
+  useCliProcesses();
+  let local: TestLocalApi;
+  let issuer: TestIssuer;
+  let mcp: McpCli;
+  let resource: string;
+  beforeAll(async () => {
+    [local, issuer] = await Promise.all([startTestLocalApi({ demo: true }), startTestIssuer()]);
+    local.store.insertWorkspace("Other Team", "other", OTHER_WS);
+    // No JWKS URL given: the server finds it in the issuer's RFC 8414 metadata.
+    mcp = await startMcpCli(local, [
+      "--auth",
+      "oauth",
+      "--oauth-issuer",
+      issuer.issuer,
+      "--oauth-scopes",
+      "weavz:mcp",
+    ]);
+    resource = mcp.url;
+  }, 30_000);
+  afterAll(async () => {
+    await mcp?.stop();
+    await Promise.all([local?.close(), issuer?.close()]);
+  });
+
+  it("serves RFC 9728 metadata at both well-known forms", async () => {
+    for (const path of [
+      "/.well-known/oauth-protected-resource",
+      "/.well-known/oauth-protected-resource/mcp",
+    ]) {
+      const r = await request(mcp.url.replace("/mcp", path));
+      expect(r.statusCode).toBe(200);
+      expect(await r.body.json()).toEqual({
+        resource,
+        authorization_servers: [issuer.issuer],
+        scopes_supported: ["weavz:mcp"],
+        bearer_methods_supported: ["header"],
+        resource_name: "weavz-mcp",
+      });
+    }
+  });
+
+  it("accepts a valid token: a real MCP client completes a tool call", async () => {
+    const token = await issuer.mint({
+      aud: resource,
+      scope: "weavz:mcp other",
+      sub: "user-1",
+      client_id: "app",
+    });
+    const { client, call } = await connectWithToken(mcp.url, token);
+    const r = await call("list_workspaces");
+    expect(r.isError, textOf(r)).toBeFalsy();
+    expect(r.structuredContent?.total).toBe(2);
+    await client.close();
+    const modern = await connectModernWithToken(mcp.url, token);
+    const m = await modern.call("list_workspace_integrations", { workspaceId: DEMO_WS });
+    expect(m.isError, textOf(m)).toBeFalsy();
+    await modern.client.close();
+  });
+
+  it("answers 401 with resource_metadata for a missing, expired, foreign-audience, foreign-issuer or forged token", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const cases: [string, string | undefined, RegExp][] = [
+      ["missing", undefined, /Authentication required/],
+      [
+        "expired",
+        await issuer.mint({ aud: resource, scope: "weavz:mcp" }, { expiresIn: now - 60 }),
+        /expired/,
+      ],
+      [
+        "audience",
+        await issuer.mint({ aud: "https://other.example/mcp", scope: "weavz:mcp" }),
+        /not for this server/,
+      ],
+      [
+        "issuer",
+        await issuer.mint({ aud: resource, scope: "weavz:mcp", iss: "https://evil.example" }),
+        /not issued by/,
+      ],
+      [
+        "signature",
+        await issuer.mint({ aud: resource, scope: "weavz:mcp" }, { sign: "stranger" }),
+        /not a valid JWT/,
+      ],
+      ["garbage", "abc.def.ghi", /not a valid JWT/],
+    ];
+    for (const [label, token, why] of cases) {
+      for (const body of [DISCOVER, INIT]) {
+        const r = await post(mcp.url, body, token ? { authorization: `Bearer ${token}` } : {});
+        expect(r.status, label).toBe(401);
+        expect(metadataOf(r.challenge), label).toBe(
+          mcp.url.replace("/mcp", "/.well-known/oauth-protected-resource/mcp"),
+        );
+        expect(r.challenge, label).toMatch(why);
+        if (token) expect(r.challenge, label).toContain('error="invalid_token"');
+        else expect(r.challenge, label).not.toContain("error=");
+      }
+    }
+  });
+
+  it("answers 403 insufficient_scope when the token lacks a required scope", async () => {
+    const token = await issuer.mint({ aud: resource, scope: "weavz:read" });
+    const r = await post(mcp.url, INIT, { authorization: `Bearer ${token}` });
+    expect(r.status).toBe(403);
+    expect(r.challenge).toMatch(
+      /^Bearer error="insufficient_scope", .*scope="weavz:mcp", resource_metadata="/,
+    );
+    expect(JSON.parse(r.body)).toMatchObject({ error: "insufficient_scope" });
+  });
+
+  it(`limits a token by its weavz_workspaces claim`, async () => {
+    const token = await issuer.mint({
+      aud: resource,
+      scope: "weavz:mcp",
+      weavz_workspaces: [OTHER_WS],
+    });
+    const { client, call } = await connectWithToken(mcp.url, token);
+    const ws = await call("list_workspaces");
+    expect(ws.structuredContent?.workspaces.map((w: any) => w.id)).toEqual([OTHER_WS]);
+    const denied = await call("list_workspace_integrations", { workspaceId: DEMO_WS });
+    expect(denied.isError).toBe(true);
+    expect(textOf(denied)).toMatch(/SCOPE_DENIED.*It may use: 0ther000/);
+    // The token's only workspace becomes the default.
+    const mine = await call("list_workspace_integrations");
+    expect(mine.structuredContent?.workspaceId).toBe(OTHER_WS);
+    await client.close();
+  });
+
+  it("fetched the issuer's keys once for all of the above", () => {
+    expect(issuer.jwksFetches()).toBe(1);
+  });
+});
+
+describe("HTTP without auth on a non-loopback interface", () => {
+  useCliProcesses();
+  it("is refused at start with the ways out, before anything listens", async () => {
+    const child = spawnCli(["--transport", "http", "--host", "0.0.0.0", "--port", "0"]);
+    let err = "";
+    child.stderr?.on("data", (d: Buffer) => {
+      err += d;
+    });
+    const code = await new Promise((r) => child.once("exit", r));
+    expect(code).toBe(2);
+    expect(err).toContain("refusing to serve HTTP on 0.0.0.0 without authentication");
+    expect(err).toMatch(/--auth bearer.*--auth oauth.*--insecure-no-auth/);
+  });
+});
