@@ -2,6 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import { Hono } from "hono";
 import type { Logger } from "../log.js";
 import { ApiError, envelope, errorBody } from "./errors.js";
+import { actionRoutes } from "./routes/actions.js";
 import { catalogRoutes } from "./routes/catalog.js";
 import { changeRoutes } from "./routes/changes.js";
 import { connectionRoutes } from "./routes/connections.js";
@@ -22,7 +23,7 @@ import { hashKey } from "./tokens.js";
 
 export const API_PREFIX = "/api/v1";
 const ROUTE_LIST =
-  "Routes: /api/v1/workspaces, /api/v1/workspaces/{id}/integrations, /api/v1/connections, /api/v1/end-users, /api/v1/integrations, /api/v1/mcp/servers, /api/v1/changes.";
+  "Routes: /api/v1/workspaces, /api/v1/workspaces/{id}/integrations, /api/v1/connections, /api/v1/end-users, /api/v1/integrations, /api/v1/mcp/servers, /api/v1/actions/execute, /api/v1/changes.";
 
 /** A known API key: its SHA-256 and what it may reach. */
 export interface KnownKey {
@@ -128,6 +129,7 @@ export function createApp(
   catalogRoutes(app, deps);
   mcpServerRoutes(app, deps);
   changeRoutes(app, deps);
+  actionRoutes(app, deps);
 
   app.notFound((c) =>
     errorResponse(

@@ -108,4 +108,35 @@ export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
       CREATE INDEX mcp_servers_workspace ON mcp_servers(workspace_id, created_at);
     `);
   },
+  // 3: state of the built-in actions (kv-store, storage) and idempotent execution results.
+  // `scope` is the persistence scope key (see execute/scope.ts); these tables are written
+  // outside Store.write, so running an action never moves the configuration change marker.
+  (db) => {
+    db.exec(`
+      CREATE TABLE kv_entries (
+        scope TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (scope, key)
+      );
+      CREATE TABLE stored_files (
+        scope TEXT NOT NULL,
+        path TEXT NOT NULL,
+        content BLOB NOT NULL,
+        content_type TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (scope, path)
+      );
+      CREATE TABLE execution_results (
+        workspace_id TEXT NOT NULL,
+        idempotency_key TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        result TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (workspace_id, idempotency_key)
+      );
+      CREATE INDEX execution_results_created ON execution_results(created_at);
+    `);
+  },
 ];

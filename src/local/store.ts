@@ -222,18 +222,26 @@ export class Store {
     return s;
   }
 
-  /** Runs fn in one BEGIN IMMEDIATE transaction and bumps the change marker; nested calls join it. */
+  /**
+   * Runs fn in one BEGIN IMMEDIATE transaction and bumps the change marker when it changed a
+   * row; nested calls join it. A transaction that changed nothing (a refused request, a delete
+   * of a missing id) leaves the marker alone, so subscribers are not told of a change.
+   */
   write<T>(fn: () => T): T {
     if (this.db.inTransaction) return fn();
     let seq = 0;
     const tx = this.db.transaction(() => {
+      const before = this.totalChanges();
       const out = fn();
-      seq = this.stmt("UPDATE change_seq SET seq = seq + 1 WHERE id = 1 RETURNING seq")
-        .pluck()
-        .get() as number;
+      if (this.totalChanges() !== before) {
+        seq = this.stmt("UPDATE change_seq SET seq = seq + 1 WHERE id = 1 RETURNING seq")
+          .pluck()
+          .get() as number;
+      }
       return out;
     });
     const out = tx.immediate();
+    if (seq === 0) return out;
     // After the commit: listeners (the change feed) see the new value.
     for (const listener of this.changeListeners) {
       try {
@@ -243,6 +251,10 @@ export class Store {
       }
     }
     return out;
+  }
+
+  private totalChanges(): number {
+    return this.stmt("SELECT total_changes()").pluck().get() as number;
   }
 
   /** Calls listener with the new change_seq after every write committed through this Store. */
@@ -399,7 +411,41 @@ export class Store {
     return this.write(() => this.stmt("DELETE FROM connections WHERE id = ?").run(id).changes > 0);
   }
 
+  /**
+   * The end user's own connection for an integration: `end_user_id` is the caller's user id
+   * (the end user's externalId); connections of another workspace do not count.
+   */
+  findUserConnection(
+    integrationName: string,
+    endUserId: string,
+    workspaceId: string,
+  ): ConnectionRecord | undefined {
+    return this.stmt(
+      `SELECT ${CONN_COLS} FROM connections
+       WHERE integration_name = ? AND end_user_id = ? AND (workspace_id IS NULL OR workspace_id = ?)
+       ORDER BY workspace_id IS NULL, created_at, rowid LIMIT 1`,
+    ).get(integrationName, endUserId, workspaceId) as ConnectionRecord | undefined;
+  }
+
   // ---- End users ----
+
+  getEndUser(id: string): EndUserRecord | undefined {
+    return this.stmt(`SELECT ${EU_COLS} FROM end_users WHERE id = ?`).get(id) as
+      | EndUserRecord
+      | undefined;
+  }
+
+  /** Connections that belong to an end user of a workspace (by their externalId). */
+  endUserConnections(workspaceId: string, externalId: string): ConnectionRecord[] {
+    return this.stmt(
+      `SELECT ${CONN_COLS} FROM connections
+       WHERE end_user_id = ? AND (workspace_id IS NULL OR workspace_id = ?) ORDER BY created_at, rowid`,
+    ).all(externalId, workspaceId) as ConnectionRecord[];
+  }
+
+  deleteEndUser(id: string): boolean {
+    return this.write(() => this.stmt("DELETE FROM end_users WHERE id = ?").run(id).changes > 0);
+  }
 
   getEndUserByExternalId(workspaceId: string, externalId: string): EndUserRecord | undefined {
     return this.stmt(

@@ -131,3 +131,15 @@ describe("issue 8 #9: Content-Type and the error envelope", () => {
     }
   });
 });
+
+describe("a refused request moves nothing", () => {
+  it("a DELETE of a missing id leaves the change marker alone (found by the fuzz suite)", async () => {
+    const before = env.local.store.changeSeq();
+    const r = await call("DELETE", `${WS}/00000000-0000-4000-8000-00000000dead`);
+    expect(r.status).toBe(404);
+    expect(env.local.store.changeSeq()).toBe(before);
+    // A real change still moves it.
+    await createKv("marker_moves");
+    expect(env.local.store.changeSeq()).toBe(before + 1);
+  });
+});

@@ -1,5 +1,6 @@
 import { CreateEndUserSchema, IdSchema, PagingSchema } from "../../domain/index.js";
-import { ApiError, validationError } from "../errors.js";
+import { ApiError, notFound, validationError } from "../errors.js";
+import { endUserScopeKey } from "../execute/resolve.js";
 import { parseWith } from "../validation.js";
 import {
   type App,
@@ -8,6 +9,7 @@ import {
   isUnique,
   keysOf,
   ok,
+  param,
   query,
   readBody,
   requireObject,
@@ -67,6 +69,48 @@ export function endUserRoutes(app: App, deps: Deps): void {
           { existing },
         );
       }
+    },
+  });
+
+  const endUserNotFound = (id: string) =>
+    notFound(`End user ${id} not found; list end users with GET /api/v1/end-users.`);
+
+  resource(app, "/api/v1/end-users/:id", {
+    GET: (c) => {
+      const id = param(c, "id");
+      const endUser = store.getEndUser(id);
+      if (!endUser) throw endUserNotFound(id);
+      checkScope(c, endUser.workspaceId);
+      const connections = store.endUserConnections(endUser.workspaceId, endUser.externalId);
+      return ok(c, { endUser, connections });
+    },
+    // Deletes the user's own connections with them (refused while one is pinned) and the
+    // data the built-ins kept in their end_user scope.
+    DELETE: (c) => {
+      const id = param(c, "id");
+      store.write(() => {
+        const endUser = store.getEndUser(id);
+        if (!endUser) throw endUserNotFound(id);
+        checkScope(c, endUser.workspaceId);
+        const connections = store.endUserConnections(endUser.workspaceId, endUser.externalId);
+        for (const conn of connections) {
+          const users = store.integrationsUsingConnection(conn.id);
+          if (users.length > 0) {
+            throw new ApiError(
+              409,
+              "CONNECTION_IN_USE",
+              `End user ${id}'s connection ${conn.id} is pinned by workspace integration(s) ${users.map((u) => u.alias).join(", ")}; update or delete them first.`,
+              { integrations: users },
+            );
+          }
+        }
+        for (const conn of connections) store.deleteConnection(conn.id);
+        const scope = endUserScopeKey(endUser.workspaceId, endUser.externalId);
+        store.db.prepare("DELETE FROM kv_entries WHERE scope = ?").run(scope);
+        store.db.prepare("DELETE FROM stored_files WHERE scope = ?").run(scope);
+        store.deleteEndUser(id);
+      });
+      return ok(c, { deleted: true, id });
     },
   });
 }
