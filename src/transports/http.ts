@@ -52,6 +52,8 @@ interface Session {
   transport: NodeStreamableHTTPServerTransport;
   server: Server;
   lastSeen: number;
+  /** Who opened it (authInfo.extra.principal); only they may use it. */
+  owner: unknown;
 }
 
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
@@ -110,6 +112,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
 
 /** What the authentication hook left on the request. */
 const authInfoOf = (req: IncomingMessage) => (req as IncomingMessage & { auth?: AuthInfo }).auth;
+/** The caller a session belongs to: a stolen session id is useless with another token. */
+const ownerOf = (req: IncomingMessage) => authInfoOf(req)?.extra?.principal;
 
 /** Writes a web Response (from the auth hook) to a Node response. */
 async function sendWebResponse(res: ServerResponse, response: Response): Promise<void> {
@@ -277,7 +281,7 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
     const sessionId = Array.isArray(sessionHeader) ? sessionHeader[0] : sessionHeader;
     if (sessionId !== undefined) {
       const s = sessions.get(sessionId);
-      if (!s) {
+      if (!s || s.owner !== ownerOf(req)) {
         rpcError(res, 404, -32001, "Session not found: start a new session with initialize");
         return;
       }
@@ -298,7 +302,7 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
     const transport: NodeStreamableHTTPServerTransport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        sessions.set(id, { transport, server, lastSeen: Date.now() });
+        sessions.set(id, { transport, server, lastSeen: Date.now(), owner: ownerOf(req) });
       },
       onsessionclosed: (id) => {
         sessions.delete(id);

@@ -71,16 +71,15 @@ function startMcpCli(local: TestLocalApi, args: string[]): Promise<McpCli> {
 /** A real SDK client over HTTP that sends `token` as its bearer token. */
 async function connectWithToken(url: string, token: string) {
   const client = new Client({ name: "auth-test", version: "1" });
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(url), {
-      requestInit: { headers: { authorization: `Bearer ${token}` } },
-    }),
-  );
+  const transport = new StreamableHTTPClientTransport(new URL(url), {
+    requestInit: { headers: { authorization: `Bearer ${token}` } },
+  });
+  await client.connect(transport);
   const call = async (name: string, args: Record<string, unknown> = {}) =>
     (await client.callTool({ name, arguments: args })) as CallToolResult & {
       structuredContent?: Record<string, any>;
     };
-  return { client, call };
+  return { client, call, sessionId: () => transport.sessionId as string };
 }
 
 /** The same with the v2 SDK client pinned to the 2026-07-28 era (stateless, no initialize). */
@@ -195,13 +194,20 @@ describe("HTTP auth: bearer tokens from a file (spawned CLI)", () => {
   });
 
   it("lets a plain-line token use every workspace through a real MCP client", async () => {
-    const { client, call } = await connectWithToken(mcp.url, ALICE);
+    const { client, call, sessionId } = await connectWithToken(mcp.url, ALICE);
     const ws = await call("list_workspaces");
     expect(ws.structuredContent?.workspaces.map((w: any) => w.id).sort()).toEqual(
       [DEMO_WS, OTHER_WS].sort(),
     );
     const other = await call("list_workspace_integrations", { workspaceId: OTHER_WS });
     expect(other.isError, textOf(other)).toBeFalsy();
+    // The session is alice's: another valid token cannot ride on its id.
+    const ping = { jsonrpc: "2.0", id: 9, method: "ping" };
+    const session = { "mcp-session-id": sessionId(), "mcp-protocol-version": "2025-11-25" };
+    const stolen = await post(mcp.url, ping, { ...session, authorization: `Bearer ${BOB}` });
+    expect(stolen.status).toBe(404);
+    const own = await post(mcp.url, ping, { ...session, authorization: `Bearer ${ALICE}` });
+    expect(own.status).toBe(200);
     await client.close();
   });
 

@@ -7,6 +7,8 @@ export interface TestIssuer {
   /** The issuer identifier (its origin), as tokens carry it in `iss`. */
   issuer: string;
   jwksUrl: string;
+  /** While down, metadata and keys answer 503 (an outage of the authorization server). */
+  setDown(down: boolean): void;
   /** How many times the JWKS was fetched. */
   jwksFetches(): number;
   /**
@@ -32,7 +34,12 @@ export async function startTestIssuer(): Promise<TestIssuer> {
   const jwk = { ...(await exportJWK(keys.publicKey)), kid, alg: "RS256", use: "sig" };
   let fetches = 0;
   let issuer = "";
+  let down = false;
   const server = createServer((req, res) => {
+    if (down) {
+      res.writeHead(503).end();
+      return;
+    }
     const send = (body: unknown) => {
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify(body));
@@ -57,6 +64,9 @@ export async function startTestIssuer(): Promise<TestIssuer> {
   return {
     issuer,
     jwksUrl: `${issuer}/jwks`,
+    setDown: (d) => {
+      down = d;
+    },
     jwksFetches: () => fetches,
     mint: (claims, opts = {}) =>
       new SignJWT({ iss: issuer, ...claims })

@@ -176,6 +176,8 @@ export function jwtVerifier(opts: OAuthOptions): TokenVerifier {
     const workspaces = workspacesOf(payload);
     info.extra = {
       subject: payload.sub,
+      // Sessions are bound to the user (tokens are refreshed; the subject stays).
+      principal: `oauth:${payload.sub ?? clientId}`,
       ...(workspaces ? { [WORKSPACES_AUTH_KEY]: workspaces } : {}),
     };
     return info;

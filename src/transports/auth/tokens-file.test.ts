@@ -20,10 +20,10 @@ describe("tokens file", () => {
     const verify = tokenFileVerifier(parseTokensFile(text));
     const alice = await verify(ALICE);
     expect(alice).toMatchObject({ clientId: "alice", scopes: [] });
-    expect(alice.extra).toBeUndefined();
+    expect(alice.extra).toEqual({ principal: "token:0" });
     const bob = await verify(BOB);
     expect(bob.clientId).toBe("bob");
-    expect(bob.extra?.[WORKSPACES_AUTH_KEY]).toEqual(["ws_1", "ws_2"]);
+    expect(bob.extra).toEqual({ principal: "token:1", [WORKSPACES_AUTH_KEY]: ["ws_1", "ws_2"] });
   });
 
   it("keeps only digests, and refuses unknown tokens, prefixes and suffixes alike", async () => {

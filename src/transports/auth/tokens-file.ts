@@ -108,12 +108,23 @@ export function tokenFileVerifier(entries: readonly TokenEntry[]): TokenVerifier
   return async (token) => {
     const presented = sha256(token);
     let match: TokenEntry | undefined;
-    for (const e of entries) {
-      if (timingSafeEqual(presented, e.hash) && match === undefined) match = e;
+    let index = -1;
+    for (const [i, e] of entries.entries()) {
+      if (timingSafeEqual(presented, e.hash) && match === undefined) {
+        match = e;
+        index = i;
+      }
     }
     if (!match) throw new AuthFailure(401, "invalid_token", "The bearer token is not accepted.");
-    const info: AuthInfo = { token, clientId: match.name, scopes: [] };
-    if (match.workspaces) info.extra = { [WORKSPACES_AUTH_KEY]: [...match.workspaces] };
+    const info: AuthInfo = {
+      token,
+      clientId: match.name,
+      scopes: [],
+      // Sessions are bound to this: the same token, not just the same name.
+      extra: { principal: `token:${index}` },
+    };
+    if (match.workspaces)
+      info.extra = { ...info.extra, [WORKSPACES_AUTH_KEY]: [...match.workspaces] };
     return info;
   };
 }

@@ -3,7 +3,8 @@ import type { AuthInfo } from "@modelcontextprotocol/server";
 /**
  * What a verified token says about its caller: the SDK's AuthInfo, which the transport hands
  * to request handlers. `token` is used for nothing past the check and never sent upstream;
- * `extra.weavzWorkspaces` (see mcp/scope.ts) carries the caller's workspace limit.
+ * `extra.weavzWorkspaces` (see mcp/scope.ts) carries the caller's workspace limit and
+ * `extra.principal` who the caller is, for binding sessions.
  */
 export type { AuthInfo };
 
