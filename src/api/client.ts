@@ -57,6 +57,8 @@ export interface WeavzClient extends WeavzApi {
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const MAX_TIMEOUT_MS = 60_000;
+/** Budget of one execute call: the longest action timeout (60 s) plus a margin. */
+const EXECUTE_BUDGET_MS = 75_000;
 const API = "/api/v1";
 // undici's per-attempt headers/body timers are "fast timers" with ~0.5 s resolution that can
 // fire up to one tick early; give them a full second beyond the remaining budget so the call's
@@ -467,6 +469,17 @@ export function createWeavzClient(opts: WeavzClientOptions): WeavzClient {
         undefined,
         callOpts?.signal,
         Math.min(MAX_TIMEOUT_MS, wait + Math.min(timeoutMs, 10_000)),
+      );
+    },
+
+    executeAction(body, callOpts) {
+      // An action may run up to a minute (advanced-code's longest timeout): the budget covers it.
+      return call(
+        "POST",
+        `${API}/actions/execute`,
+        body,
+        callOpts?.signal,
+        Math.max(timeoutMs, EXECUTE_BUDGET_MS),
       );
     },
 

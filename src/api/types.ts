@@ -5,6 +5,8 @@ import type {
   Connection,
   CreateWorkspaceIntegrationInput,
   DeleteResult,
+  ExecuteRequest,
+  ExecuteResult,
   UpdateWorkspaceIntegrationInput,
   Workspace,
   WorkspaceIntegration,
@@ -115,6 +117,12 @@ export interface WeavzApi {
     waitMs: number,
     opts?: CallOptions,
   ): Promise<ChangesResult>;
+
+  /**
+   * `POST /api/v1/actions/execute`: runs one action. Never retried on 5xx or a lost answer
+   * (the action may have run); pass `idempotencyKey` to make a repeat safe.
+   */
+  executeAction(body: ExecuteRequest, opts?: CallOptions): Promise<ExecuteResult>;
 
   health(opts?: CallOptions): Promise<{ status: string }>;
 }

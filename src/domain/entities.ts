@@ -56,7 +56,7 @@ export const CreateConnectionSchema = z.strictObject({
   workspaceId: IdSchema.optional(),
   endUserId: z.string().min(1).max(200).optional(),
   scope: z.enum(CONNECTION_SCOPES).default("ORGANIZATION"),
-  // Secret fields: accepted, stored hashed or not at all, never returned.
+  // Secret fields: accepted, sealed at rest (AES-256-GCM, key outside the database), never returned.
   secretText: z.string().min(1).optional(),
   username: z.string().optional(),
   password: z.string().optional(),

@@ -20,7 +20,7 @@ export const DEMO = {
 export function seedDemo(store: Store): void {
   store.write(() => {
     store.insertWorkspace("Demo Workspace", "demo", DEMO.workspaceId);
-    const org = { workspaceId: null, endUserId: null, secretHash: null, scope: "ORGANIZATION" };
+    const org = { workspaceId: null, endUserId: null, secrets: null, scope: "ORGANIZATION" };
     store.insertConnection({
       ...org,
       id: DEMO.slackBotConnectionId,
@@ -70,7 +70,7 @@ export function seedDemo(store: Store): void {
       scope: "USER",
       workspaceId: DEMO.workspaceId,
       endUserId: DEMO.endUserExternalId,
-      secretHash: null,
+      secrets: null,
     });
   });
 }

@@ -33,7 +33,7 @@ export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
         updated_at TEXT NOT NULL,
         UNIQUE (workspace_id, external_id)
       );
-      -- Secrets are never stored in clear: secret_hash is a SHA-256 of the secret fields.
+      -- Secrets are never stored in clear (migration 4 replaced secret_hash by secret_enc).
       CREATE TABLE connections (
         id TEXT PRIMARY KEY,
         org_id TEXT NOT NULL REFERENCES orgs(id),
@@ -137,6 +137,16 @@ export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
         PRIMARY KEY (workspace_id, idempotency_key)
       );
       CREATE INDEX execution_results_created ON execution_results(created_at);
+    `);
+  },
+  // 4: connection secrets sealed with AES-256-GCM under a key kept outside the database
+  // (secrets.ts), instead of an unsalted SHA-256 that was guessable offline. A hash cannot be
+  // turned back into the secret and nothing ever read it, so existing hashes are dropped:
+  // such connections hold no secret until they are created again.
+  (db) => {
+    db.exec(`
+      ALTER TABLE connections ADD COLUMN secret_enc BLOB;
+      ALTER TABLE connections DROP COLUMN secret_hash;
     `);
   },
 ];

@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type { ConnectionStrategy, McpAuthMode, McpServerMode } from "../domain/index.js";
 import { LOCAL_ORG_ID, MIGRATIONS } from "./migrations.js";
+import { loadSecretKey, SecretBox } from "./secrets.js";
 
 export interface WorkspaceRecord {
   id: string;
@@ -81,7 +82,8 @@ export interface NewConnection {
   scope: string;
   workspaceId: string | null;
   endUserId: string | null;
-  secretHash: string | null;
+  /** Secret fields (secretText, password, tokens, props): sealed at rest, never returned. */
+  secrets: Record<string, unknown> | null;
   /** Fixed id (demo data); a random uuid otherwise. */
   id?: string;
 }
@@ -162,6 +164,8 @@ export function sqliteCode(err: unknown): string | undefined {
 export interface StoreOptions {
   /** Runs inside the migration transaction when the database file was brand new. */
   onCreate?: (store: Store) => void;
+  /** Key sealing connection secrets; default: WEAVZ_LOCAL_SECRET_KEY or the key file. */
+  secretKey?: Buffer;
 }
 
 /**
@@ -181,7 +185,13 @@ export class Store {
   private readonly listCache = new Map<string, { seq: number; body: Buffer }>();
   private readonly changeListeners = new Set<(seq: number) => void>();
 
+  private readonly path: string;
+  private secretKey: Buffer | undefined;
+  private box: SecretBox | undefined;
+
   constructor(path: string, options: StoreOptions = {}) {
+    this.path = path;
+    this.secretKey = options.secretKey;
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path, { timeout: 5000 });
     this.db.pragma("journal_mode = WAL");
@@ -391,11 +401,37 @@ export class Store {
     };
     this.write(() =>
       this.stmt(
-        `INSERT INTO connections (id, org_id, external_id, display_name, integration_name, type, status, scope, workspace_id, end_user_id, secret_hash, created_at, updated_at)
-         VALUES (@id, @orgId, @externalId, @displayName, @integrationName, @type, @status, @scope, @workspaceId, @endUserId, @secretHash, @createdAt, @updatedAt)`,
-      ).run({ ...rec, orgId: this.orgId, secretHash: c.secretHash }),
+        `INSERT INTO connections (id, org_id, external_id, display_name, integration_name, type, status, scope, workspace_id, end_user_id, secret_enc, created_at, updated_at)
+         VALUES (@id, @orgId, @externalId, @displayName, @integrationName, @type, @status, @scope, @workspaceId, @endUserId, @secretEnc, @createdAt, @updatedAt)`,
+      ).run({
+        ...rec,
+        orgId: this.orgId,
+        secretEnc: c.secrets ? this.secretBox().seal(c.secrets, rec.id) : null,
+      }),
     );
     return rec;
+  }
+
+  /**
+   * A connection's secret fields, decrypted (for execution; never for an API answer).
+   * Undefined when the connection has none or does not exist.
+   */
+  connectionSecrets(id: string): Record<string, unknown> | undefined {
+    const blob = this.stmt("SELECT secret_enc FROM connections WHERE id = ?").pluck().get(id) as
+      | Buffer
+      | null
+      | undefined;
+    if (!blob) return undefined;
+    return this.secretBox().open(blob, id) as Record<string, unknown>;
+  }
+
+  /** The sealing box, its key loaded on first use (a database without secrets needs none). */
+  private secretBox(): SecretBox {
+    if (!this.box) {
+      this.secretKey ??= loadSecretKey(this.path);
+      this.box = new SecretBox(this.secretKey);
+    }
+    return this.box;
   }
 
   /** Workspace integrations pinning a connection. */

@@ -3,6 +3,7 @@ import type { ToolDef } from "./tool.js";
 import applyWorkspacePlan from "./tools/apply-workspace-plan.js";
 import createWorkspaceIntegration from "./tools/create-workspace-integration.js";
 import deleteWorkspaceIntegration from "./tools/delete-workspace-integration.js";
+import executeAction from "./tools/execute-action.js";
 import getCatalogIntegration from "./tools/get-catalog-integration.js";
 import getMcpServer from "./tools/get-mcp-server.js";
 import listConnections from "./tools/list-connections.js";
@@ -28,6 +29,7 @@ export const TOOLS: readonly ToolDef[] = [
   getMcpServer,
   planWorkspace,
   applyWorkspacePlan,
+  executeAction,
 ] as unknown as readonly ToolDef[];
 
 /**

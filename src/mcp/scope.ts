@@ -178,6 +178,8 @@ export function scopedApi(api: WeavzApi, scope: WorkspaceScope): WeavzApi {
       return res;
     },
     waitForChange: (since, waitMs, o) => api.waitForChange(since, waitMs, o),
+    executeAction: async (body, o) =>
+      api.executeAction({ ...body, workspaceId: ok(body.workspaceId) }, o),
     health: (o) => api.health(o),
   };
 }

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { z } from "zod";
 import { CreateConnectionSchema, IdSchema, PagingSchema } from "../../domain/index.js";
 import { ApiError, notFound, validationError } from "../errors.js";
@@ -23,7 +22,7 @@ const ConnectionListQuerySchema = PagingSchema.extend({
   integrationName: z.string().min(1).max(100).optional(),
 });
 
-/** Connections: list, create, get, delete (secrets are stored hashed, never returned). */
+/** Connections: list, create, get, delete (secrets are sealed at rest, never returned). */
 export function connectionRoutes(app: App, deps: Deps): void {
   const { store } = deps;
   const connNotFound = (id: string) =>
@@ -99,9 +98,8 @@ export function connectionRoutes(app: App, deps: Deps): void {
           scope: input.scope,
           workspaceId: input.workspaceId ?? null,
           endUserId: input.endUserId ?? null,
-          secretHash: hasSecret
-            ? createHash("sha256").update(JSON.stringify(secrets)).digest("hex")
-            : null,
+          // Sealed at rest by the store (AES-256-GCM, key outside the database).
+          secrets: hasSecret ? secrets : null,
         });
         return ok(c, { connection }, 201);
       } catch (err) {

@@ -4,7 +4,7 @@ import { actionFailed, type BuiltIn } from "../types.js";
 /** Largest response body an http action reads; past it the request is aborted. */
 export const HTTP_MAX_RESPONSE_BYTES = 5 * 1024 * 1024;
 const DEFAULT_TIMEOUT_S = 30;
-const MAX_TIMEOUT_S = 120;
+const MAX_TIMEOUT_S = 60;
 
 const plain = new Agent();
 const following = new Agent().compose(interceptors.redirect({ maxRedirections: 5 }));
