@@ -35,6 +35,7 @@ describe("loadConfig", () => {
       WEAVZ_READ_ONLY: "1",
       WEAVZ_TOOLSETS: "plan, catalog",
       WEAVZ_ALLOWED_ORIGINS: "https://a.example, https://b.example",
+      WEAVZ_MAX_SESSIONS: "50",
       WEAVZ_LOG_LEVEL: "debug",
       WEAVZ_AUTH: "oauth",
       WEAVZ_INSECURE_NO_AUTH: "no",
@@ -58,6 +59,7 @@ describe("loadConfig", () => {
       readOnly: true,
       toolsets: ["catalog", "plan"],
       allowedOrigins: ["https://a.example", "https://b.example"],
+      maxSessions: 50,
       logLevel: "debug",
       auth: "oauth",
       insecureNoAuth: false,
@@ -116,6 +118,7 @@ describe("loadConfig", () => {
     [[], { WEAVZ_READ_ONLY: "maybe" }, /WEAVZ_READ_ONLY must be true or false/],
     [[], { WEAVZ_LOG_LEVEL: "loud" }, /error, warn, info or debug/],
     [["--allowed-origins", "not a url"], {}, /must be origins like/],
+    [["--max-sessions", "0"], {}, /--max-sessions \/ WEAVZ_MAX_SESSIONS must be a whole number/],
     [["--workspace-id", "../etc"], {}, /must be a workspace id/],
     [
       ["--toolsets", "catalog,planz"],

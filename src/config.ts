@@ -30,6 +30,8 @@ export interface Config {
   /** Toolsets whose tools the MCP server exposes, in registry order. */
   readonly toolsets: readonly ToolsetName[];
   readonly allowedOrigins: readonly string[];
+  /** Most 2025-era HTTP sessions held at once (idle ones are evicted first, then 503). */
+  readonly maxSessions: number;
   /** How HTTP clients authenticate (http transport only). */
   readonly auth: AuthMode;
   /** Serve without authentication on a non-loopback interface (an authenticating proxy in front). */
@@ -154,6 +156,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: "string",
     default: "(loopback only)",
     description: "Comma-separated extra Origin values the HTTP transport accepts.",
+    commands: ["mcp"],
+  },
+  {
+    flag: "max-sessions",
+    env: "WEAVZ_MAX_SESSIONS",
+    type: "string",
+    default: "1000",
+    description:
+      "Most HTTP sessions (2025-11-25 clients) held at once (1-100000); beyond it idle ones are closed, else 503.",
     commands: ["mcp"],
   },
   {
@@ -422,6 +433,13 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       );
     }
   }
+  const maxSessionsRaw = str("max-sessions", "WEAVZ_MAX_SESSIONS") ?? "1000";
+  const maxSessions = Number(maxSessionsRaw);
+  if (!Number.isInteger(maxSessions) || maxSessions < 1 || maxSessions > 100_000) {
+    throw new ConfigError(
+      `--max-sessions / WEAVZ_MAX_SESSIONS must be a whole number from 1 to 100000 (got "${maxSessionsRaw}").`,
+    );
+  }
   const authRaw = str("auth", "WEAVZ_AUTH") ?? "none";
   if (!(AUTH_MODES as readonly string[]).includes(authRaw)) {
     throw new ConfigError(`--auth / WEAVZ_AUTH must be none, bearer or oauth (got "${authRaw}").`);
@@ -493,6 +511,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     readOnly,
     toolsets: Object.freeze([...toolsets]),
     allowedOrigins: Object.freeze(origins),
+    maxSessions,
     auth,
     insecureNoAuth,
     tokensFile,

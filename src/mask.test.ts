@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { maskDeep, maskSecrets, redact, registerSecret } from "./mask.js";
+import { maskDeep, maskSecrets, mightHoldSecret, redact, registerSecret } from "./mask.js";
 
 describe("mask", () => {
   it("masks a registered key whatever its prefix, and the part after wvz_", () => {
@@ -36,5 +36,15 @@ describe("mask", () => {
   it("log lines mask more eagerly (bearer tokens, short token-like strings)", () => {
     expect(redact("Authorization: Bearer abc.def")).toBe("Authorization: Bearer ***");
     expect(redact("key wvz_abcdefgh")).toBe("key wvz_***");
+  });
+});
+
+describe("mightHoldSecret", () => {
+  it("says yes for a registered key, raw or JSON-escaped, token prefixes and \\u escapes", () => {
+    registerSecret('Quote"Key\\Back9');
+    expect(mightHoldSecret(JSON.stringify({ a: 'x Quote"Key\\Back9' }))).toBe(true);
+    expect(mightHoldSecret('{"a":"wvz_x"}')).toBe(true);
+    expect(mightHoldSecret('{"a":"\\u0077vz_AbCdEf0123456789xyz"}')).toBe(true);
+    expect(mightHoldSecret('{"a":"team_slack","n":1}')).toBe(false);
   });
 });

@@ -44,6 +44,21 @@ function maskKnown(text: string): string {
   return out;
 }
 
+/**
+ * Whether JSON text could hold anything {@link maskDeep} would change: a registered secret
+ * (as is or JSON-escaped), a token prefix, or a `\u` escape that could spell either. When it
+ * says no, the parsed value needs no walk (the common case, at about the cost of a search).
+ */
+export function mightHoldSecret(jsonText: string): boolean {
+  if (jsonText.includes("wvz_") || jsonText.includes("mcp_") || jsonText.includes("\\u")) {
+    return true;
+  }
+  for (const s of ordered) {
+    if (jsonText.includes(s) || jsonText.includes(JSON.stringify(s).slice(1, -1))) return true;
+  }
+  return false;
+}
+
 /** Masks registered secrets and token-shaped strings in text meant for the model or a client. */
 export function maskSecrets(text: string): string {
   const out = maskKnown(text);

@@ -7,7 +7,7 @@ import {
   type WorkspaceIntegrationList,
 } from "../domain/index.js";
 import { type Logger, silentLogger } from "../log.js";
-import { maskDeep, maskSecrets, registerSecret } from "../mask.js";
+import { maskDeep, maskSecrets, mightHoldSecret, registerSecret } from "../mask.js";
 import { VERSION } from "../version.js";
 import {
   WeavzAbortError,
@@ -219,7 +219,8 @@ export function createWeavzClient(opts: WeavzClientOptions): WeavzClient {
           if (text === "") return {} as T;
           try {
             // Everything upstream said is masked here, at the seam, before any layer sees it.
-            return maskDeep(JSON.parse(text)) as T;
+            const parsed: unknown = JSON.parse(text);
+            return (mightHoldSecret(text) ? maskDeep(parsed) : parsed) as T;
           } catch {
             throw WeavzApiError.generate({
               status,

@@ -8,14 +8,13 @@ import {
 } from "../api/errors.js";
 import type { FieldIssue } from "../domain/errors.js";
 import type { Logger } from "../log.js";
-import { maskDeep, maskSecrets } from "../mask.js";
+import { maskDeep, maskSecrets, mightHoldSecret } from "../mask.js";
 import { ToolInputError, type ToolOutcome } from "./tool.js";
 
 /** A successful call: JSON in structuredContent, the same JSON as text for older clients. */
 export function successResult(outcome: ToolOutcome<unknown>): CallToolResult {
-  const content: CallToolResult["content"] = [
-    { type: "text", text: `${outcome.summary}\n${JSON.stringify(outcome.data)}` },
-  ];
+  const text = `${outcome.summary}\n${JSON.stringify(outcome.data)}`;
+  const content: CallToolResult["content"] = [{ type: "text", text }];
   for (const link of outcome.links ?? []) {
     content.push({
       type: "resource_link",
@@ -26,8 +25,11 @@ export function successResult(outcome: ToolOutcome<unknown>): CallToolResult {
     });
   }
   // Safety net: the API client already masks upstream data; this also covers anything a
-  // handler composed itself.
-  return maskDeep({ content, structuredContent: outcome.data as Record<string, unknown> });
+  // handler composed itself. The text holds everything but the links, so when neither could
+  // hold a secret the walk is skipped.
+  const result = { content, structuredContent: outcome.data as Record<string, unknown> };
+  const links = (outcome.links ?? []).map((l) => `${l.uri} ${l.name} ${l.description ?? ""}`);
+  return mightHoldSecret(`${text}\n${links.join("\n")}`) ? maskDeep(result) : result;
 }
 
 function errorResult(headline: string, lines: string[], nextStep: string): CallToolResult {

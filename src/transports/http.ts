@@ -14,6 +14,18 @@ import type { Logger } from "../log.js";
 import type { ResourceHub } from "../mcp/resources/hub.js";
 import { listenRefusal } from "../mcp/scope.js";
 import type { NewServerOptions } from "../mcp/server.js";
+import {
+  BodyTooLarge,
+  ClientGone,
+  readBody,
+  rebindingGuard,
+  rpcError,
+  sendJson,
+  sendWebResponse,
+  webHeaders,
+} from "./http-io.js";
+import { SessionTable } from "./http-sessions.js";
+import { checkMessage } from "./jsonrpc-guard.js";
 import { listenInterest, watchListen } from "./listen-tracker.js";
 
 /**
@@ -22,6 +34,28 @@ import { listenInterest, watchListen } from "./listen-tracker.js";
  * access is fine) or the web Response to send instead (a 401 with its challenge, say).
  */
 export type Authenticate = (req: IncomingMessage) => Promise<AuthInfo | undefined | Response>;
+
+/** Socket-level timeouts, in milliseconds. */
+export interface HttpTimeouts {
+  /** Request headers must arrive within this (slowloris). */
+  headersMs: number;
+  /** The whole request, body included, must arrive within this. */
+  requestMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveMs: number;
+  /** A 2025 GET stream is closed after this; the client reconnects. */
+  getStreamMs: number;
+  /** A 2026 subscriptions/listen stream is closed after this; the client re-listens. */
+  listenMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: HttpTimeouts = {
+  headersMs: 10_000,
+  requestMs: 30_000,
+  keepAliveMs: 65_000,
+  getStreamMs: 30 * 60_000,
+  listenMs: 30 * 60_000,
+};
 
 /** Options of the Streamable HTTP endpoint. */
 export interface HttpOptions {
@@ -37,8 +71,15 @@ export interface HttpOptions {
   allowedOrigins?: readonly string[];
   /** Sessions unused this long are closed (default 30 min). */
   idleTimeoutMs?: number;
+  /** Most 2025 sessions at once (default 1000); also bounds 2026 listen streams. */
+  maxSessions?: number;
+  /** At the session cap, a session unused this long may be evicted (default 60 s). */
+  evictableAfterMs?: number;
+  /** Most open connections (default 2 × maxSessions + 100). */
+  maxConnections?: number;
   /** Largest accepted request body (default 1 MiB). */
   maxBodyBytes?: number;
+  timeouts?: Partial<HttpTimeouts>;
 }
 
 export interface HttpHandle {
@@ -48,161 +89,61 @@ export interface HttpHandle {
   close(): Promise<void>;
 }
 
-interface Session {
-  transport: NodeStreamableHTTPServerTransport;
-  server: Server;
-  lastSeen: number;
-  /** Who opened it (authInfo.extra.principal); only they may use it. */
-  owner: unknown;
-}
-
-const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
-
-function hostnameOf(hostHeader: string): string {
-  if (hostHeader.startsWith("["))
-    return hostHeader.slice(0, hostHeader.indexOf("]") + 1).toLowerCase();
-  return (hostHeader.split(":")[0] ?? "").toLowerCase();
-}
-
-function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(text),
-    ...headers,
-  });
-  res.end(text);
-}
-
-/** A JSON-RPC error object with no id, as the transport itself would send. */
-function rpcError(res: ServerResponse, status: number, code: number, message: string): void {
-  sendJson(res, status, { jsonrpc: "2.0", error: { code, message }, id: null });
-}
-
-class BodyTooLarge extends Error {}
-
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers["content-length"] ?? "0");
-    if (declared > limit) {
-      reject(new BodyTooLarge());
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners("data");
-        req.resume();
-        reject(new BodyTooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
+/** Seconds a client is asked to wait when every session is in use. */
+const RETRY_AFTER_S = 30;
 
 /** What the authentication hook left on the request. */
 const authInfoOf = (req: IncomingMessage) => (req as IncomingMessage & { auth?: AuthInfo }).auth;
 /** The caller a session belongs to: a stolen session id is useless with another token. */
 const ownerOf = (req: IncomingMessage) => authInfoOf(req)?.extra?.principal;
 
-/** Writes a web Response (from the auth hook) to a Node response. */
-async function sendWebResponse(res: ServerResponse, response: Response): Promise<void> {
-  const headers: Record<string, string> = {};
-  response.headers.forEach((value, key) => {
-    headers[key] = value;
-  });
-  res.writeHead(response.status, headers);
-  res.end(Buffer.from(await response.arrayBuffer()));
-}
-
-/** Headers of a Node request as web Headers (for the SDK's era classification). */
-function webHeaders(req: IncomingMessage): Headers {
-  const headers = new Headers();
-  for (const [key, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    headers.set(key, Array.isArray(value) ? value.join(", ") : value);
-  }
-  return headers;
-}
-
 /**
  * Streamable HTTP at /mcp, both protocol eras on one endpoint:
  * - 2025-11-25 (no `_meta` envelope: `initialize`, then an Mcp-Session-Id): one SDK Server
  *   and transport per session, reused for every request of that session (rebuilding per
  *   request costs about 3× throughput), so resources/subscribe and GET streams work;
- *   responses stream as SSE.
+ *   responses stream as SSE. Sessions are capped (idle ones evicted first, else 503).
  * - 2026-07-28 (the `_meta` envelope): the SDK's stateless handler, a fresh Server per
  *   request; subscriptions/listen streams are fed from the hub's bus.
  * The SDK's own classifier (`isLegacyRequest`) decides; GET and DELETE are 2025-only.
+ * In front of both: Host/Origin checks, the authentication hook, Content-Type, the body
+ * limit and a JSON-RPC shape check that answers every malformed request once.
  */
 export async function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
   const { log } = opts;
   const maxBody = opts.maxBodyBytes ?? 1024 * 1024;
-  const idleMs = opts.idleTimeoutMs ?? 30 * 60 * 1000;
-  const sessions = new Map<string, Session>();
+  const maxSessions = opts.maxSessions ?? 1000;
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
+  const sessions = new SessionTable({
+    max: maxSessions,
+    idleTimeoutMs: opts.idleTimeoutMs ?? 30 * 60 * 1000,
+    evictableAfterMs: opts.evictableAfterMs ?? 60_000,
+  });
+  const guard = rebindingGuard(opts.host, opts.allowedOrigins ?? []);
   const modern = createMcpHandler(() => opts.newServer({ era: "modern", deliver: false }), {
     legacy: "reject",
     bus: opts.hub.bus,
+    maxSubscriptions: maxSessions,
     onerror: (err) => log.debug(`mcp (2026): ${err.message}`),
   });
   const serveModern = toNodeHandler(modern, {
     onerror: (err) => log.debug(`mcp (2026): ${err.message}`),
   });
-  const extraOrigins = new Set((opts.allowedOrigins ?? []).map((o) => new URL(o).origin));
-  // Host names a request may name: loopback, the bound interface, and those of --allowed-origins.
-  const allowedHostNames = new Set([
-    ...LOOPBACK_HOSTS,
-    ...[...extraOrigins].map((o) => new URL(o).hostname),
-  ]);
-  const bound = opts.host.toLowerCase();
-  if (bound !== "0.0.0.0" && bound !== "::")
-    allowedHostNames.add(bound.includes(":") ? `[${bound}]` : bound);
 
-  // DNS-rebinding defence: a page on a foreign site must not reach this loopback server.
-  const hostAllowed = (req: IncomingMessage): boolean => {
-    const host = req.headers.host;
-    return host !== undefined && allowedHostNames.has(hostnameOf(host));
-  };
-  const originAllowed = (req: IncomingMessage): boolean => {
-    const origin = req.headers.origin;
-    if (origin === undefined) return true;
-    if (extraOrigins.has(origin)) return true;
-    try {
-      const u = new URL(origin);
-      return (
-        (u.protocol === "http:" || u.protocol === "https:") &&
-        LOOPBACK_HOSTS.has(u.hostname.toLowerCase())
-      );
-    } catch {
-      return false;
-    }
-  };
-
-  const closeSession = async (id: string) => {
-    const s = sessions.get(id);
-    if (!s) return;
-    sessions.delete(id);
-    await s.transport.close().catch(() => {});
-    await s.server.close().catch(() => {});
+  /** Closes a long-lived stream after `ms`, unless it closed first. */
+  const bound = (res: ServerResponse, ms: number, end: () => void) => {
+    const timer = setTimeout(end, ms);
+    timer.unref();
+    res.once("close", () => clearTimeout(timer));
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? "/").split("?")[0];
-    if (!hostAllowed(req)) {
+    if (!guard.hostAllowed(req)) {
       sendJson(res, 403, { error: "Forbidden: Host header not allowed", code: "FORBIDDEN" });
       return;
     }
-    if (!originAllowed(req)) {
+    if (!guard.originAllowed(req)) {
       sendJson(res, 403, {
         error: "Forbidden: Origin not allowed (see --allowed-origins)",
         code: "FORBIDDEN",
@@ -245,8 +186,11 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
         text = await readBody(req, maxBody);
       } catch (err) {
         if (err instanceof BodyTooLarge) {
-          rpcError(res, 413, -32600, `Request body too large (limit ${maxBody} bytes)`);
-          res.once("finish", () => req.destroy());
+          // Connection: close, and the rest of the body is drained, so the client reads the
+          // 413 instead of a reset connection.
+          rpcError(res, 413, -32600, `Request body too large (limit ${maxBody} bytes)`, {
+            connection: "close",
+          });
           return;
         }
         throw err;
@@ -256,6 +200,13 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
       } catch {
         rpcError(res, 400, -32700, "Parse error: the body is not valid JSON");
         return;
+      }
+      if (!Array.isArray(body)) {
+        const verdict = checkMessage(body);
+        if (verdict.kind !== "pass") {
+          sendJson(res, 400, verdict.reply);
+          return;
+        }
       }
       const probe = new Request("http://localhost/mcp", {
         method: "POST",
@@ -270,8 +221,12 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
           sendJson(res, 200, { jsonrpc: "2.0", id, error: { code: -32602, message: refusal } });
           return;
         }
-        // A listen stream keeps the change feed running for what it named, until it closes.
-        if (interest) res.once("close", watchListen(opts.hub, interest));
+        if (interest) {
+          // A listen stream keeps the change feed running for what it named, until it closes,
+          // and lives at most timeouts.listenMs (the client re-listens).
+          res.once("close", watchListen(opts.hub, interest));
+          bound(res, timeouts.listenMs, () => res.destroy());
+        }
         await serveModern(req, res, body);
         return;
       }
@@ -285,7 +240,10 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
         rpcError(res, 404, -32001, "Session not found: start a new session with initialize");
         return;
       }
-      s.lastSeen = Date.now();
+      sessions.use(s, res);
+      if (method === "GET") {
+        bound(res, timeouts.getStreamMs, () => s.transport.closeStandaloneSSEStream());
+      }
       await s.transport.handleRequest(req, res, body);
       return;
     }
@@ -298,11 +256,23 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
       );
       return;
     }
+    if (!(await sessions.makeRoom())) {
+      rpcError(
+        res,
+        503,
+        -32000,
+        `Server busy: all ${maxSessions} sessions are in use (see --max-sessions); retry later`,
+        { "retry-after": String(RETRY_AFTER_S) },
+      );
+      return;
+    }
     const server = opts.newServer({ era: "legacy", deliver: true });
     const transport: NodeStreamableHTTPServerTransport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        sessions.set(id, { transport, server, lastSeen: Date.now(), owner: ownerOf(req) });
+        const session = { transport, server, lastSeen: Date.now(), active: 0, owner: ownerOf(req) };
+        sessions.add(id, session);
+        sessions.use(session, res);
       },
       onsessionclosed: (id) => {
         sessions.delete(id);
@@ -315,21 +285,41 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
     await transport.handleRequest(req, res, body);
   };
 
-  const http = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      log.error(`http transport: ${err instanceof Error ? err.message : String(err)}`);
-      if (!res.headersSent) rpcError(res, 500, -32603, "Internal error");
-      else res.end();
-    });
+  const http = createServer(
+    {
+      headersTimeout: timeouts.headersMs,
+      requestTimeout: timeouts.requestMs,
+      keepAliveTimeout: timeouts.keepAliveMs,
+      // How often the two timeouts above are checked (Node's default, 30 s, is too coarse).
+      connectionsCheckingInterval: Math.min(1000, timeouts.headersMs),
+    },
+    (req, res) => {
+      handle(req, res).catch((err: unknown) => {
+        if (err instanceof ClientGone || req.destroyed) {
+          // The client went away: nobody to answer, nothing wrong here.
+          log.debug(`http transport: client went away (${(err as Error).message})`);
+          return;
+        }
+        log.error(`http transport: ${err instanceof Error ? err.message : String(err)}`);
+        if (!res.headersSent) rpcError(res, 500, -32603, "Internal error");
+        else res.end();
+      });
+    },
+  );
+  http.maxConnections = opts.maxConnections ?? 2 * maxSessions + 100;
+  // A client that resets its connection is routine, not an error worth a log line.
+  http.on("clientError", (err: NodeJS.ErrnoException, socket) => {
+    log.debug(`http transport: client error ${err.code ?? err.message}`);
+    if (socket.writable && !socket.destroyed) {
+      const status =
+        err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "408 Request Timeout" : "400 Bad Request";
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    } else socket.destroy();
   });
-  http.keepAliveTimeout = 65_000;
 
   const sweep = setInterval(
-    () => {
-      const cutoff = Date.now() - idleMs;
-      for (const [id, s] of sessions) if (s.lastSeen < cutoff) void closeSession(id);
-    },
-    Math.min(60_000, Math.max(1000, Math.floor(idleMs / 2))),
+    () => sessions.sweep(),
+    Math.min(60_000, Math.max(1000, Math.floor((opts.idleTimeoutMs ?? 30 * 60 * 1000) / 2))),
   );
   sweep.unref();
 
@@ -349,7 +339,7 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
     close: async () => {
       clearInterval(sweep);
       await modern.close().catch(() => {});
-      await Promise.all([...sessions.keys()].map(closeSession));
+      await sessions.closeAll();
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
     },

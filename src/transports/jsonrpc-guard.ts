@@ -15,11 +15,14 @@ export interface ErrorReply {
   error: { code: number; message: string };
 }
 
-/** What to do with an inbound value: pass it on, answer it, or drop it (a bad notification). */
+/**
+ * What to do with an inbound value: pass it on, answer it, or drop it (a bad notification,
+ * which gets no reply on stdio; HTTP answers every POST, so `reply` says why there).
+ */
 export type Verdict =
   | { kind: "pass"; message: Record<string, unknown> }
   | { kind: "reply"; reply: ErrorReply }
-  | { kind: "drop" };
+  | { kind: "drop"; reply: ErrorReply };
 
 export const INVALID_REQUEST = -32600;
 export const INVALID_PARAMS = -32602;
@@ -86,8 +89,10 @@ export function checkMessage(value: unknown): Verdict {
     };
   }
   const id: Id = hasId ? (value.id as string | number) : null;
-  const answer = (code: number, message: string): Verdict =>
-    hasId ? { kind: "reply", reply: errorReply(id, code, message) } : { kind: "drop" };
+  const answer = (code: number, message: string): Verdict => ({
+    kind: hasId ? "reply" : "drop",
+    reply: errorReply(id, code, message),
+  });
   if (value.jsonrpc !== "2.0") {
     return answer(INVALID_REQUEST, 'Invalid request: "jsonrpc" must be "2.0"');
   }

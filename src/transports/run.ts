@@ -58,6 +58,7 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
       allowedOrigins: config.publicUrl
         ? [...config.allowedOrigins, new URL(config.publicUrl).origin]
         : config.allowedOrigins,
+      maxSessions: config.maxSessions,
       ...(auth ? { authenticate: nodeAuthenticate(auth) } : {}),
     });
     // Only microtasks run between listening and here, so no request meets the gate unaware.

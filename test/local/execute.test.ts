@@ -472,6 +472,26 @@ describe("built-ins run for real", () => {
     ).toEqual([[1, 2], [3, 4], [5]]);
   });
 
+  it("hash-encode", async () => {
+    await create(ws, { integrationName: "hash-encode" });
+    const run = (actionName: string, input: Record<string, unknown>) =>
+      exec({ integrationName: "hash-encode", actionName, input });
+    expect(
+      (await run("hash", { text: "abc", algorithm: "sha256", encoding: "hex" })).body.output.hash,
+    ).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    expect((await run("encode", { text: "a b/é", encoding: "url" })).body.output.encoded).toBe(
+      "a%20b%2F%C3%A9",
+    );
+    expect((await run("decode", { encoded: "aGk=", encoding: "base64" })).body.output.text).toBe(
+      "hi",
+    );
+    expect((await run("decode", { encoded: "abc", encoding: "hex" })).body.code).toBe(
+      "ACTION_FAILED",
+    );
+    const uuids = (await run("generate_uuid", { count: 3 })).body.output.uuids;
+    expect(new Set(uuids).size).toBe(3);
+  });
+
   it("code runs JavaScript in a worker; advanced-code past its timeout is stopped and reported", async () => {
     await create(ws, { integrationName: "code" });
     await create(ws, {

@@ -11,6 +11,7 @@ import type { Store } from "../store.js";
 import { parseWith } from "../validation.js";
 import { advancedCode, code } from "./builtins/code.js";
 import { dataTransformer } from "./builtins/data-transformer.js";
+import { hashEncode } from "./builtins/hash-encode.js";
 import { http } from "./builtins/http.js";
 import { kvStore } from "./builtins/kv-store.js";
 import { storage } from "./builtins/storage.js";
@@ -26,6 +27,7 @@ export const LOCAL_BUILT_INS: Readonly<Record<string, BuiltIn>> = {
   "advanced-code": advancedCode,
   http,
   "data-transformer": dataTransformer,
+  "hash-encode": hashEncode,
 };
 
 /** How long an idempotency key's first result is kept. */

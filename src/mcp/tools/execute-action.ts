@@ -6,7 +6,8 @@ import { resolveWorkspaceId, WorkspaceIdArg } from "../args.js";
 import { defineTool, ToolInputError } from "../tool.js";
 
 /** Built-ins that run on the embedded local API; the rest need the hosted one. */
-const OFFLINE = "kv-store, storage, code, advanced-code (JavaScript), http, data-transformer";
+const OFFLINE =
+  "kv-store, storage, code, advanced-code (JavaScript), http, data-transformer, hash-encode";
 
 type Args = { integrationName: string; actionName: string; endUserId?: string | undefined };
 
