@@ -16,6 +16,7 @@ describe("loadConfig", () => {
       demo: true,
       timeoutMs: 30000,
       readOnly: false,
+      resultLinks: true,
       toolsets: ["integrations", "catalog", "connections", "mcp-servers"],
     });
     expect(Object.isFrozen(c)).toBe(true);
@@ -33,6 +34,7 @@ describe("loadConfig", () => {
       WEAVZ_NO_DEMO: "true",
       WEAVZ_TIMEOUT_MS: "5000",
       WEAVZ_READ_ONLY: "1",
+      WEAVZ_RESULT_LINKS: "false",
       WEAVZ_TOOLSETS: "plan, catalog",
       WEAVZ_ALLOWED_ORIGINS: "https://a.example, https://b.example",
       WEAVZ_MAX_SESSIONS: "50",
@@ -57,6 +59,7 @@ describe("loadConfig", () => {
       demo: false,
       timeoutMs: 5000,
       readOnly: true,
+      resultLinks: false,
       toolsets: ["catalog", "plan"],
       allowedOrigins: ["https://a.example", "https://b.example"],
       maxSessions: 50,
@@ -83,6 +86,8 @@ describe("loadConfig", () => {
       "mcp-servers",
       "plan",
     ]);
+    expect(loadConfig(["--result-links", "on"], env).resultLinks).toBe(true);
+    expect(() => loadConfig(["--result-links", "maybe"], {})).toThrow(/WEAVZ_RESULT_LINKS/);
     // One env twin per flag, and no two flags share one.
     expect(new Set(OPTIONS.map((o) => o.env)).size).toBe(OPTIONS.length);
     for (const o of OPTIONS) expect(Object.keys(env)).toContain(o.env);

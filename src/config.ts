@@ -27,6 +27,8 @@ export interface Config {
   readonly demo: boolean;
   readonly timeoutMs: number;
   readonly readOnly: boolean;
+  /** Attach resource_link blocks to tool results. */
+  readonly resultLinks: boolean;
   /** Toolsets whose tools the MCP server exposes, in registry order. */
   readonly toolsets: readonly ToolsetName[];
   readonly allowedOrigins: readonly string[];
@@ -139,6 +141,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: "boolean",
     default: "false",
     description: "Expose only tools that do not change anything.",
+    commands: ["mcp"],
+  },
+  {
+    flag: "result-links",
+    env: "WEAVZ_RESULT_LINKS",
+    type: "string",
+    default: "true",
+    description:
+      "Attach resource_link blocks to tool results; false leaves them out (LangChain's MCP adapters, see README).",
     commands: ["mcp"],
   },
   {
@@ -411,6 +422,14 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     );
   }
   const readOnly = values["read-only"] === true || envBool(env, "WEAVZ_READ_ONLY") === true;
+  const linksRaw = str("result-links", "WEAVZ_RESULT_LINKS") ?? "true";
+  const linksValue = linksRaw.trim().toLowerCase();
+  if (!TRUE.has(linksValue) && !FALSE.has(linksValue)) {
+    throw new ConfigError(
+      `--result-links / WEAVZ_RESULT_LINKS must be true or false (got "${linksRaw}").`,
+    );
+  }
+  const resultLinks = TRUE.has(linksValue);
   const toolsetsRaw = str("toolsets", "WEAVZ_TOOLSETS");
   let toolsets: readonly ToolsetName[] = DEFAULT_TOOLSETS;
   if (toolsetsRaw !== undefined) {
@@ -509,6 +528,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     demo: !noDemo,
     timeoutMs,
     readOnly,
+    resultLinks,
     toolsets: Object.freeze([...toolsets]),
     allowedOrigins: Object.freeze(origins),
     maxSessions,

@@ -22,6 +22,11 @@ import type { Store } from "./store.js";
 import { hashKey } from "./tokens.js";
 
 export const API_PREFIX = "/api/v1";
+/** Each MCP server's own MCP endpoint: it authenticates with the server's mcp_ token, not the API key. */
+const MCP_ENDPOINT_PATH = /^\/api\/v1\/mcp\/servers\/[^/]+\/mcp$/;
+
+/** Serves one request to the MCP endpoint of MCP server `serverId` (web-standard). */
+export type McpEndpointHandler = (request: Request, serverId: string) => Promise<Response>;
 const ROUTE_LIST =
   "Routes: /api/v1/workspaces, /api/v1/workspaces/{id}/integrations, /api/v1/connections, /api/v1/end-users, /api/v1/integrations, /api/v1/mcp/servers, /api/v1/actions/execute, /api/v1/changes.";
 
@@ -89,7 +94,12 @@ function errorResponse(c: Ctx, err: ApiError): Response {
 
 /** The local API as a Hono app: one module per resource under src/local/routes. */
 export function createApp(
-  deps: Deps & { authenticate: (header: string | undefined) => Principal | undefined; log: Logger },
+  deps: Deps & {
+    authenticate: (header: string | undefined) => Principal | undefined;
+    log: Logger;
+    /** The MCP servers' endpoints (absent: those paths answer 404 like any unknown route). */
+    mcpEndpoint?: McpEndpointHandler;
+  },
 ): Hono<AppEnv> {
   const app = new Hono<AppEnv>({ strict: false });
   const { log } = deps;
@@ -100,6 +110,7 @@ export function createApp(
     const q = raw.indexOf("?");
     const path = q === -1 ? raw : raw.slice(0, q);
     if (path === "/health") return next();
+    if (deps.mcpEndpoint && MCP_ENDPOINT_PATH.test(path)) return next();
     if (path !== API_PREFIX && !path.startsWith(`${API_PREFIX}/`)) {
       throw new ApiError(
         404,
@@ -122,6 +133,10 @@ export function createApp(
   });
 
   resource(app, "/health", { GET: (c) => json(c, '{"status":"healthy"}') });
+  const serveMcp = deps.mcpEndpoint;
+  if (serveMcp) {
+    app.all(`${API_PREFIX}/mcp/servers/:id/mcp`, (c) => serveMcp(c.req.raw, c.req.param("id")));
+  }
   workspaceRoutes(app, deps);
   integrationRoutes(app, deps);
   connectionRoutes(app, deps);

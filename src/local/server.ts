@@ -7,6 +7,7 @@ import { loadCatalog } from "./catalog.js";
 import { ChangeFeed } from "./changes.js";
 import { seedDemo } from "./demo.js";
 import { envelope } from "./errors.js";
+import type { McpEndpoints } from "./mcp-endpoint/index.js";
 import { Store } from "./store.js";
 import { generateToken, hashKey } from "./tokens.js";
 
@@ -41,6 +42,8 @@ export interface LocalApi {
   store: Store;
   /** The long-poll behind GET /api/v1/changes (introspection: polling, waiting, pollTicks). */
   changes: ChangeFeed;
+  /** The MCP servers' endpoints, once the first MCP request loaded them (introspection). */
+  readonly mcpEndpoints: McpEndpoints | undefined;
   close(): Promise<void>;
 }
 
@@ -96,6 +99,15 @@ export async function startLocalApi(opts: LocalApiOptions): Promise<LocalApi> {
 
   const changes = new ChangeFeed(store);
   let origin = "";
+  // Loaded on the first MCP request: the SDK is a large module graph that plain REST use
+  // (and the embedded local API's cold start) should not pay for.
+  let mcpEndpoints: McpEndpoints | undefined;
+  let loadingEndpoints: Promise<McpEndpoints> | undefined;
+  const endpoints = () =>
+    (loadingEndpoints ??= import("./mcp-endpoint/index.js").then((m) => {
+      mcpEndpoints = new m.McpEndpoints({ store, catalog: loadCatalog, changes, log });
+      return mcpEndpoints;
+    }));
   const app = createApp({
     store,
     catalog: loadCatalog,
@@ -103,6 +115,7 @@ export async function startLocalApi(opts: LocalApiOptions): Promise<LocalApi> {
     origin: () => origin,
     authenticate: makeAuthenticator(store, known),
     log,
+    mcpEndpoint: async (request, serverId) => (await endpoints()).fetch(request, serverId),
   });
   // Bodies are read by our own reader (413 without buffering); the adapter must not drain them.
   const listener = getRequestListener(app.fetch, { autoCleanupIncoming: false });
@@ -173,10 +186,15 @@ export async function startLocalApi(opts: LocalApiOptions): Promise<LocalApi> {
     usingStoredKey,
     store,
     changes,
+    get mcpEndpoints() {
+      return mcpEndpoints;
+    },
     close() {
       closed ??= (async () => {
-        // Answer held long polls first and let those answers be written; then every
-        // connection (keep-alive ones included) is closed, so close() never waits on them.
+        // MCP sessions and subscriptions end first (they wait on the change feed); then held
+        // long polls are answered and those answers written; then every connection
+        // (keep-alive ones included) is closed, so close() never waits on them.
+        await loadingEndpoints?.then((e) => e.close());
         changes.close();
         await new Promise<void>((resolve) => setImmediate(resolve));
         await new Promise<void>((resolve) => {

@@ -657,6 +657,14 @@ export class Store {
     ).all(workspaceId) as Array<{ id: string; name: string }>;
   }
 
+  /** The SHA-256 hex of an MCP server's static bearer token; null without one, undefined when no such server. */
+  mcpServerTokenHash(id: string): string | null | undefined {
+    const row = this.stmt("SELECT bearer_token_hash AS h FROM mcp_servers WHERE id = ?").get(id) as
+      | { h: string | null }
+      | undefined;
+    return row ? row.h : undefined;
+  }
+
   /** Inserts; tokenHash is the SHA-256 hex of the bearer token (or null). */
   insertMcpServer(r: McpServerRecord, tokenHash: string | null): void {
     this.write(() =>

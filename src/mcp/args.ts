@@ -17,6 +17,7 @@ export function resolveWorkspaceId(
     throw new ToolInputError(
       "workspaceId is required: this server has no default workspace.",
       "Pass workspaceId (call list_workspaces to find it), or start the server with WEAVZ_WORKSPACE_ID set.",
+      "WORKSPACE_REQUIRED",
     );
   }
   return id;

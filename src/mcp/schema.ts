@@ -17,12 +17,61 @@ type JsonSchemaNode = { type?: string | string[]; anyOf?: JsonSchemaNode[]; [k: 
 export function toJsonSchema(schema: z.ZodType, io: "input" | "output"): JsonSchema {
   const json = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as Record<string, unknown>;
   delete json.$schema;
-  const slimmed = slim(json) as JsonSchema;
+  const slimmed = nullAsType(slim(json)) as JsonSchema;
   // Nested objects of results are described, not enforced: the hosted API may omit a field
   // the local one sends, and a client-side validation failure would hide a good result.
-  if (io === "output")
+  if (io === "output") {
     for (const prop of Object.values(slimmed.properties ?? {})) dropNestedRequired(prop);
+    slimOutput(slimmed, true);
+  } else for (const prop of Object.values(slimmed.properties ?? {})) opaqueAsJsonText(prop);
   return slimmed;
+}
+
+/** contentMediaType of an argument taken as JSON text (an object without a field list). */
+export const JSON_TEXT = "application/json";
+
+/**
+ * A nested object with no known fields (`settings.localBrowser`) is published as JSON text:
+ * Gemini's function declarations reject an object schema without properties. The server
+ * decodes the text before validation (coerceArguments), and still accepts a real object.
+ */
+function opaqueAsJsonText(node: unknown): void {
+  if (!node || typeof node !== "object" || Array.isArray(node)) return;
+  const obj = node as Record<string, unknown>;
+  for (const child of Object.values((obj.properties as Record<string, unknown>) ?? {})) {
+    const c = child as Record<string, unknown>;
+    if (c && c.type === "object" && !c.properties) {
+      c.type = "string";
+      c.contentMediaType = JSON_TEXT;
+      c.description = `${c.description ? `${c.description} ` : ""}A JSON object, as text.`;
+    } else opaqueAsJsonText(c);
+  }
+}
+
+/** Bookkeeping fields of records: they pass through results, undescribed (tools/list bytes). */
+const UNDESCRIBED_OUTPUT_FIELDS = ["orgId", "createdAt", "updatedAt"];
+
+/**
+ * Output schemas describe results, they do not enforce them, and every byte of them is in
+ * every tools/list: descriptions, `additionalProperties: false` and the records'
+ * bookkeeping fields (ids of the org, timestamps) are left out; the data still carries them.
+ */
+function slimOutput(node: unknown, top: boolean): void {
+  if (Array.isArray(node)) {
+    for (const n of node) slimOutput(n, false);
+    return;
+  }
+  if (!node || typeof node !== "object") return;
+  const obj = node as Record<string, unknown>;
+  delete obj.description;
+  if (obj.additionalProperties === false) delete obj.additionalProperties;
+  const props = obj.properties as Record<string, unknown> | undefined;
+  if (props && !top) for (const f of UNDESCRIBED_OUTPUT_FIELDS) delete props[f];
+  for (const [k, v] of Object.entries(obj)) {
+    if (k === "properties" && v && typeof v === "object")
+      for (const p of Object.values(v)) slimOutput(p, false);
+    else if (k !== "enum" && k !== "required") slimOutput(v, false);
+  }
 }
 
 function dropNestedRequired(node: unknown): void {
@@ -58,6 +107,31 @@ function slim(node: unknown): unknown {
   }
   return out;
 }
+/**
+ * `anyOf: [X, {type: "null"}]` (zod's nullable) becomes X with `type: [X.type, "null"]`.
+ * LangChain's MCP adapters keep only the object branch of an anyOf and so reject the
+ * documented `settings: null` reset before it is sent; the AI SDK accepts both forms.
+ * The type-array form is plain JSON Schema that both pass through, and it is shorter.
+ */
+function nullAsType(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(nullAsType);
+  if (!node || typeof node !== "object") return node;
+  const obj = node as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) out[k] = nullAsType(v);
+  const branches = out.anyOf;
+  if (!Array.isArray(branches) || branches.length !== 2) return out;
+  const nullIndex = branches.findIndex(
+    (b) => b && typeof b === "object" && Object.keys(b).length === 1 && b.type === "null",
+  );
+  const other = branches[1 - nullIndex] as Record<string, unknown> | undefined;
+  if (nullIndex < 0 || !other || typeof other.type !== "string") return out;
+  const { anyOf: _dropped, ...rest } = out;
+  const merged: Record<string, unknown> = { ...other, ...rest, type: [other.type, "null"] };
+  if (Array.isArray(other.enum)) merged.enum = [...other.enum, null];
+  return merged;
+}
+
 const isStringType = (v: unknown) =>
   !!v &&
   typeof v === "object" &&
@@ -72,8 +146,9 @@ function acceptsType(node: JsonSchemaNode | undefined, type: string): boolean {
 
 /**
  * Some clients send object or array arguments as JSON strings (`"[\"a\"]"`) and numbers as
- * numeric strings. Decode those where the schema wants an object, array or number; anything
- * else is left for the schema to reject with a clear message.
+ * numeric strings. Decode those where the schema wants an object, array or number (at any
+ * depth, and JSON-text fields such as `settings.localBrowser`); anything else is left for the
+ * schema to reject with a clear message.
  */
 export function coerceArguments(raw: unknown, schema: JsonSchema): unknown {
   let args = raw;
@@ -86,33 +161,65 @@ export function coerceArguments(raw: unknown, schema: JsonSchema): unknown {
   }
   if (args === undefined || args === null) return {};
   if (typeof args !== "object" || Array.isArray(args)) return args;
-  const out: Record<string, unknown> = { ...(args as Record<string, unknown>) };
-  for (const [key, value] of Object.entries(out)) {
-    if (typeof value !== "string") continue;
-    const prop = schema.properties?.[key];
-    if (!prop || acceptsType(prop, "string")) continue;
-    const trimmed = value.trim();
-    if (
-      (acceptsType(prop, "object") && trimmed.startsWith("{")) ||
-      (acceptsType(prop, "array") && trimmed.startsWith("["))
-    ) {
-      try {
-        out[key] = JSON.parse(trimmed);
-      } catch {
-        // Left as is: the schema reports the type error with the field name.
-      }
-    } else if (
-      (acceptsType(prop, "integer") || acceptsType(prop, "number")) &&
-      /^-?\d+(\.\d+)?$/.test(trimmed)
-    ) {
-      out[key] = Number(trimmed);
-    } else if (acceptsType(prop, "boolean") && (trimmed === "true" || trimmed === "false")) {
-      out[key] = trimmed === "true";
-    } else if (acceptsType(prop, "null") && trimmed === "null") {
-      out[key] = null;
+  return coerceObject(args as Record<string, unknown>, schema);
+}
+
+function coerceObject(
+  obj: Record<string, unknown>,
+  schema: JsonSchemaNode,
+): Record<string, unknown> {
+  const props = schema.properties as Record<string, JsonSchemaNode> | undefined;
+  if (!props) return obj;
+  let out: Record<string, unknown> | undefined;
+  for (const key in obj) {
+    const prop = props[key];
+    if (!prop) continue;
+    const value = obj[key];
+    const coerced = coerceValue(value, prop);
+    if (coerced !== value) {
+      out ??= { ...obj };
+      out[key] = coerced;
     }
   }
-  return out;
+  return out ?? obj;
+}
+
+function coerceValue(value: unknown, prop: JsonSchemaNode): unknown {
+  if (value && typeof value === "object" && !Array.isArray(value)) {
+    return prop.properties ? coerceObject(value as Record<string, unknown>, prop) : value;
+  }
+  if (typeof value !== "string") return value;
+  const trimmed = value.trim();
+  if (prop.contentMediaType === JSON_TEXT && trimmed.startsWith("{"))
+    return parseOr(trimmed, value);
+  if (acceptsType(prop, "string")) return value;
+  if (
+    (acceptsType(prop, "object") && trimmed.startsWith("{")) ||
+    (acceptsType(prop, "array") && trimmed.startsWith("["))
+  ) {
+    const parsed = parseOr(trimmed, value);
+    return parsed !== value && prop.properties && parsed && typeof parsed === "object"
+      ? coerceObject(parsed as Record<string, unknown>, prop)
+      : parsed;
+  }
+  if (
+    (acceptsType(prop, "integer") || acceptsType(prop, "number")) &&
+    /^-?\d+(\.\d+)?$/.test(trimmed)
+  )
+    return Number(trimmed);
+  if (acceptsType(prop, "boolean") && (trimmed === "true" || trimmed === "false"))
+    return trimmed === "true";
+  if (acceptsType(prop, "null") && trimmed === "null") return null;
+  return value;
+}
+
+/** JSON.parse, or the fallback when the text is not JSON (the schema then names the field). */
+function parseOr(text: string, fallback: unknown): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return fallback;
+  }
 }
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; issues: FieldIssue[] };

@@ -12,6 +12,7 @@ import { z } from "zod";
 import type { WeavzApi } from "../api/types.js";
 import type { Logger } from "../log.js";
 import { VERSION } from "../version.js";
+import { findCandidates } from "./recover.js";
 import { buildToolSet, type RegisteredTool, unavailableToolMessage } from "./registry.js";
 import {
   parseResourceUri,
@@ -21,7 +22,7 @@ import {
   workspaceUris,
 } from "./resources/catalog.js";
 import { type HubOptions, ResourceHub } from "./resources/hub.js";
-import { argumentErrorResult, errorToResult, successResult } from "./results.js";
+import { argumentErrorResult, errorToResult, successResult, unknownToolResult } from "./results.js";
 import { parseArguments } from "./schema.js";
 import { assertWorkspaceAllowed, scopedApi, scopedDefaultWorkspace, scopeOf } from "./scope.js";
 import type { ToolContext } from "./tool.js";
@@ -33,6 +34,8 @@ export interface ServerDeps {
   log: Logger;
   defaultWorkspaceId?: string | undefined;
   readOnly?: boolean;
+  /** Attach resource_link blocks to results (default true; --result-links). */
+  resultLinks?: boolean;
   /** Toolsets to expose; omitted = all. */
   toolsets?: readonly ToolsetName[];
   /** Change-feed tuning (tests shorten it). */
@@ -103,6 +106,7 @@ export function createServerFactory(deps: ServerDeps): {
     deps.bus ?? new InMemoryServerEventBus(),
     deps.hub,
   );
+  const resultOptions = { links: deps.resultLinks !== false };
   const onChange = (workspaceId: string) => hub.changed(workspaceId);
 
   const newServer = (opts: NewServerOptions = {}): Server => {
@@ -143,13 +147,11 @@ export function createServerFactory(deps: ServerDeps): {
       async (params, mcpCtx: ServerContext): Promise<CallToolResult> => {
         const tool = byName.get(params.name);
         if (!tool) {
-          return {
-            isError: true,
-            content: [{ type: "text", text: unavailableToolMessage(params.name, tools) }],
-          };
+          const why = unavailableToolMessage(params.name, tools);
+          return unknownToolResult(params.name, [...byName.keys()], why);
         }
         const parsed = parseArguments(tool.def.input, tool.inputJson, params.arguments);
-        if (!parsed.ok) return argumentErrorResult(tool.def.name, parsed.issues);
+        if (!parsed.ok) return argumentErrorResult(tool.def.name, parsed.issues, params.arguments);
         // A token limited to some workspaces sees the API through that limit.
         const scope = scopeOf(mcpCtx.http?.authInfo);
         const ctx: ToolContext = {
@@ -161,9 +163,11 @@ export function createServerFactory(deps: ServerDeps): {
           progress: progressReporter(mcpCtx),
         };
         try {
-          return successResult(await tool.def.handler(parsed.value, ctx));
+          return successResult(await tool.def.handler(parsed.value, ctx), resultOptions);
         } catch (err) {
-          return errorToResult(err, deps.log, tool.def.name);
+          const args = parsed.value as Record<string, unknown>;
+          const candidates = await findCandidates(err, args, ctx);
+          return errorToResult(err, deps.log, tool.def.name, tool.def, args, candidates);
         }
       },
     );

@@ -58,6 +58,11 @@ export interface ToolDef<I extends z.ZodObject = z.ZodObject, O extends z.ZodObj
   input: I;
   output: O;
   annotations: ToolAnnotations;
+  /**
+   * Next step per error code when this tool fails, e.g. get_mcp_server's NOT_FOUND points
+   * at list_mcp_servers; codes not listed fall back to the shared wording in results.ts.
+   */
+  hints?: Partial<Record<string, string>>;
   handler(args: z.infer<I>, ctx: ToolContext): Promise<ToolOutcome<z.infer<O>>>;
 }
 
@@ -74,6 +79,8 @@ export class ToolInputError extends Error {
   constructor(
     message: string,
     readonly nextStep: string,
+    /** The code shown to the model, like the API's (NOT_FOUND, NO_UPDATES, …). */
+    readonly code = "INVALID_ARGUMENTS",
   ) {
     super(message);
   }

@@ -19,6 +19,7 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
     log,
     defaultWorkspaceId: config.workspaceId,
     readOnly: config.readOnly,
+    resultLinks: config.resultLinks,
     toolsets: config.toolsets,
   });
   let stopping = false;
@@ -59,10 +60,10 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
         ? [...config.allowedOrigins, new URL(config.publicUrl).origin]
         : config.allowedOrigins,
       maxSessions: config.maxSessions,
-      ...(auth ? { authenticate: nodeAuthenticate(auth) } : {}),
+      ...(auth ? { authenticate: nodeAuthenticate(auth.gate) } : {}),
     });
     // Only microtasks run between listening and here, so no request meets the gate unaware.
-    auth?.listening(http.url);
+    auth?.gate.listening(http.url);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why =
@@ -79,7 +80,7 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
     mcpServers: {
       weavz: {
         type: "http",
-        url: auth?.resourceUrl() ?? http.url,
+        url: auth?.gate.resourceUrl() ?? http.url,
         ...(config.auth === "bearer" ? { headers: { Authorization: "Bearer YOUR_TOKEN" } } : {}),
       },
     },
@@ -95,5 +96,8 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
   };
   process.once("SIGINT", () => void shutdown());
   process.once("SIGTERM", () => void shutdown());
+  // Teammates come and go: `kill -HUP` re-reads the tokens file without dropping sessions.
+  const reload = auth?.reload;
+  if (reload) process.on("SIGHUP", () => void reload());
   await new Promise<never>(() => {});
 }

@@ -18,12 +18,14 @@ import { DEMO_WS, textOf } from "../helpers/mcp.js";
 const OTHER_WS = "0ther000-0000-4000-8000-000000000001";
 const ALICE = "alice-7d1c0f5e9b2a4c68a1e3";
 const BOB = "bob-4e8a2d6c1f3b5a7e9c0d";
+const CAROL = "carol-93b1e7a05c2d4f68b7e1";
 
 /** A spawned `weavz-mcp --transport http` on port 0 and what it printed. */
 interface McpCli {
   url: string;
   stdout: () => string;
   stderr: () => string;
+  signal(sig: NodeJS.Signals): void;
   stop(): Promise<number | null>;
 }
 
@@ -58,6 +60,7 @@ function startMcpCli(local: TestLocalApi, args: string[]): Promise<McpCli> {
           url: m[1] as string,
           stdout: () => out,
           stderr: () => err,
+          signal: (sig) => child.kill(sig),
           stop: () => {
             child.kill("SIGTERM");
             return exited;
@@ -138,18 +141,18 @@ describe("HTTP auth: bearer tokens from a file (spawned CLI)", () => {
   useCliProcesses();
   let local: TestLocalApi;
   let mcp: McpCli;
+  let file: string;
+  let lines: string[];
   beforeAll(async () => {
     local = await startTestLocalApi({ demo: true });
     local.store.insertWorkspace("Other Team", "other", OTHER_WS);
-    const file = join(tempDir("weavz-auth-"), "tokens");
-    writeFileSync(
-      file,
-      [
-        "# team tokens: alice everywhere, bob (as a digest) only in the demo workspace",
-        `${ALICE} name=alice`,
-        `sha256:${createHash("sha256").update(BOB).digest("hex")} name=bob workspaces=${DEMO_WS}`,
-      ].join("\n"),
-    );
+    file = join(tempDir("weavz-auth-"), "tokens");
+    lines = [
+      "# team tokens: alice everywhere, bob (as a digest) only in the demo workspace",
+      `${ALICE} name=alice`,
+      `sha256:${createHash("sha256").update(BOB).digest("hex")} name=bob workspaces=${DEMO_WS}`,
+    ];
+    writeFileSync(file, lines.join("\n"));
     mcp = await startMcpCli(local, [
       "--auth",
       "bearer",
@@ -269,10 +272,35 @@ describe("HTTP auth: bearer tokens from a file (spawned CLI)", () => {
     await expect(connectModernWithToken(mcp.url, undefined)).rejects.toThrow(/401|Unauthorized/i);
   });
 
+  it("re-reads the tokens file on SIGHUP, and keeps the old tokens when the new file is broken", async () => {
+    const logged = async (text: string, times: number) => {
+      for (let i = 0; i < 100 && mcp.stderr().split(text).length - 1 < times; i++)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(mcp.stderr().split(text).length - 1).toBe(times);
+    };
+    const status = async (token: string) =>
+      (await post(mcp.url, INIT, { authorization: `Bearer ${token}` })).status;
+    expect(await status(CAROL)).toBe(401);
+    writeFileSync(file, [...lines, `${CAROL} name=carol`].join("\n"));
+    mcp.signal("SIGHUP");
+    await logged("3 token(s)", 1);
+    expect(await status(CAROL)).toBe(200);
+    writeFileSync(file, "short\n");
+    mcp.signal("SIGHUP");
+    await logged("keeping the tokens loaded before", 1);
+    expect(mcp.stderr()).toContain("line 1: the token is shorter than 16 characters");
+    expect(await status(CAROL)).toBe(200);
+    writeFileSync(file, lines.join("\n"));
+    mcp.signal("SIGHUP");
+    await logged("2 token(s)", 2);
+    expect(await status(CAROL)).toBe(401);
+    expect(await status(ALICE)).toBe(200);
+  });
+
   it("never writes a token to its output, even at debug level", () => {
     const all = mcp.stdout() + mcp.stderr();
     expect(all).toContain("2 token(s)");
-    for (const secret of [ALICE, BOB, "not-a-valid-token-at-all"])
+    for (const secret of [ALICE, BOB, CAROL, "not-a-valid-token-at-all"])
       expect(all).not.toContain(secret);
   });
 });

@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { afterAll, beforeAll } from "vitest";
 import type { FieldIssue } from "../../src/domain/errors.js";
 import type { ChangeFeed } from "../../src/local/changes.js";
+import type { McpEndpoints } from "../../src/local/mcp-endpoint/index.js";
 import { type LocalApiOptions, startLocalApi } from "../../src/local/server.js";
 import type { Store } from "../../src/local/store.js";
 import { silentLogger } from "../../src/log.js";
@@ -20,6 +21,8 @@ export interface TestLocalApi {
   store: Store;
   /** The change feed behind GET /api/v1/changes (introspection for tests). */
   changes: ChangeFeed;
+  /** The MCP servers' endpoints once loaded (introspection: sessionCount, isWatching). */
+  readonly mcpEndpoints: McpEndpoints | undefined;
   /** Closes the server and the database, then removes the temp directory. */
   close(): Promise<void>;
 }
@@ -49,6 +52,9 @@ export async function startTestLocalApi(
     dir,
     store: api.store,
     changes: api.changes,
+    get mcpEndpoints() {
+      return api.mcpEndpoints;
+    },
     async close() {
       await api.close();
       if (!given && !keepDir) rmSync(dir, { recursive: true, force: true });

@@ -136,6 +136,22 @@ describe("the MCP tools against a real local API behind a fault-injecting proxy"
     expect((await stored()).integrations.map((i: any) => i.alias)).not.toContain("not_made");
   });
 
+  it("says a timed-out create was NOT applied when the client proved it, never 'may or may not'", async () => {
+    proxy.script((m) => (m === "POST" ? { kind: "hang" } : { kind: "pass" }));
+    const r = await call("create_workspace_integration", {
+      integrationName: "kv-store",
+      alias: "timed_out",
+    });
+    expect(r.isError).toBe(true);
+    const t = text(r);
+    expect(t).toMatch(/^Error TIMEOUT/);
+    expect(t).toMatch(/NOT created/);
+    expect(t).toMatch(/Next step: it is safe to call create_workspace_integration again/);
+    expect(t).not.toMatch(/may or may not/);
+    for (const f of ["/api/v1", "POST ", "GET "]) expect(t).not.toContain(f);
+    expect((await stored()).integrations.map((i: any) => i.alias)).not.toContain("timed_out");
+  });
+
   it("stops a hung call within the time budget and says the change may not be known", async () => {
     proxy.script(() => ({ kind: "hang" }));
     const t0 = performance.now();

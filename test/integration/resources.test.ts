@@ -256,7 +256,7 @@ describe("subscriptions and auto-synced MCP server tools", () => {
     });
     expect(r.isError).toBe(true);
     expect(env.text(r)).toMatch(/MCP_BEARER_BLOCKS_PER_USER[\s\S]*HTTP 409/);
-    expect(env.text(r)).toMatch(/static-bearer MCP server off[\s\S]*per_user_with_fallback/);
+    expect(env.text(r)).toMatch(/per_user_with_fallback[\s\S]*static-bearer MCP server to OAuth/);
     const u = await env.call("update_workspace_integration", {
       workspaceId: DEMO_WS,
       alias: "ops_slack",

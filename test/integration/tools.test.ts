@@ -64,7 +64,9 @@ describe("workspace-integration tools over the real local API", () => {
     expect(t).toContain("DUPLICATE");
     expect(t).toContain("HTTP 409");
     expect(t).toContain('"alias":"team_slack"');
-    expect(t).toMatch(/choose another alias, or update the existing integration/);
+    expect(t).toMatch(
+      /Next step: choose another alias, or change the existing integration with update_workspace_integration \{"id":/,
+    );
   });
 
   it("passes the API's VALIDATION_ERROR on with each field and what is allowed", async () => {
@@ -103,7 +105,7 @@ describe("workspace-integration tools over the real local API", () => {
     });
     expect(bad.isError).toBe(true);
     const t = env.text(bad);
-    expect(t).toContain("Invalid arguments for create_workspace_integration");
+    expect(t).toContain("INVALID_ARGUMENTS: invalid arguments for create_workspace_integration");
     expect(t).toMatch(
       /connectionStrategy:.*Allowed: "fixed", "per_user", "per_user_with_fallback"/,
     );
@@ -178,7 +180,7 @@ describe("workspace-integration tools over the real local API", () => {
       alias: "ops_slack",
     });
     expect(r.isError).toBe(true);
-    expect(env.text(r)).toMatch(/NO_UPDATES[\s\S]*Next step: pass at least one field/);
+    expect(env.text(r)).toMatch(/NO_UPDATES[\s\S]*Next step: pass at least one of newAlias/);
   });
 
   it("answers NOT_FOUND for an unknown id and points to the list tool", async () => {
@@ -272,7 +274,7 @@ describe("workspace-integration tools over the real local API", () => {
     const r = await env.call("drop_all_tables", {});
     expect(r.isError).toBe(true);
     expect(env.text(r)).toMatch(
-      /Unknown tool "drop_all_tables"\. Available: list_workspace_integrations/,
+      /UNKNOWN_TOOL: there is no tool "drop_all_tables"\.\nTools: list_workspace_integrations/,
     );
   });
 });

@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { activeCodeRuns } from "../../src/local/execute/javascript.js";
 import { issue, useLocalApi } from "../helpers/local-api.js";
 
 const SCOPED_KEY = "wvz_scoped_0123456789abcdefghijklmn";
@@ -48,6 +49,7 @@ beforeAll(async () => {
     alias: "kv_ext",
     settings: { persistence: { scope: "external", externalId: "shared-1" } },
   });
+  await create(ws, { integrationName: "code" });
   await create(other, {
     integrationName: "kv-store",
     alias: "kv_ext2",
@@ -493,7 +495,6 @@ describe("built-ins run for real", () => {
   });
 
   it("code runs JavaScript in a worker; advanced-code past its timeout is stopped and reported", async () => {
-    await create(ws, { integrationName: "code" });
     await create(ws, {
       integrationName: "advanced-code",
       settings: { advancedCode: { timeoutSeconds: 1 } },
@@ -539,6 +540,29 @@ describe("built-ins run for real", () => {
     expect(py.status).toBe(501);
     expect(py.body.code).toBe("INTEGRATION_UNAVAILABLE");
   });
+
+  it("a code run stops when its caller goes away", async () => {
+    const { request } = await import("undici");
+    // Workers of earlier tests end asynchronously after terminate(): start from none.
+    await vi.waitFor(() => expect(activeCodeRuns()).toBe(0), { timeout: 10_000 });
+    const controller = new AbortController();
+    const pending = request(`${env.local.url}${EXEC}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${env.local.apiKey}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        workspaceId: ws,
+        integrationName: "code",
+        actionName: "run_code",
+        input: { code: "while (true) {}" },
+      }),
+      signal: controller.signal,
+    }).catch(() => undefined);
+    await vi.waitFor(() => expect(activeCodeRuns()).toBe(1), { timeout: 10_000 });
+    controller.abort();
+    await pending;
+    // The code's own timeout is 30 s: ending within 10 s means the disconnect stopped it.
+    await vi.waitFor(() => expect(activeCodeRuns()).toBe(0), { timeout: 10_000 });
+  }, 30_000);
 
   it("code past its memory limit is stopped and reported", async () => {
     const r = await exec({

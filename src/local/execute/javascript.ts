@@ -45,6 +45,13 @@ if (/^\\s*export\\s+const\\s+code\\s*=/m.test(src)) {
 })();
 `;
 
+let running = 0;
+
+/** How many code workers are alive right now (tests check that cancelled runs end). */
+export function activeCodeRuns(): number {
+  return running;
+}
+
 export interface CodeRunOptions {
   timeoutSeconds: number;
   signal?: AbortSignal | undefined;
@@ -79,6 +86,8 @@ export function runJavaScript(
         stackSizeMb: 4,
       },
     });
+    running++;
+    worker.once("exit", () => running--);
     worker.stdout.resume();
     worker.stderr.resume();
     let settled = false;

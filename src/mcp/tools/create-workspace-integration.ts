@@ -4,6 +4,7 @@ import {
   WorkspaceIntegrationSchema,
 } from "../../domain/integration.js";
 import { resolveWorkspaceId, WorkspaceIdArg } from "../args.js";
+import { safeToken } from "../fence.js";
 import { defineTool } from "../tool.js";
 import { changeLinks, withExistingOnDuplicate } from "./shared.js";
 
@@ -24,6 +25,10 @@ export default defineTool({
     idempotentHint: false,
     openWorldHint: false,
   },
+  hints: {
+    NOT_FOUND:
+      "check the workspaceId: call list_workspaces to see the workspaces this key can reach.",
+  },
   async handler(args, ctx) {
     const { workspaceId: given, ...body } = args;
     const workspaceId = resolveWorkspaceId(given, ctx.defaultWorkspaceId);
@@ -36,7 +41,7 @@ export default defineTool({
       const reconciled = res.reconciled === true;
       return {
         data: reconciled ? { integration: i, reconciled } : { integration: i },
-        summary: `Created ${i.integrationName} as alias "${i.alias}" (id ${i.id}, ${i.connectionStrategy}) in workspace ${workspaceId}${reconciled ? " (confirmed by looking it up after the answer was lost)" : ""}.`,
+        summary: `Created ${safeToken(i.integrationName)} as alias "${safeToken(i.alias)}" (id ${safeToken(i.id)}, ${i.connectionStrategy}) in workspace ${workspaceId}${reconciled ? " (confirmed by looking it up after the answer was lost)" : ""}.`,
         links: changeLinks(workspaceId),
       };
     } catch (err) {

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { resolveWorkspaceId, WorkspaceIdArg } from "../args.js";
+import { safeToken } from "../fence.js";
 import { defineTool } from "../tool.js";
-import { changeLinks, resolveSelector, SelectorArgs } from "./shared.js";
+import { changeLinks, resolveSelector, SELECTOR_HINTS, SelectorArgs } from "./shared.js";
 
 export default defineTool({
   name: "delete_workspace_integration",
@@ -17,6 +18,7 @@ export default defineTool({
     idempotentHint: true,
     openWorldHint: false,
   },
+  hints: SELECTOR_HINTS,
   async handler(args, ctx) {
     const workspaceId = resolveWorkspaceId(args.workspaceId, ctx.defaultWorkspaceId);
     const target = await resolveSelector(ctx, workspaceId, args);
@@ -26,7 +28,7 @@ export default defineTool({
     ctx.changed(workspaceId);
     return {
       data: { deleted: true as const, id: res.id, workspaceId },
-      summary: `Deleted workspace integration ${target.alias ? `"${target.alias}" ` : ""}(id ${res.id}) from workspace ${workspaceId}.`,
+      summary: `Deleted workspace integration ${target.alias ? `"${safeToken(target.alias)}" ` : ""}(id ${safeToken(res.id)}) from workspace ${workspaceId}.`,
       links: changeLinks(workspaceId),
     };
   },

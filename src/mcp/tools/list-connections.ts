@@ -2,6 +2,8 @@ import { z } from "zod";
 import { IdSchema } from "../../domain/common.js";
 import { ConnectionSchema } from "../../domain/entities.js";
 import { PageArgs } from "../args.js";
+import { safeToken } from "../fence.js";
+import { fitApiPage, moreHint, NextOffsetOut, nameList } from "../paging.js";
 import { defineTool, READ_ONLY } from "../tool.js";
 
 export default defineTool({
@@ -20,16 +22,29 @@ export default defineTool({
     workspaceId: IdSchema.optional(),
     ...PageArgs,
   }),
-  output: z.object({ connections: z.array(ConnectionSchema), total: z.number() }),
+  output: z.object({
+    connections: z.array(ConnectionSchema),
+    total: z.number(),
+    nextOffset: NextOffsetOut,
+  }),
   annotations: READ_ONLY,
+  hints: {
+    NOT_FOUND:
+      "check the workspaceId: call list_workspaces to see the workspaces this key can reach.",
+  },
   async handler(args, ctx) {
     const res = await ctx.api.listConnections(args, { signal: ctx.signal });
-    const shown = res.connections
-      .map((c) => `${c.displayName} (${c.id}, ${c.integrationName}, ${c.status})`)
-      .join("; ");
+    const page = fitApiPage(res.connections, args.offset ?? 0, res.total);
+    const shown = nameList(
+      page.items.map((c) => `${safeToken(c.id)} (${safeToken(c.integrationName)}, ${c.status})`),
+    );
     return {
-      data: { connections: res.connections, total: res.total },
-      summary: `${res.total} connection(s)${shown ? `: ${shown}` : ""}.`,
+      data: {
+        connections: page.items,
+        total: res.total,
+        ...(page.nextOffset !== undefined ? { nextOffset: page.nextOffset } : {}),
+      },
+      summary: `${res.total} connection(s)${shown ? `: ${shown}` : ""}.${moreHint("list_connections", page.nextOffset, args)}`,
     };
   },
 });

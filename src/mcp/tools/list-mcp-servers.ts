@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { McpServerSchema } from "../../domain/mcp-server.js";
 import { PageArgs, resolveWorkspaceId, WorkspaceIdArg } from "../args.js";
+import { safeToken } from "../fence.js";
+import { fitApiPage, moreHint, NextOffsetOut, nameList } from "../paging.js";
 import { defineTool, READ_ONLY } from "../tool.js";
 import { mcpToolsUri } from "../uris.js";
 
@@ -11,17 +13,31 @@ export default defineTool({
   description:
     "List a workspace's Weavz MCP servers (mode, auth, static bearer). Their tools follow its integrations; get_mcp_server shows them.",
   input: z.strictObject({ workspaceId: WorkspaceIdArg, ...PageArgs }),
-  output: z.object({ servers: z.array(McpServerSchema), total: z.number() }),
+  output: z.object({
+    servers: z.array(McpServerSchema),
+    total: z.number(),
+    nextOffset: NextOffsetOut,
+  }),
   annotations: READ_ONLY,
+  hints: {
+    NOT_FOUND:
+      "check the workspaceId: call list_workspaces to see the workspaces this key can reach.",
+  },
   async handler(args, ctx) {
     const workspaceId = resolveWorkspaceId(args.workspaceId, ctx.defaultWorkspaceId);
     const res = await ctx.api.listMcpServers(
       { workspaceId, limit: args.limit, offset: args.offset },
       { signal: ctx.signal },
     );
+    const page = fitApiPage(res.servers, args.offset ?? 0, res.total);
+    const shown = nameList(page.items.map((s) => `${safeToken(s.id)} (${s.mode})`));
     return {
-      data: { servers: res.servers, total: res.total },
-      summary: `${res.total} MCP server(s) in workspace ${workspaceId}${res.servers.length ? `: ${res.servers.map((s) => `${s.name} (${s.id}, ${s.mode})`).join(", ")}` : ""}.`,
+      data: {
+        servers: page.items,
+        total: res.total,
+        ...(page.nextOffset !== undefined ? { nextOffset: page.nextOffset } : {}),
+      },
+      summary: `${res.total} MCP server(s) in workspace ${workspaceId}${shown ? `: ${shown}` : ""}.${moreHint("list_mcp_servers", page.nextOffset, args)}`,
       links: [{ uri: mcpToolsUri(workspaceId), name: "MCP server tools" }],
     };
   },

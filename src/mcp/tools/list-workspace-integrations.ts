@@ -1,30 +1,87 @@
 import { z } from "zod";
-import { WorkspaceIntegrationListItemSchema } from "../../domain/integration.js";
+import {
+  ConnectionStrategySchema,
+  type WorkspaceIntegrationListItem,
+  WorkspaceIntegrationListItemSchema,
+} from "../../domain/integration.js";
 import { resolveWorkspaceId, WorkspaceIdArg } from "../args.js";
+import { safeToken } from "../fence.js";
+import { moreHint, NextOffsetOut, nameList, pageArgs, takePage } from "../paging.js";
 import { defineTool, READ_ONLY } from "../tool.js";
 import { integrationsUri } from "../uris.js";
+
+const DEFAULT_LIMIT = 20;
 
 export default defineTool({
   name: "list_workspace_integrations",
   title: "List workspace integrations",
   toolset: "integrations",
   description:
-    "List a workspace's integrations: alias, connection strategy, pinned connection and its status, enabledActions (null = all), settings. Gives the id or alias to update or delete.",
-  input: z.strictObject({ workspaceId: WorkspaceIdArg }),
+    "A workspace's integrations, a page at a time (nextOffset continues): id, alias, strategy, connection, enabledActions, settings. Filters: integrationName, connectionStrategy, query.",
+  input: z.strictObject({
+    workspaceId: WorkspaceIdArg,
+    integrationName: z.string().min(1).max(100).optional().describe("Only this integration."),
+    connectionStrategy: ConnectionStrategySchema.optional().describe("Only this strategy."),
+    query: z.string().min(1).max(200).optional().describe("Words found in alias or displayName."),
+    ...pageArgs(DEFAULT_LIMIT),
+  }),
   output: z.object({
     workspaceId: z.string(),
     integrations: z.array(WorkspaceIntegrationListItemSchema),
     total: z.number(),
+    offset: z.number(),
+    nextOffset: NextOffsetOut,
   }),
   annotations: READ_ONLY,
+  hints: {
+    NOT_FOUND:
+      "check the workspaceId: call list_workspaces to see the workspaces this key can reach.",
+  },
   async handler(args, ctx) {
     const workspaceId = resolveWorkspaceId(args.workspaceId, ctx.defaultWorkspaceId);
     const res = await ctx.api.listWorkspaceIntegrations(workspaceId, { signal: ctx.signal });
-    const aliases = res.integrations.map((i) => i.alias).join(", ");
+    // The hosted list endpoint has no paging or filters, so both happen here.
+    const matching = filterIntegrations(res.integrations, args);
+    const offset = args.offset ?? 0;
+    const page = takePage(matching, offset, args.limit ?? DEFAULT_LIMIT);
+    const filtered = matching.length !== res.integrations.length;
+    const range = page.items.length
+      ? `${offset + 1}-${offset + page.items.length} of ${matching.length}`
+      : `none of ${matching.length}`;
+    const aliases = nameList(page.items.map((i) => safeToken(i.alias)));
     return {
-      data: { workspaceId, integrations: res.integrations, total: res.total },
-      summary: `${res.total} integration(s) in workspace ${workspaceId}${aliases ? `: ${aliases}` : ""}.`,
+      data: {
+        workspaceId,
+        integrations: page.items,
+        total: matching.length,
+        offset,
+        ...(page.nextOffset !== undefined ? { nextOffset: page.nextOffset } : {}),
+      },
+      summary: `${range} integration(s)${filtered ? ` matching (${res.integrations.length} in all)` : ""} in workspace ${workspaceId}${aliases ? `: ${aliases}` : ""}.${moreHint("list_workspace_integrations", page.nextOffset, args)}`,
       links: [{ uri: integrationsUri(workspaceId), name: "workspace integrations" }],
     };
   },
 });
+
+/** Applies the tool's filters; `query` matches every word in alias or displayName. */
+function filterIntegrations(
+  all: readonly WorkspaceIntegrationListItem[],
+  f: {
+    integrationName?: string | undefined;
+    connectionStrategy?: string | undefined;
+    query?: string | undefined;
+  },
+): readonly WorkspaceIntegrationListItem[] {
+  if (!f.integrationName && !f.connectionStrategy && !f.query) return all;
+  const name = f.integrationName?.toLowerCase();
+  const words = f.query?.toLowerCase().split(/\s+/).filter(Boolean) ?? [];
+  return all.filter((i) => {
+    if (name && i.integrationName.toLowerCase() !== name) return false;
+    if (f.connectionStrategy && i.connectionStrategy !== f.connectionStrategy) return false;
+    if (words.length > 0) {
+      const text = `${i.alias} ${i.displayName ?? ""}`.toLowerCase();
+      if (!words.every((w) => text.includes(w))) return false;
+    }
+    return true;
+  });
+}

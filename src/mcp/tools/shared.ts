@@ -1,6 +1,7 @@
 import { WeavzApiError } from "../../api/errors.js";
 import { AliasSchema, IdSchema } from "../../domain/common.js";
 import type { WorkspaceIntegrationListItem } from "../../domain/integration.js";
+import { didYouMean } from "../suggest.js";
 import { type ResultLink, type ToolContext, ToolInputError } from "../tool.js";
 import { integrationsUri, mcpToolsUri } from "../uris.js";
 
@@ -35,11 +36,19 @@ export async function resolveSelector(
     );
   }
   if (!sel.alias) return { id: sel.id as string };
-  const found = await findByAlias(ctx, workspaceId, sel.alias);
+  const { integrations } = await ctx.api.listWorkspaceIntegrations(workspaceId, {
+    signal: ctx.signal,
+  });
+  const found = integrations.find((i) => i.alias === sel.alias);
   if (!found) {
+    const dym = didYouMean(
+      sel.alias,
+      integrations.map((i) => i.alias),
+    );
     throw new ToolInputError(
-      `No workspace integration with alias "${sel.alias}" in workspace ${workspaceId}.`,
-      "call list_workspace_integrations to see the aliases that exist.",
+      `No workspace integration with alias "${sel.alias}" in workspace ${workspaceId}${dym ? `; ${dym}` : ` (it has ${integrations.length} integration(s))`}.`,
+      `${dym ? "use the alias suggested above, or " : ""}call list_workspace_integrations to see the aliases that exist (its query argument filters them).`,
+      "NOT_FOUND",
     );
   }
   if (sel.id && sel.id !== found.id) {
@@ -93,3 +102,9 @@ export function changeLinks(workspaceId: string): ResultLink[] {
     },
   ];
 }
+
+/** Next steps of the tools that select an integration by id or alias. */
+export const SELECTOR_HINTS: Partial<Record<string, string>> = {
+  NOT_FOUND:
+    "check the id: call list_workspace_integrations to see the ids and aliases that exist (or list_workspaces for the workspaceId).",
+};

@@ -3,7 +3,12 @@ import { type Config, isLoopbackHost } from "../../config.js";
 import type { Logger } from "../../log.js";
 import { type AuthGate, createAuthGate } from "./gate.js";
 import { jwtVerifier } from "./oauth.js";
-import { parseTokensFile, TokensFileError, tokenFileVerifier } from "./tokens-file.js";
+import {
+  parseTokensFile,
+  type TokenEntry,
+  TokensFileError,
+  tokenFileVerifier,
+} from "./tokens-file.js";
 
 export type { AuthGate } from "./gate.js";
 export { nodeAuthenticate } from "./node.js";
@@ -14,11 +19,40 @@ export class AuthSetupError extends Error {
   override name = "AuthSetupError";
 }
 
-/**
- * The gate the configuration asks for, or undefined for --auth none. Reads the tokens file
- * once; its text is dropped as soon as the digests are taken.
- */
-export async function authFromConfig(config: Config, log: Logger): Promise<AuthGate | undefined> {
+/** Reads and parses the tokens file; its text is dropped as soon as the digests are taken. */
+async function loadTokens(file: string, log: Logger): Promise<TokenEntry[]> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    throw new AuthSetupError(
+      `cannot read the tokens file WEAVZ_MCP_TOKENS_FILE=${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
+  }
+  let entries: TokenEntry[];
+  try {
+    entries = parseTokensFile(text);
+  } catch (err) {
+    if (err instanceof TokensFileError)
+      throw new AuthSetupError(`tokens file ${file}: ${err.message}`);
+    throw err;
+  }
+  const limited = entries.filter((e) => e.workspaces).length;
+  log.info(
+    `auth: bearer, ${entries.length} token(s) from ${file}${limited ? `, ${limited} limited to some workspaces` : ""}`,
+  );
+  return entries;
+}
+
+/** Authentication as configured: the gate, and for a tokens file how to re-read it. */
+export interface AuthSetup {
+  gate: AuthGate;
+  /** Re-reads the tokens file (on SIGHUP); a file with a mistake leaves the old tokens. */
+  reload?: () => Promise<void>;
+}
+
+/** The authentication the configuration asks for, or undefined for --auth none. */
+export async function authFromConfig(config: Config, log: Logger): Promise<AuthSetup | undefined> {
   if (config.auth === "none") {
     if (!isLoopbackHost(config.host)) {
       log.warn(
@@ -34,31 +68,21 @@ export async function authFromConfig(config: Config, log: Logger): Promise<AuthG
   }
   if (config.auth === "bearer") {
     const file = config.tokensFile as string;
-    let text: string;
-    try {
-      text = await readFile(file, "utf8");
-    } catch (err) {
-      throw new AuthSetupError(
-        `cannot read the tokens file WEAVZ_MCP_TOKENS_FILE=${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-      );
-    }
-    let entries: ReturnType<typeof parseTokensFile>;
-    try {
-      entries = parseTokensFile(text);
-    } catch (err) {
-      if (err instanceof TokensFileError)
-        throw new AuthSetupError(`tokens file ${file}: ${err.message}`);
-      throw err;
-    }
-    const limited = entries.filter((e) => e.workspaces).length;
-    log.info(
-      `auth: bearer, ${entries.length} token(s) from ${file}${limited ? `, ${limited} limited to some workspaces` : ""}`,
-    );
-    return createAuthGate({
-      verifier: tokenFileVerifier(entries),
+    let verify = tokenFileVerifier(await loadTokens(file, log));
+    const gate = createAuthGate({
+      verifier: (token) => verify(token),
       publicUrl: config.publicUrl,
       log,
     });
+    // A bad edit keeps the tokens in force: the server never falls open or shut on a typo.
+    const reload = async () => {
+      try {
+        verify = tokenFileVerifier(await loadTokens(file, log));
+      } catch (err) {
+        log.error(`${(err as Error).message}; keeping the tokens loaded before`);
+      }
+    };
+    return { gate, reload };
   }
   const issuer = config.oauthIssuer as string;
   let gate: AuthGate | undefined;
@@ -79,5 +103,5 @@ export async function authFromConfig(config: Config, log: Logger): Promise<AuthG
   log.info(
     `auth: oauth, tokens from ${issuer}${config.oauthScopes.length ? ` with scope(s) ${config.oauthScopes.join(" ")}` : ""}`,
   );
-  return gate;
+  return { gate };
 }

@@ -1,0 +1,240 @@
+import {
+  type CallToolResult,
+  ProtocolError,
+  ProtocolErrorCode,
+  Server,
+} from "@modelcontextprotocol/server";
+import type { z } from "zod";
+import type { Logger } from "../../log.js";
+import { VERSION } from "../../version.js";
+import type { Catalog } from "../catalog.js";
+import { ApiError } from "../errors.js";
+import type { Store } from "../store.js";
+import {
+  CodeModeError,
+  ExecuteArgsSchema,
+  ReadApiArgsSchema,
+  readApi,
+  SearchArgsSchema,
+  searchActions,
+} from "./code-mode.js";
+import { type CodeFailure, runCode } from "./code-runner.js";
+import type { ExecuteFn } from "./execute.js";
+import { type ActionTarget, type ToolSurface, toolSurface } from "./tools.js";
+
+/** What one endpoint's MCP server instances need. */
+export interface EndpointDeps {
+  store: Store;
+  catalog: () => Catalog;
+  execute: ExecuteFn;
+  log: Logger;
+}
+
+const json = (value: unknown) => JSON.stringify(value, null, 2);
+
+function ok(value: unknown): CallToolResult {
+  const structured =
+    typeof value === "object" && value !== null && !Array.isArray(value)
+      ? { structuredContent: value as Record<string, unknown> }
+      : {};
+  return { content: [{ type: "text", text: json(value) }], ...structured };
+}
+
+function fail(text: string): CallToolResult {
+  return { content: [{ type: "text", text }], isError: true };
+}
+
+/**
+ * An MCP endpoint with a static token serves no particular end user, so an integration that
+ * keeps its data per end user cannot run through it: say what to change instead.
+ */
+const NO_END_USER_HINT =
+  "This MCP endpoint has no end user (its static token is shared), so integrations that keep data per end user cannot run here: set the integration's settings.persistence.scope to workspace or external with update_workspace_integration.";
+
+function needsEndUser(err: ApiError): boolean {
+  const issues = err.details?.issues;
+  return (
+    err.code === "VALIDATION_ERROR" &&
+    Array.isArray(issues) &&
+    issues.some((i) => (i as { field?: unknown }).field === "endUserId")
+  );
+}
+
+/** An execution failure as the model sees it: code, message, the details that help, the fix. */
+function failureText(err: ApiError): string {
+  const details = err.details === undefined ? "" : `\ndetails: ${json(err.details)}`;
+  const hint = needsEndUser(err) ? `\n${NO_END_USER_HINT}` : "";
+  return `${err.code}: ${err.message}${hint}${details}`;
+}
+
+function executionFailure(err: unknown, log: Logger): CallToolResult {
+  if (err instanceof ApiError) return fail(failureText(err));
+  // Not a failure the engine meant to report: the log gets the message, the model no internals.
+  log.error("MCP endpoint: action failed unexpectedly", {
+    error: err instanceof Error ? err.message : String(err),
+  });
+  return fail("INTERNAL_ERROR: The action failed unexpectedly; see the local API's log.");
+}
+
+function parseArgs<S extends z.ZodType>(schema: S, args: unknown, tool: string): z.infer<S> {
+  const r = schema.safeParse(args ?? {});
+  if (r.success) return r.data;
+  const issues = r.error.issues
+    .map((i) => `${i.path.length ? i.path.join(".") : "(arguments)"}: ${i.message}`)
+    .join("; ");
+  throw new ProtocolError(
+    ProtocolErrorCode.InvalidParams,
+    `Invalid arguments for ${tool}: ${issues}`,
+  );
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function runAction(
+  deps: EndpointDeps,
+  surface: ToolSurface,
+  target: ActionTarget,
+  input: Record<string, unknown>,
+  signal?: AbortSignal,
+) {
+  return deps.execute(
+    {
+      integrationName: target.integration.integrationName,
+      actionName: target.actionName,
+      workspaceId: surface.server.workspaceId,
+      workspaceIntegrationId: target.integration.id,
+      input,
+    },
+    signal ? { signal } : {},
+  );
+}
+
+async function callCodeTool(
+  deps: EndpointDeps,
+  surface: ToolSurface,
+  name: string,
+  args: unknown,
+  signal: AbortSignal | undefined,
+): Promise<CallToolResult> {
+  const targets = [...surface.actions.values()];
+  try {
+    if (name === "weavz_search") {
+      const a = parseArgs(SearchArgsSchema, args, name);
+      return ok(searchActions(targets, a.query, a.limit));
+    }
+    if (name === "weavz_read_api") {
+      const a = parseArgs(ReadApiArgsSchema, args, name);
+      return ok(readApi(targets, a.alias, a.action));
+    }
+  } catch (err) {
+    if (err instanceof CodeModeError) return fail(`${err.code}: ${err.message}`);
+    throw err;
+  }
+  const a = parseArgs(ExecuteArgsSchema, args, name);
+  const outcome = await runCode(
+    a.code,
+    a.timeoutSeconds * 1000,
+    async (alias, action, input, callSignal) => {
+      // Read fresh: code that runs for a while sees integrations added meanwhile.
+      const now = toolSurface(deps.store, deps.catalog(), surface.server.id);
+      if (!now) throw { code: "NOT_FOUND", message: "This MCP server was deleted." };
+      const all = [...now.actions.values()];
+      const target = all.find((t) => t.integration.alias === alias && t.actionName === action);
+      if (!target) {
+        try {
+          readApi(all, alias, action);
+        } catch (e) {
+          if (e instanceof CodeModeError) throw { code: e.code, message: e.message };
+        }
+        throw { code: "ACTION_NOT_FOUND", message: `weavz.${alias}.${action} is not available.` };
+      }
+      if (!isPlainObject(input)) {
+        throw {
+          code: "VALIDATION_ERROR",
+          message: `weavz.${alias}.${action}(input): input must be an object of the action's fields; see weavz_read_api.`,
+        };
+      }
+      try {
+        return (await runAction(deps, now, target, input, callSignal)).output;
+      } catch (err) {
+        if (err instanceof ApiError) {
+          throw {
+            code: err.code,
+            message: needsEndUser(err) ? `${err.message} ${NO_END_USER_HINT}` : err.message,
+            details: err.details,
+          } satisfies Partial<CodeFailure>;
+        }
+        deps.log.error("MCP endpoint: action failed unexpectedly", {
+          error: err instanceof Error ? err.message : String(err),
+        });
+        throw {
+          code: "INTERNAL_ERROR",
+          message: "The action failed unexpectedly; see the local API's log.",
+        };
+      }
+    },
+    signal,
+  );
+  if (outcome.ok) return ok({ result: outcome.value, logs: outcome.logs });
+  const e = outcome.error;
+  const where = e.code ? `${e.code}: ` : `${e.name}: `;
+  const logs = outcome.logs.length ? `\nconsole:\n${outcome.logs.join("\n")}` : "";
+  const details = e.details === undefined ? "" : `\ndetails: ${json(e.details)}`;
+  return fail(`${where}${e.message}${details}${logs}`);
+}
+
+/**
+ * A fresh low-level MCP server for one Weavz MCP server: tools/list and tools/call read the
+ * store on every request, so the tools always match the workspace's integrations.
+ */
+export function buildEndpointServer(deps: EndpointDeps, serverId: string): Server {
+  const initial = deps.store.getMcpServer(serverId);
+  const server = new Server(
+    { name: `weavz-local/${initial?.name ?? serverId}`, version: VERSION },
+    {
+      capabilities: { tools: { listChanged: true } },
+      instructions:
+        initial?.mode === "CODE"
+          ? "Find actions with weavz_search, read an action's inputs with weavz_read_api, then run JavaScript with weavz_execute that calls await weavz.<alias>.<action>(input)."
+          : "Each tool runs one action of a workspace integration ({alias}__{action}).",
+    },
+  );
+  const surface = (): ToolSurface => {
+    const s = toolSurface(deps.store, deps.catalog(), serverId);
+    if (!s) {
+      throw new ProtocolError(ProtocolErrorCode.InvalidRequest, "This MCP server was deleted.");
+    }
+    return s;
+  };
+  server.setRequestHandler("tools/list", async () => ({ tools: surface().tools }));
+  server.setRequestHandler("tools/call", async (request, ctx) => {
+    const s = surface();
+    const { name, arguments: args } = request.params;
+    const signal = ctx.mcpReq.signal;
+    if (s.server.mode === "CODE") {
+      if (!s.tools.some((t) => t.name === name)) {
+        throw new ProtocolError(
+          ProtocolErrorCode.InvalidParams,
+          `Unknown tool "${name}"; this CODE-mode server offers weavz_search, weavz_read_api and weavz_execute.`,
+        );
+      }
+      return callCodeTool(deps, s, name, args, signal);
+    }
+    const target = s.actions.get(name);
+    if (!target) {
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidParams,
+        `Unknown tool "${name}"; the workspace's integrations changed or the name is mistyped: call tools/list.`,
+      );
+    }
+    try {
+      const r = await runAction(deps, s, target, args ?? {}, signal);
+      return ok(r.output);
+    } catch (err) {
+      return executionFailure(err, deps.log);
+    }
+  });
+  return server;
+}

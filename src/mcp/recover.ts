@@ -1,0 +1,75 @@
+import { WeavzApiError } from "../api/errors.js";
+import type { WeavzApi } from "../api/types.js";
+import type { Candidates } from "./results.js";
+import type { ToolContext } from "./tool.js";
+
+/**
+ * After a failed call, finds the valid names a "did you mean …?" can choose from when the
+ * API's error did not list them: catalog integration names, an integration's action names,
+ * the connection ids of an integration. Only on the error path, and never fails the result:
+ * a lookup that fails just leaves the suggestion out.
+ */
+export async function findCandidates(
+  err: unknown,
+  args: Record<string, unknown>,
+  ctx: ToolContext,
+): Promise<Candidates> {
+  if (!(err instanceof WeavzApiError)) return {};
+  const out: Candidates = {};
+  const name = typeof args.integrationName === "string" ? args.integrationName : undefined;
+  const wanted = new Set<string>();
+  for (const issue of err.fieldIssues) {
+    const allowed = issue.allowed;
+    if (Array.isArray(allowed) && allowed.length > 0) continue;
+    wanted.add(issue.field.split(".")[0] as string);
+  }
+  if (
+    name &&
+    (err.code === "INTEGRATION_NOT_FOUND" ||
+      (err.code === "NOT_FOUND" && err.message.toLowerCase().includes("integration")))
+  ) {
+    const suggestions = err.details?.suggestions;
+    if (Array.isArray(suggestions) && suggestions.length > 0)
+      out.integrationName = suggestions.map(String);
+    else wanted.add("integrationName");
+  }
+  try {
+    if (wanted.has("integrationName") && name) out.integrationName = await catalogNames(ctx);
+    if (wanted.has("enabledActions") && name) {
+      const { integration } = await ctx.api.getCatalogIntegration(name, { signal: ctx.signal });
+      out.enabledActions = integration.actions.map((a) => a.name);
+    }
+    if (wanted.has("connectionId") && name) {
+      const { connections } = await ctx.api.listConnections(
+        { integrationName: name, limit: 100 },
+        { signal: ctx.signal },
+      );
+      out.connectionId = connections.map((c) => c.id);
+    }
+  } catch {
+    // A suggestion is a courtesy: the error itself still reaches the model.
+  }
+  return out;
+}
+
+const CATALOG_TTL_MS = 10 * 60_000;
+const catalogCache = new WeakMap<WeavzApi, { at: number; names: Promise<string[]> }>();
+
+/** Every catalog integration name, read once per API client and kept for ten minutes. */
+export function catalogNames(ctx: Pick<ToolContext, "api" | "signal">): Promise<string[]> {
+  const hit = catalogCache.get(ctx.api);
+  if (hit && Date.now() - hit.at < CATALOG_TTL_MS) return hit.names;
+  const names = (async () => {
+    const all: string[] = [];
+    for (let offset = 0, total = 1; offset < total && offset < 5000; offset += 100) {
+      const page = await ctx.api.listCatalog({ summary: true, limit: 100, offset });
+      total = page.total;
+      for (const i of page.integrations) all.push(i.name);
+      if (page.integrations.length === 0) break;
+    }
+    return all;
+  })();
+  catalogCache.set(ctx.api, { at: Date.now(), names });
+  names.catch(() => catalogCache.delete(ctx.api));
+  return names;
+}
