@@ -172,6 +172,21 @@ describe("loadConfig", () => {
     expect(loadConfig(["--host", "0.0.0.0"], {}).transport).toBe("stdio");
   });
 
+  it("infers the mode from a tokens file or an issuer, so forgetting --auth cannot leave it open", () => {
+    const http = ["--transport", "http"];
+    expect(loadConfig(http, { WEAVZ_MCP_TOKENS_FILE: "/t" }).auth).toBe("bearer");
+    expect(loadConfig(http, { WEAVZ_OAUTH_ISSUER: "https://auth.example.com" }).auth).toBe("oauth");
+    expect(loadConfig([...http, "--auth", "none"], { WEAVZ_MCP_TOKENS_FILE: "/t" }).auth).toBe(
+      "none",
+    );
+    expect(() =>
+      loadConfig(http, {
+        WEAVZ_MCP_TOKENS_FILE: "/t",
+        WEAVZ_OAUTH_ISSUER: "https://auth.example.com",
+      }),
+    ).toThrow(/choose with --auth bearer or --auth oauth/);
+  });
+
   it("takes plain-http OAuth URLs only towards loopback (a test issuer on this machine)", () => {
     const c = loadConfig(
       ["--transport", "http", "--auth", "oauth", "--oauth-issuer", "http://127.0.0.1:9000"],

@@ -182,7 +182,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: "auth",
     env: "WEAVZ_AUTH",
     type: "string",
-    default: "none (loopback only)",
+    default: "none; bearer with a tokens file, oauth with an issuer",
     description:
       "HTTP client authentication: none, bearer (tokens file) or oauth (JWT access tokens). A non-loopback --host needs bearer or oauth.",
     commands: ["mcp"],
@@ -459,14 +459,29 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       `--max-sessions / WEAVZ_MAX_SESSIONS must be a whole number from 1 to 100000 (got "${maxSessionsRaw}").`,
     );
   }
-  const authRaw = str("auth", "WEAVZ_AUTH") ?? "none";
+  const tokensFile = str("tokens-file", "WEAVZ_MCP_TOKENS_FILE");
+  const issuerRaw = str("oauth-issuer", "WEAVZ_OAUTH_ISSUER");
+  // A tokens file or an issuer alone says which mode is meant: forgetting --auth must not
+  // leave a server that was meant to be protected open.
+  const implied =
+    tokensFile !== undefined && issuerRaw === undefined
+      ? "bearer"
+      : issuerRaw !== undefined && tokensFile === undefined
+        ? "oauth"
+        : undefined;
+  const authGiven = str("auth", "WEAVZ_AUTH");
+  if (authGiven === undefined && tokensFile !== undefined && issuerRaw !== undefined) {
+    throw new ConfigError(
+      "both a tokens file and an OAuth issuer are set: choose with --auth bearer or --auth oauth (WEAVZ_AUTH).",
+    );
+  }
+  const authRaw = authGiven ?? implied ?? "none";
   if (!(AUTH_MODES as readonly string[]).includes(authRaw)) {
     throw new ConfigError(`--auth / WEAVZ_AUTH must be none, bearer or oauth (got "${authRaw}").`);
   }
   const auth = authRaw as AuthMode;
   const insecureNoAuth =
     values["insecure-no-auth"] === true || envBool(env, "WEAVZ_INSECURE_NO_AUTH") === true;
-  const tokensFile = str("tokens-file", "WEAVZ_MCP_TOKENS_FILE");
   const publicUrlRaw = str("public-url", "WEAVZ_PUBLIC_URL");
   const publicUrl =
     publicUrlRaw === undefined
@@ -476,7 +491,6 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
           "--public-url / WEAVZ_PUBLIC_URL",
           "https://mcp.example.com/mcp",
         ).href;
-  const issuerRaw = str("oauth-issuer", "WEAVZ_OAUTH_ISSUER");
   // The issuer is compared verbatim with the token's `iss`, so it is kept as given.
   if (issuerRaw !== undefined)
     parseUrlOption(issuerRaw, "--oauth-issuer / WEAVZ_OAUTH_ISSUER", "https://auth.example.com");

@@ -152,7 +152,7 @@ describe("HTTP auth: bearer tokens from a file (spawned CLI)", () => {
       `${ALICE} name=alice`,
       `sha256:${createHash("sha256").update(BOB).digest("hex")} name=bob workspaces=${DEMO_WS}`,
     ];
-    writeFileSync(file, lines.join("\n"));
+    writeFileSync(file, lines.join("\n"), { mode: 0o644 });
     mcp = await startMcpCli(local, [
       "--auth",
       "bearer",
@@ -238,6 +238,9 @@ describe("HTTP auth: bearer tokens from a file (spawned CLI)", () => {
     // Refused before reaching the API: nothing was created there.
     expect(local.store.listIntegrationRecords(OTHER_WS)).toEqual([]);
 
+    const list = await client.readResource({ uri: "weavz://workspaces" });
+    const listed = JSON.parse((list.contents[0] as { text: string }).text);
+    expect(listed.workspaces.map((w: any) => w.id)).toEqual([DEMO_WS]);
     const resources = await client.listResources();
     expect(resources.resources.map((r) => r.uri).some((u) => u.includes(OTHER_WS))).toBe(false);
     await expect(
@@ -300,6 +303,8 @@ describe("HTTP auth: bearer tokens from a file (spawned CLI)", () => {
   it("never writes a token to its output, even at debug level", () => {
     const all = mcp.stdout() + mcp.stderr();
     expect(all).toContain("2 token(s)");
+    // Alice's line is plaintext and the test wrote the file world-readable.
+    expect(all).toContain("holds 1 plaintext token(s) and every user of this machine can read it");
     for (const secret of [ALICE, BOB, CAROL, "not-a-valid-token-at-all"])
       expect(all).not.toContain(secret);
   });

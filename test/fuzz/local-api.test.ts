@@ -126,12 +126,75 @@ const body = fc.oneof(
   { weight: 2, arbitrary: hostileJson },
 );
 
+const post = (p: string, arb: fc.Arbitrary<unknown>) =>
+  arb.map((b) => ({ method: "POST", path: p, body: JSON.stringify(b) as string | undefined }));
+const onExisting = (
+  method: string,
+  p: (n: number) => string,
+  arb: fc.Arbitrary<unknown> = fc.constant(undefined),
+) =>
+  fc.tuple(fc.nat(), arb).map(([n, b]) => ({
+    method,
+    path: p(n),
+    body: b === undefined ? undefined : JSON.stringify(b),
+  }));
+
+/**
+ * Requests aimed at real endpoints with a body of their kind, on rows that exist
+ * (`{integration:N}` is replaced by the Nth existing id when the request is sent): these get
+ * past routing and reach the rules and the store, where "refused but stored" could happen.
+ */
+const coherent = fc.oneof(
+  post(
+    `/api/v1/workspaces/${WS}/integrations`,
+    validValue(schema(CreateWorkspaceIntegrationSchema)),
+  ),
+  onExisting(
+    "PATCH",
+    (n) => `/api/v1/workspaces/${WS}/integrations/{integration:${n}}`,
+    validValue(schema(UpdateWorkspaceIntegrationSchema)),
+  ),
+  onExisting("DELETE", (n) => `/api/v1/workspaces/${WS}/integrations/{integration:${n}}`),
+  post("/api/v1/workspaces", validValue(schema(CreateWorkspaceSchema))),
+  post(
+    "/api/v1/connections",
+    validValue(schema(CreateConnectionSchema)).map((v) =>
+      withSecrets(v as Record<string, unknown>),
+    ),
+  ),
+  onExisting("DELETE", (n) => `/api/v1/connections/{connection:${n}}`),
+  post("/api/v1/end-users", validValue(schema(CreateEndUserSchema))),
+  post("/api/v1/mcp/servers", validValue(schema(CreateMcpServerSchema))),
+  onExisting(
+    "PATCH",
+    (n) => `/api/v1/mcp/servers/{server:${n}}`,
+    validValue(schema(UpdateMcpServerSchema)),
+  ),
+  onExisting("DELETE", (n) => `/api/v1/mcp/servers/{server:${n}}`),
+);
+
 type Req = {
   method: string;
   path: string;
   headers: Record<string, string>;
   payload: string | undefined;
 };
+
+/** Replaces `{integration:N}`-style placeholders by the Nth existing id (or one that is not). */
+function withExisting(p: string, local: TestLocalApi): string {
+  return p.replace(/\{(integration|connection|server):(\d+)\}/, (_m, kind: string, n: string) => {
+    const ids =
+      kind === "integration"
+        ? local.store.listIntegrationRecords(WS).map((r) => r.id)
+        : (local.store.db
+            .prepare(
+              `SELECT id FROM ${kind === "server" ? "mcp_servers" : "connections"} ORDER BY rowid`,
+            )
+            .pluck()
+            .all() as string[]);
+    return ids.length === 0 ? "none" : (ids[Number(n) % ids.length] as string);
+  });
+}
 
 describe("fuzz: local API bodies, paths and headers", () => {
   let local: TestLocalApi;
@@ -150,8 +213,18 @@ describe("fuzz: local API bodies, paths and headers", () => {
       const key = local.apiKey;
       const req: fc.Arbitrary<Req> = fc
         .record({
-          method: fc.constantFrom("GET", "POST", "PATCH", "PUT", "DELETE", "HEAD", "OPTIONS"),
-          path,
+          target: fc.oneof(
+            fc.record({
+              method: fc.constantFrom("GET", "POST", "PATCH", "PUT", "DELETE", "HEAD", "OPTIONS"),
+              path,
+              body: fc.oneof(
+                { weight: 6, arbitrary: body.map((b) => JSON.stringify(b) as string | undefined) },
+                { weight: 1, arbitrary: fc.constant(undefined) },
+                { weight: 1, arbitrary: nastyString },
+              ),
+            }),
+            coherent,
+          ),
           query: queryString,
           auth: fc.oneof(
             { weight: 8, arbitrary: fc.constant(`Bearer ${key}`) },
@@ -183,13 +256,8 @@ describe("fuzz: local API bodies, paths and headers", () => {
               ),
             },
           ),
-          body: fc.oneof(
-            { weight: 6, arbitrary: body.map((b) => JSON.stringify(b)) },
-            { weight: 1, arbitrary: fc.constant(undefined) },
-            { weight: 1, arbitrary: nastyString },
-          ),
         })
-        .map(({ method, path: p, query, auth, contentType, body: b }) => {
+        .map(({ target: { method, path: p, body: b }, query, auth, contentType }) => {
           const headers: Record<string, string> = {};
           if (auth) headers.authorization = auth;
           if (contentType) headers["content-type"] = contentType;
@@ -205,6 +273,7 @@ describe("fuzz: local API bodies, paths and headers", () => {
         await fc.assert(
           fc.asyncProperty(req, async (r) => {
             stats.cases++;
+            r.path = withExisting(r.path, local);
             const before = fingerprint(local.store);
             let status: number;
             let text: string;

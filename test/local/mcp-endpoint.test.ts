@@ -508,6 +508,17 @@ describe("MCP endpoints: CODE mode", () => {
     });
   });
 
+  it("weavz_execute reports an action error the code did not catch, with its code", async () => {
+    const f = await fixture({ mode: "CODE" });
+    const c = await legacyClient(f.mcpEndpoint, f.token);
+    const r = await c.callTool("weavz_execute", {
+      code: "console.log('before'); await weavz.kv.put({ value: 1 });",
+    });
+    expect(r.isError).toBe(true);
+    expect(text(r)).toMatch(/^ACTION_FAILED: The code threw VALIDATION_ERROR: .*key/);
+    expect(text(r)).toContain('"before"');
+  });
+
   it("weavz_execute reports an unknown alias with the ones that exist", async () => {
     const f = await fixture({ mode: "CODE" });
     const c = await legacyClient(f.mcpEndpoint, f.token);
@@ -530,8 +541,8 @@ describe("MCP endpoints: CODE mode", () => {
     });
     expect(Date.now() - started).toBeLessThan(5000);
     expect(r.isError).toBe(true);
-    expect(text(r)).toMatch(/^TIMEOUT: The code was stopped after 1 s/);
-    expect(text(r)).toContain("console:\nstart");
+    expect(text(r)).toMatch(/^ACTION_FAILED: The code ran longer than its 1 s timeout/);
+    expect(text(r)).toMatch(/"reason": "timeout"/);
   });
 
   it("tells CODE clients about new aliases too", async () => {

@@ -9,6 +9,7 @@ import type { Logger } from "../../log.js";
 import { VERSION } from "../../version.js";
 import type { Catalog } from "../catalog.js";
 import { ApiError } from "../errors.js";
+import { type CodeHost, runJavaScript } from "../execute/javascript.js";
 import type { Store } from "../store.js";
 import {
   CodeModeError,
@@ -18,7 +19,6 @@ import {
   SearchArgsSchema,
   searchActions,
 } from "./code-mode.js";
-import { type CodeFailure, runCode } from "./code-runner.js";
 import type { ExecuteFn } from "./execute.js";
 import { type ActionTarget, type ToolSurface, toolSurface } from "./tools.js";
 
@@ -133,56 +133,52 @@ async function callCodeTool(
     throw err;
   }
   const a = parseArgs(ExecuteArgsSchema, args, name);
-  const outcome = await runCode(
-    a.code,
-    a.timeoutSeconds * 1000,
-    async (alias, action, input, callSignal) => {
-      // Read fresh: code that runs for a while sees integrations added meanwhile.
-      const now = toolSurface(deps.store, deps.catalog(), surface.server.id);
-      if (!now) throw { code: "NOT_FOUND", message: "This MCP server was deleted." };
-      const all = [...now.actions.values()];
-      const target = all.find((t) => t.integration.alias === alias && t.actionName === action);
-      if (!target) {
-        try {
-          readApi(all, alias, action);
-        } catch (e) {
-          if (e instanceof CodeModeError) throw { code: e.code, message: e.message };
-        }
-        throw { code: "ACTION_NOT_FOUND", message: `weavz.${alias}.${action} is not available.` };
-      }
-      if (!isPlainObject(input)) {
-        throw {
-          code: "VALIDATION_ERROR",
-          message: `weavz.${alias}.${action}(input): input must be an object of the action's fields; see weavz_read_api.`,
-        };
-      }
+  const host: CodeHost = async (alias, action, input, callSignal) => {
+    // Read fresh: code that runs for a while sees integrations added meanwhile.
+    const now = toolSurface(deps.store, deps.catalog(), surface.server.id);
+    if (!now) throw { code: "NOT_FOUND", message: "This MCP server was deleted." };
+    const all = [...now.actions.values()];
+    const target = all.find((t) => t.integration.alias === alias && t.actionName === action);
+    if (!target) {
       try {
-        return (await runAction(deps, now, target, input, callSignal)).output;
-      } catch (err) {
-        if (err instanceof ApiError) {
-          throw {
-            code: err.code,
-            message: needsEndUser(err) ? `${err.message} ${NO_END_USER_HINT}` : err.message,
-            details: err.details,
-          } satisfies Partial<CodeFailure>;
-        }
-        deps.log.error("MCP endpoint: action failed unexpectedly", {
-          error: err instanceof Error ? err.message : String(err),
-        });
+        readApi(all, alias, action);
+      } catch (e) {
+        if (e instanceof CodeModeError) throw { code: e.code, message: e.message };
+      }
+      throw { code: "ACTION_NOT_FOUND", message: `weavz.${alias}.${action} is not available.` };
+    }
+    if (!isPlainObject(input)) {
+      throw {
+        code: "VALIDATION_ERROR",
+        message: `weavz.${alias}.${action}(input): input must be an object of the action's fields; see weavz_read_api.`,
+      };
+    }
+    try {
+      return (await runAction(deps, now, target, input, callSignal)).output;
+    } catch (err) {
+      if (err instanceof ApiError) {
         throw {
-          code: "INTERNAL_ERROR",
-          message: "The action failed unexpectedly; see the local API's log.",
+          code: err.code,
+          message: needsEndUser(err) ? `${err.message} ${NO_END_USER_HINT}` : err.message,
+          details: err.details,
         };
       }
-    },
-    signal,
-  );
-  if (outcome.ok) return ok({ result: outcome.value, logs: outcome.logs });
-  const e = outcome.error;
-  const where = e.code ? `${e.code}: ` : `${e.name}: `;
-  const logs = outcome.logs.length ? `\nconsole:\n${outcome.logs.join("\n")}` : "";
-  const details = e.details === undefined ? "" : `\ndetails: ${json(e.details)}`;
-  return fail(`${where}${e.message}${details}${logs}`);
+      deps.log.error("MCP endpoint: action failed unexpectedly", {
+        error: err instanceof Error ? err.message : String(err),
+      });
+      throw {
+        code: "INTERNAL_ERROR",
+        message: "The action failed unexpectedly; see the local API's log.",
+      };
+    }
+  };
+  // The same worker runtime as the code built-ins (heap limit, timeout, no environment).
+  try {
+    const out = await runJavaScript(a.code, {}, { timeoutSeconds: a.timeoutSeconds, signal, host });
+    return ok({ result: out.result, logs: out.logs });
+  } catch (err) {
+    return executionFailure(err, deps.log);
+  }
 }
 
 /**

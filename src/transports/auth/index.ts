@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { type Config, isLoopbackHost } from "../../config.js";
 import type { Logger } from "../../log.js";
 import { type AuthGate, createAuthGate } from "./gate.js";
@@ -36,6 +36,16 @@ async function loadTokens(file: string, log: Logger): Promise<TokenEntry[]> {
     if (err instanceof TokensFileError)
       throw new AuthSetupError(`tokens file ${file}: ${err.message}`);
     throw err;
+  }
+  const plain = entries.filter((e) => e.plain).length;
+  const mode = await stat(file).then(
+    (s) => s.mode,
+    () => 0,
+  );
+  if (plain > 0 && process.platform !== "win32" && (mode & 0o004) !== 0) {
+    log.warn(
+      `tokens file ${file} holds ${plain} plaintext token(s) and every user of this machine can read it: chmod 600 it, or write the tokens as sha256: lines.`,
+    );
   }
   const limited = entries.filter((e) => e.workspaces).length;
   log.info(

@@ -9,6 +9,8 @@ export interface TokenEntry {
   name: string;
   /** Workspace ids the token may use; undefined means all. */
   workspaces: readonly string[] | undefined;
+  /** Whether the file holds the token itself rather than its digest. */
+  plain: boolean;
 }
 
 /** A mistake in the tokens file; the message names the line, never its token. */
@@ -90,7 +92,12 @@ export function parseTokensFile(text: string): TokenEntry[] {
       throw new TokensFileError(`line ${lineNo}: the same token is already on line ${dup}.`);
     }
     seen.set(hex, lineNo);
-    entries.push({ hash, name, workspaces: workspaces && Object.freeze(workspaces) });
+    entries.push({
+      hash,
+      name,
+      workspaces: workspaces && Object.freeze(workspaces),
+      plain: !first.toLowerCase().startsWith("sha256:"),
+    });
   }
   if (entries.length === 0) {
     throw new TokensFileError(
