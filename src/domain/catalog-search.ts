@@ -92,12 +92,38 @@ function phraseTerms(phrases: readonly string[]): string[] {
   return [...out];
 }
 
-/** A query → its words plus each adjacent pair joined, to meet the curated phrases. */
-function queryTerms(text: string): string[] {
+/**
+ * Other names of a product stand for it only as a whole: "pull request" is github, but
+ * "request" alone is not. Multi-word names index as the phrase and as one word
+ * ("_pull_request", "pullrequest"); single words as themselves.
+ */
+function aliasTerms(names: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const name of names) {
+    const t = terms(name);
+    if (t.length === 1 && t[0]) out.add(t[0]);
+    else if (t.length > 1) {
+      out.add(joinPhrase(t));
+      out.add(t.join(""));
+    }
+  }
+  return [...out];
+}
+
+/**
+ * A query → its words, each adjacent pair as a phrase (to meet the curated phrases) and,
+ * where the catalog knows it, as one word: "mongo db" also asks for "mongodb".
+ */
+function queryTerms(text: string, known: (term: string) => boolean): string[] {
   // Typed brand names stay whole: "HubSpot" is hubspot, not "hub" + "spot".
   const t = terms(text, true);
   const out = [...t];
-  for (let i = 1; i < t.length; i++) out.push(joinPhrase(t.slice(i - 1, i + 1)));
+  for (let i = 1; i < t.length; i++) {
+    const pair = t.slice(i - 1, i + 1);
+    out.push(joinPhrase(pair));
+    const joined = pair.join("");
+    if (known(joined)) out.push(joined);
+  }
   return out;
 }
 
@@ -155,9 +181,9 @@ function buildIndex(catalog: readonly CatalogIntegration[]): CatalogIndex {
   const search = new MiniSearch<IndexedDoc>({
     fields: ["title", "aliases", "topics", "actions", "inputs"],
     // Documents arrive as term lists (built below, where the words are needed anyway), so
-    // indexing only splits them again; a query is a string and gets its pairs.
+    // indexing only splits them again; queries are split by run().
     stringifyField: (value) => (value as string[]).join(" "),
-    tokenize: (text, field) => (field === undefined ? queryTerms(text) : text.split(" ")),
+    tokenize: (text) => text.split(" "),
     processTerm: (term) => term || null,
   });
   const prior = new Float64Array(catalog.length);
@@ -185,7 +211,7 @@ function buildIndex(catalog: readonly CatalogIntegration[]): CatalogIndex {
     const doc: IndexedDoc = {
       id,
       title: titleTerms(name, displayName),
-      aliases: phraseTerms(aliases.get(name) ?? []),
+      aliases: aliasTerms(aliases.get(name) ?? []),
       topics: phraseTerms(topics.get(name) ?? []),
       actions: actionWords,
       inputs: terms([...inputs].join(" ")),
@@ -216,7 +242,11 @@ function run(index: CatalogIndex, query: string): SearchResult[] {
   const words = terms(query, true);
   if (words.length === 0) return [];
   const known = (term: string) => index.vocabulary.has(term);
+  const queryWords = queryTerms(query, known);
+  // Pairs that are one catalog word ("mongo db" → mongodb) count as whole phrases do.
+  const joined = new Set(queryWords.slice(words.length).filter((t) => !t.includes(PHRASE_JOIN)));
   return index.search.search(query, {
+    tokenize: () => queryWords,
     boost: BOOST,
     // A word the catalog knows is taken as typed: "charge" must not pull in Chargebee nor
     // "text" Textract. Prefixes complete a lone word being typed ("sla" → slack) or an
@@ -233,9 +263,8 @@ function run(index: CatalogIndex, query: string): SearchResult[] {
             ? 1
             : false,
     weights: { fuzzy: 0.4, prefix: 0.5 },
-
     // A whole curated phrase ("password manager") is stronger evidence than its words.
-    boostTerm: (term) => (term.includes(PHRASE_JOIN) ? PHRASE_BOOST : 1),
+    boostTerm: (term) => (term.includes(PHRASE_JOIN) || joined.has(term) ? PHRASE_BOOST : 1),
     boostDocument: (id) => index.prior[id as number] ?? 1,
   });
 }
