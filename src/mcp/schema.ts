@@ -23,7 +23,7 @@ export function toJsonSchema(schema: z.ZodType, io: "input" | "output"): JsonSch
   if (io === "output") {
     for (const prop of Object.values(slimmed.properties ?? {})) dropNestedRequired(prop);
     slimOutput(slimmed, true);
-  } else for (const prop of Object.values(slimmed.properties ?? {})) opaqueAsJsonText(prop);
+  } else opaqueAsJsonText(slimmed);
   return slimmed;
 }
 
@@ -31,7 +31,8 @@ export function toJsonSchema(schema: z.ZodType, io: "input" | "output"): JsonSch
 export const JSON_TEXT = "application/json";
 
 /**
- * A nested object with no known fields (`settings.localBrowser`) is published as JSON text:
+ * An argument object with no known fields (`settings.localBrowser`, an action's `input`) is
+ * published as JSON text:
  * Gemini's function declarations reject an object schema without properties. The server
  * decodes the text before validation (coerceArguments), and still accepts a real object.
  */

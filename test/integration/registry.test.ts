@@ -55,6 +55,32 @@ describe("tool registry", () => {
     }
   });
 
+  it("gives every object in an input schema its properties, and nullability as a type list", () => {
+    // Gemini's function declarations reject an object without properties; LangChain's
+    // adapters drop the null branch of an anyOf (so `settings: null` would be refused).
+    const walk = (node: unknown, where: string): void => {
+      if (!node || typeof node !== "object") return;
+      const n = node as Record<string, unknown>;
+      const types = Array.isArray(n.type) ? n.type : [n.type];
+      if (types.includes("object"))
+        expect(Object.keys((n.properties as object) ?? {}).length, where).toBeGreaterThan(0);
+      expect(n, where).not.toHaveProperty("anyOf");
+      for (const [k, v] of Object.entries(n)) {
+        if (k === "properties")
+          for (const [p, c] of Object.entries(v as object)) walk(c, `${where}.${p}`);
+        else if (k === "items") walk(v, `${where}[]`);
+      }
+    };
+    for (const t of buildToolSet({ readOnly: false })) walk(t.inputJson, t.def.name);
+    const update = tools.find((t) => t.def.name === "update_workspace_integration");
+    const settings = (update?.inputJson.properties as Record<string, any> | undefined)?.settings;
+    expect(settings.type).toEqual(["object", "null"]);
+    expect(settings.properties.localBrowser).toMatchObject({
+      type: "string",
+      contentMediaType: "application/json",
+    });
+  });
+
   it("mirrors the spec's fields, enums and ranges in the create schema", () => {
     const create = tools.find((t) => t.def.name === "create_workspace_integration");
     const props = create?.inputJson.properties as Record<string, any>;

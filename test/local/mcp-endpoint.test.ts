@@ -436,6 +436,21 @@ describe("MCP endpoints: the v2 SDK client (2026-07-28)", () => {
     await sub.close();
   });
 
+  it("runs a kv-store tool over the modern era too", async () => {
+    const f = await fixture();
+    const c = await modernClient(f.mcpEndpoint, f.token);
+    const put = (await c.client.callTool({
+      name: "kv__put",
+      arguments: { key: "modern", value: [1, 2] },
+    })) as CallToolResult;
+    expect(put.isError, text(put)).toBeFalsy();
+    const got = (await c.client.callTool({
+      name: "kv__get",
+      arguments: { key: "modern" },
+    })) as CallToolResult;
+    expect(got.structuredContent).toEqual({ key: "modern", value: [1, 2], found: true });
+  });
+
   it("refuses a modern request without the token", async () => {
     const f = await fixture();
     await expect(
