@@ -8,6 +8,8 @@
 //      http vs bench/bare-http-server.mjs, both on the same upstream local API
 //   5. memory growth of dist/cli.js --transport http over 20,000 calls in one session: heap
 //      after a forced GC (through the inspector protocol) and RSS (/proc/<pid>/status)
+//   6. with BENCH_V1_DIST=<dist/ of a build from before the move to MCP SDK v2>: cold start and
+//      HTTP calls/s of this build against that one, side by side (the move's regression check)
 // A/B work is interleaved in rounds to cancel noise. Loopback only; exits by itself.
 // Run: npm run build && node bench/mcp.mjs        Env knobs: see CFG below.
 
@@ -264,8 +266,8 @@ function distConsistent(dir) {
   return true;
 }
 
-async function snapshotDist() {
-  const app = join(tmp, "app");
+async function snapshotDist(from = DIST, name = "app") {
+  const app = join(tmp, name);
   const snap = join(app, "dist");
   mkdirSync(app, { recursive: true });
   writeFileSync(join(app, "package.json"), '{"type":"module"}\n');
@@ -274,8 +276,8 @@ async function snapshotDist() {
   for (let attempt = 0; attempt < 20; attempt++) {
     try {
       rmSync(snap, { recursive: true, force: true });
-      if (existsSync(DIST)) {
-        cpSync(DIST, snap, { recursive: true });
+      if (existsSync(from)) {
+        cpSync(from, snap, { recursive: true });
         if (distConsistent(snap)) {
           const h = createHash("sha256");
           for (const f of readdirSync(snap).sort()) h.update(f).update(readFileSync(join(snap, f)));
@@ -634,6 +636,55 @@ async function benchHttp(cli, up) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// 6. This build against the last build on MCP SDK 1.x (BENCH_V1_DIST): cold start over stdio and
+// HTTP calls/s with a 2025-era client (what deployed clients speak), interleaved.
+
+async function benchV1(cli, v1cli, up) {
+  const dbs = { v2: join(tmp, "v2-existing.db"), v1: join(tmp, "v1-existing.db") };
+  const run = {
+    v2: () => coldStart([cli], childEnv({ WEAVZ_LOCAL_DB: dbs.v2 })),
+    v1: () => coldStart([v1cli], childEnv({ WEAVZ_LOCAL_DB: dbs.v1 })),
+  };
+  for (let i = 0; i < 2; i++) for (const n of ["v2", "v1"]) await run[n]();
+  const cold = { v2: [], v1: [] };
+  for (let i = 0; i < CFG.coldRuns; i++) {
+    for (const n of i % 2 === 0 ? ["v2", "v1"] : ["v1", "v2"]) cold[n].push((await run[n]()).ms);
+  }
+  const env = childEnv({ WEAVZ_API_KEY: KEY, WEAVZ_BASE_URL: up.url });
+  const sides = {};
+  for (const [n, c] of [
+    ["v2", cli],
+    ["v1", v1cli],
+  ]) {
+    const srv = await spawnServer(
+      [c, "--transport", "http", "--port", "0"],
+      env,
+      /listening on (http:\/\/\S+\/mcp)/,
+    );
+    sides[n] = { child: srv.child, session: await httpSession(srv.match[1]), ms: 0, calls: 0 };
+  }
+  const conc = CFG.httpConcurrency;
+  for (const s of Object.values(sides)) await hammer(s.session, CFG.httpWarmup, conc, up.total);
+  for (let r = 0; r < CFG.httpRounds; r++) {
+    const perRound = Math.floor(CFG.httpCalls / CFG.httpRounds);
+    for (const n of r % 2 === 0 ? ["v2", "v1"] : ["v1", "v2"]) {
+      const res = await hammer(sides[n].session, perRound, conc, up.total);
+      sides[n].ms += res.ms;
+      sides[n].calls += perRound;
+    }
+  }
+  const out = { coldRuns: CFG.coldRuns, cold: { v2: stats(cold.v2), v1: stats(cold.v1) } };
+  for (const [n, s] of Object.entries(sides)) {
+    out[n] = { callsPerSec: (s.calls / s.ms) * 1000 };
+    await s.session.client.close().catch(() => {});
+    await stopChild(s.child);
+  }
+  out.coldRatio = out.cold.v2.p50 / out.cold.v1.p50;
+  out.httpRatio = out.v2.callsPerSec / out.v1.callsPerSec;
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
 // 5. Memory growth over 20,000 calls in one HTTP session, measured from outside the server:
 // the Chrome DevTools protocol (node --inspect on a loopback port) forces a full GC and reads
 // process.memoryUsage(); RSS comes from /proc/<pid>/status.
@@ -787,6 +838,13 @@ const http = await benchHttp(cli, up);
 progress(`5/5 memory: ${CFG.memWarmup} warm-up + ${CFG.memCalls} calls in one HTTP session`);
 const mem = await benchMemory(cli, up);
 
+let v1 = null;
+if (process.env.BENCH_V1_DIST) {
+  const v1snap = await snapshotDist(resolve(process.env.BENCH_V1_DIST), "app-v1");
+  progress(`6/6 against the SDK 1.x build ${v1snap.hash}: cold start and HTTP calls/s`);
+  v1 = await benchV1(cli, v1snap.cli, up);
+}
+
 await stopChild(up.child);
 meta.loadavgEnd = loadavg().map(r2);
 meta.seconds = r2((performance.now() - T0) / 1000);
@@ -918,6 +976,26 @@ const rows = [
     status(mem.growth.rss / MiB <= TARGETS.memGrowthMiB),
   ],
 ];
+if (v1) {
+  rows.push(
+    [
+      "cold start p50 vs SDK 1.x build (ms)",
+      r2(v1.cold.v2.p50),
+      r2(v1.cold.v1.p50),
+      `${v1.coldRatio.toFixed(2)}×`,
+      "≤ 1.10×",
+      status(v1.coldRatio <= 1.1),
+    ],
+    [
+      `HTTP calls/s vs SDK 1.x build, c=${CFG.httpConcurrency}`,
+      Math.round(v1.v2.callsPerSec),
+      Math.round(v1.v1.callsPerSec),
+      `${v1.httpRatio.toFixed(2)}×`,
+      "≥ 0.90×",
+      status(v1.httpRatio >= 0.9),
+    ],
+  );
+}
 const header = ["metric", "weavz-mcp", "baseline", "ratio / diff", "target", ""];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
 const fmt = (r) =>
@@ -949,6 +1027,7 @@ const result = {
   stdioLatency: lat,
   http,
   memory: mem,
+  v1,
   summary: Object.fromEntries(
     rows.map((r) => [
       r[0],

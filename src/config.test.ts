@@ -22,6 +22,25 @@ describe("loadConfig", () => {
     expect(Object.isFrozen(c)).toBe(true);
   });
 
+  it("checks the Redis options without echoing a Redis URL (it may hold a password)", () => {
+    expect(loadConfig([], {})).toMatchObject({
+      redisUrl: undefined,
+      redisLeaseMs: 15000,
+      pollIntervalMs: 2000,
+    });
+    let message = "";
+    try {
+      loadConfig(["--redis-url", "http://user:hunter2@redis:6379"], {});
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/--redis-url \/ WEAVZ_REDIS_URL must be a URL such as redis:\/\//);
+    expect(message).not.toContain("hunter2");
+    expect(() => loadConfig(["--redis-lease-ms", "50"], {})).toThrow(
+      /--redis-lease-ms \/ WEAVZ_REDIS_LEASE_MS must be a whole number of milliseconds from 1000 to 300000/,
+    );
+  });
+
   it("reads every option from its env twin, and a flag wins over its twin", () => {
     const env = {
       WEAVZ_TRANSPORT: "http",
@@ -46,6 +65,9 @@ describe("loadConfig", () => {
       WEAVZ_OAUTH_ISSUER: "https://auth.example.com",
       WEAVZ_OAUTH_JWKS_URL: "https://auth.example.com/jwks.json",
       WEAVZ_OAUTH_SCOPES: "weavz:read, weavz:write",
+      WEAVZ_REDIS_URL: "redis://:pw@redis:6379/0",
+      WEAVZ_REDIS_LEASE_MS: "3000",
+      WEAVZ_POLL_INTERVAL_MS: "500",
     };
     const c = loadConfig([], env);
     expect(c).toMatchObject({
@@ -71,6 +93,9 @@ describe("loadConfig", () => {
       oauthIssuer: "https://auth.example.com",
       oauthJwksUrl: "https://auth.example.com/jwks.json",
       oauthScopes: ["weavz:read", "weavz:write"],
+      redisUrl: "redis://:pw@redis:6379/0",
+      redisLeaseMs: 3000,
+      pollIntervalMs: 500,
     });
     expect(
       loadConfig(["--port", "5000", "--workspace-id", "ws_2", "--toolsets", "all"], env),

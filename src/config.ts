@@ -49,6 +49,12 @@ export interface Config {
   /** OAuth mode: scopes every access token must carry. */
   readonly oauthScopes: readonly string[];
   readonly logLevel: "error" | "warn" | "info" | "debug";
+  /** Redis (or Valkey) shared by replicas for change notifications; absent = one process. */
+  readonly redisUrl: string | undefined;
+  /** How long the poller lease lasts without renewal (takeover time when a replica dies). */
+  readonly redisLeaseMs: number;
+  /** Fastest interval at which an API without a change counter (hosted) is re-read. */
+  readonly pollIntervalMs: number;
 }
 
 /** One option: its flag, its env twin, and what it means (drives --help and the README table). */
@@ -237,6 +243,33 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: "(none)",
     description:
       "--auth oauth: space- or comma-separated scopes every access token must carry (else 403 insufficient_scope).",
+    commands: ["mcp"],
+  },
+  {
+    flag: "redis-url",
+    env: "WEAVZ_REDIS_URL",
+    type: "string",
+    default: "(none)",
+    description:
+      "Redis or Valkey (redis://[user:password@]host:port[/db], rediss:// for TLS) shared by several replicas: change notifications reach every replica's listeners, and one replica at a time polls the API. See Scaling out.",
+    commands: ["mcp"],
+  },
+  {
+    flag: "redis-lease-ms",
+    env: "WEAVZ_REDIS_LEASE_MS",
+    type: "string",
+    default: "15000",
+    description:
+      "With --redis-url: lifetime of the poller lease (1000-300000); when the polling replica dies another takes over within about this.",
+    commands: ["mcp"],
+  },
+  {
+    flag: "poll-interval-ms",
+    env: "WEAVZ_POLL_INTERVAL_MS",
+    type: "string",
+    default: "2000",
+    description:
+      "While a resource is watched, how often an API without a change feed (the hosted API) is re-read at first (100-60000); doubles while nothing changes, up to 30 s.",
     commands: ["mcp"],
   },
   {
@@ -530,6 +563,34 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       `--log-level / WEAVZ_LOG_LEVEL must be error, warn, info or debug (got "${logLevel}").`,
     );
   }
+  const redisUrl = str("redis-url", "WEAVZ_REDIS_URL");
+  if (redisUrl !== undefined) {
+    let ok = false;
+    try {
+      const u = new URL(redisUrl);
+      ok = (u.protocol === "redis:" || u.protocol === "rediss:") && u.hostname !== "";
+    } catch {
+      ok = false;
+    }
+    // Never echo the value: it may hold the Redis password.
+    if (!ok) {
+      throw new ConfigError(
+        "--redis-url / WEAVZ_REDIS_URL must be a URL such as redis://redis:6379 or rediss://user:password@host:6380/0.",
+      );
+    }
+  }
+  const wholeMs = (flag: string, envName: string, dflt: string, min: number, max: number) => {
+    const raw = str(flag, envName) ?? dflt;
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw.trim()) || n < min || n > max) {
+      throw new ConfigError(
+        `--${flag} / ${envName} must be a whole number of milliseconds from ${min} to ${max} (got "${raw}").`,
+      );
+    }
+    return n;
+  };
+  const redisLeaseMs = wholeMs("redis-lease-ms", "WEAVZ_REDIS_LEASE_MS", "15000", 1000, 300_000);
+  const pollIntervalMs = wholeMs("poll-interval-ms", "WEAVZ_POLL_INTERVAL_MS", "2000", 100, 60_000);
   return Object.freeze({
     command,
     transport: transportRaw,
@@ -554,6 +615,9 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     oauthJwksUrl,
     oauthScopes: Object.freeze(oauthScopes),
     logLevel: logLevel as Config["logLevel"],
+    redisUrl,
+    redisLeaseMs,
+    pollIntervalMs,
   });
 }
 

@@ -2,6 +2,7 @@ import { type Backend, deferredApi, openBackend } from "../backend.js";
 import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
 import { createServerFactory } from "../mcp/server.js";
+import { type Scale, startScale } from "../scale/index.js";
 import { AuthSetupError, authFromConfig, nodeAuthenticate } from "./auth/index.js";
 import { serveHttp } from "./http.js";
 import { serveStdio } from "./stdio.js";
@@ -14,6 +15,10 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
     log.error(`cannot start the backend: ${(err as Error).message}`);
     process.exit(1);
   });
+  // Several replicas share one Redis: changes fan out through it, one replica polls.
+  const scale: Scale | undefined = config.redisUrl
+    ? startScale(config.redisUrl, config.redisLeaseMs, log)
+    : undefined;
   const factory = createServerFactory({
     api: deferredApi(backendReady),
     log,
@@ -21,11 +26,20 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
     readOnly: config.readOnly,
     resultLinks: config.resultLinks,
     toolsets: config.toolsets,
+    hub: {
+      pollMinMs: config.pollIntervalMs,
+      pollMaxMs: Math.max(30_000, config.pollIntervalMs),
+      ...(scale ? { coordinator: scale.coordinator } : {}),
+    },
+    ...(scale ? { bus: scale.bus } : {}),
   });
+  scale?.coordinator.attach(factory.hub);
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
+    factory.hub.close();
+    await scale?.close().catch(() => {});
     await backendReady.then((b) => b.close()).catch(() => {});
     process.exit(code);
   };

@@ -12,6 +12,30 @@ export interface HubOptions {
   /** Polling interval bounds for APIs without a change counter (the hosted API). */
   pollMinMs?: number;
   pollMaxMs?: number;
+  /** Shared change state when several replicas serve one API (see ChangeCoordinator). */
+  coordinator?: ChangeCoordinator;
+}
+
+/**
+ * What several replicas share so a change is noticed once and notified once (Redis in
+ * practice; src/scale/). Without one, the hub keeps everything in this process, as before.
+ */
+export interface ChangeCoordinator {
+  /**
+   * Records a URI's content hash for the whole cluster and resolves whether it differs from
+   * the one recorded before, or undefined when there was none (then nothing is recorded:
+   * only what somebody watches is). `first` (a new subscription) records only when nothing
+   * is recorded yet. Rejects when the store is unreachable.
+   */
+  record(uri: string, hash: string, first: boolean): Promise<boolean | undefined>;
+  /** Of these URIs, the ones watched on any replica (rejects when unreachable). */
+  watchedAnywhere(uris: readonly string[]): Promise<string[]>;
+  /** Every URI watched on any replica (rejects when unreachable). */
+  clusterWatched(): Promise<string[]>;
+  /** This replica's own interest changed: share it now. */
+  interestChanged(): void;
+  /** Whether this replica should run the change feed now (it holds the poller lease). */
+  readonly feedWanted: boolean;
 }
 
 /**
@@ -25,6 +49,9 @@ interface Watched {
   /** Hash of the content last seen, so only real changes notify. */
   hash: string | undefined;
 }
+
+/** The coordinator's record of the workspace list (it names resources, so it is one too). */
+const WORKSPACE_LIST_KEY = "weavz://workspaces#ids";
 
 const digest = (value: unknown) =>
   createHash("sha1").update(JSON.stringify(value)).digest("base64");
@@ -53,6 +80,8 @@ export class ResourceHub {
   private readonly longPollMs: number;
   private readonly pollMinMs: number;
   private readonly pollMaxMs: number;
+  private readonly coord: ChangeCoordinator | undefined;
+  private closed = false;
   /** Counters for tests and benchmarks. */
   readonly stats = { feedRequests: 0, refreshes: 0, notifications: 0 };
 
@@ -66,6 +95,29 @@ export class ResourceHub {
     this.longPollMs = opts.longPollMs ?? 20_000;
     this.pollMinMs = opts.pollMinMs ?? 2_000;
     this.pollMaxMs = opts.pollMaxMs ?? 30_000;
+    this.coord = opts.coordinator;
+  }
+
+  /** URIs this replica watches, with the content hash it last saw (shared with the coordinator). */
+  localInterest(): { uris: Map<string, string | undefined>; listChanged: boolean } {
+    const uris = new Map<string, string | undefined>();
+    for (const [uri, w] of this.watched) uris.set(uri, w.hash);
+    return { uris, listChanged: this.listWatchers.size > 0 };
+  }
+
+  /**
+   * The coordinator's view changed (lease won or lost, interest elsewhere appeared or went):
+   * start or stop the feed accordingly.
+   */
+  coordinationChanged(): void {
+    if (this.wantsFeed()) this.startFeed();
+    else this.stopFeedIfIdle();
+  }
+
+  private wantsFeed(): boolean {
+    // With a coordinator one replica (the lease holder) runs the feed for all of them.
+    if (this.coord) return this.coord.feedWanted;
+    return this.watched.size > 0 || this.listWatchers.size > 0;
   }
 
   /** Whether the change feed is running (only while something is watched). */
@@ -90,6 +142,7 @@ export class ResourceHub {
       w.watchers.delete(watcher);
       if (w.watchers.size === 0) this.watched.delete(uri);
     }
+    this.coord?.interestChanged();
     this.stopFeedIfIdle();
   }
 
@@ -98,7 +151,10 @@ export class ResourceHub {
    * others are ignored) and, if asked, for resource-list changes, until `detach`.
    */
   watch(watcher: Watcher, uris: readonly string[], listChanged: boolean): void {
-    if (listChanged) this.listWatchers.add(watcher);
+    if (listChanged) {
+      this.listWatchers.add(watcher);
+      this.coord?.interestChanged();
+    }
     for (const uri of uris) {
       if (!parseResourceUri(uri)) continue;
       void this.subscribe(watcher, uri).catch((err: unknown) => {
@@ -106,7 +162,7 @@ export class ResourceHub {
         this.log.debug(`listen: not watching ${uri}: ${(err as Error).message}`);
       });
     }
-    if (this.listWatchers.size > 0) this.startFeed();
+    if (this.listWatchers.size > 0 && this.wantsFeed()) this.startFeed();
   }
 
   /** Subscribes a watcher to a URI; reads it once so the next change is measured from now. */
@@ -122,10 +178,18 @@ export class ResourceHub {
         if (err instanceof WeavzApiError && err.status === 404) throw err;
         this.log.debug(`subscribe: first read of ${uri} failed: ${(err as Error).message}`);
       }
+      if (hash !== undefined && this.coord) {
+        // Seeds the cluster's record so a change made through another replica compares
+        // against what this subscriber saw (kept if another replica recorded it first).
+        await this.coord.record(uri, hash, true).catch(() => false);
+      }
       if (!this.watched.has(uri)) this.watched.set(uri, { watchers: new Set(), hash });
     }
-    this.watched.get(uri)?.watchers.add(watcher);
-    this.startFeed();
+    const w = this.watched.get(uri);
+    const fresh = w !== undefined && w.watchers.size === 0;
+    w?.watchers.add(watcher);
+    if (fresh) this.coord?.interestChanged();
+    if (this.wantsFeed()) this.startFeed();
   }
 
   /** Whether this watcher is subscribed to the URI (2025 sessions gate their deliveries on it). */
@@ -137,21 +201,36 @@ export class ResourceHub {
     const w = this.watched.get(uri);
     if (!w) return;
     w.watchers.delete(watcher);
-    if (w.watchers.size === 0) this.watched.delete(uri);
+    if (w.watchers.size === 0) {
+      this.watched.delete(uri);
+      this.coord?.interestChanged();
+    }
     this.stopFeedIfIdle();
   }
 
-  /** A tool changed a workspace: refresh its subscribed URIs now. */
+  /** A tool changed a workspace: refresh its subscribed URIs (on any replica) now. */
   changed(workspaceId: string): void {
-    const uris = workspaceUris(workspaceId).filter((u) => this.watched.has(u));
-    if (uris.length > 0) void this.refresh(uris);
+    const all = workspaceUris(workspaceId);
+    const local = all.filter((u) => this.watched.has(u));
+    if (!this.coord) {
+      if (local.length > 0) void this.refresh(local);
+      return;
+    }
+    // A listener on another replica hears of this change only through this replica.
+    void this.coord
+      .watchedAnywhere(all)
+      .catch(() => local)
+      .then((uris) => (uris.length > 0 ? this.refresh(uris) : undefined));
   }
 
   /** Stops the feed and forgets everything (process shutdown). */
   close(): void {
+    this.closed = true;
     this.watched.clear();
     this.listWatchers.clear();
-    this.stopFeedIfIdle();
+    // Other replicas' interest would keep a coordinated feed wanted: stop it regardless.
+    this.feed?.abort();
+    this.feed = undefined;
   }
 
   /** Re-reads URIs one batch at a time and notifies the ones whose content changed. */
@@ -167,7 +246,7 @@ export class ResourceHub {
   private async refreshOne(uri: string): Promise<void> {
     const w = this.watched.get(uri);
     const ref = parseResourceUri(uri);
-    if (!w || !ref) return;
+    if ((!w && !this.coord) || !ref) return;
     let hash: string;
     try {
       hash = digest(await readResource(this.api, ref));
@@ -179,9 +258,27 @@ export class ResourceHub {
         return;
       }
     }
-    if (hash === w.hash) return;
-    w.hash = hash;
-    this.publish({ kind: "resource_updated", uri });
+    if (await this.isNews(uri, hash, w?.hash)) this.publish({ kind: "resource_updated", uri });
+    if (w) w.hash = hash;
+  }
+
+  /**
+   * Whether content hashed `hash` is a change. With a coordinator the cluster's record
+   * decides, so a change seen by several replicas is notified once; if it is unreachable,
+   * this replica's own record decides (its listeners still hear of its own changes).
+   */
+  private async isNews(key: string, hash: string, previous: string | undefined): Promise<boolean> {
+    if (this.coord) {
+      try {
+        const news = await this.coord.record(key, hash, false);
+        if (news !== undefined) return news;
+        // No record (expired, or the store restarted empty): this replica's own re-seeds it.
+        await this.coord.record(key, hash, true);
+      } catch {
+        // Falls through to the local record.
+      }
+    }
+    return previous !== undefined && hash !== previous;
   }
 
   /** The resource list names each workspace's URIs: a new or removed workspace changes it. */
@@ -189,7 +286,7 @@ export class ResourceHub {
     try {
       const { workspaces } = await this.api.listWorkspaces({ limit: 100 });
       const hash = digest(workspaces.map((w) => w.id).sort());
-      if (this.workspacesHash !== undefined && hash !== this.workspacesHash) {
+      if (await this.isNews(WORKSPACE_LIST_KEY, hash, this.workspacesHash)) {
         this.publish({ kind: "resources_list_changed" });
       }
       this.workspacesHash = hash;
@@ -199,7 +296,7 @@ export class ResourceHub {
   }
 
   private startFeed(): void {
-    if (this.feed) return;
+    if (this.feed || this.closed) return;
     const ac = new AbortController();
     this.feed = ac;
     void this.runFeed(ac.signal).catch((err: unknown) => {
@@ -208,9 +305,17 @@ export class ResourceHub {
   }
 
   private stopFeedIfIdle(): void {
-    if (this.watched.size > 0 || this.listWatchers.size > 0 || !this.feed) return;
+    if (this.wantsFeed() || !this.feed) return;
     this.feed.abort();
     this.feed = undefined;
+  }
+
+  /** What the feed re-reads: this replica's URIs, or with a coordinator every replica's. */
+  private async feedTargets(): Promise<string[]> {
+    const local = [...this.watched.keys()];
+    if (!this.coord) return local;
+    const all = await this.coord.clusterWatched().catch(() => local);
+    return [...new Set([...local, ...all])];
   }
 
   private async runFeed(signal: AbortSignal): Promise<void> {
@@ -230,7 +335,7 @@ export class ResourceHub {
           const first = since === undefined;
           const moved = seq !== since;
           since = seq;
-          if (!first && moved) await this.refresh([...this.watched.keys()], true);
+          if (!first && moved) await this.refresh(await this.feedTargets(), true);
           continue;
         } catch (err) {
           if (signal.aborted) return;
@@ -249,7 +354,7 @@ export class ResourceHub {
       if (signal.aborted) return;
       this.stats.feedRequests++;
       const before = this.stats.notifications;
-      await this.refresh([...this.watched.keys()], true);
+      await this.refresh(await this.feedTargets(), true);
       // Back off while nothing changes; come back to the fast pace after a change.
       delay =
         this.stats.notifications > before ? this.pollMinMs : Math.min(this.pollMaxMs, delay * 2);

@@ -1,0 +1,192 @@
+import { randomUUID } from "node:crypto";
+import type { Logger } from "../log.js";
+import type { ChangeCoordinator, ResourceHub } from "../mcp/resources/hub.js";
+import type { RedisLink } from "./redis.js";
+
+/** Tuning of the coordination; tests shorten the lease. */
+export interface CoordinatorOptions {
+  /** How long the poller lease lasts without renewal: the takeover time when its holder dies. */
+  leaseMs: number;
+  /** Key prefix, so several deployments can share one Redis. */
+  prefix?: string;
+}
+
+/** Extends the lease only if this replica still holds it (check-and-extend in one step). */
+const RENEW = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) else return 0 end`;
+/** Deletes the lease only if this replica holds it. */
+const RELEASE = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) else return 0 end`;
+/** The member of the interest set that stands for "resource-list changes wanted". */
+const LIST_MEMBER = "*resources-list*";
+
+/**
+ * Shares the change feed's state between replicas through Redis:
+ * - interest: every replica adds the URIs it watches to one sorted set, scored by an expiry it
+ *   renews each tick, so a dead replica's interest fades on its own;
+ * - records: the last content hash per watched URI, swapped atomically (SET … GET), so a change
+ *   seen by several replicas is notified by exactly one;
+ * - the poller lease (SET NX PX, renewed by check-and-extend, released on shutdown): only its
+ *   holder runs the change feed (long-poll of the local API, or polling of the hosted API) for
+ *   every replica's interest; when it dies, the lease expires and another replica takes it.
+ */
+export class RedisCoordinator implements ChangeCoordinator {
+  readonly replicaId = randomUUID();
+  private readonly leaseMs: number;
+  private readonly tickMs: number;
+  private readonly keys: { lease: string; interest: string; record: (uri: string) => string };
+  private hub: ResourceHub | undefined;
+  private leaseUntil = 0;
+  private clusterInterest = false;
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+  private again = false;
+  private closed = false;
+  /** Counters for tests and benchmarks. */
+  readonly stats = { leasesWon: 0, leasesLost: 0 };
+
+  constructor(
+    private readonly link: RedisLink,
+    private readonly log: Logger,
+    opts: CoordinatorOptions,
+  ) {
+    this.leaseMs = opts.leaseMs;
+    this.tickMs = Math.max(50, Math.floor(opts.leaseMs / 3));
+    const p = opts.prefix ?? "weavz-mcp:";
+    this.keys = {
+      lease: `${p}poller`,
+      interest: `${p}interest`,
+      record: (uri) => `${p}seen:${uri}`,
+    };
+    link.onReconnect(() => this.interestChanged());
+  }
+
+  /** Starts sharing the hub's interest and competing for the lease. */
+  attach(hub: ResourceHub): void {
+    this.hub = hub;
+    this.timer = setInterval(() => this.interestChanged(), this.tickMs);
+    this.timer.unref();
+    this.interestChanged();
+  }
+
+  /** Whether this replica holds the poller lease (as far as it knows). */
+  get leader(): boolean {
+    return Date.now() < this.leaseUntil;
+  }
+
+  get feedWanted(): boolean {
+    const mine = this.hub?.localInterest();
+    const local = mine !== undefined && (mine.uris.size > 0 || mine.listChanged);
+    // Redis down: nobody can coordinate, so each replica watches for its own listeners.
+    if (!this.link.up) return local;
+    return this.leader && (this.clusterInterest || local);
+  }
+
+  async record(uri: string, hash: string, first: boolean): Promise<boolean | undefined> {
+    const key = this.keys.record(uri);
+    const px = { type: "PX" as const, value: this.recordTtl() };
+    if (first) {
+      await this.link.cmd.set(key, hash, { condition: "NX", expiration: px });
+      return undefined;
+    }
+    const old = await this.link.cmd.set(key, hash, { condition: "XX", expiration: px, GET: true });
+    return old === null ? undefined : old !== hash;
+  }
+
+  async watchedAnywhere(uris: readonly string[]): Promise<string[]> {
+    if (uris.length === 0) return [];
+    const scores = await this.link.cmd.zmScore(this.keys.interest, [...uris]);
+    const now = Date.now();
+    return uris.filter((_, i) => {
+      const s = scores[i];
+      return s !== null && s !== undefined && Number(s) > now;
+    });
+  }
+
+  async clusterWatched(): Promise<string[]> {
+    const live = await this.link.cmd.zRangeByScore(this.keys.interest, Date.now(), "+inf");
+    return live.filter((m) => m !== LIST_MEMBER);
+  }
+
+  /** Shares this replica's interest and renews or seeks the lease, soon (coalesced). */
+  interestChanged(): void {
+    if (this.closed) return;
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
+    this.ticking = this.tick()
+      .catch((err: unknown) => this.log.debug(`coordination: ${(err as Error).message}`))
+      .finally(() => {
+        this.ticking = undefined;
+        this.hub?.coordinationChanged();
+        if (this.again) {
+          this.again = false;
+          this.interestChanged();
+        }
+      });
+  }
+
+  /** Releases the lease so another replica takes over at once, and stops. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.ticking;
+    if (this.leader && this.link.up) {
+      await this.link.cmd
+        .eval(RELEASE, { keys: [this.keys.lease], arguments: [this.replicaId] })
+        .catch(() => {});
+    }
+    this.leaseUntil = 0;
+  }
+
+  /** A watched URI's record outlives a few missed ticks, then fades. */
+  private recordTtl(): number {
+    return Math.max(4 * this.leaseMs, 10_000);
+  }
+
+  private async tick(): Promise<void> {
+    if (!this.hub || !this.link.up) return;
+    const now = Date.now();
+    const { uris, listChanged } = this.hub.localInterest();
+    const until = now + 2 * this.leaseMs;
+    const m = this.link.cmd.multi();
+    for (const [uri, hash] of uris) {
+      m.zAdd(this.keys.interest, { score: until, value: uri });
+      const key = this.keys.record(uri);
+      // Re-seeds records lost with a Redis restart; keeps the others alive.
+      if (hash !== undefined) {
+        m.set(key, hash, { condition: "NX", expiration: { type: "PX", value: this.recordTtl() } });
+      }
+      m.pExpire(key, this.recordTtl());
+    }
+    if (listChanged) m.zAdd(this.keys.interest, { score: until, value: LIST_MEMBER });
+    m.zRemRangeByScore(this.keys.interest, "-inf", now);
+    m.zCard(this.keys.interest);
+    const replies = await m.exec();
+    this.clusterInterest = Number(replies[replies.length - 1]) > 0;
+
+    const started = Date.now();
+    if (this.leader) {
+      const kept = await this.link.cmd.eval(RENEW, {
+        keys: [this.keys.lease],
+        arguments: [this.replicaId, String(this.leaseMs)],
+      });
+      if (Number(kept) === 1) this.leaseUntil = started + this.leaseMs;
+      else {
+        this.leaseUntil = 0;
+        this.stats.leasesLost++;
+        this.log.info("change feed: poller lease lost; another replica polls");
+      }
+    }
+    if (!this.leader) {
+      const won = await this.link.cmd.set(this.keys.lease, this.replicaId, {
+        condition: "NX",
+        expiration: { type: "PX", value: this.leaseMs },
+      });
+      if (won === "OK") {
+        this.leaseUntil = started + this.leaseMs;
+        this.stats.leasesWon++;
+        this.log.info("change feed: this replica holds the poller lease");
+      }
+    }
+  }
+}
