@@ -178,7 +178,7 @@ export function createServerFactory(deps: ServerDeps): {
         const parsed = parseArguments(tool.def.input, tool.inputJson, params.arguments);
         if (!parsed.ok) return argumentErrorResult(tool.def.name, parsed.issues, params.arguments);
         // A token limited to some workspaces sees the API through that limit.
-        const ctx = toolContext(mcpCtx);
+        const ctx: ToolContext = { ...toolContext(mcpCtx), progress: progressReporter(mcpCtx) };
         try {
           if (tool.def.confirm) {
             const peer = {
@@ -206,6 +206,20 @@ export function createServerFactory(deps: ServerDeps): {
     return server;
   };
   return { newServer, tools, hub };
+}
+
+/** notifications/progress for this call, when the client asked for them with a progressToken. */
+function progressReporter(mcpCtx: ServerContext): ToolContext["progress"] {
+  const token = mcpCtx.mcpReq._meta?.progressToken;
+  if (token === undefined) return undefined;
+  return async (progress, total, message) => {
+    await mcpCtx.mcpReq
+      .notify({
+        method: "notifications/progress",
+        params: { progressToken: token, progress, total, message },
+      })
+      .catch(() => {});
+  };
 }
 
 /** A failed resource request as a JSON-RPC error carrying the same advice as a tool error. */
