@@ -12,6 +12,7 @@ import { z } from "zod";
 import type { WeavzApi } from "../api/types.js";
 import type { Logger } from "../log.js";
 import { VERSION } from "../version.js";
+import { createConfirmations, requestCapabilities } from "./confirm.js";
 import { findCandidates } from "./recover.js";
 import { buildToolSet, type RegisteredTool, unavailableToolMessage } from "./registry.js";
 import {
@@ -108,6 +109,7 @@ export function createServerFactory(deps: ServerDeps): {
   );
   const resultOptions = { links: deps.resultLinks !== false };
   const onChange = (workspaceId: string) => hub.changed(workspaceId);
+  const confirmations = createConfirmations({ results: resultOptions });
 
   const newServer = (opts: NewServerOptions = {}): Server => {
     const era = opts.era ?? "legacy";
@@ -162,6 +164,21 @@ export function createServerFactory(deps: ServerDeps): {
           changed: onChange,
         };
         try {
+          if (tool.def.confirm) {
+            const peer = {
+              era,
+              capabilities: () => requestCapabilities(mcpCtx, () => server.getClientCapabilities()),
+            };
+            const gate = await confirmations.gate(
+              tool.def,
+              tool.def.confirm,
+              parsed.value,
+              ctx,
+              mcpCtx,
+              peer,
+            );
+            if (!gate.proceed) return gate.result;
+          }
           return successResult(await tool.def.handler(parsed.value, ctx), resultOptions);
         } catch (err) {
           const args = parsed.value as Record<string, unknown>;

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { WeavzApi } from "../api/types.js";
 import type { Logger } from "../log.js";
+import type { ConfirmSpec } from "./confirm.js";
 import type { ToolsetName } from "./toolsets.js";
 
 /** What every tool handler may use. Tools never see HTTP, URLs or tokens. */
@@ -61,6 +62,11 @@ export interface ToolDef<I extends z.ZodObject = z.ZodObject, O extends z.ZodObj
    * at list_mcp_servers; codes not listed fall back to the shared wording in results.ts.
    */
   hints?: Partial<Record<string, string>>;
+  /**
+   * Set on destructive tools: the user confirms the change (elicitation, or a preview and
+   * token) before the handler runs; see confirm.ts. The input must carry `confirm: ConfirmArg`.
+   */
+  confirm?: ConfirmSpec<z.infer<I>>;
   handler(args: z.infer<I>, ctx: ToolContext): Promise<ToolOutcome<z.infer<O>>>;
 }
 

@@ -75,7 +75,13 @@ describe("real agent frameworks over stdio", () => {
       expect(
         await call("update_workspace_integration", { alias: "lc_kv", displayName: null }),
       ).toMatch(/Updated/);
-      expect(await call("delete_workspace_integration", { alias: "lc_kv" })).toMatch(/Deleted/);
+      // No elicitation in these clients: a preview with a token, echoed once the user agrees.
+      const preview = await call("delete_workspace_integration", { alias: "lc_kv" });
+      expect(preview).toMatch(/needs the user's confirmation/);
+      const confirm = /"confirm":"([^"]+)"/.exec(preview)?.[1];
+      expect(await call("delete_workspace_integration", { alias: "lc_kv", confirm })).toMatch(
+        /Deleted/,
+      );
     } finally {
       await lc.close();
     }
@@ -113,9 +119,11 @@ describe("real agent frameworks over stdio", () => {
       expect(made.integration.settings).toEqual({ persistence: { scope: "workspace" } });
       const reset = await call("update_workspace_integration", { alias: "ai_kv", settings: null });
       expect(reset.integration.settings).toEqual({});
-      expect(await call("delete_workspace_integration", { alias: "ai_kv" })).toMatchObject({
-        deleted: true,
-      });
+      const preview = await call("delete_workspace_integration", { alias: "ai_kv" });
+      expect(preview).toMatchObject({ deleted: false, preview: { alias: "ai_kv" } });
+      expect(
+        await call("delete_workspace_integration", { alias: "ai_kv", confirm: preview.confirm }),
+      ).toMatchObject({ deleted: true });
     } finally {
       await ai.close();
     }

@@ -33,12 +33,19 @@ export async function connectMcp(
     (await client.callTool({ name, arguments: args }, undefined, options)) as CallToolResult & {
       structuredContent?: Record<string, any>;
     };
+  /** A confirmed tool call as a model does it without elicitation: preview, then echo the token. */
+  const callConfirmed = async (name: string, args: Record<string, unknown> = {}) => {
+    const preview = await call(name, args);
+    const token = preview.structuredContent?.confirm;
+    return typeof token === "string" ? call(name, { ...args, confirm: token }) : preview;
+  };
   return {
     client,
     server,
     hub: factory.hub,
     api,
     call,
+    callConfirmed,
     text: textOf,
     close: async () => {
       await client.close();

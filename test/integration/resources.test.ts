@@ -280,7 +280,7 @@ describe("subscriptions and auto-synced MCP server tools", () => {
 
   it("drops the tools when the integration is deleted", async () => {
     const updated = w.next(MCP_TOOLS);
-    const r = await env.call("delete_workspace_integration", {
+    const r = await env.callConfirmed("delete_workspace_integration", {
       workspaceId: DEMO_WS,
       alias: "ops_slack",
     });

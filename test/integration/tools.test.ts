@@ -210,7 +210,7 @@ describe("workspace-integration tools over the real local API", () => {
   });
 
   it("deletes by alias and by id", async () => {
-    const a = await env.call("delete_workspace_integration", {
+    const a = await env.callConfirmed("delete_workspace_integration", {
       workspaceId: DEMO_WS,
       alias: "ops_slack",
     });
@@ -220,7 +220,7 @@ describe("workspace-integration tools over the real local API", () => {
     const id = list.structuredContent?.integrations.find(
       (i: { alias: string }) => i.alias === "advanced_code",
     ).id;
-    const b = await env.call("delete_workspace_integration", { workspaceId: DEMO_WS, id });
+    const b = await env.callConfirmed("delete_workspace_integration", { workspaceId: DEMO_WS, id });
     expect(b.structuredContent).toMatchObject({ deleted: true, id });
     const after = await env.call("list_workspace_integrations", { workspaceId: DEMO_WS });
     expect(

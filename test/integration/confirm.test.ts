@@ -1,0 +1,306 @@
+/**
+ * Confirmation of destructive changes (issue 9 #4), through real SDK clients against our real
+ * server and the real local API: a 2025 client that can show forms is asked with a real
+ * elicitation/create request; one that cannot gets a preview and a single-use token; a 2026
+ * client gets an input_required result (MRTR) that the v2 client fulfils with its handler.
+ */
+import {
+  Client as ModernClient,
+  StreamableHTTPClientTransport as ModernHttp,
+} from "@modelcontextprotocol/client";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createWeavzClient } from "../../src/api/client.js";
+import { silentLogger } from "../../src/log.js";
+import { createServerFactory } from "../../src/mcp/server.js";
+import { serveHttp } from "../../src/transports/http.js";
+import { startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
+import { DEMO_WS, SLACK_BOT_CONN, setup, textOf } from "../helpers/mcp.js";
+
+/** Two integrations to delete: a fixed Slack bot and a KV store. */
+async function seed(api: ReturnType<typeof createWeavzClient>) {
+  await api.createWorkspaceIntegration(DEMO_WS, {
+    integrationName: "slack",
+    alias: "ops_slack",
+    connectionStrategy: "fixed",
+    connectionId: SLACK_BOT_CONN,
+  });
+  await api.createWorkspaceIntegration(DEMO_WS, {
+    integrationName: "kv-store",
+    alias: "advanced_code",
+  });
+}
+
+type Env = Awaited<ReturnType<typeof setup>>;
+const aliases = async (env: Env) =>
+  (
+    await env.call("list_workspace_integrations", { workspaceId: DEMO_WS })
+  ).structuredContent?.integrations.map((i: { alias: string }) => i.alias) as string[];
+
+describe("delete without elicitation: preview and confirm token", () => {
+  let env: Env;
+  beforeEach(async () => {
+    env = await setup();
+    await seed(env.api);
+  });
+  afterEach(async () => {
+    await env.close();
+  });
+
+  it("previews first, deletes only when the token is echoed, and never twice", async () => {
+    const first = await env.call("delete_workspace_integration", {
+      workspaceId: DEMO_WS,
+      alias: "ops_slack",
+    });
+    expect(first.isError, textOf(first)).toBeFalsy();
+    const sc = first.structuredContent as Record<string, any>;
+    expect(sc.deleted).toBe(false);
+    expect(sc.preview).toMatchObject({ alias: "ops_slack", integrationName: "slack" });
+    expect(typeof sc.confirm).toBe("string");
+    expect(textOf(first)).toMatch(/needs the user's confirmation[\s\S]*data-[0-9a-f]+/);
+    expect(await aliases(env)).toContain("ops_slack");
+
+    const ok = await env.call("delete_workspace_integration", {
+      workspaceId: DEMO_WS,
+      alias: "ops_slack",
+      confirm: sc.confirm,
+    });
+    expect(ok.isError, textOf(ok)).toBeFalsy();
+    expect(ok.structuredContent).toMatchObject({ deleted: true, id: sc.id });
+    expect(await aliases(env)).not.toContain("ops_slack");
+
+    // The same token again: refused, even though the target is gone anyway.
+    const again = await env.call("delete_workspace_integration", {
+      workspaceId: DEMO_WS,
+      id: sc.id,
+      confirm: sc.confirm,
+    });
+    expect(again.isError).toBe(true);
+  });
+
+  it("refuses a wrong, reused or foreign token and a token for a changed target", async () => {
+    const a = (
+      await env.call("delete_workspace_integration", { workspaceId: DEMO_WS, alias: "ops_slack" })
+    ).structuredContent as Record<string, any>;
+    const b = (
+      await env.call("delete_workspace_integration", {
+        workspaceId: DEMO_WS,
+        alias: "advanced_code",
+      })
+    ).structuredContent as Record<string, any>;
+    // Garbage and a tampered token.
+    const bad = await env.call("delete_workspace_integration", {
+      workspaceId: DEMO_WS,
+      alias: "ops_slack",
+      confirm: "v1.nope.nope",
+    });
+    expect(bad.isError).toBe(true);
+    expect(textOf(bad)).toMatch(/CONFIRMATION_REFUSED[\s\S]*not valid[\s\S]*Nothing was changed/);
+    const tampered = `${a.confirm.slice(0, -2)}${a.confirm.endsWith("A") ? "B" : "A"}A`;
+    expect(
+      (
+        await env.call("delete_workspace_integration", {
+          workspaceId: DEMO_WS,
+          alias: "ops_slack",
+          confirm: tampered,
+        })
+      ).isError,
+    ).toBe(true);
+    // b's token does not delete a.
+    const cross = await env.call("delete_workspace_integration", {
+      workspaceId: DEMO_WS,
+      alias: "ops_slack",
+      confirm: b.confirm,
+    });
+    expect(cross.isError).toBe(true);
+    expect(textOf(cross)).toMatch(/different change/);
+    // The target changes after the preview: a's token no longer fits.
+    const upd = await env.call("update_workspace_integration", {
+      workspaceId: DEMO_WS,
+      alias: "ops_slack",
+      displayName: "Renamed meanwhile",
+    });
+    expect(upd.isError, textOf(upd)).toBeFalsy();
+    const stale = await env.call("delete_workspace_integration", {
+      workspaceId: DEMO_WS,
+      alias: "ops_slack",
+      confirm: a.confirm,
+    });
+    expect(stale.isError).toBe(true);
+    expect(textOf(stale)).toMatch(/changed since the preview/);
+    expect(await aliases(env)).toEqual(expect.arrayContaining(["ops_slack", "advanced_code"]));
+  });
+
+  it("refuses a token minted by another server process", async () => {
+    const a = (
+      await env.call("delete_workspace_integration", { workspaceId: DEMO_WS, alias: "ops_slack" })
+    ).structuredContent as Record<string, any>;
+    const other = createServerFactory({ api: env.api, log: silentLogger }).newServer();
+    const client = new Client({ name: "other", version: "1" });
+    const [ct, st] = InMemoryTransport.createLinkedPair();
+    await Promise.all([other.connect(st), client.connect(ct)]);
+    const r = await client.callTool({
+      name: "delete_workspace_integration",
+      arguments: { workspaceId: DEMO_WS, alias: "ops_slack", confirm: a.confirm },
+    });
+    expect(r.isError).toBe(true);
+    await client.close();
+    expect(await aliases(env)).toContain("ops_slack");
+  });
+});
+
+describe("delete with a 2025 client that declares elicitation", () => {
+  let local: TestLocalApi;
+  let api: ReturnType<typeof createWeavzClient>;
+  beforeEach(async () => {
+    local = await startTestLocalApi({ demo: true });
+    api = createWeavzClient({ baseUrl: local.url, apiKey: local.apiKey, log: silentLogger });
+    await seed(api);
+  });
+  afterEach(async () => {
+    await api.close();
+    await local.close();
+  });
+
+  async function withAnswer(answer: {
+    action: "accept" | "decline" | "cancel";
+    content?: Record<string, unknown>;
+  }) {
+    const server = createServerFactory({ api, log: silentLogger }).newServer();
+    const client = new Client(
+      { name: "elicits", version: "1" },
+      { capabilities: { elicitation: {} } },
+    );
+    const asked: string[] = [];
+    client.setRequestHandler(ElicitRequestSchema, async (req) => {
+      asked.push(req.params.message);
+      return answer;
+    });
+    const [ct, st] = InMemoryTransport.createLinkedPair();
+    await Promise.all([server.connect(st), client.connect(ct)]);
+    const r = await client.callTool({
+      name: "delete_workspace_integration",
+      arguments: { workspaceId: DEMO_WS, alias: "ops_slack" },
+    });
+    const { integrations } = await api.listWorkspaceIntegrations(DEMO_WS);
+    await client.close();
+    return { r: r as any, asked, left: integrations.map((i) => i.alias) };
+  }
+
+  it("deletes when the user accepts", async () => {
+    const { r, asked, left } = await withAnswer({ action: "accept", content: { confirm: true } });
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toMatch(/Delete the integration "ops_slack" \(slack/);
+    expect(r.isError, textOf(r)).toBeFalsy();
+    expect(r.structuredContent).toMatchObject({ deleted: true });
+    expect(left).not.toContain("ops_slack");
+  });
+
+  it.each([
+    ["declines", { action: "decline" as const }, /declined: nothing was changed/],
+    ["cancels", { action: "cancel" as const }, /cancelled: nothing was changed/],
+    ["accepts but unticks", { action: "accept" as const, content: { confirm: false } }, /declined/],
+  ])("changes nothing when the user %s", async (_why, answer, said) => {
+    const { r, left } = await withAnswer(answer);
+    expect(r.isError).toBeFalsy();
+    expect(r.structuredContent).toMatchObject({ deleted: false });
+    expect(r.structuredContent.confirm).toBeUndefined();
+    expect(textOf(r)).toMatch(said);
+    expect(left).toContain("ops_slack");
+  });
+});
+
+describe("delete with a 2026 client (input_required, MRTR)", () => {
+  let local: TestLocalApi;
+  let api: ReturnType<typeof createWeavzClient>;
+  let http: Awaited<ReturnType<typeof serveHttp>>;
+  beforeEach(async () => {
+    local = await startTestLocalApi({ demo: true });
+    api = createWeavzClient({ baseUrl: local.url, apiKey: local.apiKey, log: silentLogger });
+    await seed(api);
+    const factory = createServerFactory({ api, log: silentLogger });
+    http = await serveHttp({
+      host: "127.0.0.1",
+      port: 0,
+      newServer: factory.newServer,
+      hub: factory.hub,
+      log: silentLogger,
+    });
+  });
+  afterEach(async () => {
+    await http.close();
+    await api.close();
+    await local.close();
+  });
+
+  async function modern(answer?: {
+    action: "accept" | "decline" | "cancel";
+    content?: Record<string, boolean>;
+  }) {
+    const client = new ModernClient(
+      { name: "modern", version: "1" },
+      {
+        versionNegotiation: { mode: { pin: "2026-07-28" } },
+        ...(answer ? { capabilities: { elicitation: { form: {} } } } : {}),
+      },
+    );
+    const asked: string[] = [];
+    if (answer) {
+      client.setRequestHandler("elicitation/create", async (req: any) => {
+        asked.push(req.params.message);
+        return answer;
+      });
+    }
+    await client.connect(new ModernHttp(new URL(http.url)));
+    return { client, asked };
+  }
+  const left = async () =>
+    (await api.listWorkspaceIntegrations(DEMO_WS)).integrations.map((i) => i.alias);
+
+  it("asks through input_required and deletes when accepted", async () => {
+    const { client, asked } = await modern({ action: "accept", content: { confirm: true } });
+    const r: any = await client.callTool({
+      name: "delete_workspace_integration",
+      arguments: { workspaceId: DEMO_WS, alias: "ops_slack" },
+    });
+    await client.close();
+    expect(asked).toHaveLength(1);
+    expect(r.isError, JSON.stringify(r.content)).toBeFalsy();
+    expect(r.structuredContent).toMatchObject({ deleted: true });
+    expect(await left()).not.toContain("ops_slack");
+  });
+
+  it("changes nothing when declined", async () => {
+    const { client } = await modern({ action: "decline" });
+    const r: any = await client.callTool({
+      name: "delete_workspace_integration",
+      arguments: { workspaceId: DEMO_WS, alias: "ops_slack" },
+    });
+    await client.close();
+    expect(r.structuredContent).toMatchObject({ deleted: false });
+    expect(r.content[0].text).toMatch(/declined: nothing was changed/);
+    expect(await left()).toContain("ops_slack");
+  });
+
+  it("falls back to the token when the client has no elicitation", async () => {
+    const { client } = await modern();
+    const first: any = await client.callTool({
+      name: "delete_workspace_integration",
+      arguments: { workspaceId: DEMO_WS, alias: "ops_slack" },
+    });
+    expect(first.structuredContent.deleted).toBe(false);
+    const ok: any = await client.callTool({
+      name: "delete_workspace_integration",
+      arguments: {
+        workspaceId: DEMO_WS,
+        alias: "ops_slack",
+        confirm: first.structuredContent.confirm,
+      },
+    });
+    await client.close();
+    expect(ok.structuredContent).toMatchObject({ deleted: true });
+    expect(await left()).not.toContain("ops_slack");
+  });
+});
