@@ -20,9 +20,11 @@ export function pageArgs(defaultLimit: number, max = 100) {
 /** `nextOffset` in an output: where the next page starts, absent on the last page. */
 export const NextOffsetOut = z.number().optional();
 
-/** One page: the items that fit, and where the next page starts when more follow. */
+/** One page: the items that fit, their JSON texts, and where the next page starts. */
 export interface Page<T> {
   items: T[];
+  /** JSON.stringify of each item, kept so the result text need not serialize them again. */
+  json: string[];
   nextOffset?: number;
 }
 
@@ -37,17 +39,38 @@ export function takePage<T>(
   budget = ITEM_BUDGET,
 ): Page<T> {
   const items: T[] = [];
+  const json: string[] = [];
   let used = 2;
   const end = Math.min(all.length, offset + limit);
   for (let i = offset; i < end; i++) {
     const item = all[i] as T;
-    const size = Buffer.byteLength(JSON.stringify(item)) + 1;
+    const text = JSON.stringify(item);
+    // UTF-16 length is a lower bound of the UTF-8 size; count bytes only when it is close.
+    const size = (used + text.length * 3 > budget ? Buffer.byteLength(text) : text.length) + 1;
     if (items.length > 0 && used + size > budget) break;
     used += size;
     items.push(item);
+    json.push(text);
   }
   const next = offset + items.length;
-  return next < all.length ? { items, nextOffset: next } : { items };
+  return next < all.length ? { items, json, nextOffset: next } : { items, json };
+}
+
+/**
+ * `{...head, [key]: items, ...tail}` as JSON text, built from the page's item texts: the
+ * same string JSON.stringify gives for that object, without serializing the items twice.
+ */
+export function pageJson(
+  head: Record<string, unknown>,
+  key: string,
+  itemsJson: readonly string[],
+  tail: Record<string, unknown>,
+): string {
+  const h = JSON.stringify(head);
+  const t = JSON.stringify(tail);
+  const list = `${JSON.stringify(key)}:[${itemsJson.join(",")}]`;
+  const open = h === "{}" ? `{${list}` : `${h.slice(0, -1)},${list}`;
+  return t === "{}" ? `${open}}` : `${open},${t.slice(1)}`;
 }
 
 /**
@@ -62,7 +85,8 @@ export function fitApiPage<T>(
 ): Page<T> {
   const page = takePage(items, 0, items.length, budget);
   const next = offset + page.items.length;
-  return next < total ? { items: page.items, nextOffset: next } : { items: page.items };
+  const { items: kept, json } = page;
+  return next < total ? { items: kept, json, nextOffset: next } : { items: kept, json };
 }
 
 /** "More: call TOOL {…, offset: N}." or "" on the last page. */

@@ -30,7 +30,7 @@ export function successResult(
   outcome: ToolOutcome<unknown>,
   opts: ResultOptions = {},
 ): CallToolResult {
-  const text = `${outcome.summary}\n${fenceData(JSON.stringify(outcome.data))}`;
+  const text = `${outcome.summary}\n${fenceData(outcome.json ?? JSON.stringify(outcome.data))}`;
   const content: CallToolResult["content"] = [{ type: "text", text }];
   if (opts.links !== false) {
     for (const link of outcome.links ?? []) {

@@ -29,6 +29,8 @@ export interface ToolOutcome<O> {
   /** One line for humans and older clients, shown before the JSON. */
   summary: string;
   links?: ResultLink[];
+  /** JSON.stringify(data), when the handler already has it (paged lists build it cheaply). */
+  json?: string;
 }
 
 /** MCP tool annotations; every tool sets all four. */

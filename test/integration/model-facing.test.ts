@@ -171,6 +171,8 @@ describe("bounded outputs at 1,000 integrations", () => {
       const r = await env.call("list_workspace_integrations", { offset });
       expect(bytes(env.text(r))).toBeLessThanOrEqual(TEXT_BUDGET);
       expect(r.structuredContent?.total).toBe(N);
+      // The text is built from the page's item texts; it must equal the structured data.
+      expect(env.text(r)).toContain(JSON.stringify(r.structuredContent));
       for (const i of r.structuredContent?.integrations ?? []) seen.add(i.id);
       const next: number | undefined = r.structuredContent?.nextOffset;
       if (next !== undefined) expect(env.text(r)).toContain(`"offset":${next}`);

@@ -6,7 +6,7 @@ import {
 } from "../../domain/integration.js";
 import { resolveWorkspaceId, WorkspaceIdArg } from "../args.js";
 import { safeToken } from "../fence.js";
-import { moreHint, NextOffsetOut, nameList, pageArgs, takePage } from "../paging.js";
+import { moreHint, NextOffsetOut, nameList, pageArgs, pageJson, takePage } from "../paging.js";
 import { defineTool, READ_ONLY } from "../tool.js";
 import { integrationsUri } from "../uris.js";
 
@@ -49,14 +49,14 @@ export default defineTool({
       ? `${offset + 1}-${offset + page.items.length} of ${matching.length}`
       : `none of ${matching.length}`;
     const aliases = nameList(page.items.map((i) => safeToken(i.alias)));
+    const tail = {
+      total: matching.length,
+      offset,
+      ...(page.nextOffset !== undefined ? { nextOffset: page.nextOffset } : {}),
+    };
     return {
-      data: {
-        workspaceId,
-        integrations: page.items,
-        total: matching.length,
-        offset,
-        ...(page.nextOffset !== undefined ? { nextOffset: page.nextOffset } : {}),
-      },
+      data: { workspaceId, integrations: page.items, ...tail },
+      json: pageJson({ workspaceId }, "integrations", page.json, tail),
       summary: `${range} integration(s)${filtered ? ` matching (${res.integrations.length} in all)` : ""} in workspace ${workspaceId}${aliases ? `: ${aliases}` : ""}.${moreHint("list_workspace_integrations", page.nextOffset, args)}`,
       links: [{ uri: integrationsUri(workspaceId), name: "workspace integrations" }],
     };
