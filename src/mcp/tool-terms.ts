@@ -35,11 +35,19 @@ export function toolForRest(method: string, path: string): string {
       return `get_catalog_integration {"integrationName":${JSON.stringify(name)}}`;
     return "search_catalog";
   }
+  if (seg[0] === "actions") return "execute_action";
+  if (seg[0] === "end-users") return "the Weavz dashboard (end users)";
   if (seg[0] === "mcp" && seg[1] === "servers") {
     if (method !== "GET") return "the Weavz dashboard (MCP server settings)";
     return seg.length > 2 && !seg[2]?.startsWith("{") ? "get_mcp_server" : "list_mcp_servers";
   }
   return "the matching tool";
+}
+
+/** toolForRest, keeping a sentence's full stop that the path pattern swallowed. */
+function asTool(method: string, path: string): string {
+  const stop = /\.+$/.exec(path)?.[0] ?? "";
+  return toolForRest(method, path.slice(0, path.length - stop.length)) + stop;
 }
 
 /** Rewrites every REST method/path in an API message into tool terms. */
@@ -55,7 +63,7 @@ export function inToolTerms(message: string): string {
         /\(?PATCH (\/api\/v1)?\/mcp\/servers\/\S+ with \{"authMode":"oauth"\}[^)]*\)?/g,
         "(in the Weavz dashboard, set that MCP server's authMode to oauth; list_mcp_servers shows which)",
       )
-      .replace(METHOD_PATH, (_m, method: string, _api, path: string) => toolForRest(method, path))
-      .replace(BARE_PATH, (_m, path: string | undefined) => toolForRest("GET", path ?? "/"))
+      .replace(METHOD_PATH, (_m, method: string, _api, path: string) => asTool(method, path))
+      .replace(BARE_PATH, (_m, path: string | undefined) => asTool("GET", path ?? "/"))
   );
 }
