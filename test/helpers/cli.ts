@@ -28,7 +28,7 @@ export function useCliProcesses(): void {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
     // A child that was only asked to stop may still write its database here for a moment.
     for (const d of dirs.splice(0))
-      rmSync(d, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+      rmSync(d, { recursive: true, force: true, maxRetries: 50, retryDelay: 100 });
   });
 }
 
