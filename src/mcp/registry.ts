@@ -1,5 +1,6 @@
 import { type JsonSchema, toJsonSchema } from "./schema.js";
 import type { ToolDef } from "./tool.js";
+import applyWorkspacePlan from "./tools/apply-workspace-plan.js";
 import createWorkspaceIntegration from "./tools/create-workspace-integration.js";
 import deleteWorkspaceIntegration from "./tools/delete-workspace-integration.js";
 import executeAction from "./tools/execute-action.js";
@@ -9,6 +10,7 @@ import listConnections from "./tools/list-connections.js";
 import listMcpServers from "./tools/list-mcp-servers.js";
 import listWorkspaceIntegrations from "./tools/list-workspace-integrations.js";
 import listWorkspaces from "./tools/list-workspaces.js";
+import planWorkspace from "./tools/plan-workspace.js";
 import searchCatalog from "./tools/search-catalog.js";
 import updateWorkspaceIntegration from "./tools/update-workspace-integration.js";
 import type { ToolsetName } from "./toolsets.js";
@@ -25,6 +27,8 @@ export const TOOLS: readonly ToolDef[] = [
   getCatalogIntegration,
   listMcpServers,
   getMcpServer,
+  planWorkspace,
+  applyWorkspacePlan,
   executeAction,
 ] as unknown as readonly ToolDef[];
 

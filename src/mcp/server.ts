@@ -162,6 +162,7 @@ export function createServerFactory(deps: ServerDeps): {
           signal: mcpCtx.mcpReq.signal,
           log: deps.log,
           changed: onChange,
+          progress: progressReporter(mcpCtx),
         };
         try {
           if (tool.def.confirm) {
@@ -190,6 +191,20 @@ export function createServerFactory(deps: ServerDeps): {
     return server;
   };
   return { newServer, tools, hub };
+}
+
+/** notifications/progress for this call, when the client asked for them with a progressToken. */
+function progressReporter(mcpCtx: ServerContext): ToolContext["progress"] {
+  const token = mcpCtx.mcpReq._meta?.progressToken;
+  if (token === undefined) return undefined;
+  return async (progress, total, message) => {
+    await mcpCtx.mcpReq
+      .notify({
+        method: "notifications/progress",
+        params: { progressToken: token, progress, total, message },
+      })
+      .catch(() => {});
+  };
 }
 
 /** A failed resource request as a JSON-RPC error carrying the same advice as a tool error. */

@@ -14,6 +14,8 @@ export interface ToolContext {
   log: Logger;
   /** Tells resource subscribers that a workspace's integrations changed. */
   changed(workspaceId: string): void;
+  /** Reports progress to the client; present only when the call carried a progressToken. */
+  progress?: ((progress: number, total: number, message: string) => Promise<void>) | undefined;
 }
 
 /** A resource link attached to a result: where to read what the call touched. */

@@ -1,0 +1,3 @@
+export * from "./engine.js";
+export * from "./model.js";
+export * from "./render.js";

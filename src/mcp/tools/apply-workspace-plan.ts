@@ -1,0 +1,116 @@
+import { z } from "zod";
+import { applyPlan, PlanRefusedError } from "../../api/workspace-plan.js";
+import { type Plan, PlanSchema, renderPlan } from "../../domain/plan/index.js";
+import { PLANS } from "../plan-store.js";
+import { defineTool, ToolInputError } from "../tool.js";
+import { changeLinks } from "./shared.js";
+
+const StepOutcomeSchema = z.object({
+  n: z.number(),
+  action: z.enum(["create", "update", "delete"]),
+  alias: z.string(),
+  integrationName: z.string(),
+  id: z.string().optional(),
+});
+
+export default defineTool({
+  name: "apply_workspace_plan",
+  title: "Apply a workspace plan",
+  toolset: "plan",
+  description:
+    "Carry out a plan from plan_workspace, step by step, stopping at the first failure. Refuses if the workspace changed since the plan was made. Applying an already-reached state changes nothing.",
+  input: z.strictObject({
+    planId: z.string().min(1).max(100).optional().describe("planId from plan_workspace."),
+    plan: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe("The whole plan object instead of planId (e.g. after a server restart)."),
+  }),
+  output: z.object({
+    planId: z.string(),
+    workspaceId: z.string(),
+    status: z.enum(["applied", "nothing_to_do", "failed"]),
+    applied: z.array(StepOutcomeSchema).describe("Steps carried out, in order."),
+    failed: StepOutcomeSchema.extend({
+      error: z.object({ code: z.string(), message: z.string(), status: z.number().optional() }),
+    })
+      .optional()
+      .describe("The step that failed; nothing after it ran."),
+    notRun: z.array(StepOutcomeSchema).describe("Steps not carried out."),
+  }),
+  annotations: {
+    readOnlyHint: false,
+    destructiveHint: true,
+    idempotentHint: true,
+    openWorldHint: false,
+  },
+  async handler(args, ctx) {
+    const plan = resolvePlan(args);
+    let report: Awaited<ReturnType<typeof applyPlan>>;
+    try {
+      report = await applyPlan(ctx.api, plan, {
+        signal: ctx.signal,
+        onProgress: (done, total, step) =>
+          ctx.progress?.(
+            done,
+            total,
+            done < total ? `step ${step.n}/${total}: ${step.action} ${step.alias}` : "done",
+          ),
+      });
+    } catch (err) {
+      if (err instanceof PlanRefusedError) {
+        throw new ToolInputError(
+          err.reason === "stale"
+            ? `Workspace ${plan.workspaceId} changed since plan ${plan.planId} was made; nothing was applied. The plan for it now:\n${renderPlan(err.plan)}`
+            : `Plan ${plan.planId} has problems; nothing was applied.\n${renderPlan(err.plan)}`,
+          "re-plan with plan_workspace (the same integrations), show the new preview, then apply its planId.",
+        );
+      }
+      throw err;
+    }
+    if (report.applied.length > 0) ctx.changed(plan.workspaceId);
+    const line = (s: { n: number; action: string; alias: string }) =>
+      `${s.n}. ${s.action} ${s.alias}`;
+    const summary =
+      report.status === "nothing_to_do"
+        ? `Nothing to do: workspace ${plan.workspaceId} already matches plan ${plan.planId}'s desired state.`
+        : report.status === "applied"
+          ? `Applied plan ${plan.planId}: ${report.applied.map(line).join("; ")}.`
+          : `Plan ${plan.planId} stopped at step ${report.failed?.n} (${report.failed?.action} ${report.failed?.alias}): ${report.failed?.error.code}: ${report.failed?.error.message}. Applied: ${report.applied.map(line).join("; ") || "none"}. Not run: ${report.notRun.map(line).join("; ") || "none"}. Next: fix the cause, then call plan_workspace again (it plans only what is left).`;
+    return { data: report, summary, links: changeLinks(plan.workspaceId) };
+  },
+});
+
+/** The plan to apply: by id from this server's store, or given whole (validated). */
+function resolvePlan(args: {
+  planId?: string | undefined;
+  plan?: Record<string, unknown> | undefined;
+}): Plan {
+  if ((args.planId === undefined) === (args.plan === undefined)) {
+    throw new ToolInputError(
+      "Give exactly one of planId or plan.",
+      "pass the planId that plan_workspace returned.",
+    );
+  }
+  if (args.planId !== undefined) {
+    const plan = PLANS.get(args.planId);
+    if (!plan) {
+      throw new ToolInputError(
+        `No plan "${args.planId}" on this server (plans expire after 30 minutes and do not survive a restart).`,
+        "re-plan with plan_workspace, then apply the new planId.",
+      );
+    }
+    return plan;
+  }
+  const parsed = PlanSchema.safeParse(args.plan);
+  if (!parsed.success) {
+    throw new ToolInputError(
+      `plan is not a plan from plan_workspace (${parsed.error.issues
+        .slice(0, 3)
+        .map((i) => `${i.path.join(".") || "(plan)"}: ${i.message}`)
+        .join("; ")}).`,
+      "re-plan with plan_workspace and pass its planId.",
+    );
+  }
+  return parsed.data;
+}
