@@ -26,7 +26,9 @@ export function useCliProcesses(): void {
   beforeAll(() => ensureBuilt(), 60_000);
   afterAll(() => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+    // A child that was only asked to stop may still write its database here for a moment.
+    for (const d of dirs.splice(0))
+      rmSync(d, { recursive: true, force: true, maxRetries: 50, retryDelay: 100 });
   });
 }
 
