@@ -456,6 +456,11 @@ export function createWeavzClient(opts: WeavzClientOptions): WeavzClient {
       return call("GET", `${API}/mcp/servers${qs}`, undefined, callOpts?.signal);
     },
 
+    listEndUsers(q, callOpts) {
+      const qs = query({ workspaceId: q.workspaceId, limit: q.limit, offset: q.offset });
+      return call("GET", `${API}/end-users${qs}`, undefined, callOpts?.signal);
+    },
+
     getMcpServer(id, callOpts) {
       const i = segment("id", id, "GET", "/mcp/servers/{id}");
       return call("GET", `${API}/mcp/servers/${i}`, undefined, callOpts?.signal);

@@ -1,4 +1,5 @@
 import type { CatalogHit } from "../domain/catalog-search.js";
+import type { EndUser } from "../domain/entities.js";
 import type {
   CatalogIntegration,
   CatalogSummary,
@@ -105,6 +106,11 @@ export interface WeavzApi {
   ): Promise<{ integration: CatalogIntegration }>;
 
   listMcpServers(query?: ListMcpServersQuery, opts?: CallOptions): Promise<McpServerList>;
+  /** `GET /end-users?workspaceId=`: the workspace's end users (who per_user connections serve). */
+  listEndUsers(
+    query: PageQuery & { workspaceId: string },
+    opts?: CallOptions,
+  ): Promise<{ endUsers: EndUser[]; total: number }>;
   getMcpServer(id: string, opts?: CallOptions): Promise<GetMcpServerResult>;
 
   /**

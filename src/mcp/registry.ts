@@ -1,3 +1,5 @@
+import { PROMPTS } from "./prompts/index.js";
+import type { PromptDef } from "./prompts/types.js";
 import { type JsonSchema, toJsonSchema } from "./schema.js";
 import type { ToolDef } from "./tool.js";
 import applyWorkspacePlan from "./tools/apply-workspace-plan.js";
@@ -77,4 +79,13 @@ export function buildToolSet(filter: ToolFilter): RegisteredTool[] {
     inputJson: toJsonSchema(def.input, "input"),
     outputJson: toJsonSchema(def.output, "output"),
   }));
+}
+
+/** The prompts to expose: same toolsets as the tools; read-only mode drops those that write. */
+export function buildPromptSet(filter: ToolFilter): PromptDef[] {
+  return PROMPTS.filter(
+    (p) =>
+      !(filter.readOnly && p.writes) &&
+      (filter.toolsets === undefined || filter.toolsets.includes(p.toolset)),
+  );
 }

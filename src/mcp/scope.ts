@@ -166,6 +166,8 @@ export function scopedApi(api: WeavzApi, scope: WorkspaceScope): WeavzApi {
       );
       return { servers: items, total };
     },
+    listEndUsers: async (query, o) =>
+      api.listEndUsers({ ...query, workspaceId: ok(query.workspaceId) }, o),
     getMcpServer: async (id, o) => {
       const res = await api.getMcpServer(id, o);
       if (!scope.has(res.server.workspaceId)) {

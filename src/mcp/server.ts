@@ -12,9 +12,16 @@ import { z } from "zod";
 import type { WeavzApi } from "../api/types.js";
 import type { Logger } from "../log.js";
 import { VERSION } from "../version.js";
+import { createCompleter } from "./completions.js";
 import { createConfirmations, requestCapabilities } from "./confirm.js";
+import { registerPromptHandlers } from "./prompts/register.js";
 import { findCandidates } from "./recover.js";
-import { buildToolSet, type RegisteredTool, unavailableToolMessage } from "./registry.js";
+import {
+  buildPromptSet,
+  buildToolSet,
+  type RegisteredTool,
+  unavailableToolMessage,
+} from "./registry.js";
 import {
   parseResourceUri,
   RESOURCE_TEMPLATES,
@@ -91,7 +98,10 @@ export function createServerFactory(deps: ServerDeps): {
   tools: RegisteredTool[];
   hub: ResourceHub;
 } {
-  const tools = buildToolSet({ readOnly: deps.readOnly === true, toolsets: deps.toolsets });
+  const filter = { readOnly: deps.readOnly === true, toolsets: deps.toolsets };
+  const tools = buildToolSet(filter);
+  const prompts = buildPromptSet(filter);
+  const completer = createCompleter(deps.defaultWorkspaceId);
   const byName = new Map(tools.map((t) => [t.def.name, t]));
   const listed: Tool[] = tools.map((t) => ({
     name: t.def.name,
@@ -110,6 +120,17 @@ export function createServerFactory(deps: ServerDeps): {
   const resultOptions = { links: deps.resultLinks !== false };
   const onChange = (workspaceId: string) => hub.changed(workspaceId);
   const confirmations = createConfirmations({ results: resultOptions });
+  /** What handlers get: the API through the caller's workspace limit (none without auth). */
+  const toolContext = (mcpCtx: ServerContext): ToolContext => {
+    const scope = scopeOf(mcpCtx.http?.authInfo);
+    return {
+      api: scopedApi(deps.api, scope),
+      defaultWorkspaceId: scopedDefaultWorkspace(scope, deps.defaultWorkspaceId),
+      signal: mcpCtx.mcpReq.signal,
+      log: deps.log,
+      changed: onChange,
+    };
+  };
 
   const newServer = (opts: NewServerOptions = {}): Server => {
     const era = opts.era ?? "legacy";
@@ -118,6 +139,7 @@ export function createServerFactory(deps: ServerDeps): {
       {
         capabilities: {
           tools: { listChanged: false },
+          prompts: { listChanged: false },
           resources: { subscribe: true, listChanged: true },
           completions: {},
         },
@@ -142,6 +164,7 @@ export function createServerFactory(deps: ServerDeps): {
       };
     }
     registerResourceHandlers(server, deps, hub);
+    registerPromptHandlers(server, prompts, completer, toolContext, deps.log);
     server.setRequestHandler("tools/list", async () => ({ tools: listed }));
     server.setRequestHandler(
       "tools/call",
@@ -155,15 +178,7 @@ export function createServerFactory(deps: ServerDeps): {
         const parsed = parseArguments(tool.def.input, tool.inputJson, params.arguments);
         if (!parsed.ok) return argumentErrorResult(tool.def.name, parsed.issues, params.arguments);
         // A token limited to some workspaces sees the API through that limit.
-        const scope = scopeOf(mcpCtx.http?.authInfo);
-        const ctx: ToolContext = {
-          api: scopedApi(deps.api, scope),
-          defaultWorkspaceId: scopedDefaultWorkspace(scope, deps.defaultWorkspaceId),
-          signal: mcpCtx.mcpReq.signal,
-          log: deps.log,
-          changed: onChange,
-          progress: progressReporter(mcpCtx),
-        };
+        const ctx: ToolContext = { ...toolContext(mcpCtx), progress: progressReporter(mcpCtx) };
         try {
           if (tool.def.confirm) {
             const peer = {
@@ -214,7 +229,7 @@ function asMcpError(err: unknown, deps: ServerDeps, what: string, uri: string): 
   return new ProtocolError(ProtocolErrorCode.InvalidParams, text, { uri });
 }
 
-/** resources/*, subscriptions and completion of `workspaceId` in resource templates. */
+/** resources/* and subscriptions (completion lives with the prompts: prompts/register.ts). */
 function registerResourceHandlers(server: Server, deps: ServerDeps, hub: ResourceHub): void {
   // Each request is served through the caller's workspace limit (none without auth).
   const apiFor = (ctx: ServerContext) => scopedApi(deps.api, scopeOf(ctx.http?.authInfo));
@@ -281,31 +296,5 @@ function registerResourceHandlers(server: Server, deps: ServerDeps, hub: Resourc
   server.setRequestHandler("resources/unsubscribe", async (req) => {
     hub.unsubscribe(server, req.params.uri);
     return {};
-  });
-  server.setRequestHandler("completion/complete", async (req, ctx) => {
-    const { ref, argument } = req.params;
-    if (ref.type !== "ref/resource" || argument.name !== "workspaceId") {
-      return { completion: { values: [], hasMore: false } };
-    }
-    const { workspaces } = await apiFor(ctx).listWorkspaces(
-      { limit: 100 },
-      { signal: ctx.mcpReq.signal },
-    );
-    const prefix = argument.value.toLowerCase();
-    const values = workspaces
-      .filter(
-        (w) =>
-          w.id.toLowerCase().startsWith(prefix) ||
-          w.slug.toLowerCase().startsWith(prefix) ||
-          w.name.toLowerCase().startsWith(prefix),
-      )
-      .map((w) => w.id);
-    return {
-      completion: {
-        values: values.slice(0, 100),
-        total: values.length,
-        hasMore: values.length > 100,
-      },
-    };
   });
 }
