@@ -19,6 +19,9 @@ Usage:
   weavz-mcp [options]              MCP server over stdio (what MCP clients launch)
   weavz-mcp --transport http       MCP server over Streamable HTTP at http://HOST:PORT/mcp
   weavz-mcp local-api [options]    The local Weavz-compatible REST API alone
+  weavz-mcp export [--workspace-id ID] [-o FILE]    Write a workspace's integrations as YAML
+  weavz-mcp plan -f FILE [--prune]                  Show what would change (exit 0 none, 2 some, 1 error)
+  weavz-mcp apply -f FILE [--prune] [--yes]         Apply it (asks on a terminal unless --yes)
   weavz-mcp --help | --version
 
 Without WEAVZ_API_KEY the MCP server runs on an embedded local Weavz API (SQLite).
@@ -35,6 +38,12 @@ async function main(): Promise<void> {
   // Node ≥ 22.1 caches compiled code between runs (compiling the bundle is a large part of
   // cold start); on Node 20 the function does not exist and this is a no-op.
   (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+  const [first, ...rest] = process.argv.slice(2);
+  if (first === "export" || first === "plan" || first === "apply") {
+    const { runPlanCli } = await import("./plan-cli.js");
+    process.exitCode = await runPlanCli(first, rest);
+    return;
+  }
   let config: Config;
   try {
     config = loadConfig(process.argv.slice(2));
