@@ -89,6 +89,30 @@ export interface HttpHandle {
   close(): Promise<void>;
 }
 
+/** Protocol revisions of the 2025 era; any other MCP-Protocol-Version header may be modern. */
+const LEGACY_VERSIONS = new Set(["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"]);
+
+/**
+ * The common 2025 request, recognised without the SDK's classifier (which costs about
+ * 0.1 ms a request to build a web Request): a single message with no `io.modelcontextprotocol/`
+ * key in its `_meta` and no modern MCP-Protocol-Version header. Anything else goes to
+ * `isLegacyRequest`, so the two can never disagree on a modern request.
+ */
+function plainlyLegacy(req: IncomingMessage, body: unknown): boolean {
+  const version = req.headers["mcp-protocol-version"];
+  if (version !== undefined && !(typeof version === "string" && LEGACY_VERSIONS.has(version)))
+    return false;
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return false;
+  const meta = (body as { params?: { _meta?: unknown } }).params?._meta;
+  if (meta === undefined) return true;
+  if (typeof meta !== "object" || meta === null) return false;
+  return !Object.keys(meta).some((k) => k.startsWith("io.modelcontextprotocol/"));
+}
+
+/** The web Request the SDK's classifier takes (headers only; the body is passed parsed). */
+const webProbe = (req: IncomingMessage) =>
+  new Request("http://localhost/mcp", { method: "POST", headers: webHeaders(req) });
+
 /** Seconds a client is asked to wait when every session is in use. */
 const RETRY_AFTER_S = 30;
 
@@ -208,11 +232,7 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
           return;
         }
       }
-      const probe = new Request("http://localhost/mcp", {
-        method: "POST",
-        headers: webHeaders(req),
-      });
-      if (!(await isLegacyRequest(probe, body))) {
+      if (!plainlyLegacy(req, body) && !(await isLegacyRequest(webProbe(req), body))) {
         const interest = listenInterest(body);
         // The SDK honours listen URIs verbatim: a token's workspace limit is checked here.
         const refusal = interest && listenRefusal(authInfoOf(req), interest.uris);

@@ -27,6 +27,7 @@ export type Verdict =
 export const INVALID_REQUEST = -32600;
 export const INVALID_PARAMS = -32602;
 export const PARSE_ERROR = -32700;
+export const METHOD_NOT_FOUND = -32601;
 
 /** An error reply for the given id. */
 export function errorReply(id: Id, code: number, message: string): ErrorReply {
@@ -105,10 +106,22 @@ export function checkMessage(value: unknown): Verdict {
   if (typeof value.method !== "string" || value.method.length === 0) {
     return answer(INVALID_REQUEST, "Invalid request: method must be a non-empty string");
   }
+  if (value.method in Object.prototype) {
+    // "__proto__", "constructor", …: names of every object's own properties, which a plain
+    // handler-table lookup would find; the SDK left such a notification unanswered on HTTP.
+    return answer(METHOD_NOT_FOUND, `Method not found: ${value.method.slice(0, 100)}`);
+  }
   if ("params" in value && value.params !== undefined && !isObject(value.params)) {
     return answer(
       INVALID_PARAMS,
       `Invalid params for ${value.method}: params must be a JSON object (or left out)`,
+    );
+  }
+  const meta = (value.params as Record<string, unknown> | undefined)?._meta;
+  if (meta !== undefined && !isObject(meta)) {
+    return answer(
+      INVALID_PARAMS,
+      `Invalid params for ${value.method}: params._meta must be a JSON object`,
     );
   }
   const rule = PARAM_RULES[value.method];

@@ -3,9 +3,6 @@ import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
 import { createServerFactory } from "../mcp/server.js";
 import { type Scale, startScale } from "../scale/index.js";
-import { AuthSetupError, authFromConfig, nodeAuthenticate } from "./auth/index.js";
-import { serveHttp } from "./http.js";
-import { serveStdio } from "./stdio.js";
 
 /** Starts the MCP server on the configured transport and backend; returns when it stops. */
 export async function runMcp(config: Config, log: Logger): Promise<void> {
@@ -47,11 +44,18 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
   if (config.transport === "stdio") {
     process.once("SIGINT", () => void stop(0));
     process.once("SIGTERM", () => void stop(0));
+    const { serveStdio } = await import("./stdio.js");
     await serveStdio((ctx) => factory.newServer({ era: ctx.era, deliver: true }), factory.hub);
     await stop(0);
     return;
   }
 
+  // HTTP-only code (authentication, jose, the SDK's node adapter and hono) is loaded only in
+  // HTTP mode: esbuild puts it in chunks a stdio start never reads.
+  const [{ AuthSetupError, authFromConfig, nodeAuthenticate }, { serveHttp }] = await Promise.all([
+    import("./auth/index.js"),
+    import("./http.js"),
+  ]);
   let auth: Awaited<ReturnType<typeof authFromConfig>>;
   try {
     auth = await authFromConfig(config, log);

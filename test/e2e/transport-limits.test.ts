@@ -79,6 +79,18 @@ const BAD_REQUESTS: Array<{ line: string; id: number | null; code: number; says:
     says: /initialize needs params.protocolVersion/,
   },
   {
+    line: '{"jsonrpc":"2.0","id":19,"method":"__proto__"}',
+    id: 19,
+    code: -32601,
+    says: /Method not found: __proto__/,
+  },
+  {
+    line: '{"jsonrpc":"2.0","id":18,"method":"ping","params":{"_meta":[]}}',
+    id: 18,
+    code: -32602,
+    says: /params._meta must be a JSON object/,
+  },
+  {
     line: '{"jsonrpc":"2.0","id":9007199254740993,"method":"ping"}',
     id: null,
     code: -32600,
@@ -116,7 +128,7 @@ function spawnStdio(dir: string): {
     child,
     lines,
     send: (line) => child.stdin.write(`${line}\n`),
-    waitFor: (pred, ms = 15_000) =>
+    waitFor: (pred, ms = 30_000) =>
       new Promise((resolve, reject) => {
         const t0 = Date.now();
         const tick = () => {
@@ -150,7 +162,7 @@ describe("stdio: oversized lines and malformed JSON-RPC", () => {
     expect((await s.waitFor((m) => m.id === 8)).result).toEqual({});
     expect(s.child.exitCode).toBeNull();
     s.child.stdin.end();
-  });
+  }, 90_000);
 
   it("answers each malformed request exactly once with -32600/-32602 and one sentence (#7)", async () => {
     const s = spawnStdio(dir);
@@ -171,7 +183,7 @@ describe("stdio: oversized lines and malformed JSON-RPC", () => {
     const nullIds = replies.filter((m) => m.id === null);
     expect(nullIds.map((m) => m.error.code).sort()).toEqual([-32700, -32600].sort());
     s.child.stdin.end();
-  });
+  }, 90_000);
 });
 
 describe("HTTP: limits, timeouts and malformed requests", () => {

@@ -311,8 +311,8 @@ export function computePlan(
         request: { alias: tmp },
         destructive: false,
         temporary: true,
+        // The temporary alias is fresh: this step waits for nothing.
         frees: head.frees,
-        occupies: tmp,
       };
       head.changes = (head.changes ?? []).map((c) =>
         c.field === "alias" ? { ...c, before: tmp } : c,
@@ -329,11 +329,12 @@ export function computePlan(
   // waits for run last, so a failure earlier leaves them undone.
   const ordered: Draft[] = [];
   const done = new Set<Draft>();
-  const visit = (s: Draft, depth = 0) => {
-    if (done.has(s) || depth > steps.length) return;
-    const blocker = s.occupies ? freedBy.get(s.occupies) : undefined;
-    if (blocker && blocker !== s) visit(blocker, depth + 1);
+  const visit = (s: Draft) => {
+    if (done.has(s)) return;
+    // Marked before its blocker is visited, so even an unbroken cycle emits each step once.
     done.add(s);
+    const blocker = s.occupies ? freedBy.get(s.occupies) : undefined;
+    if (blocker && blocker !== s) visit(blocker);
     ordered.push(s);
   };
   for (const s of steps) if (s.action !== "delete") visit(s);
