@@ -8,6 +8,8 @@
 //      http vs bench/bare-http-server.mjs, both on the same upstream local API
 //   5. memory growth of dist/cli.js --transport http over 20,000 calls in one session: heap
 //      after a forced GC (through the inspector protocol) and RSS (/proc/<pid>/status)
+//   2b. with BENCH_BASE_DIST=<dist/ of an older build>: that build runs interleaved in section 2
+//      (added latency and server CPU side by side); BENCH_LAT_ONLY=1 runs section 2 alone
 //   6. with BENCH_V1_DIST=<dist/ of a build from before the move to MCP SDK v2>: cold start and
 //      HTTP calls/s of this build against that one, side by side (the move's regression check)
 // A/B work is interleaved in rounds to cancel noise. Loopback only; exits by itself.
@@ -445,26 +447,34 @@ async function startUpstream(cli) {
 // ---------------------------------------------------------------------------------------------
 // 2. Added latency over stdio, concurrency 1.
 
-async function benchLatency(cli, up) {
-  const child = spawnTracked([...profArgs(), cli], {
-    env: childEnv({ WEAVZ_API_KEY: KEY, WEAVZ_BASE_URL: up.url }),
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  const err = tail(child.stderr);
-  const rpc = new RawRpc(child);
-  await rpc.call("initialize", INIT_PARAMS);
-  rpc.notify("notifications/initialized");
+async function benchLatency(cli, up, baseCli = null) {
+  const env = childEnv({ WEAVZ_API_KEY: KEY, WEAVZ_BASE_URL: up.url });
   const args = { name: "list_workspace_integrations", arguments: { workspaceId: DEMO_WS } };
-  let mcpLineBytes = 0;
-  const mcpCall = async () => {
-    const t0 = performance.now();
-    const { msg, line, at } = await rpc.call("tools/call", args);
-    if (msg.result.isError || msg.result.structuredContent?.total !== up.total) {
-      throw new Error(`bad tools/call result: ${line.slice(0, 500)}\n${err.text}`);
-    }
-    mcpLineBytes = line.length;
-    return at - t0;
+  /** A stdio server and a timed call of it; `lineBytes` is the last result line's size. */
+  const startServer = async (c, prof) => {
+    const child = spawnTracked([...(prof ? profArgs() : []), c], {
+      env,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    const err = tail(child.stderr);
+    const rpc = new RawRpc(child);
+    await rpc.call("initialize", INIT_PARAMS);
+    rpc.notify("notifications/initialized");
+    const s = { child, lineBytes: 0 };
+    s.call = async () => {
+      const t0 = performance.now();
+      const { msg, line, at } = await rpc.call("tools/call", args);
+      if (msg.result.isError || msg.result.structuredContent?.total !== up.total) {
+        throw new Error(`bad tools/call result: ${line.slice(0, 500)}\n${err.text}`);
+      }
+      s.lineBytes = line.length;
+      return at - t0;
+    };
+    return s;
   };
+  const mcpSrv = await startServer(cli, true);
+  // The baseline build (BENCH_BASE_DIST) runs in the same rounds: load then hits both alike.
+  const baseSrv = baseCli ? await startServer(baseCli, true) : null;
   const url = `${up.url}${up.listPath}`;
   const headers = { authorization: `Bearer ${KEY}` };
   const directCall = async () => {
@@ -481,55 +491,77 @@ async function benchLatency(cli, up) {
       if (into) into.push(ms);
     }
   };
+  const paths = [
+    { key: "mcp", fn: mcpSrv.call, child: mcpSrv.child, ms: [], serverCpu: 0, upCpu: 0 },
+    { key: "direct", fn: directCall, child: null, ms: [], serverCpu: 0, upCpu: 0 },
+  ];
+  if (baseSrv) {
+    paths.push({
+      key: "base",
+      fn: baseSrv.call,
+      child: baseSrv.child,
+      ms: [],
+      serverCpu: 0,
+      upCpu: 0,
+    });
+  }
   // Warm-up, interleaved in blocks too.
   for (let done = 0; done < CFG.latWarmup; done += CFG.latBlock) {
     const n = Math.min(CFG.latBlock, CFG.latWarmup - done);
-    await block(mcpCall, n);
-    await block(directCall, n);
+    for (const p of paths) await block(p.fn, n);
   }
-  const mcp = [];
-  const direct = [];
-  const cpu = { mcpServer: 0, mcpUpstream: 0, directUpstream: 0 };
-  const timed = async (fn, n, into, serverKey, upKey) => {
-    const s0 = cpuMs(child.pid);
+  const timed = async (p, n) => {
+    const s0 = p.child ? cpuMs(p.child.pid) : 0;
     const u0 = cpuMs(up.child.pid);
-    await block(fn, n, into);
-    if (serverKey) cpu[serverKey] += cpuMs(child.pid) - s0;
-    cpu[upKey] += cpuMs(up.child.pid) - u0;
+    await block(p.fn, n, p.ms);
+    if (p.child) p.serverCpu += cpuMs(p.child.pid) - s0;
+    p.upCpu += cpuMs(up.child.pid) - u0;
   };
   let b = 0;
   for (let done = 0; done < CFG.latCalls; done += CFG.latBlock, b++) {
     const n = Math.min(CFG.latBlock, CFG.latCalls - done);
-    if (b % 2 === 0) {
-      await timed(mcpCall, n, mcp, "mcpServer", "mcpUpstream");
-      await timed(directCall, n, direct, null, "directUpstream");
-    } else {
-      await timed(directCall, n, direct, null, "directUpstream");
-      await timed(mcpCall, n, mcp, "mcpServer", "mcpUpstream");
-    }
+    // Rotate the order each round so no path always runs first (or last) in a round.
+    for (let i = 0; i < paths.length; i++) await timed(paths[(b + i) % paths.length], n);
   }
-  child.stdin.end();
-  await waitExit(child, 5000);
-  const m = stats(mcp);
-  const d = stats(direct);
-  return {
+  for (const s of [mcpSrv, baseSrv]) {
+    if (!s) continue;
+    s.child.stdin.end();
+    await waitExit(s.child, 5000);
+  }
+  const [pm, pd, pb] = paths;
+  const m = stats(pm.ms);
+  const d = stats(pd.ms);
+  const perCall = (ms) => (ms * 1000) / CFG.latCalls;
+  const out = {
     client:
       "raw JSON-RPC lines over the child's stdin/stdout (no SDK client on the measuring side)",
     calls: CFG.latCalls,
     warmup: CFG.latWarmup,
     block: CFG.latBlock,
-    mcpResultLineBytes: mcpLineBytes,
+    mcpResultLineBytes: mcpSrv.lineBytes,
     upstreamBodyBytes: up.bodyBytes,
     mcp: m,
     direct: d,
     addedP50: m.p50 - d.p50,
     addedP99: m.p99 - d.p99,
     cpuUsPerCall: {
-      mcpServer: (cpu.mcpServer * 1000) / CFG.latCalls,
-      upstreamViaMcp: (cpu.mcpUpstream * 1000) / CFG.latCalls,
-      upstreamDirect: (cpu.directUpstream * 1000) / CFG.latCalls,
+      mcpServer: perCall(pm.serverCpu),
+      upstreamViaMcp: perCall(pm.upCpu),
+      upstreamDirect: perCall(pd.upCpu),
     },
+    base: null,
   };
+  if (pb) {
+    const bs = stats(pb.ms);
+    out.base = {
+      mcp: bs,
+      addedP50: bs.p50 - d.p50,
+      addedP99: bs.p99 - d.p99,
+      resultLineBytes: baseSrv.lineBytes,
+      serverCpuUsPerCall: perCall(pb.serverCpu),
+    };
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -822,13 +854,32 @@ progress(
 );
 
 progress(`1/5 cold start: ${CFG.coldRuns} runs × 3 variants (+2 warm-up each)`);
-const cold = await benchColdStart(cli);
+const cold = process.env.BENCH_LAT_ONLY ? null : await benchColdStart(cli);
 
 progress(`upstream local API: seeding ${CFG.integrations} integrations`);
 const up = await startUpstream(cli);
 
-progress(`2/5 stdio latency: ${CFG.latWarmup} warm-up + ${CFG.latCalls} calls per path`);
-const lat = await benchLatency(cli, up);
+const baseSnap = process.env.BENCH_BASE_DIST
+  ? await snapshotDist(resolve(process.env.BENCH_BASE_DIST), "app-base")
+  : null;
+progress(
+  `2/5 stdio latency: ${CFG.latWarmup} warm-up + ${CFG.latCalls} calls per path${baseSnap ? `, baseline build ${baseSnap.hash} interleaved` : ""}`,
+);
+const lat = await benchLatency(cli, up, baseSnap?.cli ?? null);
+if (process.env.BENCH_LAT_ONLY) {
+  // Quick A/B of the stdio hot path alone (sections 1, 4, 5 and 6 skipped).
+  await stopChild(up.child);
+  process.stdout.write(`${JSON.stringify({ loadavg: loadavg().map(r2), lat }, null, 2)}\n`);
+  const f = (x) => `+${r3(x)} ms`;
+  process.stderr.write(
+    `added p50: this build ${f(lat.addedP50)} (server CPU ${Math.round(lat.cpuUsPerCall.mcpServer)} µs/call)` +
+      (lat.base
+        ? `; baseline ${f(lat.base.addedP50)} (server CPU ${Math.round(lat.base.serverCpuUsPerCall)} µs/call)`
+        : "") +
+      "\n",
+  );
+  process.exit(0);
+}
 
 progress(
   `4/5 HTTP throughput: ${CFG.httpCalls} calls per server at concurrency ${CFG.httpConcurrency}`,

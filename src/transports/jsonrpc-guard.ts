@@ -124,7 +124,9 @@ export function checkMessage(value: unknown): Verdict {
       `Invalid params for ${value.method}: params._meta must be a JSON object`,
     );
   }
-  const rule = PARAM_RULES[value.method];
+  // A 2026-era request (the `_meta` envelope) has no initialize: the SDK answers it 404/-32601.
+  const modern = isObject(meta) && "io.modelcontextprotocol/protocolVersion" in meta;
+  const rule = modern && value.method === "initialize" ? undefined : PARAM_RULES[value.method];
   const problem = rule?.((value.params as Record<string, unknown> | undefined) ?? {});
   if (problem) return answer(INVALID_PARAMS, `Invalid params: ${problem}`);
   return { kind: "pass", message: value };
