@@ -24,12 +24,28 @@ const dirs: string[] = [];
  */
 export function useCliProcesses(): void {
   beforeAll(() => ensureBuilt(), 60_000);
-  afterAll(() => {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
-    // A child that was only asked to stop may still write its database here for a moment.
-    for (const d of dirs.splice(0))
-      rmSync(d, { recursive: true, force: true, maxRetries: 50, retryDelay: 100 });
-  });
+  afterAll(async () => {
+    // Wait for every child to be gone before removing its directory: a SIGKILL is delivered
+    // asynchronously, and a child still writing its database made rmdir fail (ENOTEMPTY).
+    await Promise.all(
+      [...children].map((c) => {
+        if (c.exitCode !== null || c.signalCode !== null) return undefined;
+        const gone = new Promise<void>((res) => {
+          c.once("exit", () => res());
+          setTimeout(res, 5_000).unref();
+        });
+        c.kill("SIGKILL");
+        return gone;
+      }),
+    );
+    for (const d of dirs.splice(0)) {
+      try {
+        rmSync(d, { recursive: true, force: true, maxRetries: 50, retryDelay: 100 });
+      } catch {
+        // A leftover temporary directory is litter, not a test failure.
+      }
+    }
+  }, 30_000);
 }
 
 /** A temporary directory, removed by useCliProcesses' afterAll. */
