@@ -19,9 +19,9 @@ Usage:
   weavz-mcp [options]              MCP server over stdio (what MCP clients launch)
   weavz-mcp --transport http       MCP server over Streamable HTTP at http://HOST:PORT/mcp
   weavz-mcp local-api [options]    The local Weavz-compatible REST API alone
-  weavz-mcp export [--workspace-id ID] [-o FILE]    Write a workspace's integrations as YAML
-  weavz-mcp plan -f FILE [--prune]                  Show what would change (exit 0 none, 2 some, 1 error)
-  weavz-mcp apply -f FILE [--prune] [--yes]         Apply it (asks on a terminal unless --yes)
+  weavz-mcp export [-o FILE]       Write a workspace's integrations as a desired-state YAML file
+  weavz-mcp plan -f FILE           Show what applying FILE would change (exit 0 none, 2 some, 1 error)
+  weavz-mcp apply -f FILE [--yes]  Apply FILE after confirmation (exit 0 done, 1 error)
   weavz-mcp --help | --version
 
 Without WEAVZ_API_KEY the MCP server runs on an embedded local Weavz API (SQLite).
@@ -31,6 +31,15 @@ ${section("mcp")}
 
 local-api options:
 ${section("local-api")}
+
+export / plan / apply options (besides the backend's: --api-key, --base-url, --workspace-id, --db,
+--no-demo, --timeout-ms, --log-level):
+${OPTIONS.filter((o) => o.commands.every((c) => c === "export" || c === "plan" || c === "apply"))
+  .map((o) => {
+    const flag = `${o.short ? `-${o.short}, ` : ""}--${o.flag}${o.type === "string" ? " <value>" : ""}`;
+    return `  ${flag.padEnd(26)} ${o.env.padEnd(22)} ${o.description}`;
+  })
+  .join("\n")}
 `;
 }
 
@@ -38,19 +47,15 @@ async function main(): Promise<void> {
   // Node ≥ 22.1 caches compiled code between runs (compiling the bundle is a large part of
   // cold start); on Node 20 the function does not exist and this is a no-op.
   (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
-  const [first, ...rest] = process.argv.slice(2);
-  if (first === "export" || first === "plan" || first === "apply") {
-    const { runPlanCli } = await import("./plan-cli.js");
-    process.exitCode = await runPlanCli(first, rest);
-    return;
-  }
   let config: Config;
   try {
     config = loadConfig(process.argv.slice(2));
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`weavz-mcp: ${err.message}\n`);
-      process.exit(2);
+      // For plan, exit 2 means "changes pending"; a usage error there must read as an error.
+      const gitOps = ["export", "plan", "apply"].includes(process.argv[2] ?? "");
+      process.exit(gitOps ? 1 : 2);
     }
     throw err;
   }
@@ -66,6 +71,12 @@ async function main(): Promise<void> {
   if (config.command === "local-api") {
     const { runLocalApi } = await import("./local/main.js");
     await runLocalApi(config, log);
+    return;
+  }
+  if (config.command === "export" || config.command === "plan" || config.command === "apply") {
+    const { runPlanCommand } = await import("./cli/plan-commands.js");
+    // exitCode, not exit(): stdout may still be flushing a long plan into a pipe.
+    process.exitCode = await runPlanCommand(config, log);
     return;
   }
   const { runMcp } = await import("./transports/run.js");

@@ -68,6 +68,10 @@ describe("loadConfig", () => {
       WEAVZ_REDIS_URL: "redis://:pw@redis:6379/0",
       WEAVZ_REDIS_LEASE_MS: "3000",
       WEAVZ_POLL_INTERVAL_MS: "500",
+      WEAVZ_PLAN_FILE: "support.yaml",
+      WEAVZ_EXPORT_FILE: "out.yaml",
+      WEAVZ_PRUNE: "1",
+      WEAVZ_APPLY_YES: "yes",
     };
     const c = loadConfig([], env);
     expect(c).toMatchObject({
@@ -96,6 +100,10 @@ describe("loadConfig", () => {
       redisUrl: "redis://:pw@redis:6379/0",
       redisLeaseMs: 3000,
       pollIntervalMs: 500,
+      file: "support.yaml",
+      output: "out.yaml",
+      prune: true,
+      yes: true,
     });
     expect(
       loadConfig(["--port", "5000", "--workspace-id", "ws_2", "--toolsets", "all"], env),
@@ -116,6 +124,31 @@ describe("loadConfig", () => {
     // One env twin per flag, and no two flags share one.
     expect(new Set(OPTIONS.map((o) => o.env)).size).toBe(OPTIONS.length);
     for (const o of OPTIONS) expect(Object.keys(env)).toContain(o.env);
+  });
+
+  it("parses the GitOps commands: short flags, backend options, and -f required", () => {
+    expect(
+      loadConfig(["apply", "-f", "s.yaml", "-y", "--prune", "--db", "/tmp/d.db"], {}),
+    ).toMatchObject({
+      command: "apply",
+      file: "s.yaml",
+      yes: true,
+      prune: true,
+      localDb: "/tmp/d.db",
+      logLevel: "warn",
+    });
+    expect(loadConfig(["export", "-o", "o.yaml", "--workspace-id", "ws_1"], {})).toMatchObject({
+      command: "export",
+      output: "o.yaml",
+      workspaceId: "ws_1",
+    });
+    expect(() => loadConfig(["plan"], {})).toThrow(/-f FILE \(or WEAVZ_PLAN_FILE\)/);
+    expect(() => loadConfig(["plan", "-f", "s.yaml", "--yes"], {})).toThrow(
+      /--yes does not apply to plan/,
+    );
+    expect(() => loadConfig(["export", "--transport", "http"], {})).toThrow(
+      /--transport does not apply to export/,
+    );
   });
 
   it("parses the local-api command with its own port default", () => {

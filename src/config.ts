@@ -7,7 +7,11 @@ export const DEFAULT_BASE_URL = "https://api.weavz.io";
 export const DEFAULT_MCP_PORT = 3333;
 export const DEFAULT_LOCAL_API_PORT = 8787;
 
-export type Command = "mcp" | "local-api" | "help" | "version";
+export type Command = "mcp" | "local-api" | "export" | "plan" | "apply" | "help" | "version";
+
+/** The GitOps commands: they read or change one workspace through the same backend as `mcp`. */
+export const PLAN_COMMANDS = ["export", "plan", "apply"] as const;
+const BACKEND_COMMANDS: Command[] = ["mcp", ...PLAN_COMMANDS];
 
 export const AUTH_MODES = ["none", "bearer", "oauth"] as const;
 /** HTTP authentication: none, static bearer tokens from a file, or OAuth 2.1 JWT access tokens. */
@@ -55,6 +59,14 @@ export interface Config {
   readonly redisLeaseMs: number;
   /** Fastest interval at which an API without a change counter (hosted) is re-read. */
   readonly pollIntervalMs: number;
+  /** plan/apply: the desired-state file (YAML or JSON). */
+  readonly file: string | undefined;
+  /** export: where to write the YAML; absent = stdout. */
+  readonly output: string | undefined;
+  /** plan/apply: delete integrations the file does not list (overrides the file's `prune`). */
+  readonly prune: boolean;
+  /** apply: skip the confirmation question. */
+  readonly yes: boolean;
 }
 
 /** One option: its flag, its env twin, and what it means (drives --help and the README table). */
@@ -65,6 +77,8 @@ export interface OptionSpec {
   default: string;
   description: string;
   commands: Command[];
+  /** One-letter alias, e.g. f for -f. */
+  short?: string;
 }
 
 export const OPTIONS: readonly OptionSpec[] = [
@@ -99,7 +113,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: "(none)",
     description:
       "mcp: a hosted Weavz API key (wvz_…); without one the embedded local API is used. local-api: the key the server accepts.",
-    commands: ["mcp", "local-api"],
+    commands: ["mcp", "export", "plan", "apply", "local-api"],
   },
   {
     flag: "base-url",
@@ -107,15 +121,16 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: "string",
     default: DEFAULT_BASE_URL,
     description: "Weavz API base URL (used with an API key).",
-    commands: ["mcp"],
+    commands: ["mcp", "export", "plan", "apply"],
   },
   {
     flag: "workspace-id",
     env: "WEAVZ_WORKSPACE_ID",
     type: "string",
     default: "(none)",
-    description: "Default workspace for tools when workspaceId is omitted.",
-    commands: ["mcp"],
+    description:
+      "Default workspace for tools when workspaceId is omitted; export: the workspace to export; plan, apply: used when the file has no workspaceId.",
+    commands: ["mcp", "export", "plan", "apply"],
   },
   {
     flag: "db",
@@ -123,7 +138,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: "string",
     default: "(data dir)/weavz-mcp/local.db",
     description: "SQLite file of the local API.",
-    commands: ["mcp", "local-api"],
+    commands: ["mcp", "export", "plan", "apply", "local-api"],
   },
   {
     flag: "no-demo",
@@ -131,7 +146,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: "boolean",
     default: "false",
     description: "Do not seed demo data into a new local database.",
-    commands: ["mcp", "local-api"],
+    commands: ["mcp", "export", "plan", "apply", "local-api"],
   },
   {
     flag: "timeout-ms",
@@ -139,7 +154,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: "string",
     default: "30000",
     description: "Time budget of one API call, retries included (1000-60000).",
-    commands: ["mcp"],
+    commands: ["mcp", "export", "plan", "apply"],
   },
   {
     flag: "read-only",
@@ -276,9 +291,46 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: "log-level",
     env: "WEAVZ_LOG_LEVEL",
     type: "string",
-    default: "info",
+    default: "info (warn for export, plan, apply)",
     description: "stderr log level: error, warn, info or debug.",
-    commands: ["mcp", "local-api"],
+    commands: ["mcp", "local-api", "export", "plan", "apply"],
+  },
+  {
+    flag: "file",
+    short: "f",
+    env: "WEAVZ_PLAN_FILE",
+    type: "string",
+    default: "(none)",
+    description: "plan, apply: the desired-state file, YAML or JSON (see Declarative setup).",
+    commands: ["plan", "apply"],
+  },
+  {
+    flag: "output",
+    short: "o",
+    env: "WEAVZ_EXPORT_FILE",
+    type: "string",
+    default: "(stdout)",
+    description: "export: write the YAML to this file instead of stdout.",
+    commands: ["export"],
+  },
+  {
+    flag: "prune",
+    env: "WEAVZ_PRUNE",
+    type: "boolean",
+    default: "false",
+    description:
+      "plan, apply: delete integrations the file does not list (same as `prune: true` in the file).",
+    commands: ["plan", "apply"],
+  },
+  {
+    flag: "yes",
+    short: "y",
+    env: "WEAVZ_APPLY_YES",
+    type: "boolean",
+    default: "false",
+    description:
+      "apply: do not ask for confirmation (needed when stdin is not a terminal, e.g. in CI).",
+    commands: ["apply"],
   },
 ];
 
@@ -347,22 +399,22 @@ function parseUrlOption(raw: string, source: string, example: string): URL {
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Config {
   const args = [...argv];
   let command: Command = "mcp";
-  if (args[0] === "local-api") {
-    command = "local-api";
-    args.shift();
+  if (args[0] === "local-api" || (PLAN_COMMANDS as readonly string[]).includes(args[0] ?? "")) {
+    command = args.shift() as Command;
   }
   const options: Record<string, { type: "string" | "boolean"; short?: string }> = {
     help: { type: "boolean", short: "h" },
     version: { type: "boolean", short: "v" },
   };
-  for (const o of OPTIONS) options[o.flag] = { type: o.type };
+  for (const o of OPTIONS)
+    options[o.flag] = o.short ? { type: o.type, short: o.short } : { type: o.type };
   let values: Record<string, string | boolean | undefined>;
   try {
     const parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
     values = parsed.values as Record<string, string | boolean | undefined>;
     if (parsed.positionals.length > 0) {
       throw new ConfigError(
-        `Unknown command "${parsed.positionals[0]}". Commands: (none) for the MCP server, local-api for the local Weavz API. See --help.`,
+        `Unknown command "${parsed.positionals[0]}". Commands: (none) for the MCP server, local-api for the local Weavz API, export, plan, apply. See --help.`,
       );
     }
   } catch (err) {
@@ -432,7 +484,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   if (
     baseUrlRaw !== DEFAULT_BASE_URL &&
     apiKey === undefined &&
-    command === "mcp" &&
+    BACKEND_COMMANDS.includes(command) &&
     (values["base-url"] !== undefined || env.WEAVZ_BASE_URL)
   ) {
     throw new ConfigError(
@@ -557,7 +609,9 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       );
     }
   }
-  const logLevel = str("log-level", "WEAVZ_LOG_LEVEL") ?? "info";
+  const isPlanCommand = (PLAN_COMMANDS as readonly string[]).includes(command);
+  // The GitOps commands print their own lines; the backend's info lines would only clutter them.
+  const logLevel = str("log-level", "WEAVZ_LOG_LEVEL") ?? (isPlanCommand ? "warn" : "info");
   if (!["error", "warn", "info", "debug"].includes(logLevel)) {
     throw new ConfigError(
       `--log-level / WEAVZ_LOG_LEVEL must be error, warn, info or debug (got "${logLevel}").`,
@@ -591,6 +645,15 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   };
   const redisLeaseMs = wholeMs("redis-lease-ms", "WEAVZ_REDIS_LEASE_MS", "15000", 1000, 300_000);
   const pollIntervalMs = wholeMs("poll-interval-ms", "WEAVZ_POLL_INTERVAL_MS", "2000", 100, 60_000);
+  const file = str("file", "WEAVZ_PLAN_FILE");
+  if ((command === "plan" || command === "apply") && file === undefined) {
+    throw new ConfigError(
+      `${command} needs the desired-state file: -f FILE (or WEAVZ_PLAN_FILE). \`weavz-mcp export -o FILE\` writes one from a live workspace.`,
+    );
+  }
+  const output = str("output", "WEAVZ_EXPORT_FILE");
+  const prune = values.prune === true || envBool(env, "WEAVZ_PRUNE") === true;
+  const yes = values.yes === true || envBool(env, "WEAVZ_APPLY_YES") === true;
   return Object.freeze({
     command,
     transport: transportRaw,
@@ -618,6 +681,10 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     redisUrl,
     redisLeaseMs,
     pollIntervalMs,
+    file,
+    output,
+    prune,
+    yes,
   });
 }
 
@@ -625,7 +692,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
 export function renderConfigTable(options: readonly OptionSpec[]): string {
   const rows = options.map(
     (o) =>
-      `| \`--${o.flag}\` | \`${o.env}\` | ${o.default.replace(/\|/g, "\\|")} | ${o.commands.join(", ")} | ${o.description} |`,
+      `| \`--${o.flag}\`${o.short ? ` (\`-${o.short}\`)` : ""} | \`${o.env}\` | ${o.default.replace(/\|/g, "\\|")} | ${o.commands.join(", ")} | ${o.description} |`,
   );
   return [
     "| Flag | Env | Default | Commands | Meaning |",

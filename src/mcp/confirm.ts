@@ -39,8 +39,11 @@ export interface PendingChange {
 
 /** A tool's confirmation: how to look the change up and what "nothing done" looks like. */
 export interface ConfirmSpec<I> {
-  /** Looks up the change; throws as the handler would (NOT_FOUND, bad selector…). */
-  inspect(args: I, ctx: ToolContext): Promise<PendingChange>;
+  /**
+   * Looks up the change; throws as the handler would (NOT_FOUND, bad selector…). Undefined
+   * means this call changes nothing destructive and needs no confirmation.
+   */
+  inspect(args: I, ctx: ToolContext): Promise<PendingChange | undefined>;
   /** Output data for a call that changed nothing (preview shown, or the user said no). */
   notDone(args: I, pending: PendingChange, ctx: ToolContext): Record<string, unknown>;
 }
@@ -134,7 +137,9 @@ export function createConfirmations(opts: { ttlSeconds?: number; results?: Resul
       mcpCtx: ServerContext,
       peer: Peer,
     ): Promise<GateAnswer> {
-      const pending = await spec.inspect(args, ctx);
+      const found = await spec.inspect(args, ctx);
+      if (!found) return { proceed: true };
+      const pending = found;
       const k = digest(def.name, pending.key);
       const stop = (summary: string, data: Record<string, unknown>): GateAnswer => ({
         proceed: false,
@@ -228,7 +233,7 @@ export function createConfirmations(opts: { ttlSeconds?: number; results?: Resul
           if (answer === "accept") {
             // The user took time to answer: the change must still be the one they saw.
             const now = await spec.inspect(args, ctx);
-            if (digest(def.name, now.key) !== k)
+            if (!now || digest(def.name, now.key) !== k)
               return refuse(`${pending.what} changed while the user was being asked.`);
           }
         }

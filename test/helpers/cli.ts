@@ -84,3 +84,33 @@ export async function stopCli(
   cli.child.kill("SIGTERM");
   return cli.exited;
 }
+
+/** The outcome of one finished CLI run. */
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `node dist/cli.js ARGS` to completion (stdin is not a terminal) and collects its output. */
+export function runCli(args: string[], timeoutMs = 30_000): Promise<CliRun> {
+  const child = spawnCli(args);
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    stderr += d.toString();
+  });
+  return new Promise((resolveRun, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`weavz-mcp ${args.join(" ")} did not finish; stderr: ${stderr}`));
+    }, timeoutMs);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolveRun({ code, stdout, stderr });
+    });
+  });
+}

@@ -151,6 +151,40 @@ describe("delete without elicitation: preview and confirm token", () => {
   });
 });
 
+describe("apply_workspace_plan with destructive steps", () => {
+  let env: Env;
+  beforeEach(async () => {
+    env = await setup();
+    await seed(env.api);
+  });
+  afterEach(async () => {
+    await env.close();
+  });
+
+  it("asks before a plan that deletes; the token applies exactly that plan", async () => {
+    const plan = await env.call("plan_workspace", {
+      workspaceId: DEMO_WS,
+      prune: true,
+      integrations: { advanced_code: { integrationName: "kv-store" } },
+    });
+    expect(plan.isError, textOf(plan)).toBeFalsy();
+    const planId = plan.structuredContent?.planId;
+    const first = await env.call("apply_workspace_plan", { planId });
+    expect(first.isError, textOf(first)).toBeFalsy();
+    expect(first.structuredContent).toMatchObject({ status: "not_confirmed", applied: [] });
+    expect(first.structuredContent?.preview.destructiveSteps).toEqual([
+      expect.objectContaining({ action: "delete", alias: "ops_slack" }),
+    ]);
+    expect(await aliases(env)).toContain("ops_slack");
+    const ok = await env.call("apply_workspace_plan", {
+      planId,
+      confirm: first.structuredContent?.confirm,
+    });
+    expect(ok.structuredContent?.status, textOf(ok)).toBe("applied");
+    expect(await aliases(env)).not.toContain("ops_slack");
+  });
+});
+
 describe("delete with a 2025 client that declares elicitation", () => {
   let local: TestLocalApi;
   let api: ReturnType<typeof createWeavzClient>;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { applyPlan, PlanRefusedError } from "../../api/workspace-plan.js";
 import { type Plan, PlanSchema, renderPlan } from "../../domain/plan/index.js";
+import { ConfirmArg, ConfirmOutput } from "../confirm.js";
 import { PLANS } from "../plan-store.js";
 import { defineTool, ToolInputError } from "../tool.js";
 import { changeLinks } from "./shared.js";
@@ -25,11 +26,12 @@ export default defineTool({
       .record(z.string(), z.unknown())
       .optional()
       .describe("The whole plan object instead of planId (e.g. after a server restart)."),
+    confirm: ConfirmArg,
   }),
   output: z.object({
     planId: z.string(),
     workspaceId: z.string(),
-    status: z.enum(["applied", "nothing_to_do", "failed"]),
+    status: z.enum(["applied", "nothing_to_do", "failed", "not_confirmed"]),
     applied: z.array(StepOutcomeSchema).describe("Steps carried out, in order."),
     failed: StepOutcomeSchema.extend({
       error: z.object({ code: z.string(), message: z.string(), status: z.number().optional() }),
@@ -37,12 +39,56 @@ export default defineTool({
       .optional()
       .describe("The step that failed; nothing after it ran."),
     notRun: z.array(StepOutcomeSchema).describe("Steps not carried out."),
+    ...ConfirmOutput,
   }),
   annotations: {
     readOnlyHint: false,
     destructiveHint: true,
     idempotentHint: true,
     openWorldHint: false,
+  },
+  // Deletes and connection-strategy changes (the plan's destructive steps) need the user's yes.
+  confirm: {
+    async inspect(args) {
+      const plan = resolvePlan(args);
+      const destructive = plan.steps.filter((s) => s.destructive);
+      if (destructive.length === 0) return undefined;
+      const line = (s: Plan["steps"][number]) =>
+        `${s.action === "delete" ? "delete" : "change the connection strategy of"} "${s.alias}" (${s.integrationName})`;
+      return {
+        key: { planId: plan.planId, workspaceId: plan.workspaceId, fingerprint: plan.fingerprint },
+        question: `Apply plan ${plan.planId} to workspace ${plan.workspaceId}? It will ${destructive.map(line).join(", ")}${plan.steps.length > destructive.length ? `, plus ${plan.steps.length - destructive.length} other step(s)` : ""}.`,
+        what: `applying plan ${plan.planId} (${destructive.length} destructive step(s)) to workspace ${plan.workspaceId}`,
+        preview: {
+          planId: plan.planId,
+          destructiveSteps: destructive.map((s) => ({
+            n: s.n,
+            action: s.action,
+            alias: s.alias,
+            integrationName: s.integrationName,
+            changes: s.changes,
+          })),
+          plan: renderPlan(plan),
+        },
+      };
+    },
+    notDone(args) {
+      const plan = resolvePlan(args);
+      const outcome = (s: Plan["steps"][number]) => ({
+        n: s.n,
+        action: s.action,
+        alias: s.alias,
+        integrationName: s.integrationName,
+        ...(s.id ? { id: s.id } : {}),
+      });
+      return {
+        planId: plan.planId,
+        workspaceId: plan.workspaceId,
+        status: "not_confirmed",
+        applied: [],
+        notRun: plan.steps.map(outcome),
+      };
+    },
   },
   async handler(args, ctx) {
     const plan = resolvePlan(args);
