@@ -1,5 +1,7 @@
 export * from "./catalog-index.js";
-export * from "./catalog-search.js";
+// Types only: the search (minisearch and its synonym table) is imported where it runs, so
+// importing the domain barrel on the MCP startup path does not load it.
+export type { CatalogHit, CatalogSynonyms, RankedName } from "./catalog-search.js";
 export * from "./common.js";
 export * from "./entities.js";
 export * from "./errors.js";

@@ -1,5 +1,4 @@
 import type { WeavzApi } from "../api/types.js";
-import { rankIntegrations } from "../domain/catalog-search.js";
 import type { CatalogIntegration } from "../domain/entities.js";
 import type { CompletionKind } from "./prompts/types.js";
 
@@ -88,6 +87,8 @@ export function createCompleter(defaultWorkspaceId: string | undefined) {
           // The search's ranking (prefixes, synonyms, typos: "slak" → slack, "chatgpt" →
           // openai), then any other name starting with what was typed.
           const exact = items.filter((i) => i.name === value.toLowerCase()).map((i) => i.name);
+          // minisearch and the synonym table load on first use, not at startup.
+          const { rankIntegrations } = await import("../domain/catalog-search.js");
           const ranked = rankIntegrations(items, value, 20).map((r) => r.name);
           const prefixed = items.filter((i) => startsWith(value, i.name)).map((i) => i.name);
           return answer([...new Set([...exact, ...ranked, ...prefixed])]);

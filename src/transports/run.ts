@@ -2,19 +2,29 @@ import { type Backend, deferredApi, openBackend } from "../backend.js";
 import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
 import { createServerFactory } from "../mcp/server.js";
-import { type Scale, startScale } from "../scale/index.js";
+import type { Scale } from "../scale/index.js";
 
 /** Starts the MCP server on the configured transport and backend; returns when it stops. */
 export async function runMcp(config: Config, log: Logger): Promise<void> {
-  // The backend starts while the transport comes up; tool calls wait for it.
-  const backendReady: Promise<Backend> = openBackend(config, log);
+  // The backend starts while the transport comes up; tool calls wait for it. Over stdio it
+  // starts just after the transport reads stdin: loading undici, SQLite and the local API is
+  // ~250 ms of CPU on one thread, and begun first it delayed the handshake answer behind it.
+  let startBackend: () => void = () => {};
+  const backendReady: Promise<Backend> =
+    config.transport === "stdio"
+      ? new Promise<void>((resolve) => {
+          startBackend = resolve;
+        }).then(() => openBackend(config, log))
+      : openBackend(config, log);
   backendReady.catch((err: unknown) => {
     log.error(`cannot start the backend: ${(err as Error).message}`);
     process.exit(1);
   });
-  // Several replicas share one Redis: changes fan out through it, one replica polls.
+  // Several replicas share one Redis: changes fan out through it, one replica polls. The
+  // Redis client is ~1.5 MB of bundle: imported only with --redis-url so a plain stdio start
+  // never parses it (it was the largest part of cold start).
   const scale: Scale | undefined = config.redisUrl
-    ? startScale(config.redisUrl, config.redisLeaseMs, log)
+    ? (await import("../scale/index.js")).startScale(config.redisUrl, config.redisLeaseMs, log)
     : undefined;
   const factory = createServerFactory({
     api: deferredApi(backendReady),
@@ -45,7 +55,14 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
     process.once("SIGINT", () => void stop(0));
     process.once("SIGTERM", () => void stop(0));
     const { serveStdio } = await import("./stdio.js");
-    await serveStdio((ctx) => factory.newServer({ era: ctx.era, deliver: true }), factory.hub);
+    const served = serveStdio(
+      (ctx) => factory.newServer({ era: ctx.era, deliver: true }),
+      factory.hub,
+    );
+    // setImmediate runs after the poll phase, so an initialize already waiting on stdin is read
+    // and answered before the backend's imports take the thread.
+    setImmediate(startBackend);
+    await served;
     await stop(0);
     return;
   }

@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CATALOG_SYNONYMS, rankIntegrations, searchCatalog } from "../../src/domain/index.js";
+import {
+  CATALOG_SYNONYMS,
+  rankIntegrations,
+  searchCatalog,
+} from "../../src/domain/catalog-search.js";
 import { loadCatalog } from "../../src/local/catalog.js";
 import { client } from "../helpers/local-api.js";
 import { setup } from "../helpers/mcp.js";

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { PagingSchema, searchCatalog } from "../../domain/index.js";
+import { searchCatalog } from "../../domain/catalog-search.js";
+import { PagingSchema } from "../../domain/index.js";
 import { ApiError, validationError } from "../errors.js";
 import { parseWith } from "../validation.js";
 import { type App, type Deps, keysOf, ok, query, resource } from "./context.js";

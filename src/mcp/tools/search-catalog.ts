@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { searchCatalog } from "../../domain/catalog-search.js";
 import type { CatalogIntegration } from "../../domain/entities.js";
 import { defineTool, READ_ONLY } from "../tool.js";
 
@@ -47,6 +46,8 @@ export default defineTool({
         }
         if (page.integrations.length === 0) break;
       }
+      // minisearch and the synonym table load on first search, not at startup.
+      const { searchCatalog } = await import("../../domain/catalog-search.js");
       hits = searchCatalog(all, args.query, limit);
     }
     hits = hits.slice(0, limit);
