@@ -4,27 +4,7 @@
  * prefixes, substrings and small edit distances. Pure, so every error path can use it.
  */
 
-/** Levenshtein distance, stopping early once it exceeds `cap`. */
-export function editDistance(a: string, b: string, cap: number): number {
-  if (Math.abs(a.length - b.length) > cap) return cap + 1;
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    let rowMin = i;
-    for (let j = 1; j <= b.length; j++) {
-      const v = Math.min(
-        (prev[j] ?? 0) + 1,
-        (cur[j - 1] ?? 0) + 1,
-        (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-      cur.push(v);
-      if (v < rowMin) rowMin = v;
-    }
-    if (rowMin > cap) return cap + 1;
-    prev = cur;
-  }
-  return prev[b.length] ?? cap + 1;
-}
+import { editDistance } from "../domain/catalog-index.js";
 
 const fold = (s: string) => s.toLowerCase().replace(/[\s_-]+/g, "");
 
