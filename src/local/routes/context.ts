@@ -155,3 +155,22 @@ export function scopeList(c: Ctx): string[] | undefined {
   const scope = c.get("principal").scope;
   return scope ? [...scope] : undefined;
 }
+
+/**
+ * The store filter of a list that may be narrowed to one workspace: that workspace (checked to
+ * exist and be in scope) and the key's workspace scope, each only when present.
+ */
+export function workspaceFilter(
+  c: Ctx,
+  deps: Deps,
+  workspaceId: string | undefined,
+): { workspaceId?: string; scope?: string[] } {
+  const filter: { workspaceId?: string; scope?: string[] } = {};
+  if (workspaceId) {
+    requireWorkspace(c, deps, workspaceId);
+    filter.workspaceId = workspaceId;
+  }
+  const scope = scopeList(c);
+  if (scope) filter.scope = scope;
+  return filter;
+}

@@ -13,9 +13,8 @@ import {
   query,
   readBody,
   requireObject,
-  requireWorkspace,
   resource,
-  scopeList,
+  workspaceFilter,
 } from "./context.js";
 
 const EndUserListQuerySchema = PagingSchema.extend({ workspaceId: IdSchema.optional() });
@@ -29,11 +28,7 @@ export function endUserRoutes(app: App, deps: Deps): void {
       const q = parseWith(EndUserListQuerySchema, query(c), {
         allowed: keysOf(EndUserListQuerySchema),
       });
-      if (q.workspaceId) requireWorkspace(c, deps, q.workspaceId);
-      const filter: { workspaceId?: string; scope?: string[] } = {};
-      if (q.workspaceId) filter.workspaceId = q.workspaceId;
-      const scope = scopeList(c);
-      if (scope) filter.scope = scope;
+      const filter = workspaceFilter(c, deps, q.workspaceId);
       const { items, total } = store.listEndUsers(filter, q);
       return ok(c, { endUsers: items, total });
     },

@@ -21,9 +21,8 @@ import {
   query,
   readBody,
   requireObject,
-  requireWorkspace,
   resource,
-  scopeList,
+  workspaceFilter,
 } from "./context.js";
 
 const McpServerListQuerySchema = PagingSchema.extend({ workspaceId: IdSchema.optional() });
@@ -62,11 +61,7 @@ export function mcpServerRoutes(app: App, deps: Deps): void {
       const q = parseWith(McpServerListQuerySchema, query(c), {
         allowed: keysOf(McpServerListQuerySchema),
       });
-      if (q.workspaceId) requireWorkspace(c, deps, q.workspaceId);
-      const filter: { workspaceId?: string; scope?: string[] } = {};
-      if (q.workspaceId) filter.workspaceId = q.workspaceId;
-      const scope = scopeList(c);
-      if (scope) filter.scope = scope;
+      const filter = workspaceFilter(c, deps, q.workspaceId);
       const { items, total } = store.listMcpServers(filter, q);
       return ok(c, { servers: items, total });
     },
