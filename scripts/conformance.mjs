@@ -6,6 +6,8 @@
 // The suite needs Node ≥ 22, so it runs from a Node 22 binary fetched from the npm registry.
 // Each baseline lists what does not apply to weavz-mcp (the suite's own fixtures), with why;
 // anything else failing, or a listed check now passing, fails the run.
+// WEAVZ_CONFORMANCE_FIXTURES=1 adds the few suite fixtures weavz implements for real (today
+// test_missing_capability, through the registry's client-capability check); nothing else.
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -26,7 +28,12 @@ const SUITES = [
 
 const dir = mkdtempSync(join(tmpdir(), "weavz-conformance-"));
 const server = spawn(process.execPath, ["dist/cli.js", "--transport", "http", "--port", "0"], {
-  env: { ...process.env, WEAVZ_LOCAL_DB: join(dir, "local.db"), WEAVZ_API_KEY: "" },
+  env: {
+    ...process.env,
+    WEAVZ_LOCAL_DB: join(dir, "local.db"),
+    WEAVZ_API_KEY: "",
+    WEAVZ_CONFORMANCE_FIXTURES: "1",
+  },
   stdio: ["ignore", "pipe", "inherit"],
 });
 let out = "";

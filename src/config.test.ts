@@ -22,6 +22,17 @@ describe("loadConfig", () => {
     expect(Object.isFrozen(c)).toBe(true);
   });
 
+  it("turns the conformance fixtures on only from the env, and never lists the switch", () => {
+    expect(loadConfig([], {}).conformanceFixtures).toBe(false);
+    expect(loadConfig([], { WEAVZ_CONFORMANCE_FIXTURES: "1" }).conformanceFixtures).toBe(true);
+    expect(() => loadConfig([], { WEAVZ_CONFORMANCE_FIXTURES: "maybe" })).toThrow(
+      /WEAVZ_CONFORMANCE_FIXTURES must be true or false/,
+    );
+    // A test switch, not a user option: no flag, no --help line, no README table row.
+    expect(OPTIONS.some((o) => o.env === "WEAVZ_CONFORMANCE_FIXTURES")).toBe(false);
+    expect(() => loadConfig(["--conformance-fixtures"], {})).toThrow(ConfigError);
+  });
+
   it("checks the Redis options without echoing a Redis URL (it may hold a password)", () => {
     expect(loadConfig([], {})).toMatchObject({
       redisUrl: undefined,

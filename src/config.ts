@@ -67,6 +67,12 @@ export interface Config {
   readonly prune: boolean;
   /** apply: skip the confirmation question. */
   readonly yes: boolean;
+  /**
+   * WEAVZ_CONFORMANCE_FIXTURES=1: also serve the conformance suite's fixture tools. Env only
+   * and deliberately not an OptionSpec (no flag, not in --help or the README table): only
+   * scripts/conformance.mjs sets it.
+   */
+  readonly conformanceFixtures: boolean;
 }
 
 /** One option: its flag, its env twin, and what it means (drives --help and the README table). */
@@ -685,6 +691,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     output,
     prune,
     yes,
+    conformanceFixtures: envBool(env, "WEAVZ_CONFORMANCE_FIXTURES") === true,
   });
 }
 

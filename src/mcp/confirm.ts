@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import {
   type CallToolResult,
-  CLIENT_CAPABILITIES_META_KEY,
   type ClientCapabilities,
   createRequestStateCodec,
   inputRequired,
@@ -264,17 +263,6 @@ export function createConfirmations(opts: { ttlSeconds?: number; results?: Resul
 
 /** The gate's type, for the server. */
 export type Confirmations = ReturnType<typeof createConfirmations>;
-
-/** Client capabilities of a request: the 2026 per-request envelope, else the handshake's. */
-export function requestCapabilities(
-  mcpCtx: ServerContext,
-  handshake: () => ClientCapabilities | undefined,
-): ClientCapabilities | undefined {
-  const fromEnvelope = mcpCtx.mcpReq.envelope?.[CLIENT_CAPABILITIES_META_KEY as never] as
-    | ClientCapabilities
-    | undefined;
-  return fromEnvelope ?? handshake();
-}
 
 function principalOf(ctx: ServerContext): string {
   const auth = ctx.http?.authInfo;

@@ -1,3 +1,4 @@
+import { CONFORMANCE_FIXTURE_TOOLS } from "./fixtures/index.js";
 import { PROMPTS } from "./prompts/index.js";
 import type { PromptDef } from "./prompts/types.js";
 import { type JsonSchema, toJsonSchema } from "./schema.js";
@@ -74,11 +75,20 @@ export function toolEnabled(def: ToolDef, filter: ToolFilter): boolean {
 
 /** The tools to expose, schemas converted once (tools/list is then a cached array). */
 export function buildToolSet(filter: ToolFilter): RegisteredTool[] {
-  return TOOLS.filter((t) => toolEnabled(t, filter)).map((def) => ({
+  return TOOLS.filter((t) => toolEnabled(t, filter)).map(register);
+}
+
+/** The conformance suite's fixture tools (fixture mode only), registered like any tool. */
+export function buildFixtureSet(): RegisteredTool[] {
+  return CONFORMANCE_FIXTURE_TOOLS.map(register);
+}
+
+function register(def: ToolDef): RegisteredTool {
+  return {
     def,
     inputJson: toJsonSchema(def.input, "input"),
     outputJson: toJsonSchema(def.output, "output"),
-  }));
+  };
 }
 
 /** The prompts to expose: same toolsets as the tools; read-only mode drops those that write. */

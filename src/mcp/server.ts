@@ -12,11 +12,13 @@ import { z } from "zod";
 import type { WeavzApi } from "../api/types.js";
 import type { Logger } from "../log.js";
 import { VERSION } from "../version.js";
+import { assertClientCapabilities, requestCapabilities } from "./client-capabilities.js";
 import { createCompleter } from "./completions.js";
-import { createConfirmations, requestCapabilities } from "./confirm.js";
+import { createConfirmations } from "./confirm.js";
 import { registerPromptHandlers } from "./prompts/register.js";
 import { findCandidates } from "./recover.js";
 import {
+  buildFixtureSet,
   buildPromptSet,
   buildToolSet,
   type RegisteredTool,
@@ -50,6 +52,11 @@ export interface ServerDeps {
   hub?: HubOptions;
   /** Where resource changes are published; in-process unless another transport shares one. */
   bus?: ServerEventBus;
+  /**
+   * Also register the official conformance suite's fixture tools (fixtures/index.ts); set
+   * by WEAVZ_CONFORMANCE_FIXTURES=1 for scripts/conformance.mjs, never by default.
+   */
+  conformanceFixtures?: boolean;
 }
 
 /** Which protocol era an instance serves and whether it delivers changes itself. */
@@ -100,6 +107,7 @@ export function createServerFactory(deps: ServerDeps): {
 } {
   const filter = { readOnly: deps.readOnly === true, toolsets: deps.toolsets };
   const tools = buildToolSet(filter);
+  if (deps.conformanceFixtures === true) tools.push(...buildFixtureSet());
   const prompts = buildPromptSet(filter);
   const completer = createCompleter(deps.defaultWorkspaceId);
   const byName = new Map(tools.map((t) => [t.def.name, t]));
@@ -175,16 +183,23 @@ export function createServerFactory(deps: ServerDeps): {
           const why = unavailableToolMessage(params.name, tools);
           return unknownToolResult(params.name, [...byName.keys()], why);
         }
+        const declared = () => requestCapabilities(mcpCtx, () => server.getClientCapabilities());
+        // Checked first: no argument fix helps when the client itself lacks the capability.
+        if (tool.def.needsClientCapabilities) {
+          assertClientCapabilities(
+            tool.def.name,
+            tool.def.needsClientCapabilities,
+            declared(),
+            era,
+          );
+        }
         const parsed = parseArguments(tool.def.input, tool.inputJson, params.arguments);
         if (!parsed.ok) return argumentErrorResult(tool.def.name, parsed.issues, params.arguments);
         // A token limited to some workspaces sees the API through that limit.
         const ctx: ToolContext = { ...toolContext(mcpCtx), progress: progressReporter(mcpCtx) };
         try {
           if (tool.def.confirm) {
-            const peer = {
-              era,
-              capabilities: () => requestCapabilities(mcpCtx, () => server.getClientCapabilities()),
-            };
+            const peer = { era, capabilities: declared };
             const gate = await confirmations.gate(
               tool.def,
               tool.def.confirm,

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { WeavzApi } from "../api/types.js";
 import type { Logger } from "../log.js";
+import type { ClientCapabilityName } from "./client-capabilities.js";
 import type { ConfirmSpec } from "./confirm.js";
 import type { ToolsetName } from "./toolsets.js";
 
@@ -71,6 +72,12 @@ export interface ToolDef<I extends z.ZodObject = z.ZodObject, O extends z.ZodObj
    * token) before the handler runs; see confirm.ts. The input must carry `confirm: ConfirmArg`.
    */
   confirm?: ConfirmSpec<z.infer<I>>;
+  /**
+   * Client capabilities the handler relies on (e.g. sampling). The server refuses the call
+   * with the spec's -32021 error, before arguments or handler, when the client did not
+   * declare them (per request in 2026-07-28, at initialize in 2025-11-25).
+   */
+  needsClientCapabilities?: readonly ClientCapabilityName[];
   handler(args: z.infer<I>, ctx: ToolContext): Promise<ToolOutcome<z.infer<O>>>;
 }
 

@@ -33,6 +33,7 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
     readOnly: config.readOnly,
     resultLinks: config.resultLinks,
     toolsets: config.toolsets,
+    conformanceFixtures: config.conformanceFixtures,
     hub: {
       pollMinMs: config.pollIntervalMs,
       pollMaxMs: Math.max(30_000, config.pollIntervalMs),

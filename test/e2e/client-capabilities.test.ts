@@ -1,0 +1,230 @@
+// A tool that declares `needsClientCapabilities` is refused with the spec's
+// MissingRequiredClientCapability error (-32021, data.requiredCapabilities; HTTP 400 in the
+// 2026-07-28 era) when the client did not declare the capability, and runs when it did. The
+// tool is the conformance suite's fixture test_missing_capability, registered the way
+// scripts/conformance.mjs does it (fixture mode). Real clients of both SDK lines, our real
+// server over HTTP (in process, port 0) and stdio (spawned CLI); nothing mocked.
+import { join } from "node:path";
+import {
+  Client as ModernClient,
+  StreamableHTTPClientTransport as ModernHttp,
+} from "@modelcontextprotocol/client";
+import { StdioClientTransport as ModernStdio } from "@modelcontextprotocol/client/stdio";
+import { Client as LegacyClient } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport as LegacyStdio } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StreamableHTTPClientTransport as LegacyHttp } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { ProtocolErrorCode } from "@modelcontextprotocol/server";
+import { request } from "undici";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createWeavzClient } from "../../src/api/client.js";
+import { silentLogger } from "../../src/log.js";
+import { createServerFactory } from "../../src/mcp/server.js";
+import { type HttpHandle, serveHttp } from "../../src/transports/http.js";
+import { CLI } from "../helpers/build.js";
+import { tempDir, useCliProcesses } from "../helpers/cli.js";
+import { startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
+
+const MODERN = "2026-07-28";
+const TOOL = "test_missing_capability";
+const MISSING = ProtocolErrorCode.MissingRequiredClientCapability;
+const SAMPLING = { sampling: {} };
+
+const modernClient = (capabilities: Record<string, object> = {}) =>
+  new ModernClient(
+    { name: "caps-modern", version: "1" },
+    { capabilities, versionNegotiation: { mode: { pin: MODERN } } },
+  );
+const legacyClient = (capabilities: Record<string, object> = {}) =>
+  new LegacyClient({ name: "caps-legacy", version: "1" }, { capabilities });
+
+/** What a refused call must look like, whichever client line raised it. */
+const refusal = {
+  code: MISSING,
+  message: expect.stringMatching(/needs the client's sampling capability/),
+  data: { requiredCapabilities: SAMPLING },
+};
+
+describe("tools that need a client capability, over HTTP (both eras on one endpoint)", () => {
+  let local: TestLocalApi;
+  let api: ReturnType<typeof createWeavzClient>;
+  let http: HttpHandle;
+  let plain: HttpHandle;
+  beforeAll(async () => {
+    local = await startTestLocalApi();
+    api = createWeavzClient({ baseUrl: local.url, apiKey: local.apiKey, log: silentLogger });
+    const serve = (conformanceFixtures: boolean) => {
+      const factory = createServerFactory({ api, log: silentLogger, conformanceFixtures });
+      return serveHttp({
+        host: "127.0.0.1",
+        port: 0,
+        newServer: factory.newServer,
+        hub: factory.hub,
+        log: silentLogger,
+      });
+    };
+    [http, plain] = await Promise.all([serve(true), serve(false)]);
+  });
+  afterAll(async () => {
+    await http.close();
+    await plain.close();
+    await api.close();
+    await local.close();
+  });
+
+  it("2026-07-28 (v2 client): refused with -32021 without sampling, served with it", async () => {
+    const without = modernClient();
+    await without.connect(new ModernHttp(new URL(http.url)));
+    const withSampling = modernClient(SAMPLING);
+    await withSampling.connect(new ModernHttp(new URL(http.url)));
+    try {
+      expect(without.getProtocolEra()).toBe("modern");
+      expect((await without.listTools()).tools.map((t) => t.name)).toContain(TOOL);
+      await expect(without.callTool({ name: TOOL, arguments: {} })).rejects.toMatchObject(refusal);
+      // Checked before the arguments: a bad argument does not hide the real obstacle.
+      await expect(without.callTool({ name: TOOL, arguments: { nope: 1 } })).rejects.toMatchObject(
+        refusal,
+      );
+      const ok = await withSampling.callTool({ name: TOOL, arguments: {} });
+      expect(ok.isError, JSON.stringify(ok.content)).toBeFalsy();
+      expect(ok.structuredContent).toEqual({ declared: ["sampling"] });
+      // Other tools do not care what the client declared.
+      const other = await without.callTool({ name: "list_workspaces", arguments: {} });
+      expect(other.isError).toBeFalsy();
+    } finally {
+      await without.close();
+      await withSampling.close();
+    }
+  });
+
+  it("2026-07-28 on the wire: HTTP 400, -32021, the request id and requiredCapabilities", async () => {
+    const call = (id: number, clientCapabilities: object) =>
+      request(http.url, {
+        method: "POST",
+        headers: {
+          accept: "application/json, text/event-stream",
+          "content-type": "application/json",
+          "mcp-protocol-version": MODERN,
+          "mcp-method": "tools/call",
+          "mcp-name": TOOL,
+        },
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id,
+          method: "tools/call",
+          params: {
+            name: TOOL,
+            arguments: {},
+            _meta: {
+              "io.modelcontextprotocol/protocolVersion": MODERN,
+              "io.modelcontextprotocol/clientCapabilities": clientCapabilities,
+            },
+          },
+        }),
+      });
+    const refused = await call(401, {});
+    expect(refused.statusCode).toBe(400);
+    const body = (await refused.body.json()) as any;
+    expect(body.id).toBe(401);
+    expect(body.result).toBeUndefined();
+    expect(body.error).toMatchObject(refusal);
+    // Another capability does not stand in for the one needed.
+    const wrong = await call(402, { elicitation: {} });
+    expect(wrong.statusCode).toBe(400);
+    expect(((await wrong.body.json()) as any).error.code).toBe(MISSING);
+    const served = await call(403, SAMPLING);
+    expect(served.statusCode).toBe(200);
+    const text = await served.body.text();
+    expect(text).toContain('"declared":["sampling"]');
+  });
+
+  it("2025-11-25 (1.x client): refused with -32021 unless declared at initialize", async () => {
+    const without = legacyClient();
+    const withoutTransport = new LegacyHttp(new URL(http.url));
+    await without.connect(withoutTransport);
+    const withSampling = legacyClient(SAMPLING);
+    const withTransport = new LegacyHttp(new URL(http.url));
+    await withSampling.connect(withTransport);
+    try {
+      await expect(without.callTool({ name: TOOL, arguments: {} })).rejects.toMatchObject(refusal);
+      const ok = await withSampling.callTool({ name: TOOL, arguments: {} });
+      expect(ok.isError, JSON.stringify(ok.content)).toBeFalsy();
+      expect(ok.structuredContent).toEqual({ declared: ["sampling"] });
+    } finally {
+      await withoutTransport.terminateSession();
+      await without.close();
+      await withTransport.terminateSession();
+      await withSampling.close();
+    }
+  });
+
+  it("serves no fixture outside fixture mode", async () => {
+    const client = modernClient(SAMPLING);
+    await client.connect(new ModernHttp(new URL(plain.url)));
+    try {
+      const { tools } = await client.listTools();
+      expect(tools.map((t) => t.name)).not.toContain(TOOL);
+      const r = await client.callTool({ name: TOOL, arguments: {} });
+      expect(r.isError).toBe(true);
+      expect((r.content[0] as { text: string }).text).toMatch(
+        /UNKNOWN_TOOL: there is no tool "test_missing_capability"/,
+      );
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe("tools that need a client capability, over stdio (spawned CLI in fixture mode)", () => {
+  useCliProcesses();
+  let dir: string;
+  beforeAll(() => {
+    dir = tempDir("weavz-caps-stdio-");
+  });
+  const env = (db: string) => ({
+    PATH: process.env.PATH ?? "",
+    WEAVZ_LOCAL_DB: join(dir, db),
+    WEAVZ_LOG_LEVEL: "error",
+    WEAVZ_CONFORMANCE_FIXTURES: "1",
+  });
+
+  it("2026-07-28 (v2 client): refused without sampling, served with it", async () => {
+    const without = modernClient();
+    await without.connect(
+      new ModernStdio({ command: process.execPath, args: [CLI], env: env("a.db"), stderr: "pipe" }),
+    );
+    const withSampling = modernClient(SAMPLING);
+    await withSampling.connect(
+      new ModernStdio({ command: process.execPath, args: [CLI], env: env("b.db"), stderr: "pipe" }),
+    );
+    try {
+      expect(without.getProtocolEra()).toBe("modern");
+      await expect(without.callTool({ name: TOOL, arguments: {} })).rejects.toMatchObject(refusal);
+      const ok = await withSampling.callTool({ name: TOOL, arguments: {} });
+      expect(ok.isError, JSON.stringify(ok.content)).toBeFalsy();
+      expect(ok.structuredContent).toEqual({ declared: ["sampling"] });
+    } finally {
+      await without.close();
+      await withSampling.close();
+    }
+  });
+
+  it("2025-11-25 (1.x client): refused without sampling, served with it", async () => {
+    const without = legacyClient();
+    await without.connect(
+      new LegacyStdio({ command: process.execPath, args: [CLI], env: env("c.db"), stderr: "pipe" }),
+    );
+    const withSampling = legacyClient(SAMPLING);
+    await withSampling.connect(
+      new LegacyStdio({ command: process.execPath, args: [CLI], env: env("d.db"), stderr: "pipe" }),
+    );
+    try {
+      await expect(without.callTool({ name: TOOL, arguments: {} })).rejects.toMatchObject(refusal);
+      const ok = await withSampling.callTool({ name: TOOL, arguments: {} });
+      expect(ok.isError, JSON.stringify(ok.content)).toBeFalsy();
+      expect(ok.structuredContent).toEqual({ declared: ["sampling"] });
+    } finally {
+      await without.close();
+      await withSampling.close();
+    }
+  });
+});
