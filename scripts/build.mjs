@@ -42,7 +42,8 @@ await build({
   external: ["better-sqlite3"],
   define: { __WEAVZ_VERSION__: JSON.stringify(pkg.version) },
   sourcemap: false,
-  minify: true,
+  // BUILD_MINIFY=0 keeps names readable for profiling (--cpu-prof) and debugging.
+  minify: process.env.BUILD_MINIFY !== "0",
   plugins: [onlyEnglishZodLocale],
   legalComments: "none",
   logLevel: "warning",

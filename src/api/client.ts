@@ -17,6 +17,7 @@ import {
   WeavzError,
   WeavzTimeoutError,
 } from "./errors.js";
+import { exchange, type StopExchange } from "./exchange.js";
 import { query, segment } from "./path.js";
 import { createDifferences } from "./reconcile.js";
 import {
@@ -144,9 +145,33 @@ export function createWeavzClient(opts: WeavzClientOptions): WeavzClient {
     if (signal?.aborted) throw cancelled(method, path, 0);
     const startedAt = now();
     const deadline = startedAt + budgetMs;
-    const ac = new AbortController();
-    const timer = setTimeout(() => ac.abort(TIMED_OUT), budgetMs);
-    const onCancel = () => ac.abort(CANCELLED);
+    // Why the call was stopped (deadline or caller), and what to interrupt: the exchange or
+    // the backoff pause being waited on. Plain closures rather than an AbortController: this
+    // runs on every tool call, and the controller and its listeners are measurable there.
+    let stopReason: typeof TIMED_OUT | typeof CANCELLED | undefined;
+    let interrupt: StopExchange | undefined;
+    const stop = (reason: typeof TIMED_OUT | typeof CANCELLED) => {
+      if (stopReason) return;
+      stopReason = reason;
+      interrupt?.(reason);
+    };
+    const pause = (ms: number) =>
+      new Promise<void>((resolve, reject) => {
+        if (stopReason) {
+          reject(stopReason);
+          return;
+        }
+        const t = setTimeout(() => {
+          interrupt = undefined;
+          resolve();
+        }, ms);
+        interrupt = (reason) => {
+          clearTimeout(t);
+          reject(reason);
+        };
+      });
+    const timer = setTimeout(() => stop(TIMED_OUT), budgetMs);
+    const onCancel = () => stop(CANCELLED);
     signal?.addEventListener("abort", onCancel, { once: true });
     const fullPath = prefix + path;
     const payload = body === undefined ? undefined : JSON.stringify(body);
@@ -164,20 +189,20 @@ export function createWeavzClient(opts: WeavzClientOptions): WeavzClient {
         let text: string;
         let resHeaders: Record<string, string | string[] | undefined>;
         try {
-          const res = await pool.request({
+          const x = exchange(pool, {
             method,
             path: fullPath,
             headers,
             body: payload ?? null,
-            signal: ac.signal,
             headersTimeout: remaining,
             bodyTimeout: remaining,
           });
-          status = res.statusCode;
-          resHeaders = res.headers;
-          text = await res.body.text();
+          interrupt = x.stop;
+          ({ status, headers: resHeaders, text } = await x.done);
+          interrupt = undefined;
         } catch (err) {
-          if (ac.signal.aborted) throw stopped(ac.signal.reason, method, path, attempt, budgetMs);
+          interrupt = undefined;
+          if (stopReason) throw stopped(stopReason, method, path, attempt, budgetMs);
           const code = networkErrorCode(err);
           log.debug("weavz api", {
             method,
@@ -199,7 +224,7 @@ export function createWeavzClient(opts: WeavzClientOptions): WeavzClient {
           ) {
             const delay = backoffMs(attempt - 1, retryBaseMs);
             if (delay < left) {
-              await sleep(delay, ac.signal);
+              await pause(delay);
               continue;
             }
           }
@@ -252,7 +277,7 @@ export function createWeavzClient(opts: WeavzClientOptions): WeavzClient {
               ? retryAfterDelayMs(retryAfterSeconds, left)
               : backoffMs(attempt - 1, retryBaseMs);
           if (delay !== undefined && delay < left) {
-            await sleep(delay, ac.signal);
+            await pause(delay);
             continue;
           }
         }
@@ -541,25 +566,6 @@ function cancelled(method: string, path: string, attempts: number) {
       attempts > 0 ? ` (during attempt ${attempts})` : " before it was sent"
     }.`,
   );
-}
-
-/** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal.reason);
-    };
-    const t = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 function shortMessage(err: unknown): string {

@@ -11,6 +11,7 @@ import type { FieldIssue } from "../domain/errors.js";
 import type { Logger } from "../log.js";
 import { maskDeep, maskSecrets, mightHoldSecret } from "../mask.js";
 import { fenceData, isSafeToken } from "./fence.js";
+import { rememberJson } from "./result-json.js";
 import { closestMatches, didYouMean } from "./suggest.js";
 import { type ToolDef, ToolInputError, type ToolOutcome } from "./tool.js";
 import { inToolTerms } from "./tool-terms.js";
@@ -30,7 +31,8 @@ export function successResult(
   outcome: ToolOutcome<unknown>,
   opts: ResultOptions = {},
 ): CallToolResult {
-  const text = `${outcome.summary}\n${fenceData(outcome.json ?? JSON.stringify(outcome.data))}`;
+  const json = outcome.json ?? JSON.stringify(outcome.data);
+  const text = `${outcome.summary}\n${fenceData(json)}`;
   const content: CallToolResult["content"] = [{ type: "text", text }];
   if (opts.links !== false) {
     for (const link of outcome.links ?? []) {
@@ -48,7 +50,12 @@ export function successResult(
   // hold a secret the walk is skipped.
   const result = { content, structuredContent: outcome.data as Record<string, unknown> };
   const links = (outcome.links ?? []).map((l) => `${l.uri} ${l.name} ${l.description ?? ""}`);
-  return mightHoldSecret(`${text}\n${links.join("\n")}`) ? maskDeep(result) : result;
+  if (mightHoldSecret(`${text}\n${links.join("\n")}`)) return maskDeep(result);
+  // The data is final from here on; the stdio writer reuses its JSON (see result-json.ts).
+  if (result.structuredContent && typeof result.structuredContent === "object") {
+    rememberJson(result.structuredContent, json);
+  }
+  return result;
 }
 
 /** The parts of an error result: our own words, and stored data to fence. */

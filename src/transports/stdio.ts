@@ -7,6 +7,7 @@ import type {
 } from "@modelcontextprotocol/server";
 import { serveStdio as sdkServeStdio } from "@modelcontextprotocol/server/stdio";
 import type { ResourceHub } from "../mcp/resources/hub.js";
+import { stringifyMessage } from "../mcp/result-json.js";
 import {
   checkMessage,
   type ErrorReply,
@@ -90,7 +91,7 @@ class StdioLineTransport implements Transport {
   private write(message: JSONRPCMessage | ErrorReply): Promise<void> {
     if (this.stdout.destroyed || this.stdout.writableEnded) return Promise.resolve();
     return new Promise((resolve) => {
-      if (this.stdout.write(`${JSON.stringify(message)}\n`)) resolve();
+      if (this.stdout.write(`${stringifyMessage(message as JSONRPCMessage)}\n`)) resolve();
       else this.stdout.once("drain", resolve);
     });
   }
