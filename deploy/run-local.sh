@@ -51,8 +51,10 @@ pids+=($!)
 wait_port "$REDIS_PORT"
 wait_port "$API_PORT"
 
+# One state secret for both replicas: a confirmation issued by one is accepted by the other.
+(umask 077 && head -c 32 /dev/urandom | base64 >"$dir/state-secret")
 for port in "$PORT_A" "$PORT_B"; do
-  WEAVZ_API_KEY="$KEY" node dist/cli.js --transport http --port "$port" \
+  WEAVZ_API_KEY="$KEY" WEAVZ_STATE_SECRET_FILE="$dir/state-secret" node dist/cli.js --transport http --port "$port" \
     --base-url "http://127.0.0.1:$API_PORT" --redis-url "redis://127.0.0.1:$REDIS_PORT" \
     >"$dir/replica-$port.log" 2>&1 &
   pids+=($!)

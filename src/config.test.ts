@@ -52,6 +52,33 @@ describe("loadConfig", () => {
     );
   });
 
+  it("accepts a state secret only with Redis, one way, and long enough, never echoing it", () => {
+    const redis = ["--redis-url", "redis://redis:6379"];
+    const secret = "x".repeat(31);
+    const messageOf = (argv: string[], env: Record<string, string> = {}) => {
+      try {
+        loadConfig(argv, env);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return "";
+    };
+    const short = messageOf([...redis, "--state-secret", secret]);
+    expect(short).toMatch(/at least 32 characters/);
+    expect(short).not.toContain(secret);
+    expect(
+      messageOf([...redis], { WEAVZ_STATE_SECRET: "with a space in it, 32+ chars long" }),
+    ).toMatch(/without spaces/);
+    expect(messageOf(["--state-secret", `${secret}y`])).toMatch(
+      /only applies with --redis-url \/ WEAVZ_REDIS_URL/,
+    );
+    expect(messageOf(["--state-secret-file", "/run/s"])).toMatch(/only applies with --redis-url/);
+    expect(
+      messageOf([...redis, "--state-secret-file", "/run/s"], { WEAVZ_STATE_SECRET: `${secret}y` }),
+    ).toMatch(/give one/);
+    expect(loadConfig([...redis, "--state-secret", `${secret}y`]).stateSecret).toBe(`${secret}y`);
+  });
+
   it("reads every option from its env twin, and a flag wins over its twin", () => {
     const env = {
       WEAVZ_TRANSPORT: "http",
@@ -78,6 +105,7 @@ describe("loadConfig", () => {
       WEAVZ_OAUTH_SCOPES: "weavz:read, weavz:write",
       WEAVZ_REDIS_URL: "redis://:pw@redis:6379/0",
       WEAVZ_REDIS_LEASE_MS: "3000",
+      WEAVZ_STATE_SECRET: "s".repeat(32),
       WEAVZ_POLL_INTERVAL_MS: "500",
       WEAVZ_PLAN_FILE: "support.yaml",
       WEAVZ_EXPORT_FILE: "out.yaml",
@@ -110,6 +138,8 @@ describe("loadConfig", () => {
       oauthScopes: ["weavz:read", "weavz:write"],
       redisUrl: "redis://:pw@redis:6379/0",
       redisLeaseMs: 3000,
+      stateSecret: "s".repeat(32),
+      stateSecretFile: undefined,
       pollIntervalMs: 500,
       file: "support.yaml",
       output: "out.yaml",
@@ -134,7 +164,10 @@ describe("loadConfig", () => {
     expect(() => loadConfig(["--result-links", "maybe"], {})).toThrow(/WEAVZ_RESULT_LINKS/);
     // One env twin per flag, and no two flags share one.
     expect(new Set(OPTIONS.map((o) => o.env)).size).toBe(OPTIONS.length);
-    for (const o of OPTIONS) expect(Object.keys(env)).toContain(o.env);
+    // The secret's file twin excludes the secret itself, so it is read in a run of its own.
+    const fileEnv = { ...env, WEAVZ_STATE_SECRET: "", WEAVZ_STATE_SECRET_FILE: "/run/s/state" };
+    expect(loadConfig([], fileEnv).stateSecretFile).toBe("/run/s/state");
+    for (const o of OPTIONS) expect(Object.keys(fileEnv)).toContain(o.env);
   });
 
   it("parses the GitOps commands: short flags, backend options, and -f required", () => {

@@ -57,6 +57,10 @@ export interface Config {
   readonly redisUrl: string | undefined;
   /** How long the poller lease lasts without renewal (takeover time when a replica dies). */
   readonly redisLeaseMs: number;
+  /** With redisUrl: the secret every replica shares, sealing confirmations any replica accepts. */
+  readonly stateSecret: string | undefined;
+  /** The same, read from this file at start. */
+  readonly stateSecretFile: string | undefined;
   /** Fastest interval at which an API without a change counter (hosted) is re-read. */
   readonly pollIntervalMs: number;
   /** plan/apply: the desired-state file (YAML or JSON). */
@@ -282,6 +286,24 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: "15000",
     description:
       "With --redis-url: lifetime of the poller lease (1000-300000); when the polling replica dies another takes over within about this.",
+    commands: ["mcp"],
+  },
+  {
+    flag: "state-secret",
+    env: "WEAVZ_STATE_SECRET",
+    type: "string",
+    default: "(none)",
+    description:
+      "With --redis-url: a secret of 32+ characters, the same on every replica (e.g. `openssl rand -base64 32`), so a confirmation token or 2026 confirmation round issued by one replica is accepted by any, once. Without it, confirmations only work on the replica that issued them. Prefer the env var or the file twin to a flag. See Scaling out.",
+    commands: ["mcp"],
+  },
+  {
+    flag: "state-secret-file",
+    env: "WEAVZ_STATE_SECRET_FILE",
+    type: "string",
+    default: "(none)",
+    description:
+      "With --redis-url: read the state secret from this file (e.g. a mounted secret) instead of --state-secret.",
     commands: ["mcp"],
   },
   {
@@ -650,6 +672,26 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     return n;
   };
   const redisLeaseMs = wholeMs("redis-lease-ms", "WEAVZ_REDIS_LEASE_MS", "15000", 1000, 300_000);
+  const stateSecret = str("state-secret", "WEAVZ_STATE_SECRET");
+  const stateSecretFile = str("state-secret-file", "WEAVZ_STATE_SECRET_FILE");
+  if (stateSecret !== undefined && stateSecretFile !== undefined) {
+    throw new ConfigError(
+      "both --state-secret (WEAVZ_STATE_SECRET) and --state-secret-file (WEAVZ_STATE_SECRET_FILE) are set: give one.",
+    );
+  }
+  // Without Redis, single use is only kept in memory: a key that outlives the process would let
+  // a used token be used again after a restart. So the secret only means something with Redis.
+  if ((stateSecret !== undefined || stateSecretFile !== undefined) && redisUrl === undefined) {
+    throw new ConfigError(
+      "--state-secret / WEAVZ_STATE_SECRET (or its file) only applies with --redis-url / WEAVZ_REDIS_URL: replicas share confirmations through Redis. Unset it for a single process.",
+    );
+  }
+  // Checked here too (the file at start): never echoed, it is a secret.
+  if (stateSecret !== undefined && (stateSecret.length < 32 || /\s/.test(stateSecret))) {
+    throw new ConfigError(
+      "--state-secret / WEAVZ_STATE_SECRET must be at least 32 characters without spaces (e.g. the output of `openssl rand -base64 32`), the same on every replica.",
+    );
+  }
   const pollIntervalMs = wholeMs("poll-interval-ms", "WEAVZ_POLL_INTERVAL_MS", "2000", 100, 60_000);
   const file = str("file", "WEAVZ_PLAN_FILE");
   if ((command === "plan" || command === "apply") && file === undefined) {
@@ -686,6 +728,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     logLevel: logLevel as Config["logLevel"],
     redisUrl,
     redisLeaseMs,
+    stateSecret,
+    stateSecretFile,
     pollIntervalMs,
     file,
     output,

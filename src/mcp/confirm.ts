@@ -18,10 +18,11 @@ import type { ToolContext, ToolDef } from "./tool.js";
  * result (MRTR) on a 2026 request. A client without elicitation gets a preview and a
  * single-use `confirm` token instead, which the model echoes once the user has agreed.
  *
- * Tokens and MRTR request state are sealed with the SDK's HMAC codec under a key made fresh
- * for each process: they bind the tool, the exact change (the target and a digest of its
- * current stored state), the caller's principal and an expiry, so a token cannot confirm
- * another change, survive an edit of its target, or be used twice.
+ * Tokens and MRTR request state are sealed with the SDK's HMAC codec under the store's key
+ * (made fresh for each process, unless replicas share one: see ConfirmStore): they bind the
+ * tool, the exact change (the target and a digest of its current stored state), the caller's
+ * principal and an expiry, so a token cannot confirm another change, survive an edit of its
+ * target, or be used twice.
  */
 
 /** What a confirmed call would change, looked up just before asking. */
@@ -73,6 +74,52 @@ interface Sealed {
   k: string;
   /** Nonce, for single use. */
   n: string;
+  /** The store's generation when minted (shared store: refused after its records were lost). */
+  g?: string;
+}
+
+/**
+ * Where the gate's HMAC key and its record of spent nonces live. The default is this process
+ * (createLocalConfirmStore); replicas behind one load balancer share one (src/scale), so a
+ * token minted by one replica is verified and spent once by any.
+ */
+export interface ConfirmStore {
+  /** The HMAC key sealing tokens and MRTR state (at least 32 bytes). */
+  readonly key: Uint8Array;
+  /**
+   * The generation of the spent-nonce records, carried in each token: a store that lost its
+   * records (a restarted Redis) starts a new one, and older tokens are refused. Throws
+   * ConfirmStoreUnavailableError when it cannot be read.
+   */
+  generation(): Promise<string>;
+  /**
+   * Spends NONCE once, atomically however many processes try: "ok" the first time, "used"
+   * after, "stale" when the records of GENERATION are gone. Throws
+   * ConfirmStoreUnavailableError when it cannot tell (then nothing may be applied).
+   */
+  spend(nonce: string, generation: string, ttlMs: number): Promise<"ok" | "used" | "stale">;
+}
+
+/** The shared confirmation store cannot be reached: refuse rather than risk a second use. */
+export class ConfirmStoreUnavailableError extends Error {
+  override name = "ConfirmStoreUnavailableError";
+}
+
+/** The per-process store: a fresh key, spent nonces in memory (tokens die with the process). */
+export function createLocalConfirmStore(): ConfirmStore {
+  /** Spent nonces and when they expire (then the codec refuses them anyway). */
+  const spent = new Map<string, number>();
+  return {
+    key: randomBytes(32),
+    generation: async () => "",
+    async spend(nonce, _generation, ttlMs) {
+      const now = Date.now();
+      for (const [n, exp] of spent) if (exp <= now) spent.delete(n);
+      if (spent.has(nonce)) return "used";
+      spent.set(nonce, now + ttlMs + 1000);
+      return "ok";
+    },
+  };
 }
 
 /** The connection facts the gate needs: era and the client's declared capabilities. */
@@ -88,26 +135,31 @@ const ELICIT_KEY = "confirm";
 const AnswerSchema = z.object({ confirm: z.boolean() });
 
 /**
- * The per-process confirmation gate: one HMAC key, one record of spent tokens. Tokens are
- * only good in the process that minted them (a restart or another replica refuses them,
- * and the model is told to ask for a fresh preview).
+ * The confirmation gate over one store (its key and its record of spent tokens). With the
+ * default per-process store, tokens are only good in the process that minted them (a restart
+ * or another replica refuses them, and the model is told to ask for a fresh preview); with a
+ * shared store, on every replica sharing it.
  */
-export function createConfirmations(opts: { ttlSeconds?: number; results?: ResultOptions } = {}) {
+export function createConfirmations(
+  opts: {
+    ttlSeconds?: number;
+    results?: ResultOptions;
+    store?: ConfirmStore;
+    log?: { warn(msg: string): void };
+  } = {},
+) {
   const ttl = opts.ttlSeconds ?? CONFIRM_TTL_SECONDS;
+  const store = opts.store ?? createLocalConfirmStore();
   const codec = createRequestStateCodec<Sealed>({
-    key: randomBytes(32),
+    key: store.key,
     ttlSeconds: ttl,
     // Bound to the caller: a token minted for one OAuth client or bearer is refused for another.
     bind: (ctx) => principalOf(ctx),
   });
-  /** Spent nonces and when they expire (then the codec refuses them anyway). */
-  const spent = new Map<string, number>();
-  const spend = (nonce: string): boolean => {
-    const now = Date.now();
-    for (const [n, exp] of spent) if (exp <= now) spent.delete(n);
-    if (spent.has(nonce)) return false;
-    spent.set(nonce, now + ttl * 1000 + 1000);
-    return true;
+  /** The sealed payload for a new token or MRTR round, tagged with the store's generation. */
+  const seal = async (m: Sealed["m"], t: string, k: string): Promise<Sealed> => {
+    const g = await store.generation();
+    return g === "" ? { m, t, k, n: nonce() } : { m, t, k, n: nonce(), g };
   };
 
   const digest = (tool: string, key: Record<string, unknown>) =>
@@ -123,6 +175,153 @@ export function createConfirmations(opts: { ttlSeconds?: number; results?: Resul
     }
   };
 
+  /** The gate's decision; throws ConfirmStoreUnavailableError when the store cannot answer. */
+  async function decide<I>(
+    def: ToolDef,
+    spec: ConfirmSpec<I>,
+    args: I & { confirm?: string | undefined },
+    ctx: ToolContext,
+    mcpCtx: ServerContext,
+    peer: Peer,
+  ): Promise<GateAnswer> {
+    const found = await spec.inspect(args, ctx);
+    if (!found) return { proceed: true };
+    const pending = found;
+    const k = digest(def.name, pending.key);
+    const stop = (summary: string, data: Record<string, unknown>): GateAnswer => ({
+      proceed: false,
+      result: successResult({ summary, data }, opts.results),
+    });
+    const refuse = (why: string): GateAnswer => ({
+      proceed: false,
+      result: {
+        isError: true,
+        content: [
+          {
+            type: "text",
+            text: `CONFIRMATION_REFUSED: ${why} Nothing was changed.\nNext step: call ${def.name} again without confirm to get a fresh preview, show it to the user, and echo the new token only if they agree.`,
+          },
+        ],
+      },
+    });
+
+    /** Spends a verified token or MRTR state once; a refusal when it cannot be spent. */
+    const spendOnce = async (sealed: Sealed, used: string): Promise<GateAnswer | undefined> => {
+      const spent = await store.spend(sealed.n, sealed.g ?? "", ttl * 1000);
+      if (spent === "used") return refuse(used);
+      if (spent === "stale")
+        return refuse(
+          "The store that keeps confirmations single-use lost its records since the preview (it was restarted), so this confirmation can no longer be checked.",
+        );
+      return undefined;
+    };
+
+    if (args.confirm !== undefined) {
+      const sealed = await open(args.confirm, mcpCtx);
+      if (sealed?.m !== "token")
+        return refuse(
+          "The confirm token is not valid: it is expired, altered, or was issued by another server process or for another caller.",
+        );
+      if (sealed.t !== def.name || sealed.k !== k)
+        return refuse(
+          `The confirm token was issued for a different change, or ${pending.what} changed since the preview.`,
+        );
+      return (
+        (await spendOnce(sealed, "The confirm token was already used once.")) ?? {
+          proceed: true,
+        }
+      );
+    }
+
+    const caps = peer.capabilities();
+    if (caps?.elicitation) {
+      const message = `${pending.question} This cannot be undone.`;
+      const requestedSchema = {
+        type: "object" as const,
+        properties: {
+          confirm: {
+            type: "boolean" as const,
+            title: "Yes, go ahead",
+            description: pending.question,
+            default: false,
+          },
+        },
+        required: ["confirm"],
+      };
+      let answer: "accept" | "decline" | "cancel";
+      if (peer.era === "modern") {
+        const raw = mcpCtx.mcpReq.requestState();
+        const sealed = typeof raw === "string" ? await open(raw, mcpCtx) : undefined;
+        if (typeof raw === "string" && (sealed?.m !== "ask" || sealed.t !== def.name))
+          return refuse("The confirmation state sent back is not valid or has expired.");
+        const view = inputResponse(mcpCtx.mcpReq.inputResponses, ELICIT_KEY);
+        if (!sealed || view.kind !== "elicit") {
+          const state = await seal("ask", def.name, k);
+          return {
+            proceed: false,
+            result: inputRequired({
+              inputRequests: {
+                [ELICIT_KEY]: inputRequired.elicit({ mode: "form", message, requestedSchema }),
+              },
+              requestState: await codec.mint(state, mcpCtx),
+            }) as unknown as CallToolResult,
+          };
+        }
+        if (sealed.k !== k)
+          return refuse(`${pending.what} changed while the user was being asked.`);
+        const spent = await spendOnce(sealed, "That confirmation was already used once.");
+        if (spent) return spent;
+        answer = view.action;
+        if (answer === "accept" && AnswerSchema.safeParse(view.content).data?.confirm !== true)
+          answer = "decline";
+      } else {
+        try {
+          const res = await mcpCtx.mcpReq.elicitInput(
+            { mode: "form", message, requestedSchema },
+            { signal: ctx.signal, timeout: ttl * 1000 },
+          );
+          answer = res.action;
+          if (answer === "accept" && AnswerSchema.safeParse(res.content).data?.confirm !== true)
+            answer = "decline";
+        } catch (err) {
+          if (ctx.signal.aborted) throw err;
+          // The client declared elicitation but could not be asked (e.g. a stateless
+          // connection): fall through to the preview and token.
+          ctx.log.debug("elicitation failed; falling back to a confirm token", {
+            tool: def.name,
+          });
+          return tokenPreview();
+        }
+        if (answer === "accept") {
+          // The user took time to answer: the change must still be the one they saw.
+          const now = await spec.inspect(args, ctx);
+          if (!now || digest(def.name, now.key) !== k)
+            return refuse(`${pending.what} changed while the user was being asked.`);
+        }
+      }
+      if (answer === "accept") return { proceed: true };
+      return stop(
+        `The user ${answer === "decline" ? "declined" : "cancelled"}: nothing was changed (${pending.what} is as it was). Do not retry unless the user asks again.`,
+        spec.notDone(args, pending, ctx),
+      );
+    }
+    return tokenPreview();
+
+    async function tokenPreview(): Promise<GateAnswer> {
+      const token = await codec.mint(await seal("token", def.name, k), mcpCtx);
+      const expiresAt = new Date(Date.now() + ttl * 1000).toISOString();
+      return stop(
+        `Not done yet: ${pending.what} needs the user's confirmation. Show the user the preview below and ask; only if they agree, call ${def.name} again with the same arguments plus confirm set to the token in this result (one use, expires ${expiresAt}).`,
+        {
+          ...spec.notDone(args, pending, ctx),
+          confirm: token,
+          expiresAt,
+          preview: pending.preview,
+        },
+      );
+    }
+  }
+
   return {
     /**
      * Runs before a confirmed tool's handler: decides from the arguments (a `confirm`
@@ -136,127 +335,31 @@ export function createConfirmations(opts: { ttlSeconds?: number; results?: Resul
       mcpCtx: ServerContext,
       peer: Peer,
     ): Promise<GateAnswer> {
-      const found = await spec.inspect(args, ctx);
-      if (!found) return { proceed: true };
-      const pending = found;
-      const k = digest(def.name, pending.key);
-      const stop = (summary: string, data: Record<string, unknown>): GateAnswer => ({
-        proceed: false,
-        result: successResult({ summary, data }, opts.results),
-      });
-      const refuse = (why: string): GateAnswer => ({
-        proceed: false,
-        result: {
-          isError: true,
-          content: [
-            {
-              type: "text",
-              text: `CONFIRMATION_REFUSED: ${why} Nothing was changed.\nNext step: call ${def.name} again without confirm to get a fresh preview, show it to the user, and echo the new token only if they agree.`,
-            },
-          ],
+      try {
+        return await decide(def, spec, args, ctx, mcpCtx, peer);
+      } catch (err) {
+        if (!(err instanceof ConfirmStoreUnavailableError)) throw err;
+        opts.log?.warn(
+          `confirmation for ${def.name} refused: the shared confirmation store is unreachable (${err.message})`,
+        );
+        return unavailable(def.name, args.confirm !== undefined);
+      }
+    },
+  };
+}
+
+/** The refusal when the shared store cannot say whether a confirmation was already used. */
+function unavailable(tool: string, withToken: boolean): GateAnswer {
+  return {
+    proceed: false,
+    result: {
+      isError: true,
+      content: [
+        {
+          type: "text",
+          text: `CONFIRMATION_UNAVAILABLE: the shared store that makes each confirmation single-use across this server's replicas cannot be reached right now, so the user's confirmation cannot be checked. Nothing was changed.\nNext step: tell the user, wait a few seconds, then call ${tool} again with the same arguments${withToken ? " and the same confirm token (it was not used, and stays valid until it expires)" : ""}. If it keeps failing, the server's operator must bring its Redis back.`,
         },
-      });
-
-      if (args.confirm !== undefined) {
-        const sealed = await open(args.confirm, mcpCtx);
-        if (sealed?.m !== "token")
-          return refuse(
-            "The confirm token is not valid: it is expired, altered, or was issued by another server process or for another caller.",
-          );
-        if (sealed.t !== def.name || sealed.k !== k)
-          return refuse(
-            `The confirm token was issued for a different change, or ${pending.what} changed since the preview.`,
-          );
-        if (!spend(sealed.n)) return refuse("The confirm token was already used once.");
-        return { proceed: true };
-      }
-
-      const caps = peer.capabilities();
-      if (caps?.elicitation) {
-        const message = `${pending.question} This cannot be undone.`;
-        const requestedSchema = {
-          type: "object" as const,
-          properties: {
-            confirm: {
-              type: "boolean" as const,
-              title: "Yes, go ahead",
-              description: pending.question,
-              default: false,
-            },
-          },
-          required: ["confirm"],
-        };
-        let answer: "accept" | "decline" | "cancel";
-        if (peer.era === "modern") {
-          const raw = mcpCtx.mcpReq.requestState();
-          const sealed = typeof raw === "string" ? await open(raw, mcpCtx) : undefined;
-          if (typeof raw === "string" && (sealed?.m !== "ask" || sealed.t !== def.name))
-            return refuse("The confirmation state sent back is not valid or has expired.");
-          const view = inputResponse(mcpCtx.mcpReq.inputResponses, ELICIT_KEY);
-          if (!sealed || view.kind !== "elicit") {
-            const state: Sealed = { m: "ask", t: def.name, k, n: nonce() };
-            return {
-              proceed: false,
-              result: inputRequired({
-                inputRequests: {
-                  [ELICIT_KEY]: inputRequired.elicit({ mode: "form", message, requestedSchema }),
-                },
-                requestState: await codec.mint(state, mcpCtx),
-              }) as unknown as CallToolResult,
-            };
-          }
-          if (sealed.k !== k)
-            return refuse(`${pending.what} changed while the user was being asked.`);
-          if (!spend(sealed.n)) return refuse("That confirmation was already used once.");
-          answer = view.action;
-          if (answer === "accept" && AnswerSchema.safeParse(view.content).data?.confirm !== true)
-            answer = "decline";
-        } else {
-          try {
-            const res = await mcpCtx.mcpReq.elicitInput(
-              { mode: "form", message, requestedSchema },
-              { signal: ctx.signal, timeout: ttl * 1000 },
-            );
-            answer = res.action;
-            if (answer === "accept" && AnswerSchema.safeParse(res.content).data?.confirm !== true)
-              answer = "decline";
-          } catch (err) {
-            if (ctx.signal.aborted) throw err;
-            // The client declared elicitation but could not be asked (e.g. a stateless
-            // connection): fall through to the preview and token.
-            ctx.log.debug("elicitation failed; falling back to a confirm token", {
-              tool: def.name,
-            });
-            return tokenPreview();
-          }
-          if (answer === "accept") {
-            // The user took time to answer: the change must still be the one they saw.
-            const now = await spec.inspect(args, ctx);
-            if (!now || digest(def.name, now.key) !== k)
-              return refuse(`${pending.what} changed while the user was being asked.`);
-          }
-        }
-        if (answer === "accept") return { proceed: true };
-        return stop(
-          `The user ${answer === "decline" ? "declined" : "cancelled"}: nothing was changed (${pending.what} is as it was). Do not retry unless the user asks again.`,
-          spec.notDone(args, pending, ctx),
-        );
-      }
-      return tokenPreview();
-
-      async function tokenPreview(): Promise<GateAnswer> {
-        const token = await codec.mint({ m: "token", t: def.name, k, n: nonce() }, mcpCtx);
-        const expiresAt = new Date(Date.now() + ttl * 1000).toISOString();
-        return stop(
-          `Not done yet: ${pending.what} needs the user's confirmation. Show the user the preview below and ask; only if they agree, call ${def.name} again with the same arguments plus confirm set to the token in this result (one use, expires ${expiresAt}).`,
-          {
-            ...spec.notDone(args, pending, ctx),
-            confirm: token,
-            expiresAt,
-            preview: pending.preview,
-          },
-        );
-      }
+      ],
     },
   };
 }

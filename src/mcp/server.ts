@@ -14,7 +14,7 @@ import type { Logger } from "../log.js";
 import { VERSION } from "../version.js";
 import { assertClientCapabilities, requestCapabilities } from "./client-capabilities.js";
 import { createCompleter } from "./completions.js";
-import { createConfirmations } from "./confirm.js";
+import { type ConfirmStore, createConfirmations } from "./confirm.js";
 import { registerPromptHandlers } from "./prompts/register.js";
 import { findCandidates } from "./recover.js";
 import {
@@ -52,6 +52,11 @@ export interface ServerDeps {
   hub?: HubOptions;
   /** Where resource changes are published; in-process unless another transport shares one. */
   bus?: ServerEventBus;
+  /**
+   * The confirmation gate's key and spent-token record; in-process unless replicas share one
+   * (--redis-url with a state secret: src/scale/confirm-store.ts).
+   */
+  confirmStore?: ConfirmStore;
   /**
    * Also register the official conformance suite's fixture tools (fixtures/index.ts); set
    * by WEAVZ_CONFORMANCE_FIXTURES=1 for scripts/conformance.mjs, never by default.
@@ -149,7 +154,11 @@ export function createServerFactory(deps: ServerDeps): {
   );
   const resultOptions = { links: deps.resultLinks !== false };
   const onChange = (workspaceId: string) => hub.changed(workspaceId);
-  const confirmations = createConfirmations({ results: resultOptions });
+  const confirmations = createConfirmations({
+    results: resultOptions,
+    log: deps.log,
+    ...(deps.confirmStore ? { store: deps.confirmStore } : {}),
+  });
   /** What handlers get: the API through the caller's workspace limit (none without auth). */
   const toolContext = (mcpCtx: ServerContext): ToolContext => {
     const scope = scopeOf(mcpCtx.http?.authInfo);

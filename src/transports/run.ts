@@ -6,6 +6,19 @@ import type { Scale } from "../scale/index.js";
 
 /** Starts the MCP server on the configured transport and backend; returns when it stops. */
 export async function runMcp(config: Config, log: Logger): Promise<void> {
+  // Several replicas share one Redis: changes fan out through it, one replica polls. The
+  // Redis client is ~1.5 MB of bundle: imported only with --redis-url so a plain stdio start
+  // never parses it (it was the largest part of cold start).
+  const scaleMod = config.redisUrl ? await import("../scale/index.js") : undefined;
+  // The replicas' shared state secret is checked before anything starts: a bad one stops here.
+  let stateKey: Uint8Array | undefined;
+  try {
+    stateKey = scaleMod?.loadStateKey({ secret: config.stateSecret, file: config.stateSecretFile });
+  } catch (err) {
+    if (!(scaleMod && err instanceof scaleMod.StateSecretError)) throw err;
+    log.error(err.message);
+    process.exit(2);
+  }
   // The backend starts while the transport comes up; tool calls wait for it. Over stdio it
   // starts just after the transport reads stdin: loading undici, SQLite and the local API is
   // ~250 ms of CPU on one thread, and begun first it delayed the handshake answer behind it.
@@ -20,12 +33,15 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
     log.error(`cannot start the backend: ${(err as Error).message}`);
     process.exit(1);
   });
-  // Several replicas share one Redis: changes fan out through it, one replica polls. The
-  // Redis client is ~1.5 MB of bundle: imported only with --redis-url so a plain stdio start
-  // never parses it (it was the largest part of cold start).
-  const scale: Scale | undefined = config.redisUrl
-    ? (await import("../scale/index.js")).startScale(config.redisUrl, config.redisLeaseMs, log)
-    : undefined;
+  let scale: Scale | undefined;
+  if (scaleMod && config.redisUrl) {
+    if (!stateKey) {
+      log.warn(
+        "--redis-url without a state secret: a confirmation (preview token or 2026 input_required round) only works on the replica that issued it; give every replica the same WEAVZ_STATE_SECRET (or WEAVZ_STATE_SECRET_FILE) to accept it on any",
+      );
+    }
+    scale = scaleMod.startScale(config.redisUrl, config.redisLeaseMs, log, stateKey);
+  }
   const factory = createServerFactory({
     api: deferredApi(backendReady),
     log,
@@ -40,6 +56,7 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
       ...(scale ? { coordinator: scale.coordinator } : {}),
     },
     ...(scale ? { bus: scale.bus } : {}),
+    ...(scale?.confirmStore ? { confirmStore: scale.confirmStore } : {}),
   });
   scale?.coordinator.attach(factory.hub);
   let stopping = false;

@@ -142,8 +142,8 @@ function resolvePlan(args: {
     const plan = PLANS.get(args.planId);
     if (!plan) {
       throw new ToolInputError(
-        `No plan "${args.planId}" on this server (plans expire after 30 minutes and do not survive a restart).`,
-        "re-plan with plan_workspace, then apply the new planId.",
+        `No plan "${args.planId}" on this server (plans are kept 30 minutes, by the server process that made them: not after a restart, nor on another replica).`,
+        "pass the whole plan object plan_workspace returned as plan instead of planId, or re-plan with plan_workspace and apply the new planId.",
       );
     }
     return plan;
