@@ -1,4 +1,3 @@
-import { timingSafeEqual } from "node:crypto";
 import { Hono } from "hono";
 import type { Logger } from "../log.js";
 import { ApiError, envelope, errorBody } from "./errors.js";
@@ -18,8 +17,6 @@ import { endUserRoutes } from "./routes/end-users.js";
 import { integrationRoutes } from "./routes/integrations.js";
 import { mcpServerRoutes } from "./routes/mcp-servers.js";
 import { workspaceRoutes } from "./routes/workspaces.js";
-import type { Store } from "./store.js";
-import { hashKey } from "./tokens.js";
 
 export const API_PREFIX = "/api/v1";
 /** Each MCP server's own MCP endpoint: it authenticates with the server's mcp_ token, not the API key. */
@@ -29,36 +26,6 @@ const MCP_ENDPOINT_PATH = /^\/api\/v1\/mcp\/servers\/[^/]+\/mcp$/;
 export type McpEndpointHandler = (request: Request, serverId: string) => Promise<Response>;
 const ROUTE_LIST =
   "Routes: /api/v1/workspaces, /api/v1/workspaces/{id}/integrations, /api/v1/connections, /api/v1/end-users, /api/v1/integrations, /api/v1/mcp/servers, /api/v1/actions/execute, /api/v1/changes.";
-
-/** A known API key: its SHA-256 and what it may reach. */
-export interface KnownKey {
-  hash: Buffer;
-  principal: Principal;
-}
-
-/** Checks `Authorization: Bearer <key>` against the known keys (and keys added to the store since). */
-export function makeAuthenticator(store: Store, known: KnownKey[]) {
-  return (header: string | undefined): Principal | undefined => {
-    if (!header) return undefined;
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!m?.[1]) return undefined;
-    const hash = hashKey(m[1]);
-    let found: Principal | undefined;
-    // Compare against every known hash, in constant time each, without an early exit.
-    for (const k of known) {
-      if (timingSafeEqual(k.hash, hash) && !found) found = k.principal;
-    }
-    if (found) return found;
-    // A key another process on this database added after we started.
-    const hex = hash.toString("hex");
-    if (store.hasApiKeyHash(hex)) {
-      const principal: Principal = {};
-      known.push({ hash, principal });
-      return principal;
-    }
-    return undefined;
-  };
-}
 
 /**
  * Refuses raw path segments that are dot segments (also percent-encoded) or malformed
@@ -89,13 +56,18 @@ function errorResponse(c: Ctx, err: ApiError): Response {
     res.headers.set("allow", (err.details.allowed as string[]).join(", "));
   }
   if (err.status === 401) res.headers.set("www-authenticate", "Bearer");
+  const retryAfter = err.details?.retryAfterSeconds;
+  if (err.status === 429 && typeof retryAfter === "number") {
+    res.headers.set("retry-after", String(retryAfter));
+  }
   return res;
 }
 
 /** The local API as a Hono app: one module per resource under src/local/routes. */
 export function createApp(
   deps: Deps & {
-    authenticate: (header: string | undefined) => Principal | undefined;
+    /** Resolves the key's principal (undefined: refused); may throw an ApiError (429). */
+    authenticate: (header: string | undefined) => Promise<Principal | undefined>;
     log: Logger;
     /** The MCP servers' endpoints (absent: those paths answer 404 like any unknown route). */
     mcpEndpoint?: McpEndpointHandler;
@@ -119,7 +91,7 @@ export function createApp(
       );
     }
     const authorization = c.req.header("authorization");
-    const principal = deps.authenticate(authorization);
+    const principal = await deps.authenticate(authorization);
     if (!principal) {
       throw new ApiError(
         401,

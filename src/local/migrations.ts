@@ -70,7 +70,7 @@ export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
       CREATE INDEX workspace_integrations_order
         ON workspace_integrations(workspace_id, sort_order, created_at);
       CREATE INDEX workspace_integrations_connection ON workspace_integrations(connection_id);
-      -- API keys: SHA-256 hex of the key, never the key itself.
+      -- API keys: a hash of the key, never the key itself (salted scrypt since migration 5).
       CREATE TABLE api_keys (
         key_hash TEXT PRIMARY KEY,
         created_at TEXT NOT NULL
@@ -92,7 +92,7 @@ export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
   // so there is no tools table to keep in sync.
   (db) => {
     db.exec(`
-      -- bearer_token_hash: SHA-256 hex of the static mcp_ token, never the token itself.
+      -- bearer_token_hash: a hash of the static mcp_ token, never the token (scrypt since 5).
       CREATE TABLE mcp_servers (
         id TEXT PRIMARY KEY,
         org_id TEXT NOT NULL REFERENCES orgs(id),
@@ -149,4 +149,11 @@ export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
       ALTER TABLE connections DROP COLUMN secret_hash;
     `);
   },
+  // 5: api_keys.key_hash and mcp_servers.bearer_token_hash hold scrypt PHC strings with a
+  // per-key salt (key-hash.ts) instead of an unsalted SHA-256 hex, which a copied database
+  // let anyone test weak keys against at GPU speed. The keys themselves are unknown here, so
+  // old rows are rewritten on their first successful use (key-check.ts), not now. The schema
+  // is unchanged, but the version moves: an older weavz-mcp then refuses this database with
+  // "upgrade weavz-mcp" instead of rejecting every salted key and storing unsalted ones again.
+  () => {},
 ];

@@ -2,14 +2,16 @@ import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import { type Logger, silentLogger } from "../log.js";
-import { createApp, type KnownKey, makeAuthenticator } from "./app.js";
+import { ensureApiKey, makeAuthenticator, storeGeneratedKey } from "./api-keys.js";
+import { createApp } from "./app.js";
 import { loadCatalog } from "./catalog.js";
 import { ChangeFeed } from "./changes.js";
 import { seedDemo } from "./demo.js";
 import { envelope } from "./errors.js";
+import { KeyChecker } from "./key-check.js";
 import type { McpEndpoints } from "./mcp-endpoint/index.js";
 import { Store } from "./store.js";
-import { generateToken, hashKey } from "./tokens.js";
+import { generateToken } from "./tokens.js";
 
 export { MAX_BODY_BYTES } from "./body.js";
 
@@ -17,7 +19,7 @@ export interface LocalApiOptions {
   host?: string;
   port?: number;
   dbPath: string;
-  /** A key to accept; stored hashed if not stored yet. */
+  /** A key to accept; stored (salted scrypt) if not stored yet. */
   apiKey?: string;
   /** Seed demo data into a brand-new database (default true). */
   demo?: boolean;
@@ -35,13 +37,15 @@ export interface LocalApi {
   /** e.g. http://127.0.0.1:54321 (no /api/v1). */
   url: string;
   port: number;
-  /** Set only when this start generated a key (shown once, stored hashed). */
+  /** Set only when this start generated a key (shown once, stored as a salted hash). */
   generatedApiKey?: string;
   /** True when the database already held keys and no apiKey was given. */
   usingStoredKey: boolean;
   store: Store;
   /** The long-poll behind GET /api/v1/changes (introspection: polling, waiting, pollTicks). */
   changes: ChangeFeed;
+  /** Verifies keys and tokens, with its caches (introspection: kdfRuns). */
+  keyChecker: KeyChecker;
   /** The MCP servers' endpoints, once the first MCP request loaded them (introspection). */
   readonly mcpEndpoints: McpEndpoints | undefined;
   close(): Promise<void>;
@@ -52,8 +56,6 @@ export function generateApiKey(): string {
   return generateToken("wvz_");
 }
 
-export { hashKey };
-
 /** Starts the local Weavz-compatible API on host:port (port 0 picks a free one). */
 export async function startLocalApi(opts: LocalApiOptions): Promise<LocalApi> {
   const log = opts.log ?? silentLogger;
@@ -62,39 +64,24 @@ export async function startLocalApi(opts: LocalApiOptions): Promise<LocalApi> {
     onCreate: opts.demo === false ? undefined : (s) => seedDemo(s),
   });
 
-  // Keys: only SHA-256 hashes are stored; the generated key is returned once.
+  // Keys: only salted scrypt hashes are stored (key-hash.ts); the generated key is returned once.
+  const keyChecker = new KeyChecker();
   let generatedApiKey: string | undefined;
   let usingStoredKey = false;
   try {
     // Write only when something changes, so a restart leaves the change marker alone.
     if (opts.apiKey !== undefined) {
-      const hex = hashKey(opts.apiKey).toString("hex");
-      if (!store.hasApiKeyHash(hex)) store.addApiKeyHash(hex);
+      await ensureApiKey(store, keyChecker, opts.apiKey);
     } else if (store.apiKeyCount() > 0) {
       usingStoredKey = true;
     } else if (opts.generateKey ?? !opts.extraKeys?.length) {
-      store.write(() => {
-        // Re-checked inside the write lock: another process may have just added one.
-        if (store.apiKeyCount() > 0) {
-          usingStoredKey = true;
-          return;
-        }
-        generatedApiKey = generateApiKey();
-        store.addApiKeyHash(hashKey(generatedApiKey).toString("hex"));
-      });
+      const candidate = generateApiKey();
+      if (await storeGeneratedKey(store, keyChecker, candidate)) generatedApiKey = candidate;
+      else usingStoredKey = true;
     }
   } catch (err) {
     store.close();
     throw err;
-  }
-  const known: KnownKey[] = store
-    .apiKeyHashes()
-    .map((hex) => ({ hash: Buffer.from(hex, "hex"), principal: {} }));
-  for (const k of opts.extraKeys ?? []) {
-    known.push({
-      hash: hashKey(k.key),
-      principal: k.workspaceIds ? { scope: new Set(k.workspaceIds) } : {},
-    });
   }
 
   const changes = new ChangeFeed(store);
@@ -105,7 +92,13 @@ export async function startLocalApi(opts: LocalApiOptions): Promise<LocalApi> {
   let loadingEndpoints: Promise<McpEndpoints> | undefined;
   const endpoints = () =>
     (loadingEndpoints ??= import("./mcp-endpoint/index.js").then((m) => {
-      mcpEndpoints = new m.McpEndpoints({ store, catalog: loadCatalog, changes, log });
+      mcpEndpoints = new m.McpEndpoints({
+        store,
+        catalog: loadCatalog,
+        changes,
+        log,
+        keys: keyChecker,
+      });
       return mcpEndpoints;
     }));
   const app = createApp({
@@ -113,7 +106,7 @@ export async function startLocalApi(opts: LocalApiOptions): Promise<LocalApi> {
     catalog: loadCatalog,
     changes,
     origin: () => origin,
-    authenticate: makeAuthenticator(store, known),
+    authenticate: makeAuthenticator(store, keyChecker, opts.extraKeys ?? []),
     log,
     mcpEndpoint: async (request, serverId) => (await endpoints()).fetch(request, serverId),
   });
@@ -186,6 +179,7 @@ export async function startLocalApi(opts: LocalApiOptions): Promise<LocalApi> {
     usingStoredKey,
     store,
     changes,
+    keyChecker,
     get mcpEndpoints() {
       return mcpEndpoints;
     },

@@ -286,18 +286,26 @@ export class Store {
     return (this.stmt("SELECT seq FROM change_seq WHERE id = 1").pluck().get() as number) ?? 0;
   }
 
-  // ---- API keys (SHA-256 hex only) ----
+  // ---- API keys (stored forms only: see key-hash.ts) ----
 
   apiKeyCount(): number {
     return this.stmt("SELECT count(*) FROM api_keys").pluck().get() as number;
   }
 
-  hasApiKeyHash(hash: string): boolean {
-    return this.stmt("SELECT 1 FROM api_keys WHERE key_hash = ?").pluck().get(hash) !== undefined;
-  }
-
+  /** Every stored key form (scrypt PHC strings; unsalted SHA-256 hex in old databases). */
   apiKeyHashes(): string[] {
     return this.stmt("SELECT key_hash FROM api_keys").pluck().all() as string[];
+  }
+
+  /**
+   * Replaces one stored form by a stronger one of the same key, if `old` is still there;
+   * true if it was. Outside `write()` on purpose: the key set does not change, so neither
+   * does the change marker (subscribers have nothing to hear about).
+   */
+  replaceApiKeyHash(old: string, fresh: string): boolean {
+    return (
+      this.stmt("UPDATE api_keys SET key_hash = ? WHERE key_hash = ?").run(fresh, old).changes > 0
+    );
   }
 
   addApiKeyHash(hash: string): void {
@@ -657,7 +665,7 @@ export class Store {
     ).all(workspaceId) as Array<{ id: string; name: string }>;
   }
 
-  /** The SHA-256 hex of an MCP server's static bearer token; null without one, undefined when no such server. */
+  /** The stored form of an MCP server's static bearer token; null without one, undefined when no such server. */
   mcpServerTokenHash(id: string): string | null | undefined {
     const row = this.stmt("SELECT bearer_token_hash AS h FROM mcp_servers WHERE id = ?").get(id) as
       | { h: string | null }
@@ -665,7 +673,7 @@ export class Store {
     return row ? row.h : undefined;
   }
 
-  /** Inserts; tokenHash is the SHA-256 hex of the bearer token (or null). */
+  /** Inserts; tokenHash is the stored form of the bearer token (key-hash.ts), or null. */
   insertMcpServer(r: McpServerRecord, tokenHash: string | null): void {
     this.write(() =>
       this.stmt(
@@ -704,6 +712,19 @@ export class Store {
         keep: tokenHash === undefined ? 1 : 0,
         tokenHash: tokenHash ?? null,
       }),
+    );
+  }
+
+  /**
+   * Replaces the stored form of a server's token by a stronger one of the same token, if `old`
+   * is still there; true if it was. Outside `write()`, like replaceApiKeyHash: nothing a
+   * client can see changes.
+   */
+  replaceMcpServerTokenHash(id: string, old: string, fresh: string): boolean {
+    return (
+      this.stmt(
+        "UPDATE mcp_servers SET bearer_token_hash = ? WHERE id = ? AND bearer_token_hash = ?",
+      ).run(fresh, id, old).changes > 0
     );
   }
 

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
@@ -13,9 +13,4 @@ export function generateToken(prefix: string): string {
     }
   }
   return out;
-}
-
-/** SHA-256 of a key or token: the only form in which secrets are stored. */
-export function hashKey(key: string): Buffer {
-  return createHash("sha256").update(key, "utf8").digest();
 }

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEMO } from "../../src/local/demo.js";
-import { hashKey } from "../../src/local/server.js";
+import { legacyHash, verifySecret } from "../../src/local/key-hash.js";
 import { client, issue, useLocalApi } from "../helpers/local-api.js";
 
 const SCOPED_KEY = "wvz_scoped_mcp_key_for_tests_01";
@@ -379,12 +379,13 @@ describe("MCP servers: static bearer tokens", () => {
     expect(both.bearerToken).toMatch(/^mcp_/);
     expect(both.bearerToken).not.toBe(token);
 
-    // The database holds the SHA-256 hash, never the token.
+    // The database holds a salted scrypt hash, never the token nor its plain SHA-256.
     const row = env.local.store.db
       .prepare("SELECT bearer_token_hash FROM mcp_servers WHERE id = ?")
       .pluck()
-      .get(r.body.server.id);
-    expect(row).toBe(hashKey(token).toString("hex"));
+      .get(r.body.server.id) as string;
+    expect(row).toMatch(/^\$scrypt\$ln=15,r=8,p=1\$/);
+    expect(await verifySecret(token, row)).toBe(true);
     env.local.store.db.pragma("wal_checkpoint(FULL)");
     for (const f of readdirSync(env.local.dir)) {
       const bytes = readFileSync(join(env.local.dir, f));
@@ -392,7 +393,8 @@ describe("MCP servers: static bearer tokens", () => {
       expect(bytes.includes(Buffer.from(token.slice(4))), f).toBe(false);
     }
     const dbBytes = readFileSync(env.local.dbPath);
-    expect(dbBytes.includes(Buffer.from(hashKey(token).toString("hex")))).toBe(true);
+    expect(dbBytes.includes(Buffer.from(row))).toBe(true);
+    expect(dbBytes.includes(Buffer.from(legacyHash(token)))).toBe(false);
   });
 
   it("authMode switches: on issues a token, oauth drops it, regenerate replaces it", async () => {
@@ -402,7 +404,11 @@ describe("MCP servers: static bearer tokens", () => {
       env.local.store.db
         .prepare("SELECT bearer_token_hash FROM mcp_servers WHERE id = ?")
         .pluck()
-        .get(server.id);
+        .get(server.id) as string | null;
+    const holds = async (token: string) => {
+      const stored = hash();
+      return stored !== null && (await verifySecret(token, stored));
+    };
 
     const regenOff = await call("PATCH", `${SERVERS}/${server.id}`, {
       regenerateBearerToken: true,
@@ -414,13 +420,14 @@ describe("MCP servers: static bearer tokens", () => {
     expect(on.status).toBe(200);
     expect(on.body.bearerToken).toMatch(/^mcp_[0-9A-Za-z]{32}$/);
     expect(on.body.server).toMatchObject({ authMode: "bearer", hasBearerToken: true });
-    expect(hash()).toBe(hashKey(on.body.bearerToken).toString("hex"));
+    expect(await holds(on.body.bearerToken)).toBe(true);
+    const onForm = hash();
 
     // Staying on a bearer mode keeps the token; no new one is shown.
     const same = await call("PATCH", `${SERVERS}/${server.id}`, { authMode: "oauth_and_bearer" });
     expect(same.body.bearerToken).toBeUndefined();
     expect(same.body.server).toMatchObject({ authMode: "oauth_and_bearer", hasBearerToken: true });
-    expect(hash()).toBe(hashKey(on.body.bearerToken).toString("hex"));
+    expect(hash()).toBe(onForm);
     const rename = await call("PATCH", `${SERVERS}/${server.id}`, { name: "renamed" });
     expect(rename.body.bearerToken).toBeUndefined();
     expect(rename.body.server.hasBearerToken).toBe(true);
@@ -429,7 +436,8 @@ describe("MCP servers: static bearer tokens", () => {
     expect(regen.status).toBe(200);
     expect(regen.body.bearerToken).toMatch(/^mcp_/);
     expect(regen.body.bearerToken).not.toBe(on.body.bearerToken);
-    expect(hash()).toBe(hashKey(regen.body.bearerToken).toString("hex"));
+    expect(await holds(regen.body.bearerToken)).toBe(true);
+    expect(await holds(on.body.bearerToken)).toBe(false);
 
     const off = await call("PATCH", `${SERVERS}/${server.id}`, { authMode: "oauth" });
     expect(off.status).toBe(200);

@@ -1,18 +1,18 @@
-import { timingSafeEqual } from "node:crypto";
+import { KeyCheckBusy, type KeyChecker } from "../key-check.js";
 import type { Store } from "../store.js";
-import { hashKey } from "../tokens.js";
 
 const REALM = 'Bearer realm="weavz-local-mcp"';
 
 export type AuthOutcome = { ok: true; tokenHash: string } | { ok: false; response: Response };
 
 function refuse(
-  status: number,
+  status: 401 | 404 | 429,
   code: string,
   message: string,
   challenge?: { error: string; description: string },
 ): AuthOutcome {
   const headers: Record<string, string> = {};
+  if (status === 429) headers["retry-after"] = "1";
   if (status === 401) {
     // RFC 6750: no error code when no credentials were sent at all.
     headers["www-authenticate"] = challenge
@@ -23,11 +23,17 @@ function refuse(
 }
 
 /**
- * Admits a request to MCP server `serverId` only with its static `mcp_` bearer token,
- * compared as SHA-256 hashes in constant time. Servers whose authMode is oauth have no token:
- * the local API runs no authorization server, so they cannot be reached locally.
+ * Admits a request to MCP server `serverId` only with its static `mcp_` bearer token, checked
+ * against its stored (salted) form by the KeyChecker: the KDF runs once per token and
+ * process, later requests hit the cache. Servers whose authMode is oauth have no token: the
+ * local API runs no authorization server, so they cannot be reached locally.
  */
-export function authenticate(store: Store, serverId: string, headers: Headers): AuthOutcome {
+export async function authenticate(
+  store: Store,
+  keys: KeyChecker,
+  serverId: string,
+  headers: Headers,
+): Promise<AuthOutcome> {
   const stored = store.mcpServerTokenHash(serverId);
   if (stored === undefined) {
     return refuse(404, "NOT_FOUND", `MCP server ${serverId} not found.`);
@@ -51,9 +57,24 @@ export function authenticate(store: Store, serverId: string, headers: Headers): 
         : undefined,
     );
   }
-  const given = hashKey(m[1]);
-  const expected = Buffer.from(stored, "hex");
-  if (expected.length !== given.length || !timingSafeEqual(given, expected)) {
+  const token = m[1];
+  const tag = keys.tag(`mcp:${serverId}`, token);
+  // Valid only against the form stored now: a regenerated token has a new one.
+  if (keys.verifiedForm(tag) === stored) return { ok: true, tokenHash: stored };
+  let current: string | undefined;
+  try {
+    current = await keys.match(tag, token, [stored], (old, fresh) =>
+      store.replaceMcpServerTokenHash(serverId, old, fresh),
+    );
+  } catch (err) {
+    if (!(err instanceof KeyCheckBusy)) throw err;
+    return refuse(
+      429,
+      "RATE_LIMITED",
+      "Too many requests with unrecognised tokens are being checked; retry in a second.",
+    );
+  }
+  if (current === undefined) {
     return refuse(
       401,
       "UNAUTHORIZED",
@@ -61,5 +82,5 @@ export function authenticate(store: Store, serverId: string, headers: Headers): 
       { error: "invalid_token", description: "The bearer token is not valid for this MCP server." },
     );
   }
-  return { ok: true, tokenHash: stored };
+  return { ok: true, tokenHash: current };
 }

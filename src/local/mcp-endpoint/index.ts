@@ -12,6 +12,7 @@ import {
 import { type Logger, silentLogger } from "../../log.js";
 import type { Catalog } from "../catalog.js";
 import type { ChangeFeed } from "../changes.js";
+import { KeyChecker } from "../key-check.js";
 import type { Store } from "../store.js";
 import { authenticate } from "./auth.js";
 import { type ExecuteFn, storeExecutor } from "./execute.js";
@@ -38,6 +39,8 @@ export interface McpEndpointsOptions {
   log?: Logger;
   /** Legacy (2025-11-25) sessions kept at once; the least recently used is closed beyond it. */
   maxSessions?: number;
+  /** Verifies bearer tokens (shared with the REST key checks: one KDF queue); default: its own. */
+  keys?: KeyChecker;
 }
 
 interface Session {
@@ -62,7 +65,7 @@ class WatchedBus extends InMemoryServerEventBus {
 
 /** What is live for one Weavz MCP server: its legacy sessions and its modern handler. */
 interface ServerState {
-  /** The token hash clients were admitted with: a new token or a deletion closes everything. */
+  /** The stored token form clients were admitted with: a new token or a deletion closes everything. */
   tokenHash: string;
   sessions: Map<string, Session>;
   modern?: McpHttpHandler;
@@ -111,6 +114,7 @@ export class McpEndpoints {
   private readonly log: Logger;
   private readonly deps: EndpointDeps;
   private readonly maxSessions: number;
+  private readonly keys: KeyChecker;
   private readonly states = new Map<string, ServerState>();
   private watching = false;
   private watchAbort: AbortController | undefined;
@@ -121,6 +125,7 @@ export class McpEndpoints {
     this.changes = opts.changes;
     this.log = opts.log ?? silentLogger;
     this.maxSessions = opts.maxSessions ?? DEFAULT_MAX_SESSIONS;
+    this.keys = opts.keys ?? new KeyChecker();
     this.deps = {
       store: opts.store,
       catalog: opts.catalog,
@@ -147,7 +152,7 @@ export class McpEndpoints {
     if (!originAllowed(request.headers)) {
       return jsonRpcError(403, -32000, "Forbidden: the Origin header names another site.");
     }
-    const auth = authenticate(this.store, serverId, request.headers);
+    const auth = await authenticate(this.store, this.keys, serverId, request.headers);
     if (!auth.ok) return auth.response;
     const state = this.stateFor(serverId, auth.tokenHash);
 

@@ -6,9 +6,10 @@ import {
   UpdateMcpServerSchema,
 } from "../../domain/index.js";
 import { ApiError, notFound, validationError } from "../errors.js";
+import { hashSecret, hashSecretSync } from "../key-hash.js";
 import { deriveMcpTools } from "../mcp-tools.js";
 import type { McpServerRecord } from "../store.js";
-import { generateToken, hashKey } from "../tokens.js";
+import { generateToken } from "../tokens.js";
 import { checkBearerAllowed, parseWith } from "../validation.js";
 import {
   type App,
@@ -42,6 +43,18 @@ const UPDATE_MCP_HINTS = {
 /** Static bearer tokens of MCP servers: `mcp_` + 32 base62 characters. */
 const MCP_TOKEN_PREFIX = "mcp_";
 
+/** A new token and its stored form. Hashed before a write transaction: the KDF is async. */
+async function newToken(): Promise<{ token: string; stored: string }> {
+  const token = generateToken(MCP_TOKEN_PREFIX);
+  return { token, stored: await hashSecret(token) };
+}
+
+/** newToken on the calling thread, for the rare case the transaction finds one is needed. */
+function newTokenSync(): { token: string; stored: string } {
+  const token = generateToken(MCP_TOKEN_PREFIX);
+  return { token, stored: hashSecretSync(token) };
+}
+
 /** MCP server records: list, create, get (with derived tools), update, delete. */
 export function mcpServerRoutes(app: App, deps: Deps): void {
   const { store } = deps;
@@ -69,6 +82,7 @@ export function mcpServerRoutes(app: App, deps: Deps): void {
       const body = requireObject(await readBody(c));
       const input = parseWith(CreateMcpServerSchema, body, { allowed: CREATE_MCP_FIELDS });
       checkScope(c, input.workspaceId);
+      const issued = authModeUsesBearer(input.authMode) ? await newToken() : undefined;
       let bearerToken: string | undefined;
       const server = store.write(() => {
         const ws = store.getWorkspace(input.workspaceId);
@@ -80,9 +94,9 @@ export function mcpServerRoutes(app: App, deps: Deps): void {
             },
           ]);
         }
-        if (authModeUsesBearer(input.authMode)) {
+        if (issued) {
           checkBearerAllowed(store, ws.id);
-          bearerToken = generateToken(MCP_TOKEN_PREFIX);
+          bearerToken = issued.token;
         }
         const now = new Date().toISOString();
         const rec: McpServerRecord = {
@@ -97,7 +111,7 @@ export function mcpServerRoutes(app: App, deps: Deps): void {
           createdAt: now,
           updatedAt: now,
         };
-        store.insertMcpServer(rec, bearerToken ? hashKey(bearerToken).toString("hex") : null);
+        store.insertMcpServer(rec, issued?.stored ?? null);
         return rec;
       });
       return ok(
@@ -136,6 +150,14 @@ export function mcpServerRoutes(app: App, deps: Deps): void {
         allowed: UPDATE_MCP_FIELDS,
         hints: UPDATE_MCP_HINTS,
       });
+      // Whether a token will be issued is decided inside the transaction; hash one ahead when
+      // it may be (the KDF cannot run inside it), judging by the server as read now.
+      const before = store.getMcpServer(serverId);
+      const mayIssue =
+        before !== undefined &&
+        authModeUsesBearer(patch.authMode ?? before.authMode) &&
+        (patch.regenerateBearerToken === true || !before.hasBearerToken);
+      let issued = mayIssue ? await newToken() : undefined;
       let bearerToken: string | undefined;
       const server = store.write(() => {
         const existing = requireMcpServer(c, serverId);
@@ -154,8 +176,10 @@ export function mcpServerRoutes(app: App, deps: Deps): void {
         if (bearer && (!existing.hasBearerToken || patch.regenerateBearerToken)) {
           // A token is issued only when the workspace can safely share one.
           checkBearerAllowed(store, existing.workspaceId);
-          bearerToken = generateToken(MCP_TOKEN_PREFIX);
-          tokenHash = hashKey(bearerToken).toString("hex");
+          // Not hashed ahead only if another writer changed the server meanwhile.
+          issued ??= newTokenSync();
+          bearerToken = issued.token;
+          tokenHash = issued.stored;
         } else if (!bearer && existing.hasBearerToken) {
           tokenHash = null;
         }
