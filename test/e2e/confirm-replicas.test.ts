@@ -241,6 +241,54 @@ describe.skipIf(REDIS_SKIP_REASON !== undefined)("confirmations across replicas"
     }
   });
 
+  it("lets one of two simultaneous retries of one 2026 round (on A and on B) apply", async () => {
+    await seed(local, "kv_mrtr_race");
+    const onA = await legacy(a.url, "planner");
+    const plan = await pruningPlan(onA, local, "kv_mrtr_race");
+    await onA.close();
+    // The client's retry (its sealed requestState and the user's yes) is sent to A and to B at
+    // the same moment, as a client retrying through a flaky balancer might; the client gets B's
+    // answer, A's is kept to compare.
+    const answers: Record<string, string> = {};
+    let calls = 0;
+    const dup: typeof fetch = async (input, init) => {
+      const body = typeof init?.body === "string" ? init.body : "";
+      const path = new URL(String(input instanceof Request ? input.url : input));
+      const to = (r: Replica) => new URL(path.pathname + path.search, r.url);
+      if (!body.includes('"tools/call"') || calls++ === 0) return fetch(to(a), init);
+      const [ra, rb] = await Promise.all([fetch(to(a), init), fetch(to(b), init)]);
+      answers.A = await ra.text();
+      answers.B = await rb.text();
+      return new Response(answers.B, { status: rb.status, headers: rb.headers });
+    };
+    const client = new ModernClient(
+      { name: "elicits-2026", version: "1" },
+      {
+        versionNegotiation: { mode: { pin: "2026-07-28" } },
+        capabilities: { elicitation: { form: {} } },
+      },
+    );
+    client.setRequestHandler("elicitation/create", async () => ({
+      action: "accept",
+      content: { confirm: true },
+    }));
+    await client.connect(new ModernHttp(new URL(a.url), { fetch: dup }));
+    try {
+      await client.callTool({ name: "apply_workspace_plan", arguments: { plan } });
+      const both = [answers.A ?? "", answers.B ?? ""];
+      expect(
+        both.filter((t) => t.includes('"status":"applied"')),
+        both.join("\n---\n"),
+      ).toHaveLength(1);
+      expect(
+        both.filter((t) => t.includes("That confirmation was already used once")),
+      ).toHaveLength(1);
+      expect(await aliases(local)).not.toContain("kv_mrtr_race");
+    } finally {
+      await client.close();
+    }
+  });
+
   it("refuses while Redis is down, and after it comes back empty the old token stays refused", async () => {
     await seed(local, "kv_outage");
     const onA = await legacy(a.url, "on-a");
