@@ -250,6 +250,21 @@ describe("the verification cache", () => {
     expect(a.keyChecker.kdfRuns - runs).toBe(2);
   });
 
+  it("a burst of first requests with one stored key shares one KDF run", async () => {
+    const dbPath = tmpDb();
+    const a = await start({ dbPath, apiKey: WEAK_KEY, demo: false });
+    await a.close();
+    // Restarted without --api-key: the key is only in the database, the cache is cold.
+    const b = await start({ dbPath });
+    const call = client(b.url, WEAK_KEY);
+    const runs = b.keyChecker.kdfRuns;
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => call("GET", "/api/v1/workspaces")),
+    );
+    expect(answers.map((r) => r.status)).toEqual(Array(10).fill(200));
+    expect(b.keyChecker.kdfRuns - runs).toBe(1);
+  });
+
   it("bounds a flood of distinct bad keys: one KDF at a time, a short queue, then 429", async () => {
     const dbPath = tmpDb();
     const api = await start({ dbPath, apiKey: WEAK_KEY, demo: false });
