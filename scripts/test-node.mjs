@@ -13,6 +13,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { arch, platform, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { stripVTControlCharacters } from "node:util";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const majors = process.argv.slice(2).length ? process.argv.slice(2) : ["22", "24"];
@@ -80,8 +81,7 @@ for (const major of majors) {
       maxBuffer: 256 * 1024 * 1024,
     });
     process.stdout.write(run.stdout ?? "");
-    const summary = (run.stdout ?? "")
-      .replace(/\x1b\[[0-9;]*m/g, "")
+    const summary = stripVTControlCharacters(run.stdout ?? "")
       .split("\n")
       .filter((l) => /^\s+Tests\s/.test(l))
       .at(-1);

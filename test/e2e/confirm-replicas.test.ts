@@ -10,7 +10,7 @@ import { StreamableHTTPClientTransport as LegacyHttp } from "@modelcontextprotoc
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useCliProcesses } from "../helpers/cli.js";
-import { startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
+import { addKvIntegration, startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
 import { DEMO_WS } from "../helpers/mcp.js";
 import { REDIS_SKIP_REASON, startTestRedis, type TestRedis } from "../helpers/redis.js";
 import { type Replica, startReplica } from "../helpers/replica.js";
@@ -38,17 +38,6 @@ async function legacy(url: string, name: string) {
       await client.close();
     },
   };
-}
-
-/** Adds an integration straight through the API. */
-async function seed(local: TestLocalApi, alias: string): Promise<void> {
-  const r = await request(`${local.url}/api/v1/workspaces/${DEMO_WS}/integrations`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${local.apiKey}`, "content-type": "application/json" },
-    body: JSON.stringify({ integrationName: "kv-store", alias }),
-  });
-  expect(r.statusCode).toBe(201);
-  await r.body.dump();
 }
 
 async function aliases(local: TestLocalApi): Promise<string[]> {
@@ -118,7 +107,7 @@ describe.skipIf(REDIS_SKIP_REASON !== undefined)("confirmations across replicas"
   });
 
   it("deletes on replica B with the token replica A previewed", async () => {
-    await seed(local, "kv_del_ab");
+    await addKvIntegration(local, "kv_del_ab");
     const onA = await legacy(a.url, "on-a");
     const onB = await legacy(b.url, "on-b");
     try {
@@ -144,7 +133,7 @@ describe.skipIf(REDIS_SKIP_REASON !== undefined)("confirmations across replicas"
   });
 
   it("applies a confirmed plan once: the token replayed on A or B is refused", async () => {
-    await seed(local, "kv_plan_once");
+    await addKvIntegration(local, "kv_plan_once");
     const onA = await legacy(a.url, "on-a");
     const onB = await legacy(b.url, "on-b");
     try {
@@ -172,7 +161,7 @@ describe.skipIf(REDIS_SKIP_REASON !== undefined)("confirmations across replicas"
   it("lets exactly one of two simultaneous confirms of one token (on A and on B) apply", async () => {
     for (let round = 0; round < 3; round++) {
       const alias = `kv_race_${round}`;
-      await seed(local, alias);
+      await addKvIntegration(local, alias);
       const onA = await legacy(a.url, "on-a");
       const onB = await legacy(b.url, "on-b");
       try {
@@ -198,7 +187,7 @@ describe.skipIf(REDIS_SKIP_REASON !== undefined)("confirmations across replicas"
   });
 
   it("completes a 2026 input_required round whose retry lands on the other replica", async () => {
-    await seed(local, "kv_mrtr");
+    await addKvIntegration(local, "kv_mrtr");
     // A round-robin load balancer in the client's fetch: the first tools/call goes to A, its
     // retry (carrying the sealed requestState and the user's answer) to B. The requests are
     // real HTTP to the real replicas; only the choice of replica is made here.
@@ -242,7 +231,7 @@ describe.skipIf(REDIS_SKIP_REASON !== undefined)("confirmations across replicas"
   });
 
   it("lets one of two simultaneous retries of one 2026 round (on A and on B) apply", async () => {
-    await seed(local, "kv_mrtr_race");
+    await addKvIntegration(local, "kv_mrtr_race");
     const onA = await legacy(a.url, "planner");
     const plan = await pruningPlan(onA, local, "kv_mrtr_race");
     await onA.close();
@@ -290,7 +279,7 @@ describe.skipIf(REDIS_SKIP_REASON !== undefined)("confirmations across replicas"
   });
 
   it("refuses while Redis is down, and after it comes back empty the old token stays refused", async () => {
-    await seed(local, "kv_outage");
+    await addKvIntegration(local, "kv_outage");
     const onA = await legacy(a.url, "on-a");
     const onB = await legacy(b.url, "on-b");
     try {
@@ -353,7 +342,7 @@ describe.skipIf(REDIS_SKIP_REASON !== undefined)("replicas without a state secre
       DEMO_WS,
     ];
     const [a, b] = await Promise.all([startReplica(args), startReplica(args)]);
-    await seed(local, "kv_per_replica");
+    await addKvIntegration(local, "kv_per_replica");
     const onA = await legacy(a.url, "on-a");
     const onB = await legacy(b.url, "on-b");
     try {

@@ -11,7 +11,7 @@ import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useCliProcesses } from "../helpers/cli.js";
 import { startFaultProxy } from "../helpers/fault-proxy.js";
-import { startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
+import { addKvIntegration, startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
 import { DEMO_WS } from "../helpers/mcp.js";
 import { REDIS_SKIP_REASON, startTestRedis, type TestRedis } from "../helpers/redis.js";
 import { startReplica } from "../helpers/replica.js";
@@ -85,17 +85,6 @@ async function legacyClient(url: string, name: string) {
       await client.close();
     },
   };
-}
-
-/** Adds an integration straight through the API (a change made outside any replica). */
-async function outsideChange(local: TestLocalApi, alias: string) {
-  const r = await request(`${local.url}/api/v1/workspaces/${DEMO_WS}/integrations`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${local.apiKey}`, "content-type": "application/json" },
-    body: JSON.stringify({ integrationName: "kv-store", alias }),
-  });
-  expect(r.statusCode).toBe(201);
-  await r.body.dump();
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -225,7 +214,7 @@ describe.skipIf(REDIS_SKIP_REASON !== undefined)("two replicas and one Redis", (
 
       // An outside change is noticed by the poller and reaches listeners on both replicas.
       const seenBoth = Promise.all(listeners.map((l) => l.u.next(INTEGRATIONS, 4000)));
-      await outsideChange(local, "kv-outside-1");
+      await addKvIntegration(local, "kv-outside-1");
       await seenBoth;
 
       await replicas[leader]?.kill();
@@ -238,7 +227,7 @@ describe.skipIf(REDIS_SKIP_REASON !== undefined)("two replicas and one Redis", (
 
       // The new poller notices outside changes for the remaining listener.
       const seen = listeners[other]?.u.next(INTEGRATIONS, 4000);
-      await outsideChange(local, "kv-outside-2");
+      await addKvIntegration(local, "kv-outside-2");
       await seen;
     } finally {
       await Promise.all(listeners.map((l) => l.close().catch(() => {})));

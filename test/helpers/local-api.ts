@@ -1,9 +1,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { request } from "undici";
 import { afterAll, beforeAll } from "vitest";
 import type { FieldIssue } from "../../src/domain/errors.js";
 import type { ChangeFeed } from "../../src/local/changes.js";
+import { DEMO } from "../../src/local/demo.js";
 import type { McpEndpoints } from "../../src/local/mcp-endpoint/index.js";
 import { type LocalApiOptions, startLocalApi } from "../../src/local/server.js";
 import type { Store } from "../../src/local/store.js";
@@ -136,4 +138,18 @@ export function useLocalApi(opts: Parameters<typeof startTestLocalApi>[0] = {}) 
       return local;
     },
   };
+}
+
+/**
+ * Adds a kv-store integration to the demo workspace straight through the REST API: a change
+ * made outside any MCP server process (tests of change delivery and of replicas use it).
+ */
+export async function addKvIntegration(local: TestLocalApi, alias: string): Promise<void> {
+  const r = await request(`${local.url}/api/v1/workspaces/${DEMO.workspaceId}/integrations`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${local.apiKey}`, "content-type": "application/json" },
+    body: JSON.stringify({ integrationName: "kv-store", alias }),
+  });
+  const text = await r.body.text();
+  if (r.statusCode !== 201) throw new Error(`adding ${alias}: ${r.statusCode} ${text}`);
 }
