@@ -1,9 +1,10 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import Database from "better-sqlite3";
+import type BetterSqlite3 from "better-sqlite3";
 import type { ConnectionStrategy, McpAuthMode, McpServerMode } from "../domain/index.js";
 import { LOCAL_ORG_ID, MIGRATIONS } from "./migrations.js";
 import { loadSecretKey, SecretBox } from "./secrets.js";
+import { Database } from "./sqlite.js";
 
 export interface WorkspaceRecord {
   id: string;
@@ -177,11 +178,11 @@ export interface StoreOptions {
  * crash could roll back the last transactions; FULL would fsync every commit for that.
  */
 export class Store {
-  readonly db: Database.Database;
+  readonly db: BetterSqlite3.Database;
   /** True when this process created the schema (a brand-new database). */
   readonly created: boolean;
   readonly orgId = LOCAL_ORG_ID;
-  private readonly stmts = new Map<string, Database.Statement>();
+  private readonly stmts = new Map<string, BetterSqlite3.Statement>();
   private readonly listCache = new Map<string, { seq: number; body: Buffer }>();
   private readonly changeListeners = new Set<(seq: number) => void>();
 
@@ -223,7 +224,7 @@ export class Store {
     if (this.db.open) this.db.close();
   }
 
-  private stmt(sql: string): Database.Statement {
+  private stmt(sql: string): BetterSqlite3.Statement {
     let s = this.stmts.get(sql);
     if (!s) {
       s = this.db.prepare(sql);

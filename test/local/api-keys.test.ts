@@ -3,11 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { hashSecret, legacyHash, verifySecret } from "../../src/local/key-hash.js";
 import { LOCAL_ORG_ID, MIGRATIONS } from "../../src/local/migrations.js";
 import { type LocalApi, startLocalApi } from "../../src/local/server.js";
+import { Database } from "../../src/local/sqlite.js";
 import { silentLogger } from "../../src/log.js";
 import { client } from "../helpers/local-api.js";
 

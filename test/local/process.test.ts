@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
+import { Database } from "../../src/local/sqlite.js";
 import { spawnCli, startLocalApiCli, stopCli, tempDir, useCliProcesses } from "../helpers/cli.js";
 import { client } from "../helpers/local-api.js";
 

@@ -6,7 +6,6 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { DEMO } from "../../src/local/demo.js";
 import { MIGRATIONS } from "../../src/local/migrations.js";
@@ -16,6 +15,7 @@ import {
   SecretBox,
   secretKeyPath,
 } from "../../src/local/secrets.js";
+import { Database } from "../../src/local/sqlite.js";
 import { Store } from "../../src/local/store.js";
 import { client, startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
 

@@ -1,12 +1,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { DEMO } from "../../src/local/demo.js";
 import { legacyHash, verifySecret } from "../../src/local/key-hash.js";
 import { MIGRATIONS } from "../../src/local/migrations.js";
 import { startLocalApi } from "../../src/local/server.js";
+import { Database } from "../../src/local/sqlite.js";
 import { client, startTestLocalApi } from "../helpers/local-api.js";
 
 const dirs: string[] = [];
