@@ -10,21 +10,13 @@ import { createServerFactory } from "../../src/mcp/server.js";
 import { type HttpHandle, serveHttp } from "../../src/transports/http.js";
 import { CLI } from "../helpers/build.js";
 import { tempDir, useCliProcesses } from "../helpers/cli.js";
+import { initializeRequest, MCP_ACCEPT } from "../helpers/jsonrpc.js";
 import { startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
 import { DEMO_WS } from "../helpers/mcp.js";
 
-const INIT = {
-  jsonrpc: "2.0",
-  id: 1,
-  method: "initialize",
-  params: {
-    protocolVersion: "2025-06-18",
-    capabilities: {},
-    clientInfo: { name: "raw", version: "1" },
-  },
-};
+const INIT = initializeRequest({ protocolVersion: "2025-06-18" });
 const ACCEPT = {
-  accept: "application/json, text/event-stream",
+  accept: MCP_ACCEPT,
   "content-type": "application/json",
 };
 

@@ -18,18 +18,10 @@ import { createServerFactory } from "../../src/mcp/server.js";
 import { type HttpOptions, serveHttp } from "../../src/transports/http.js";
 import { CLI } from "../helpers/build.js";
 import { tempDir, useCliProcesses } from "../helpers/cli.js";
+import { initializeRequest } from "../helpers/jsonrpc.js";
 import { startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
 
-const INIT = (id: number | string = 1) => ({
-  jsonrpc: "2.0",
-  id,
-  method: "initialize",
-  params: {
-    protocolVersion: "2025-11-25",
-    capabilities: {},
-    clientInfo: { name: "raw", version: "1" },
-  },
-});
+const INIT = (id: number | string = 1) => initializeRequest({ id });
 
 /**
  * Malformed requests and what each must be answered with. Every one has an id the answer

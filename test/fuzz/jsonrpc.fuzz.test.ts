@@ -15,6 +15,7 @@ import { createServerFactory } from "../../src/mcp/server.js";
 import { type HttpHandle, serveHttp } from "../../src/transports/http.js";
 import { CLI } from "../helpers/build.js";
 import { tempDir, useCliProcesses } from "../helpers/cli.js";
+import { initializeRequest } from "../helpers/jsonrpc.js";
 import { startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
 import { DEMO_WS } from "../helpers/mcp.js";
 import { FuzzStats, fuzzParams, fuzzTimeout, hostileJson, nastyString } from "./arbitraries.js";
@@ -185,16 +186,7 @@ describe("fuzz: raw JSON-RPC over stdio", () => {
         }
       }
     });
-    const init = JSON.stringify({
-      jsonrpc: "2.0",
-      id: "init",
-      method: "initialize",
-      params: {
-        protocolVersion: "2025-11-25",
-        capabilities: {},
-        clientInfo: { name: "fuzz", version: "1" },
-      },
-    });
+    const init = JSON.stringify(initializeRequest({ id: "init", clientName: "fuzz" }));
     const ready = new Promise<void>((r) => waiters.set("init", r));
     child.stdin.write(
       `${init}\n${JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" })}\n`,
@@ -272,16 +264,7 @@ describe("fuzz: raw JSON-RPC over HTTP (both eras)", () => {
         accept: "application/json, text/event-stream",
         "content-type": "application/json",
       },
-      body: JSON.stringify({
-        jsonrpc: "2.0",
-        id: 1,
-        method: "initialize",
-        params: {
-          protocolVersion: "2025-11-25",
-          capabilities: {},
-          clientInfo: { name: "fuzz", version: "1" },
-        },
-      }),
+      body: JSON.stringify(initializeRequest({ clientName: "fuzz" })),
     });
     session = init.headers["mcp-session-id"] as string;
     await init.body.dump();
