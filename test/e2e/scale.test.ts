@@ -14,7 +14,7 @@ import { startFaultProxy } from "../helpers/fault-proxy.js";
 import { addKvIntegration, startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
 import { DEMO_WS } from "../helpers/mcp.js";
 import { REDIS_SKIP_REASON, startTestRedis, type TestRedis } from "../helpers/redis.js";
-import { startReplica } from "../helpers/replica.js";
+import { replicaArgs, startReplica } from "../helpers/replica.js";
 
 const INTEGRATIONS = `weavz://workspaces/${DEMO_WS}/integrations`;
 const LEASE_MS = 1500;
@@ -101,20 +101,13 @@ describe.skipIf(REDIS_SKIP_REASON !== undefined)("two replicas and one Redis", (
   useCliProcesses();
   let local: TestLocalApi;
   let redis: TestRedis;
-  const replicaArgs = (apiUrl: string, redisUrl: string) => [
-    "--api-key",
-    local.apiKey,
-    "--base-url",
-    apiUrl,
-    "--redis-url",
-    redisUrl,
-    "--redis-lease-ms",
-    String(LEASE_MS),
-    "--poll-interval-ms",
-    "100",
-    "--workspace-id",
-    DEMO_WS,
-  ];
+  const args = (apiUrl: string, redisUrl: string) =>
+    replicaArgs(local.apiKey, apiUrl, redisUrl, [
+      "--redis-lease-ms",
+      String(LEASE_MS),
+      "--poll-interval-ms",
+      "100",
+    ]);
   beforeAll(async () => {
     local = await startTestLocalApi();
     redis = await startTestRedis();
@@ -125,8 +118,8 @@ describe.skipIf(REDIS_SKIP_REASON !== undefined)("two replicas and one Redis", (
   });
 
   it("a change made through replica B reaches 2026 and 2025 listeners on replica A within 1 s, once", async () => {
-    const a = await startReplica(replicaArgs(local.url, redis.url));
-    const b = await startReplica(replicaArgs(local.url, redis.url));
+    const a = await startReplica(args(local.url, redis.url));
+    const b = await startReplica(args(local.url, redis.url));
     const modern = await modernListener(a.url);
     const legacy = await legacyClient(a.url, "subscriber-2025");
     await legacy.client.subscribeResource({ uri: INTEGRATIONS });
@@ -159,8 +152,8 @@ describe.skipIf(REDIS_SKIP_REASON !== undefined)("two replicas and one Redis", (
   });
 
   it("answers an unknown 2025 session with 404 so the client re-initializes (sessions are per replica)", async () => {
-    const a = await startReplica(replicaArgs(local.url, redis.url));
-    const b = await startReplica(replicaArgs(local.url, redis.url));
+    const a = await startReplica(args(local.url, redis.url));
+    const b = await startReplica(args(local.url, redis.url));
     const onA = await legacyClient(a.url, "pinned-to-a");
     try {
       const sessionId = (onA.client.transport as LegacyHttp).sessionId;
@@ -195,9 +188,7 @@ describe.skipIf(REDIS_SKIP_REASON !== undefined)("two replicas and one Redis", (
           : { kind: "pass" },
       );
     }
-    const replicas = await Promise.all(
-      proxies.map((p) => startReplica(replicaArgs(p.url, redis.url))),
-    );
+    const replicas = await Promise.all(proxies.map((p) => startReplica(args(p.url, redis.url))));
     const listeners = await Promise.all(replicas.map((r) => modernListener(r.url)));
     const reads = (i: number) =>
       proxies[i]?.seen.filter((s) => s.url.includes(`/workspaces/${DEMO_WS}/integrations`))
@@ -243,18 +234,10 @@ describe.skipIf(REDIS_SKIP_REASON !== undefined)("Redis going away and coming ba
     const local = await startTestLocalApi();
     const password = "s3cret-redis-pass";
     const redis = await startTestRedis({ password });
-    const args = [
-      "--api-key",
-      local.apiKey,
-      "--base-url",
-      local.url,
-      "--redis-url",
-      redis.url,
+    const args = replicaArgs(local.apiKey, local.url, redis.url, [
       "--redis-lease-ms",
       String(LEASE_MS),
-      "--workspace-id",
-      DEMO_WS,
-    ];
+    ]);
     const a = await startReplica(args);
     const b = await startReplica(args);
     const modern = await modernListener(a.url);
