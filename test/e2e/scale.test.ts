@@ -15,43 +15,12 @@ import { addKvIntegration, startTestLocalApi, type TestLocalApi } from "../helpe
 import { DEMO_WS } from "../helpers/mcp.js";
 import { REDIS_SKIP_REASON, startTestRedis, type TestRedis } from "../helpers/redis.js";
 import { replicaArgs, startReplica } from "../helpers/replica.js";
+import { resourceUpdates } from "../helpers/updates.js";
 
 const INTEGRATIONS = `weavz://workspaces/${DEMO_WS}/integrations`;
 const LEASE_MS = 1500;
 
 if (REDIS_SKIP_REASON) console.warn(REDIS_SKIP_REASON);
-
-/** Every resources/updated a client got, with a wait for the next one. */
-function updates() {
-  const seen: Array<{ uri: string; at: number }> = [];
-  const waiters: Array<{ uri: string; resolve: () => void }> = [];
-  return {
-    seen,
-    push(uri: string) {
-      seen.push({ uri, at: Date.now() });
-      for (const w of waiters.splice(0)) {
-        if (w.uri === uri) w.resolve();
-        else waiters.push(w);
-      }
-    },
-    next(uri: string, timeoutMs: number): Promise<number> {
-      return new Promise((resolve, reject) => {
-        const t = setTimeout(
-          () => reject(new Error(`no resources/updated for ${uri} within ${timeoutMs} ms`)),
-          timeoutMs,
-        );
-        waiters.push({
-          uri,
-          resolve: () => {
-            clearTimeout(t);
-            resolve(Date.now());
-          },
-        });
-      });
-    },
-    count: (uri: string) => seen.filter((s) => s.uri === uri).length,
-  };
-}
 
 async function modernListener(url: string) {
   const client = new ModernClient(
@@ -59,7 +28,7 @@ async function modernListener(url: string) {
     { versionNegotiation: { mode: { pin: "2026-07-28" } } },
   );
   await client.connect(new ModernHttp(new URL(url)));
-  const u = updates();
+  const u = resourceUpdates();
   client.setNotificationHandler("notifications/resources/updated", (n) => u.push(n.params.uri));
   const sub = await client.listen({ resourceSubscriptions: [INTEGRATIONS] });
   return {
@@ -75,7 +44,7 @@ async function legacyClient(url: string, name: string) {
   const client = new LegacyClient({ name, version: "1" });
   const transport = new LegacyHttp(new URL(url));
   await client.connect(transport);
-  const u = updates();
+  const u = resourceUpdates();
   client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => u.push(n.params.uri));
   return {
     client,
