@@ -17,11 +17,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWeavzClient } from "../../src/api/client.js";
 import { silentLogger } from "../../src/log.js";
 import { createServerFactory } from "../../src/mcp/server.js";
-import { type HttpHandle, serveHttp } from "../../src/transports/http.js";
+import type { HttpHandle } from "../../src/transports/http.js";
 import { CLI } from "../helpers/build.js";
 import { tempDir, useCliProcesses } from "../helpers/cli.js";
 import { startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
-import { DEMO_WS, SLACK_BOT_CONN } from "../helpers/mcp.js";
+import { DEMO_WS, SLACK_BOT_CONN, serveOverHttp } from "../helpers/mcp.js";
 import { resourceUpdates } from "../helpers/updates.js";
 
 const MODERN = "2026-07-28";
@@ -152,13 +152,7 @@ describe("MCP 2026-07-28 and 2025-11-25 side by side over HTTP", () => {
     local = await startTestLocalApi();
     api = createWeavzClient({ baseUrl: local.url, apiKey: local.apiKey, log: silentLogger });
     factory = createServerFactory({ api, log: silentLogger, defaultWorkspaceId: DEMO_WS });
-    http = await serveHttp({
-      host: "127.0.0.1",
-      port: 0,
-      newServer: factory.newServer,
-      hub: factory.hub,
-      log: silentLogger,
-    });
+    http = await serveOverHttp(factory);
   });
   afterAll(async () => {
     await http.close();

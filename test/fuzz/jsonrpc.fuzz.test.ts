@@ -12,12 +12,12 @@ import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWeavzClient } from "../../src/api/client.js";
 import { createServerFactory } from "../../src/mcp/server.js";
-import { type HttpHandle, serveHttp } from "../../src/transports/http.js";
+import type { HttpHandle } from "../../src/transports/http.js";
 import { CLI } from "../helpers/build.js";
 import { tempDir, useCliProcesses } from "../helpers/cli.js";
 import { initializeRequest } from "../helpers/jsonrpc.js";
 import { startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
-import { DEMO_WS } from "../helpers/mcp.js";
+import { DEMO_WS, serveOverHttp } from "../helpers/mcp.js";
 import { FuzzStats, fuzzParams, fuzzTimeout, hostileJson, nastyString } from "./arbitraries.js";
 import { answered, capturingLog, UNANSWERED } from "./harness.js";
 
@@ -251,13 +251,7 @@ describe("fuzz: raw JSON-RPC over HTTP (both eras)", () => {
     local = await startTestLocalApi({ demo: true });
     api = createWeavzClient({ baseUrl: local.url, apiKey: local.apiKey, log: logs.log });
     const factory = createServerFactory({ api, log: logs.log });
-    http = await serveHttp({
-      host: "127.0.0.1",
-      port: 0,
-      newServer: factory.newServer,
-      hub: factory.hub,
-      log: logs.log,
-    });
+    http = await serveOverHttp(factory, { log: logs.log });
     const init = await request(http.url, {
       method: "POST",
       headers: {
