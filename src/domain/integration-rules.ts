@@ -3,6 +3,7 @@ import { ALIAS_PATTERN } from "./common.js";
 import { needsConnection } from "./entities.js";
 import {
   type ConnectionStrategy,
+  type CreateWorkspaceIntegration,
   type Settings,
   STRATEGIES_NEEDING_CONNECTION,
   type UpdateWorkspaceIntegration,
@@ -231,6 +232,20 @@ export function blocksStaticBearer(i: { connectionStrategy: ConnectionStrategy }
 
 /** A stored integration's configuration fields (a record has these and more). */
 export type StoredIntegration = IntegrationConfig;
+
+/** The draft a create produces: the create fields with their defaults filled. */
+export function createIntegrationDraft(input: CreateWorkspaceIntegration): IntegrationDraft {
+  return {
+    integrationName: input.integrationName,
+    alias: input.alias,
+    connectionStrategy: input.connectionStrategy,
+    connectionId: input.connectionId ?? null,
+    displayName: input.displayName ?? null,
+    enabledActions: input.enabledActions ?? null,
+    settings: input.settings,
+    sortOrder: input.sortOrder ?? 0,
+  };
+}
 
 /**
  * The draft an update produces: the patch over the stored fields. Switching to per_user

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type CatalogIndex, type CatalogIntegration, indexCatalog } from "../domain/index.js";
+import { ApiError } from "./errors.js";
 
 const CATALOG_REL = join("data", "weavz-catalog.json");
 
@@ -75,4 +76,17 @@ let cached: Catalog | undefined;
 export function loadCatalog(): Catalog {
   cached ??= buildCatalog(findCatalogFile());
   return cached;
+}
+
+/** The catalog entry named `name`, or 404 INTEGRATION_NOT_FOUND with did-you-mean suggestions. */
+export function requireCatalogIntegration(catalog: CatalogIndex, name: string): CatalogIntegration {
+  const integration = catalog.get(name);
+  if (integration) return integration;
+  const suggestions = catalog.suggest(name);
+  throw new ApiError(
+    404,
+    "INTEGRATION_NOT_FOUND",
+    `Integration "${name}" is not in the catalog${suggestions.length ? `; did you mean ${suggestions.join(", ")}?` : ""}`,
+    { suggestions },
+  );
 }

@@ -4,8 +4,8 @@ import { ALIAS_PATTERN } from "../common.js";
 import type { UpdateWorkspaceIntegration } from "../integration.js";
 import {
   checkIntegrationRules,
+  createIntegrationDraft,
   type IntegrationConfig,
-  type IntegrationDraft,
   mergeIntegrationPatch,
   type RuleViolation,
 } from "../integration-rules.js";
@@ -52,7 +52,7 @@ export function fingerprintLiveState(live: LiveState, desired: DesiredState): st
   const material = {
     workspaceId: live.workspaceId,
     integrations: [...live.integrations]
-      .map((i) => configOf(i, i.id))
+      .map((i) => ({ id: i.id, ...configOf(i) }))
       .sort((a, b) => a.id.localeCompare(b.id)),
     bearerServers: live.bearerServers.map((s) => s.id).sort(),
     connections: live.connections
@@ -63,9 +63,9 @@ export function fingerprintLiveState(live: LiveState, desired: DesiredState): st
   return `sha256:${createHash("sha256").update(canonicalJson(material)).digest("hex").slice(0, 32)}`;
 }
 
-function configOf(i: LiveIntegration, id: string) {
+/** The configured fields of a live integration, without its id or anything else it carries. */
+function configOf(i: LiveIntegration): IntegrationConfig {
   return {
-    id,
     integrationName: i.integrationName,
     alias: i.alias,
     displayName: i.displayName,
@@ -74,20 +74,6 @@ function configOf(i: LiveIntegration, id: string) {
     enabledActions: i.enabledActions,
     settings: i.settings ?? {},
     sortOrder: i.sortOrder,
-  };
-}
-
-/** The draft a desired entry asks for, the same way a create fills defaults. */
-function draftOf(alias: string, d: DesiredIntegration): IntegrationDraft {
-  return {
-    integrationName: d.integrationName,
-    alias,
-    connectionStrategy: d.connectionStrategy,
-    connectionId: d.connectionId ?? null,
-    displayName: d.displayName ?? null,
-    enabledActions: d.enabledActions ?? null,
-    settings: d.settings,
-    sortOrder: d.sortOrder ?? 0,
   };
 }
 
@@ -204,18 +190,19 @@ export function computePlan(
   };
   const finalConfig = new Map<string, IntegrationConfig>();
   for (const [alias, d] of entries) {
-    const outcome = checkIntegrationRules(draftOf(alias, d), ruleCtx);
+    const draft = createIntegrationDraft({ ...d, alias });
+    const outcome = checkIntegrationRules(draft, ruleCtx);
     if (outcome.ok) finalConfig.set(alias, outcome.config);
     else {
       const pair = pairs.find((p) => p.alias === alias);
       for (const v of outcome.violations) {
         // The bearer rule bites only on a write; an untouched integration is not re-checked.
         if (v.rule === "BEARER_BLOCKS_PER_USER" && pair) {
-          const relaxed = checkIntegrationRules(draftOf(alias, d), {
+          const relaxed = checkIntegrationRules(draft, {
             ...ruleCtx,
             bearerServers: () => [],
           });
-          if (relaxed.ok && sameValue(configOf(pair.live, ""), { ...relaxed.config, id: "" })) {
+          if (relaxed.ok && sameValue(configOf(pair.live), relaxed.config)) {
             finalConfig.set(alias, relaxed.config);
             continue;
           }
@@ -235,7 +222,7 @@ export function computePlan(
   for (const p of pairs) {
     const target = finalConfig.get(p.alias);
     if (!target) continue;
-    const current: IntegrationConfig = configOf(p.live, p.live.id);
+    const current = configOf(p.live);
     const changes = diffFields(current, target);
     if (changes.length === 0) {
       unchanged.push(p.alias);

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AliasSchema, IdSchema } from "../common.js";
 import { CreateWorkspaceIntegrationSchema } from "../integration.js";
+import type { BearerServerRef, IntegrationConfig } from "../integration-rules.js";
 
 /** One integration of a desired state: the create fields, keyed by alias elsewhere. */
 export const DesiredIntegrationSchema = CreateWorkspaceIntegrationSchema.omit({ alias: true })
@@ -112,17 +113,9 @@ export const PlanSchema = z.object({
 });
 export type Plan = z.infer<typeof PlanSchema>;
 
-/** An integration as the live workspace has it. */
-export interface LiveIntegration {
+/** An integration as the live workspace has it: its configuration and its id. */
+export interface LiveIntegration extends IntegrationConfig {
   id: string;
-  integrationName: string;
-  alias: string;
-  displayName: string | null;
-  connectionStrategy: "fixed" | "per_user" | "per_user_with_fallback";
-  connectionId: string | null;
-  enabledActions: string[] | null;
-  settings: Record<string, unknown>;
-  sortOrder: number;
 }
 
 /** A connection the rules may pin. */
@@ -139,5 +132,5 @@ export interface LiveState {
   integrations: LiveIntegration[];
   connections: LiveConnection[];
   /** MCP servers of the workspace that hold a static bearer token. */
-  bearerServers: Array<{ id: string; name: string }>;
+  bearerServers: BearerServerRef[];
 }

@@ -5,7 +5,7 @@ import {
   type ParsedExecuteRequest,
   PersistenceSettingsSchema,
 } from "../../domain/index.js";
-import type { Catalog } from "../catalog.js";
+import { type Catalog, requireCatalogIntegration } from "../catalog.js";
 import { ApiError, notFound, validationError } from "../errors.js";
 import type { ConnectionRecord, IntegrationRecord, Store, WorkspaceRecord } from "../store.js";
 
@@ -179,16 +179,7 @@ export function resolveExecution(
   if (!workspace) {
     throw notFound(`Workspace ${req.workspaceId} not found; list workspaces.`);
   }
-  const integration = catalog.get(req.integrationName);
-  if (!integration) {
-    const suggestions = catalog.suggest(req.integrationName);
-    throw new ApiError(
-      404,
-      "INTEGRATION_NOT_FOUND",
-      `Integration "${req.integrationName}" is not in the catalog${suggestions.length ? `; did you mean ${suggestions.join(", ")}?` : ""}`,
-      { suggestions },
-    );
-  }
+  const integration = requireCatalogIntegration(catalog, req.integrationName);
   const action = integration.actions.find((a) => a.name === req.actionName);
   if (!action) {
     const actions = integration.actions.map((a) => a.name);

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { searchCatalog } from "../../domain/catalog-search.js";
 import { PagingSchema } from "../../domain/index.js";
-import { ApiError, validationError } from "../errors.js";
+import { requireCatalogIntegration } from "../catalog.js";
+import { validationError } from "../errors.js";
 import { parseWith } from "../validation.js";
 import { type App, type Deps, keysOf, ok, query, resource } from "./context.js";
 
@@ -21,17 +22,7 @@ export function catalogRoutes(app: App, deps: Deps): void {
         throw validationError([{ field: "name", message: "cannot be combined with search" }]);
       }
       if (q.name !== undefined) {
-        const integration = catalog.get(q.name);
-        if (!integration) {
-          const suggestions = catalog.suggest(q.name);
-          throw new ApiError(
-            404,
-            "INTEGRATION_NOT_FOUND",
-            `Integration "${q.name}" is not in the catalog${suggestions.length ? `; did you mean ${suggestions.join(", ")}?` : ""}`,
-            { suggestions },
-          );
-        }
-        return ok(c, { integration });
+        return ok(c, { integration: requireCatalogIntegration(catalog, q.name) });
       }
       if (q.search !== undefined) {
         const all = searchCatalog(catalog.integrations, q.search, Number.POSITIVE_INFINITY);

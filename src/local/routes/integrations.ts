@@ -1,6 +1,7 @@
 import { z } from "zod";
 import {
   CreateWorkspaceIntegrationSchema,
+  createIntegrationDraft,
   mergeIntegrationPatch,
   UpdateWorkspaceIntegrationSchema,
 } from "../../domain/index.js";
@@ -89,19 +90,12 @@ export function integrationRoutes(app: App, deps: Deps): void {
       let alias = input.alias ?? input.integrationName;
       try {
         const record = store.write(() => {
-          const config = checkIntegrationConfig(
-            {
-              integrationName: input.integrationName,
-              alias: input.alias,
-              connectionStrategy: input.connectionStrategy,
-              connectionId: input.connectionId ?? null,
-              displayName: input.displayName ?? null,
-              enabledActions: input.enabledActions ?? null,
-              settings: input.settings,
-              sortOrder: input.sortOrder ?? 0,
-            },
-            { catalog: deps.catalog(), store, workspaceId: ws.id, mode: "create" },
-          );
+          const config = checkIntegrationConfig(createIntegrationDraft(input), {
+            catalog: deps.catalog(),
+            store,
+            workspaceId: ws.id,
+            mode: "create",
+          });
           alias = config.alias;
           const now = new Date().toISOString();
           const rec: IntegrationRecord = {
