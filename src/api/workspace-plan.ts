@@ -9,21 +9,8 @@ import {
   type PlanStep,
 } from "../domain/plan/index.js";
 import { WeavzApiError, WeavzError } from "./errors.js";
+import { allPages, PAGE } from "./pages.js";
 import type { CallOptions, WeavzApi } from "./types.js";
-
-const PAGE = 100;
-
-/** Reads every page of a paged list (the API caps a page at 100). */
-async function allPages<T>(
-  fetchPage: (offset: number) => Promise<{ items: T[]; total: number }>,
-): Promise<T[]> {
-  const out: T[] = [];
-  for (let offset = 0; ; offset += PAGE) {
-    const { items, total } = await fetchPage(offset);
-    out.push(...items);
-    if (items.length === 0 || out.length >= total) return out;
-  }
-}
 
 /** The workspace as it is now: integrations, connections, static-bearer MCP servers. */
 export async function loadLiveState(

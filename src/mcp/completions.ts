@@ -1,3 +1,4 @@
+import { allCatalogEntries } from "../api/pages.js";
 import type { WeavzApi } from "../api/types.js";
 import type { CatalogIntegration } from "../domain/entities.js";
 import type { CompletionKind } from "./prompts/types.js";
@@ -35,22 +36,7 @@ export function createCompleter(defaultWorkspaceId: string | undefined) {
 
   const loadCatalog = (api: WeavzApi, signal: AbortSignal): Promise<CatalogIntegration[]> => {
     if (catalog && Date.now() - catalog.at < CATALOG_TTL_MS) return catalog.items;
-    const items = (async () => {
-      const all: CatalogIntegration[] = [];
-      for (let offset = 0, total = 1; offset < total && offset < 5000; ) {
-        const page = await api.listCatalog({ summary: true, limit: 100, offset }, { signal });
-        total = page.total;
-        if (page.integrations.length === 0) break;
-        offset += page.integrations.length;
-        for (const s of page.integrations) {
-          all.push({
-            ...s,
-            actions: (s.actions ?? []).map((name) => ({ name, displayName: name, props: {} })),
-          });
-        }
-      }
-      return all;
-    })();
+    const items = allCatalogEntries(api, { signal });
     catalog = { at: Date.now(), items };
     // A failed read is not kept: the next keystroke tries again.
     items.catch(() => {

@@ -1,4 +1,5 @@
 import { WeavzApiError } from "../api/errors.js";
+import { allCatalogEntries } from "../api/pages.js";
 import type { WeavzApi } from "../api/types.js";
 import type { Candidates } from "./results.js";
 import type { ToolContext } from "./tool.js";
@@ -59,16 +60,7 @@ const catalogCache = new WeakMap<WeavzApi, { at: number; names: Promise<string[]
 export function catalogNames(ctx: Pick<ToolContext, "api" | "signal">): Promise<string[]> {
   const hit = catalogCache.get(ctx.api);
   if (hit && Date.now() - hit.at < CATALOG_TTL_MS) return hit.names;
-  const names = (async () => {
-    const all: string[] = [];
-    for (let offset = 0, total = 1; offset < total && offset < 5000; offset += 100) {
-      const page = await ctx.api.listCatalog({ summary: true, limit: 100, offset });
-      total = page.total;
-      for (const i of page.integrations) all.push(i.name);
-      if (page.integrations.length === 0) break;
-    }
-    return all;
-  })();
+  const names = allCatalogEntries(ctx.api).then((all) => all.map((i) => i.name));
   catalogCache.set(ctx.api, { at: Date.now(), names });
   names.catch(() => catalogCache.delete(ctx.api));
   return names;

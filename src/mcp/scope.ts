@@ -1,3 +1,4 @@
+import { allPages, PAGE } from "../api/pages.js";
 import type { WeavzApi } from "../api/types.js";
 import type { Workspace } from "../domain/index.js";
 import { parseResourceUri } from "./resources/catalog.js";
@@ -83,18 +84,11 @@ const MAX_PAGES = 50;
 
 /** Reads every page of a list, keeps the items `keep` accepts, then applies limit/offset. */
 async function filteredPage<T>(
-  fetchPage: (limit: number, offset: number) => Promise<{ items: T[]; total: number }>,
+  fetchPage: (offset: number) => Promise<{ items: T[]; total: number }>,
   keep: (item: T) => boolean,
   query: { limit?: number | undefined; offset?: number | undefined } | undefined,
 ): Promise<{ items: T[]; total: number }> {
-  const all: T[] = [];
-  for (let page = 0, offset = 0, total = 1; offset < total && page < MAX_PAGES; page++) {
-    const res = await fetchPage(100, offset);
-    total = res.total;
-    all.push(...res.items.filter(keep));
-    if (res.items.length === 0) break;
-    offset += res.items.length;
-  }
+  const all = (await allPages(fetchPage, MAX_PAGES * PAGE)).filter(keep);
   const from = query?.offset ?? 0;
   return { items: all.slice(from, from + (query?.limit ?? 50)), total: all.length };
 }
@@ -123,8 +117,8 @@ export function scopedApi(api: WeavzApi, scope: WorkspaceScope): WeavzApi {
     deleteWorkspaceIntegration: async (ws, id, o) => api.deleteWorkspaceIntegration(ok(ws), id, o),
     listWorkspaces: async (query, o) => {
       const { items, total } = await filteredPage<Workspace>(
-        async (limit, offset) => {
-          const r = await api.listWorkspaces({ limit, offset }, o);
+        async (offset) => {
+          const r = await api.listWorkspaces({ limit: PAGE, offset }, o);
           return { items: r.workspaces, total: r.total };
         },
         (w) => scope.has(w.id),
@@ -140,8 +134,8 @@ export function scopedApi(api: WeavzApi, scope: WorkspaceScope): WeavzApi {
       }
       // Organization-wide connections (no workspace) are usable from any workspace.
       const { items, total } = await filteredPage(
-        async (limit, offset) => {
-          const r = await api.listConnections({ ...query, limit, offset }, o);
+        async (offset) => {
+          const r = await api.listConnections({ ...query, limit: PAGE, offset }, o);
           return { items: r.connections, total: r.total };
         },
         (c) => c.workspaceId == null || scope.has(c.workspaceId),
@@ -157,8 +151,8 @@ export function scopedApi(api: WeavzApi, scope: WorkspaceScope): WeavzApi {
         return api.listMcpServers(query, o);
       }
       const { items, total } = await filteredPage(
-        async (limit, offset) => {
-          const r = await api.listMcpServers({ limit, offset }, o);
+        async (offset) => {
+          const r = await api.listMcpServers({ limit: PAGE, offset }, o);
           return { items: r.servers, total: r.total };
         },
         (s) => scope.has(s.workspaceId),

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { CatalogIntegration } from "../../domain/entities.js";
+import { allCatalogEntries } from "../../api/pages.js";
 import { defineTool, READ_ONLY } from "../tool.js";
 
 const HitSchema = z.object({
@@ -31,21 +31,7 @@ export default defineTool({
     let hits = res.hits;
     if (!hits) {
       // The API ignored `search`: rank its summaries here with the same scoring.
-      const all: CatalogIntegration[] = [];
-      for (let offset = 0, total = Infinity; offset < total && offset < 5000; offset += 100) {
-        const page = await ctx.api.listCatalog(
-          { summary: true, limit: 100, offset },
-          { signal: ctx.signal },
-        );
-        total = page.total;
-        for (const s of page.integrations) {
-          all.push({
-            ...s,
-            actions: (s.actions ?? []).map((name) => ({ name, displayName: name, props: {} })),
-          });
-        }
-        if (page.integrations.length === 0) break;
-      }
+      const all = await allCatalogEntries(ctx.api, { signal: ctx.signal });
       // minisearch and the synonym table load on first search, not at startup.
       const { searchCatalog } = await import("../../domain/catalog-search.js");
       hits = searchCatalog(all, args.query, limit);
