@@ -12,6 +12,7 @@ import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnCli, tempDir, useCliProcesses } from "../helpers/cli.js";
 import { startTestIssuer, type TestIssuer } from "../helpers/issuer.js";
+import { initializeRequest } from "../helpers/jsonrpc.js";
 import { startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
 import { DEMO_WS, textOf } from "../helpers/mcp.js";
 
@@ -103,16 +104,7 @@ async function connectModernWithToken(url: string, token: string | undefined) {
   return { client, call };
 }
 
-const INIT = {
-  jsonrpc: "2.0",
-  id: 1,
-  method: "initialize",
-  params: {
-    protocolVersion: "2025-11-25",
-    capabilities: {},
-    clientInfo: { name: "raw", version: "1" },
-  },
-};
+const INIT = initializeRequest();
 const DISCOVER = { jsonrpc: "2.0", id: 1, method: "server/discover", params: {} };
 
 /** POSTs a JSON-RPC message to the endpoint; returns status, challenge and body. */

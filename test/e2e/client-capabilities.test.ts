@@ -19,10 +19,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWeavzClient } from "../../src/api/client.js";
 import { silentLogger } from "../../src/log.js";
 import { createServerFactory } from "../../src/mcp/server.js";
-import { type HttpHandle, serveHttp } from "../../src/transports/http.js";
+import type { HttpHandle } from "../../src/transports/http.js";
 import { CLI } from "../helpers/build.js";
 import { tempDir, useCliProcesses } from "../helpers/cli.js";
 import { startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
+import { serveOverHttp } from "../helpers/mcp.js";
 
 const MODERN = "2026-07-28";
 const TOOL = "test_missing_capability";
@@ -54,13 +55,7 @@ describe("tools that need a client capability, over HTTP (both eras on one endpo
     api = createWeavzClient({ baseUrl: local.url, apiKey: local.apiKey, log: silentLogger });
     const serve = (conformanceFixtures: boolean) => {
       const factory = createServerFactory({ api, log: silentLogger, conformanceFixtures });
-      return serveHttp({
-        host: "127.0.0.1",
-        port: 0,
-        newServer: factory.newServer,
-        hub: factory.hub,
-        log: silentLogger,
-      });
+      return serveOverHttp(factory);
     };
     [http, plain] = await Promise.all([serve(true), serve(false)]);
   });

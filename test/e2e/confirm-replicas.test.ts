@@ -13,7 +13,7 @@ import { useCliProcesses } from "../helpers/cli.js";
 import { addKvIntegration, startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
 import { DEMO_WS } from "../helpers/mcp.js";
 import { REDIS_SKIP_REASON, startTestRedis, type TestRedis } from "../helpers/redis.js";
-import { type Replica, startReplica } from "../helpers/replica.js";
+import { type Replica, replicaArgs, startReplica } from "../helpers/replica.js";
 
 if (REDIS_SKIP_REASON) console.warn(REDIS_SKIP_REASON);
 
@@ -76,19 +76,8 @@ describe.skipIf(REDIS_SKIP_REASON !== undefined)("confirmations across replicas"
   let redis: TestRedis;
   let a: Replica;
   let b: Replica;
-  const args = (extra: string[] = []) => [
-    "--api-key",
-    local.apiKey,
-    "--base-url",
-    local.url,
-    "--redis-url",
-    redis.url,
-    "--toolsets",
-    "all",
-    "--workspace-id",
-    DEMO_WS,
-    ...extra,
-  ];
+  const args = (extra: string[] = []) =>
+    replicaArgs(local.apiKey, local.url, redis.url, ["--toolsets", "all", ...extra]);
   beforeAll(async () => {
     local = await startTestLocalApi();
     redis = await startTestRedis();
@@ -331,16 +320,7 @@ describe.skipIf(REDIS_SKIP_REASON !== undefined)("replicas without a state secre
   it("warn at start and keep confirmations per replica, as before", async () => {
     const local = await startTestLocalApi();
     const redis = await startTestRedis();
-    const args = [
-      "--api-key",
-      local.apiKey,
-      "--base-url",
-      local.url,
-      "--redis-url",
-      redis.url,
-      "--workspace-id",
-      DEMO_WS,
-    ];
+    const args = replicaArgs(local.apiKey, local.url, redis.url);
     const [a, b] = await Promise.all([startReplica(args), startReplica(args)]);
     await addKvIntegration(local, "kv_per_replica");
     const onA = await legacy(a.url, "on-a");

@@ -7,24 +7,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWeavzClient } from "../../src/api/client.js";
 import { silentLogger } from "../../src/log.js";
 import { createServerFactory } from "../../src/mcp/server.js";
-import { type HttpHandle, serveHttp } from "../../src/transports/http.js";
+import type { HttpHandle } from "../../src/transports/http.js";
 import { CLI } from "../helpers/build.js";
 import { tempDir, useCliProcesses } from "../helpers/cli.js";
+import { initializeRequest, MCP_ACCEPT } from "../helpers/jsonrpc.js";
 import { startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
-import { DEMO_WS } from "../helpers/mcp.js";
+import { DEMO_WS, serveOverHttp } from "../helpers/mcp.js";
 
-const INIT = {
-  jsonrpc: "2.0",
-  id: 1,
-  method: "initialize",
-  params: {
-    protocolVersion: "2025-06-18",
-    capabilities: {},
-    clientInfo: { name: "raw", version: "1" },
-  },
-};
+const INIT = initializeRequest({ protocolVersion: "2025-06-18" });
 const ACCEPT = {
-  accept: "application/json, text/event-stream",
+  accept: MCP_ACCEPT,
   "content-type": "application/json",
 };
 
@@ -36,14 +28,7 @@ describe("Streamable HTTP transport", () => {
     local = await startTestLocalApi();
     api = createWeavzClient({ baseUrl: local.url, apiKey: local.apiKey, log: silentLogger });
     const factory = createServerFactory({ api, log: silentLogger, defaultWorkspaceId: DEMO_WS });
-    http = await serveHttp({
-      host: "127.0.0.1",
-      port: 0,
-      newServer: factory.newServer,
-      hub: factory.hub,
-      log: silentLogger,
-      idleTimeoutMs: 1500,
-    });
+    http = await serveOverHttp(factory, { idleTimeoutMs: 1500 });
   });
   afterAll(async () => {
     await http.close();

@@ -17,11 +17,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWeavzClient } from "../../src/api/client.js";
 import { silentLogger } from "../../src/log.js";
 import { createServerFactory } from "../../src/mcp/server.js";
-import { type HttpHandle, serveHttp } from "../../src/transports/http.js";
+import type { HttpHandle } from "../../src/transports/http.js";
 import { CLI } from "../helpers/build.js";
 import { tempDir, useCliProcesses } from "../helpers/cli.js";
 import { startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
-import { DEMO_WS, SLACK_BOT_CONN } from "../helpers/mcp.js";
+import { DEMO_WS, SLACK_BOT_CONN, serveOverHttp } from "../helpers/mcp.js";
+import { resourceUpdates } from "../helpers/updates.js";
 
 const MODERN = "2026-07-28";
 const INTEGRATIONS = `weavz://workspaces/${DEMO_WS}/integrations`;
@@ -30,51 +31,22 @@ const MCP_TOOLS = `weavz://workspaces/${DEMO_WS}/mcp-tools`;
 const modernClient = (name: string) =>
   new ModernClient({ name, version: "1" }, { versionNegotiation: { mode: { pin: MODERN } } });
 
-/** resources/updated notifications a client received, and a wait for the next one per URI. */
-function updates(on: (handler: (uri: string) => void) => void) {
-  const seen: string[] = [];
-  const waiters: Array<{ uri: string; resolve: () => void }> = [];
-  on((uri) => {
-    seen.push(uri);
-    for (const w of waiters.splice(0)) {
-      if (w.uri === uri) w.resolve();
-      else waiters.push(w);
-    }
-  });
-  return {
-    seen,
-    next(uri: string, timeoutMs = 3000): Promise<void> {
-      return new Promise((resolve, reject) => {
-        const t = setTimeout(
-          () => reject(new Error(`no resources/updated for ${uri} within ${timeoutMs} ms`)),
-          timeoutMs,
-        );
-        waiters.push({
-          uri,
-          resolve: () => {
-            clearTimeout(t);
-            resolve();
-          },
-        });
-      });
-    },
-  };
-}
-
+/** resources/updated a 2026 client received, with each one's _meta (the subscription id). */
 const modernUpdates = (client: ModernClient) => {
   const meta: unknown[] = [];
-  const u = updates((h) =>
-    client.setNotificationHandler("notifications/resources/updated", (n) => {
-      meta.push(n.params._meta);
-      h(n.params.uri);
-    }),
-  );
+  const u = resourceUpdates({ timeoutMs: 3000 });
+  client.setNotificationHandler("notifications/resources/updated", (n) => {
+    meta.push(n.params._meta);
+    u.push(n.params.uri);
+  });
   return { ...u, meta };
 };
-const legacyUpdates = (client: LegacyClient) =>
-  updates((h) =>
-    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => h(n.params.uri)),
-  );
+/** resources/updated a 2025 client received. */
+const legacyUpdates = (client: LegacyClient) => {
+  const u = resourceUpdates({ timeoutMs: 3000 });
+  client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => u.push(n.params.uri));
+  return u;
+};
 
 /** A second weavz-mcp process on the same database (a 2025-era stdio client drives it). */
 async function secondProcess(dbPath: string) {
@@ -180,13 +152,7 @@ describe("MCP 2026-07-28 and 2025-11-25 side by side over HTTP", () => {
     local = await startTestLocalApi();
     api = createWeavzClient({ baseUrl: local.url, apiKey: local.apiKey, log: silentLogger });
     factory = createServerFactory({ api, log: silentLogger, defaultWorkspaceId: DEMO_WS });
-    http = await serveHttp({
-      host: "127.0.0.1",
-      port: 0,
-      newServer: factory.newServer,
-      hub: factory.hub,
-      log: silentLogger,
-    });
+    http = await serveOverHttp(factory);
   });
   afterAll(async () => {
     await http.close();

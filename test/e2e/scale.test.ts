@@ -14,44 +14,13 @@ import { startFaultProxy } from "../helpers/fault-proxy.js";
 import { addKvIntegration, startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
 import { DEMO_WS } from "../helpers/mcp.js";
 import { REDIS_SKIP_REASON, startTestRedis, type TestRedis } from "../helpers/redis.js";
-import { startReplica } from "../helpers/replica.js";
+import { replicaArgs, startReplica } from "../helpers/replica.js";
+import { resourceUpdates } from "../helpers/updates.js";
 
 const INTEGRATIONS = `weavz://workspaces/${DEMO_WS}/integrations`;
 const LEASE_MS = 1500;
 
 if (REDIS_SKIP_REASON) console.warn(REDIS_SKIP_REASON);
-
-/** Every resources/updated a client got, with a wait for the next one. */
-function updates() {
-  const seen: Array<{ uri: string; at: number }> = [];
-  const waiters: Array<{ uri: string; resolve: () => void }> = [];
-  return {
-    seen,
-    push(uri: string) {
-      seen.push({ uri, at: Date.now() });
-      for (const w of waiters.splice(0)) {
-        if (w.uri === uri) w.resolve();
-        else waiters.push(w);
-      }
-    },
-    next(uri: string, timeoutMs: number): Promise<number> {
-      return new Promise((resolve, reject) => {
-        const t = setTimeout(
-          () => reject(new Error(`no resources/updated for ${uri} within ${timeoutMs} ms`)),
-          timeoutMs,
-        );
-        waiters.push({
-          uri,
-          resolve: () => {
-            clearTimeout(t);
-            resolve(Date.now());
-          },
-        });
-      });
-    },
-    count: (uri: string) => seen.filter((s) => s.uri === uri).length,
-  };
-}
 
 async function modernListener(url: string) {
   const client = new ModernClient(
@@ -59,7 +28,7 @@ async function modernListener(url: string) {
     { versionNegotiation: { mode: { pin: "2026-07-28" } } },
   );
   await client.connect(new ModernHttp(new URL(url)));
-  const u = updates();
+  const u = resourceUpdates();
   client.setNotificationHandler("notifications/resources/updated", (n) => u.push(n.params.uri));
   const sub = await client.listen({ resourceSubscriptions: [INTEGRATIONS] });
   return {
@@ -75,7 +44,7 @@ async function legacyClient(url: string, name: string) {
   const client = new LegacyClient({ name, version: "1" });
   const transport = new LegacyHttp(new URL(url));
   await client.connect(transport);
-  const u = updates();
+  const u = resourceUpdates();
   client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => u.push(n.params.uri));
   return {
     client,
@@ -101,20 +70,13 @@ describe.skipIf(REDIS_SKIP_REASON !== undefined)("two replicas and one Redis", (
   useCliProcesses();
   let local: TestLocalApi;
   let redis: TestRedis;
-  const replicaArgs = (apiUrl: string, redisUrl: string) => [
-    "--api-key",
-    local.apiKey,
-    "--base-url",
-    apiUrl,
-    "--redis-url",
-    redisUrl,
-    "--redis-lease-ms",
-    String(LEASE_MS),
-    "--poll-interval-ms",
-    "100",
-    "--workspace-id",
-    DEMO_WS,
-  ];
+  const args = (apiUrl: string, redisUrl: string) =>
+    replicaArgs(local.apiKey, apiUrl, redisUrl, [
+      "--redis-lease-ms",
+      String(LEASE_MS),
+      "--poll-interval-ms",
+      "100",
+    ]);
   beforeAll(async () => {
     local = await startTestLocalApi();
     redis = await startTestRedis();
@@ -125,8 +87,8 @@ describe.skipIf(REDIS_SKIP_REASON !== undefined)("two replicas and one Redis", (
   });
 
   it("a change made through replica B reaches 2026 and 2025 listeners on replica A within 1 s, once", async () => {
-    const a = await startReplica(replicaArgs(local.url, redis.url));
-    const b = await startReplica(replicaArgs(local.url, redis.url));
+    const a = await startReplica(args(local.url, redis.url));
+    const b = await startReplica(args(local.url, redis.url));
     const modern = await modernListener(a.url);
     const legacy = await legacyClient(a.url, "subscriber-2025");
     await legacy.client.subscribeResource({ uri: INTEGRATIONS });
@@ -159,8 +121,8 @@ describe.skipIf(REDIS_SKIP_REASON !== undefined)("two replicas and one Redis", (
   });
 
   it("answers an unknown 2025 session with 404 so the client re-initializes (sessions are per replica)", async () => {
-    const a = await startReplica(replicaArgs(local.url, redis.url));
-    const b = await startReplica(replicaArgs(local.url, redis.url));
+    const a = await startReplica(args(local.url, redis.url));
+    const b = await startReplica(args(local.url, redis.url));
     const onA = await legacyClient(a.url, "pinned-to-a");
     try {
       const sessionId = (onA.client.transport as LegacyHttp).sessionId;
@@ -195,9 +157,7 @@ describe.skipIf(REDIS_SKIP_REASON !== undefined)("two replicas and one Redis", (
           : { kind: "pass" },
       );
     }
-    const replicas = await Promise.all(
-      proxies.map((p) => startReplica(replicaArgs(p.url, redis.url))),
-    );
+    const replicas = await Promise.all(proxies.map((p) => startReplica(args(p.url, redis.url))));
     const listeners = await Promise.all(replicas.map((r) => modernListener(r.url)));
     const reads = (i: number) =>
       proxies[i]?.seen.filter((s) => s.url.includes(`/workspaces/${DEMO_WS}/integrations`))
@@ -243,18 +203,10 @@ describe.skipIf(REDIS_SKIP_REASON !== undefined)("Redis going away and coming ba
     const local = await startTestLocalApi();
     const password = "s3cret-redis-pass";
     const redis = await startTestRedis({ password });
-    const args = [
-      "--api-key",
-      local.apiKey,
-      "--base-url",
-      local.url,
-      "--redis-url",
-      redis.url,
+    const args = replicaArgs(local.apiKey, local.url, redis.url, [
       "--redis-lease-ms",
       String(LEASE_MS),
-      "--workspace-id",
-      DEMO_WS,
-    ];
+    ]);
     const a = await startReplica(args);
     const b = await startReplica(args);
     const modern = await modernListener(a.url);

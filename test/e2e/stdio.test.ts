@@ -6,6 +6,7 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { beforeAll, describe, expect, it } from "vitest";
 import { CLI } from "../helpers/build.js";
 import { tempDir, useCliProcesses } from "../helpers/cli.js";
+import { initializeRequest } from "../helpers/jsonrpc.js";
 import { DEMO_WS, SLACK_BOT_CONN } from "../helpers/mcp.js";
 
 describe("weavz-mcp over stdio (spawned process, embedded local API)", () => {
@@ -83,16 +84,7 @@ describe("weavz-mcp over stdio (spawned process, embedded local API)", () => {
       out += d.toString();
     });
     const send = (m: unknown) => child.stdin.write(`${JSON.stringify(m)}\n`);
-    send({
-      jsonrpc: "2.0",
-      id: 1,
-      method: "initialize",
-      params: {
-        protocolVersion: "2025-06-18",
-        capabilities: {},
-        clientInfo: { name: "raw", version: "1" },
-      },
-    });
+    send(initializeRequest({ protocolVersion: "2025-06-18" }));
     send({ jsonrpc: "2.0", method: "notifications/initialized" });
     send({ jsonrpc: "2.0", id: 2, method: "tools/list" });
     send({

@@ -15,21 +15,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWeavzClient } from "../../src/api/client.js";
 import { createLogger, silentLogger } from "../../src/log.js";
 import { createServerFactory } from "../../src/mcp/server.js";
-import { type HttpOptions, serveHttp } from "../../src/transports/http.js";
+import type { HttpOptions } from "../../src/transports/http.js";
 import { CLI } from "../helpers/build.js";
 import { tempDir, useCliProcesses } from "../helpers/cli.js";
+import { initializeRequest } from "../helpers/jsonrpc.js";
 import { startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
+import { serveOverHttp } from "../helpers/mcp.js";
 
-const INIT = (id: number | string = 1) => ({
-  jsonrpc: "2.0",
-  id,
-  method: "initialize",
-  params: {
-    protocolVersion: "2025-11-25",
-    capabilities: {},
-    clientInfo: { name: "raw", version: "1" },
-  },
-});
+const INIT = (id: number | string = 1) => initializeRequest({ id });
 
 /**
  * Malformed requests and what each must be answered with. Every one has an id the answer
@@ -203,14 +196,7 @@ describe("HTTP: limits, timeouts and malformed requests", () => {
   });
 
   const start = async (extra: Partial<HttpOptions> = {}) => {
-    const h = await serveHttp({
-      host: "127.0.0.1",
-      port: 0,
-      newServer: factory.newServer,
-      hub: factory.hub,
-      log: silentLogger,
-      ...extra,
-    });
+    const h = await serveOverHttp(factory, extra);
     servers.push(h);
     return h;
   };

@@ -12,11 +12,12 @@ import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWeavzClient } from "../../src/api/client.js";
 import { createServerFactory } from "../../src/mcp/server.js";
-import { type HttpHandle, serveHttp } from "../../src/transports/http.js";
+import type { HttpHandle } from "../../src/transports/http.js";
 import { CLI } from "../helpers/build.js";
 import { tempDir, useCliProcesses } from "../helpers/cli.js";
+import { initializeRequest } from "../helpers/jsonrpc.js";
 import { startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
-import { DEMO_WS } from "../helpers/mcp.js";
+import { DEMO_WS, serveOverHttp } from "../helpers/mcp.js";
 import { FuzzStats, fuzzParams, fuzzTimeout, hostileJson, nastyString } from "./arbitraries.js";
 import { answered, capturingLog, UNANSWERED } from "./harness.js";
 
@@ -185,16 +186,7 @@ describe("fuzz: raw JSON-RPC over stdio", () => {
         }
       }
     });
-    const init = JSON.stringify({
-      jsonrpc: "2.0",
-      id: "init",
-      method: "initialize",
-      params: {
-        protocolVersion: "2025-11-25",
-        capabilities: {},
-        clientInfo: { name: "fuzz", version: "1" },
-      },
-    });
+    const init = JSON.stringify(initializeRequest({ id: "init", clientName: "fuzz" }));
     const ready = new Promise<void>((r) => waiters.set("init", r));
     child.stdin.write(
       `${init}\n${JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" })}\n`,
@@ -259,29 +251,14 @@ describe("fuzz: raw JSON-RPC over HTTP (both eras)", () => {
     local = await startTestLocalApi({ demo: true });
     api = createWeavzClient({ baseUrl: local.url, apiKey: local.apiKey, log: logs.log });
     const factory = createServerFactory({ api, log: logs.log });
-    http = await serveHttp({
-      host: "127.0.0.1",
-      port: 0,
-      newServer: factory.newServer,
-      hub: factory.hub,
-      log: logs.log,
-    });
+    http = await serveOverHttp(factory, { log: logs.log });
     const init = await request(http.url, {
       method: "POST",
       headers: {
         accept: "application/json, text/event-stream",
         "content-type": "application/json",
       },
-      body: JSON.stringify({
-        jsonrpc: "2.0",
-        id: 1,
-        method: "initialize",
-        params: {
-          protocolVersion: "2025-11-25",
-          capabilities: {},
-          clientInfo: { name: "fuzz", version: "1" },
-        },
-      }),
+      body: JSON.stringify(initializeRequest({ clientName: "fuzz" })),
     });
     session = init.headers["mcp-session-id"] as string;
     await init.body.dump();

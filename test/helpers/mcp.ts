@@ -4,6 +4,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { createWeavzClient, type WeavzClient } from "../../src/api/client.js";
 import { silentLogger } from "../../src/log.js";
 import { createServerFactory, type ServerDeps } from "../../src/mcp/server.js";
+import { type HttpOptions, serveHttp } from "../../src/transports/http.js";
 import { startTestLocalApi } from "./local-api.js";
 
 export const DEMO_WS = "a1b2c3d4-e5f6-7890-abcd-ef1234567890";
@@ -82,4 +83,22 @@ export async function setup(
       await local.close();
     },
   };
+}
+
+/**
+ * Serves FACTORY's servers over our real Streamable HTTP transport on 127.0.0.1, port 0, with
+ * a silent log; EXTRA transport options (limits, timeouts, a capturing log) override those.
+ */
+export function serveOverHttp(
+  factory: ReturnType<typeof createServerFactory>,
+  extra: Partial<HttpOptions> = {},
+) {
+  return serveHttp({
+    host: "127.0.0.1",
+    port: 0,
+    newServer: factory.newServer,
+    hub: factory.hub,
+    log: silentLogger,
+    ...extra,
+  });
 }

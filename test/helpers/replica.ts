@@ -1,5 +1,6 @@
 import type { ChildProcess } from "node:child_process";
 import { spawnCli } from "./cli.js";
+import { DEMO_WS } from "./mcp.js";
 
 /** One `weavz-mcp --transport http` process (a replica behind a load balancer). */
 export interface Replica {
@@ -47,4 +48,27 @@ export function startReplica(args: string[]): Promise<Replica> {
       reject(new Error(`replica exited early: ${err}`));
     });
   });
+}
+
+/**
+ * The flags every replica in a test needs: the local API's key, the API base URL (the local
+ * API or a proxy in front of it), the shared Redis and the demo workspace; EXTRA flags follow.
+ */
+export function replicaArgs(
+  apiKey: string,
+  baseUrl: string,
+  redisUrl: string,
+  extra: string[] = [],
+): string[] {
+  return [
+    "--api-key",
+    apiKey,
+    "--base-url",
+    baseUrl,
+    "--redis-url",
+    redisUrl,
+    "--workspace-id",
+    DEMO_WS,
+    ...extra,
+  ];
 }

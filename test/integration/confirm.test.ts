@@ -15,9 +15,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createWeavzClient } from "../../src/api/client.js";
 import { silentLogger } from "../../src/log.js";
 import { createServerFactory } from "../../src/mcp/server.js";
-import { serveHttp } from "../../src/transports/http.js";
+import type { HttpHandle } from "../../src/transports/http.js";
 import { startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
-import { DEMO_WS, SLACK_BOT_CONN, setup, textOf } from "../helpers/mcp.js";
+import { DEMO_WS, SLACK_BOT_CONN, serveOverHttp, setup, textOf } from "../helpers/mcp.js";
 
 /** Two integrations to delete: a fixed Slack bot and a KV store. */
 async function seed(api: ReturnType<typeof createWeavzClient>) {
@@ -249,19 +249,13 @@ describe("delete with a 2025 client that declares elicitation", () => {
 describe("delete with a 2026 client (input_required, MRTR)", () => {
   let local: TestLocalApi;
   let api: ReturnType<typeof createWeavzClient>;
-  let http: Awaited<ReturnType<typeof serveHttp>>;
+  let http: HttpHandle;
   beforeEach(async () => {
     local = await startTestLocalApi({ demo: true });
     api = createWeavzClient({ baseUrl: local.url, apiKey: local.apiKey, log: silentLogger });
     await seed(api);
     const factory = createServerFactory({ api, log: silentLogger });
-    http = await serveHttp({
-      host: "127.0.0.1",
-      port: 0,
-      newServer: factory.newServer,
-      hub: factory.hub,
-      log: silentLogger,
-    });
+    http = await serveOverHttp(factory);
   });
   afterEach(async () => {
     await http.close();

@@ -14,8 +14,7 @@ import { silentLogger } from "../../src/log.js";
 import { type AuditFacts, auditWorkspace, isGenericAlias } from "../../src/mcp/prompts/audit.js";
 import { createServerFactory } from "../../src/mcp/server.js";
 import { DEFAULT_TOOLSETS } from "../../src/mcp/toolsets.js";
-import { serveHttp } from "../../src/transports/http.js";
-import { connectMcp, DEMO_WS, SLACK_BOT_CONN, setup } from "../helpers/mcp.js";
+import { connectMcp, DEMO_WS, SLACK_BOT_CONN, serveOverHttp, setup } from "../helpers/mcp.js";
 
 const item = (over: Partial<WorkspaceIntegrationListItem>): WorkspaceIntegrationListItem => ({
   id: `wi_${over.alias}`,
@@ -333,13 +332,7 @@ describe("prompts and completions through the 2026 SDK client", () => {
   it("lists, gets and completes over HTTP", async () => {
     const env = await setup();
     const factory = createServerFactory({ api: env.api, log: silentLogger });
-    const http = await serveHttp({
-      host: "127.0.0.1",
-      port: 0,
-      newServer: factory.newServer,
-      hub: factory.hub,
-      log: silentLogger,
-    });
+    const http = await serveOverHttp(factory);
     const client = new ModernClient(
       { name: "m", version: "1" },
       { versionNegotiation: { mode: { pin: "2026-07-28" } } },

@@ -5,6 +5,7 @@ import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI, ensureBuilt } from "../helpers/build.js";
 import { connectMcp, DEMO_WS, SLACK_BOT_CONN, setup } from "../helpers/mcp.js";
+import { resourceUpdates } from "../helpers/updates.js";
 
 type Env = Awaited<ReturnType<typeof setup>>;
 const INTEGRATIONS = `weavz://workspaces/${DEMO_WS}/integrations`;
@@ -12,34 +13,9 @@ const MCP_TOOLS = `weavz://workspaces/${DEMO_WS}/mcp-tools`;
 
 /** Collects resources/updated notifications and lets a test wait for the next one for a URI. */
 function watch(client: Client) {
-  const seen: Array<{ uri: string; at: number }> = [];
-  const waiters: Array<{ uri: string; resolve: (at: number) => void }> = [];
-  client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
-    const at = performance.now();
-    seen.push({ uri: n.params.uri, at });
-    for (const w of waiters.splice(0)) {
-      if (w.uri === n.params.uri) w.resolve(at);
-      else waiters.push(w);
-    }
-  });
-  return {
-    seen,
-    next(uri: string, timeoutMs = 2000): Promise<number> {
-      return new Promise((resolve, reject) => {
-        const t = setTimeout(
-          () => reject(new Error(`no resources/updated for ${uri} within ${timeoutMs} ms`)),
-          timeoutMs,
-        );
-        waiters.push({
-          uri,
-          resolve: (at) => {
-            clearTimeout(t);
-            resolve(at);
-          },
-        });
-      });
-    },
-  };
+  const u = resourceUpdates({ now: () => performance.now() });
+  client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => u.push(n.params.uri));
+  return u;
 }
 
 async function readJson(env: Env, uri: string): Promise<any> {

@@ -9,6 +9,7 @@ import { LOCAL_ORG_ID, MIGRATIONS } from "../../src/local/migrations.js";
 import { type LocalApi, startLocalApi } from "../../src/local/server.js";
 import { Database } from "../../src/local/sqlite.js";
 import { silentLogger } from "../../src/log.js";
+import { initializeRequest, MCP_ACCEPT } from "../helpers/jsonrpc.js";
 import { client } from "../helpers/local-api.js";
 
 // Real local APIs on port 0 over real SQLite files; "old" databases are written the way the
@@ -169,17 +170,8 @@ describe("databases with unsalted SHA-256 keys (schema 4)", () => {
     const tokenForm = () =>
       rows(dbPath, "SELECT bearer_token_hash FROM mcp_servers WHERE id = 'srv_old'")[0] as string;
 
-    const init = {
-      jsonrpc: "2.0",
-      id: 1,
-      method: "initialize",
-      params: {
-        protocolVersion: "2025-11-25",
-        capabilities: {},
-        clientInfo: { name: "x", version: "1" },
-      },
-    };
-    const headers = { accept: "application/json, text/event-stream" };
+    const init = initializeRequest({ clientName: "x" });
+    const headers = { accept: MCP_ACCEPT };
     const bad = await client(api.url, `${token}x`)("POST", endpoint.pathname, init, { headers });
     expect(bad.status).toBe(401);
     expect(tokenForm()).toBe(legacyHash(token));

@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createWeavzClient } from "../../src/api/client.js";
 import { Store } from "../../src/local/store.js";
 import { silentLogger } from "../../src/log.js";
+import { initializeRequest, MCP_ACCEPT } from "../helpers/jsonrpc.js";
 import { useLocalApi } from "../helpers/local-api.js";
 import { connectMcp } from "../helpers/mcp.js";
 
@@ -126,17 +127,8 @@ describe("MCP endpoints: authentication", () => {
     await expect(
       legacyClient(f.mcpEndpoint, "mcp_wrongwrongwrongwrongwrongwrong12"),
     ).rejects.toThrow(/401|Unauthorized|invalid/i);
-    const init = {
-      jsonrpc: "2.0",
-      id: 1,
-      method: "initialize",
-      params: {
-        protocolVersion: "2025-11-25",
-        capabilities: {},
-        clientInfo: { name: "x", version: "1" },
-      },
-    };
-    const headers = { accept: "application/json, text/event-stream" };
+    const init = initializeRequest({ clientName: "x" });
+    const headers = { accept: MCP_ACCEPT };
     const path = new URL(f.mcpEndpoint).pathname;
     const none = await call("POST", path, init, { key: null, headers });
     expect(none.status).toBe(401);
