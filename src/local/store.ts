@@ -224,7 +224,12 @@ export class Store {
     if (this.db.open) this.db.close();
   }
 
-  private stmt(sql: string): BetterSqlite3.Statement {
+  /**
+   * The prepared statement for `sql`, compiled once and kept for the life of the Store (the
+   * built-ins and routes that own a table use it too, rather than compiling per request).
+   * pluck() and raw() stick to a statement, so one SQL text must always be used one way.
+   */
+  stmt(sql: string): BetterSqlite3.Statement {
     let s = this.stmts.get(sql);
     if (!s) {
       s = this.db.prepare(sql);

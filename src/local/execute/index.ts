@@ -65,8 +65,8 @@ function fingerprint(req: ParsedExecuteRequest): string {
 
 function storedResult(store: Store, req: ParsedExecuteRequest): ExecuteResult | undefined {
   if (req.idempotencyKey === undefined) return undefined;
-  const row = store.db
-    .prepare(
+  const row = store
+    .stmt(
       "SELECT fingerprint, result, created_at AS createdAt FROM execution_results WHERE workspace_id = ? AND idempotency_key = ?",
     )
     .get(req.workspaceId, req.idempotencyKey) as
@@ -87,11 +87,11 @@ function storedResult(store: Store, req: ParsedExecuteRequest): ExecuteResult | 
 function saveResult(store: Store, req: ParsedExecuteRequest, result: ExecuteResult): void {
   if (req.idempotencyKey === undefined) return;
   const now = new Date();
-  store.db
-    .prepare("DELETE FROM execution_results WHERE created_at < ?")
+  store
+    .stmt("DELETE FROM execution_results WHERE created_at < ?")
     .run(new Date(now.getTime() - IDEMPOTENCY_TTL_MS).toISOString());
-  store.db
-    .prepare(
+  store
+    .stmt(
       `INSERT INTO execution_results (workspace_id, idempotency_key, fingerprint, result, created_at)
        VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     )

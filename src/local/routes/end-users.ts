@@ -101,8 +101,8 @@ export function endUserRoutes(app: App, deps: Deps): void {
         }
         for (const conn of connections) store.deleteConnection(conn.id);
         const scope = endUserScopeKey(endUser.workspaceId, endUser.externalId);
-        store.db.prepare("DELETE FROM kv_entries WHERE scope = ?").run(scope);
-        store.db.prepare("DELETE FROM stored_files WHERE scope = ?").run(scope);
+        store.stmt("DELETE FROM kv_entries WHERE scope = ?").run(scope);
+        store.stmt("DELETE FROM stored_files WHERE scope = ?").run(scope);
         store.deleteEndUser(id);
       });
       return ok(c, { deleted: true, id });

@@ -22,16 +22,16 @@ function encode(value: unknown): string {
 }
 
 function read(store: Store, scope: string, k: string): unknown {
-  const row = store.db
-    .prepare("SELECT value FROM kv_entries WHERE scope = ? AND key = ?")
+  const row = store
+    .stmt("SELECT value FROM kv_entries WHERE scope = ? AND key = ?")
     .pluck()
     .get(scope, k) as string | undefined;
   return row === undefined ? undefined : JSON.parse(row);
 }
 
 function write(store: Store, scope: string, k: string, value: unknown): void {
-  store.db
-    .prepare(
+  store
+    .stmt(
       `INSERT INTO kv_entries (scope, key, value, updated_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
     )
@@ -74,8 +74,8 @@ export const kvStore: BuiltIn = {
   },
   delete(ctx) {
     const k = key(ctx);
-    const info = ctx.store.db
-      .prepare("DELETE FROM kv_entries WHERE scope = ? AND key = ?")
+    const info = ctx.store
+      .stmt("DELETE FROM kv_entries WHERE scope = ? AND key = ?")
       .run(ctx.scope(), k);
     return { key: key(ctx), deleted: info.changes > 0 };
   },

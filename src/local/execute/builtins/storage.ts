@@ -27,8 +27,8 @@ interface FileRow {
 }
 
 function readRow(ctx: RunContext, p: string): FileRow {
-  const row = ctx.store.db
-    .prepare(
+  const row = ctx.store
+    .stmt(
       "SELECT content, content_type AS contentType, updated_at AS updatedAt FROM stored_files WHERE scope = ? AND path = ?",
     )
     .get(ctx.scope(), p) as FileRow | undefined;
@@ -52,8 +52,8 @@ export const storage: BuiltIn = {
       throw actionFailed(`File is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB.`);
     }
     const contentType = (ctx.input.contentType as string | undefined) ?? "application/octet-stream";
-    ctx.store.db
-      .prepare(
+    ctx.store
+      .stmt(
         `INSERT INTO stored_files (scope, path, content, content_type, updated_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (scope, path) DO UPDATE SET content = excluded.content,
            content_type = excluded.content_type, updated_at = excluded.updated_at`,
@@ -75,15 +75,15 @@ export const storage: BuiltIn = {
   },
   delete_file(ctx) {
     const p = path(ctx);
-    const info = ctx.store.db
-      .prepare("DELETE FROM stored_files WHERE scope = ? AND path = ?")
+    const info = ctx.store
+      .stmt("DELETE FROM stored_files WHERE scope = ? AND path = ?")
       .run(ctx.scope(), p);
     return { path: p, deleted: info.changes > 0 };
   },
   list_files(ctx) {
     const prefix = String(ctx.input.prefix ?? "").replace(/^\/+/, "");
-    const files = ctx.store.db
-      .prepare(
+    const files = ctx.store
+      .stmt(
         `SELECT path, length(content) AS size, content_type AS contentType, updated_at AS updatedAt
          FROM stored_files WHERE scope = ? AND substr(path, 1, length(?)) = ? ORDER BY path LIMIT 1000`,
       )
