@@ -22,6 +22,7 @@ import { createServerFactory } from "../../src/mcp/server.js";
 import type { HttpHandle } from "../../src/transports/http.js";
 import { CLI } from "../helpers/build.js";
 import { tempDir, useCliProcesses } from "../helpers/cli.js";
+import { MCP_POST_HEADERS } from "../helpers/jsonrpc.js";
 import { startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
 import { serveOverHttp } from "../helpers/mcp.js";
 
@@ -96,8 +97,7 @@ describe("tools that need a client capability, over HTTP (both eras on one endpo
       request(http.url, {
         method: "POST",
         headers: {
-          accept: "application/json, text/event-stream",
-          "content-type": "application/json",
+          ...MCP_POST_HEADERS,
           "mcp-protocol-version": MODERN,
           "mcp-method": "tools/call",
           "mcp-name": TOOL,

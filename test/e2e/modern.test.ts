@@ -20,6 +20,7 @@ import { createServerFactory } from "../../src/mcp/server.js";
 import type { HttpHandle } from "../../src/transports/http.js";
 import { CLI } from "../helpers/build.js";
 import { tempDir, useCliProcesses } from "../helpers/cli.js";
+import { MCP_POST_HEADERS } from "../helpers/jsonrpc.js";
 import { startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
 import { DEMO_WS, SLACK_BOT_CONN, serveOverHttp } from "../helpers/mcp.js";
 import { resourceUpdates } from "../helpers/updates.js";
@@ -197,8 +198,7 @@ describe("MCP 2026-07-28 and 2025-11-25 side by side over HTTP", () => {
       request(http.url, {
         method: "POST",
         headers: {
-          accept: "application/json, text/event-stream",
-          "content-type": "application/json",
+          ...MCP_POST_HEADERS,
           "mcp-protocol-version": MODERN,
           "mcp-method": body.method,
           ...headers,
