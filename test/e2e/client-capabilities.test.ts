@@ -20,8 +20,7 @@ import { createWeavzClient } from "../../src/api/client.js";
 import { silentLogger } from "../../src/log.js";
 import { createServerFactory } from "../../src/mcp/server.js";
 import type { HttpHandle } from "../../src/transports/http.js";
-import { CLI } from "../helpers/build.js";
-import { tempDir, useCliProcesses } from "../helpers/cli.js";
+import { cliStdio, tempDir, useCliProcesses } from "../helpers/cli.js";
 import { MCP_POST_HEADERS } from "../helpers/jsonrpc.js";
 import { startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
 import { serveOverHttp } from "../helpers/mcp.js";
@@ -175,18 +174,16 @@ describe("tools that need a client capability, over stdio (spawned CLI in fixtur
   beforeAll(() => {
     dir = tempDir("weavz-caps-stdio-");
   });
-  /** How to spawn the CLI in fixture mode on its own database DB (either SDK's stdio transport). */
-  const cli = (db: string) => ({
-    command: process.execPath,
-    args: [CLI],
-    env: {
-      PATH: process.env.PATH ?? "",
-      WEAVZ_LOCAL_DB: join(dir, db),
-      WEAVZ_LOG_LEVEL: "error",
-      WEAVZ_CONFORMANCE_FIXTURES: "1",
-    },
-    stderr: "pipe" as const,
-  });
+  /** The CLI in fixture mode on its own database DB, for either SDK's stdio transport. */
+  const cli = (db: string) =>
+    cliStdio(
+      {
+        WEAVZ_LOCAL_DB: join(dir, db),
+        WEAVZ_LOG_LEVEL: "error",
+        WEAVZ_CONFORMANCE_FIXTURES: "1",
+      },
+      "pipe",
+    );
 
   it("2026-07-28 (v2 client): refused without sampling, served with it", async () => {
     const without = modernClient();
