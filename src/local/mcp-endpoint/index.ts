@@ -17,7 +17,7 @@ import type { Store } from "../store.js";
 import { authenticate } from "./auth.js";
 import { type ExecuteFn, storeExecutor } from "./execute.js";
 import { buildEndpointServer, type EndpointDeps } from "./server.js";
-import { toolSurface } from "./tools.js";
+import { type ToolSurface, ToolSurfaces } from "./tools.js";
 
 export type { ExecuteFn, ExecuteRequest, ExecuteResult } from "./execute.js";
 
@@ -128,7 +128,7 @@ export class McpEndpoints {
     this.keys = opts.keys ?? new KeyChecker();
     this.deps = {
       store: opts.store,
-      catalog: opts.catalog,
+      surfaces: new ToolSurfaces(opts.store, opts.catalog),
       execute: opts.execute ?? storeExecutor(opts.store),
       log: this.log,
     };
@@ -197,7 +197,7 @@ export class McpEndpoints {
       tokenHash,
       sessions: new Map(),
       bus: new WatchedBus(() => this.startWatching()),
-      fingerprint: toolSurface(this.store, this.deps.catalog(), serverId)?.fingerprint,
+      fingerprint: this.deps.surfaces.get(serverId)?.fingerprint,
     };
     this.states.set(serverId, state);
     return state;
@@ -390,11 +390,11 @@ export class McpEndpoints {
   /** Compares every live server's tools with what its clients saw; notifies on a difference. */
   private sync(): void {
     for (const [id, state] of [...this.states]) {
-      let surface: ReturnType<typeof toolSurface>;
+      let surface: ToolSurface | undefined;
       let hash: string | null | undefined;
       try {
         hash = this.store.mcpServerTokenHash(id);
-        surface = toolSurface(this.store, this.deps.catalog(), id);
+        surface = this.deps.surfaces.get(id);
       } catch (err) {
         this.log.warn(`MCP endpoint ${id}: cannot read the store: ${(err as Error).message}`);
         return;

@@ -7,7 +7,6 @@ import {
 import type { z } from "zod";
 import type { Logger } from "../../log.js";
 import { VERSION } from "../../version.js";
-import type { Catalog } from "../catalog.js";
 import { ApiError } from "../errors.js";
 import { type CodeHost, runJavaScript } from "../execute/javascript.js";
 import type { Store } from "../store.js";
@@ -20,12 +19,13 @@ import {
   searchActions,
 } from "./code-mode.js";
 import type { ExecuteFn } from "./execute.js";
-import { type ActionTarget, type ToolSurface, toolSurface } from "./tools.js";
+import type { ActionTarget, ToolSurface, ToolSurfaces } from "./tools.js";
 
 /** What one endpoint's MCP server instances need. */
 export interface EndpointDeps {
   store: Store;
-  catalog: () => Catalog;
+  /** The servers' tool surfaces, current with the store. */
+  surfaces: ToolSurfaces;
   execute: ExecuteFn;
   log: Logger;
 }
@@ -135,7 +135,7 @@ async function callCodeTool(
   const a = parseArgs(ExecuteArgsSchema, args, name);
   const host: CodeHost = async (alias, action, input, callSignal) => {
     // Read fresh: code that runs for a while sees integrations added meanwhile.
-    const now = toolSurface(deps.store, deps.catalog(), surface.server.id);
+    const now = deps.surfaces.get(surface.server.id);
     if (!now) throw { code: "NOT_FOUND", message: "This MCP server was deleted." };
     const all = [...now.actions.values()];
     const target = all.find((t) => t.integration.alias === alias && t.actionName === action);
@@ -182,8 +182,9 @@ async function callCodeTool(
 }
 
 /**
- * A fresh low-level MCP server for one Weavz MCP server: tools/list and tools/call read the
- * store on every request, so the tools always match the workspace's integrations.
+ * A fresh low-level MCP server for one Weavz MCP server: tools/list and tools/call take the
+ * surface current with the store on every request, so the tools always match the workspace's
+ * integrations.
  */
 export function buildEndpointServer(deps: EndpointDeps, serverId: string): Server {
   const initial = deps.store.getMcpServer(serverId);
@@ -198,7 +199,7 @@ export function buildEndpointServer(deps: EndpointDeps, serverId: string): Serve
     },
   );
   const surface = (): ToolSurface => {
-    const s = toolSurface(deps.store, deps.catalog(), serverId);
+    const s = deps.surfaces.get(serverId);
     if (!s) {
       throw new ProtocolError(ProtocolErrorCode.InvalidRequest, "This MCP server was deleted.");
     }

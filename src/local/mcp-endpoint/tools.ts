@@ -101,7 +101,7 @@ export function workspaceActions(
 }
 
 /**
- * The tool surface of an MCP server, read fresh from the store: auto-sync needs no cache.
+ * The tool surface of an MCP server, read from the store (ToolSurfaces caches it per change).
  * Undefined when the server no longer exists.
  */
 export function toolSurface(
@@ -124,4 +124,39 @@ export function toolSurface(
     .update(JSON.stringify([tools, [...actions.keys()]]))
     .digest("base64url");
   return { server, tools, actions, fingerprint };
+}
+
+/** How many servers' surfaces are kept; beyond it the cache starts over (a backstop). */
+const MAX_CACHED_SURFACES = 256;
+
+/**
+ * Tool surfaces, rebuilt only when the store's change marker (bumped by every write, from any
+ * process) or the catalog has moved: tools/list and tools/call otherwise rebuilt every tool
+ * schema and hashed them on each request. Reads inside a write transaction bypass the cache,
+ * since what they see may still roll back.
+ */
+export class ToolSurfaces {
+  private readonly cache = new Map<
+    string,
+    { seq: number; catalog: Catalog; surface: ToolSurface | undefined }
+  >();
+
+  constructor(
+    private readonly store: Store,
+    private readonly catalog: () => Catalog,
+  ) {}
+
+  /** The current tool surface of MCP server `serverId`; undefined when it no longer exists. */
+  get(serverId: string): ToolSurface | undefined {
+    const catalog = this.catalog();
+    if (this.store.db.inTransaction) return toolSurface(this.store, catalog, serverId);
+    // The marker is read before the rows, so a cached surface is never older than its seq.
+    const seq = this.store.changeSeq();
+    const hit = this.cache.get(serverId);
+    if (hit && hit.seq === seq && hit.catalog === catalog) return hit.surface;
+    const surface = toolSurface(this.store, catalog, serverId);
+    if (this.cache.size >= MAX_CACHED_SURFACES) this.cache.clear();
+    this.cache.set(serverId, { seq, catalog, surface });
+    return surface;
+  }
 }
