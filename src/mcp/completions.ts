@@ -1,12 +1,9 @@
-import { allCatalogEntries } from "../api/pages.js";
 import type { WeavzApi } from "../api/types.js";
-import type { CatalogIntegration } from "../domain/entities.js";
+import type { CatalogReader } from "./catalog-cache.js";
 import type { CompletionKind } from "./prompts/types.js";
 
 /** At most this many values per answer (the spec's cap). */
 const MAX = 100;
-/** The catalog changes rarely; completion re-reads it after this long. */
-const CATALOG_TTL_MS = 10 * 60 * 1000;
 
 /** A completion answer. */
 export interface Completion {
@@ -27,24 +24,14 @@ const startsWith = (prefix: string, ...fields: Array<string | null | undefined>)
 };
 
 /**
- * Completion of prompt and resource-template arguments. One per server factory: it keeps the
- * catalog (names and action names only) for a while, because a client asks on every keystroke
- * and ranking needs the whole list.
+ * Completion of prompt and resource-template arguments. One per server factory; it ranks
+ * integration names against the factory's kept catalog (`loadCatalog`), because a client asks
+ * on every keystroke and ranking needs the whole list.
  */
-export function createCompleter(defaultWorkspaceId: string | undefined) {
-  let catalog: { at: number; items: Promise<CatalogIntegration[]> } | undefined;
-
-  const loadCatalog = (api: WeavzApi, signal: AbortSignal): Promise<CatalogIntegration[]> => {
-    if (catalog && Date.now() - catalog.at < CATALOG_TTL_MS) return catalog.items;
-    const items = allCatalogEntries(api, { signal });
-    catalog = { at: Date.now(), items };
-    // A failed read is not kept: the next keystroke tries again.
-    items.catch(() => {
-      catalog = undefined;
-    });
-    return items;
-  };
-
+export function createCompleter(
+  defaultWorkspaceId: string | undefined,
+  loadCatalog: CatalogReader,
+) {
   return {
     /**
      * Values for one argument. `context` holds the other arguments already given (the spec's
@@ -68,7 +55,7 @@ export function createCompleter(defaultWorkspaceId: string | undefined) {
           );
         }
         case "integrationName": {
-          const items = await loadCatalog(api, signal);
+          const items = await loadCatalog(api);
           if (!value.trim()) return answer(items.map((i) => i.name));
           // The search's ranking (prefixes, synonyms, typos: "slak" → slack, "chatgpt" →
           // openai), then any other name starting with what was typed.

@@ -1,6 +1,5 @@
 import { WeavzApiError } from "../api/errors.js";
-import { allCatalogEntries } from "../api/pages.js";
-import type { WeavzApi } from "../api/types.js";
+import type { CatalogReader } from "./catalog-cache.js";
 import type { Candidates } from "./results.js";
 import type { ToolContext } from "./tool.js";
 
@@ -14,6 +13,7 @@ export async function findCandidates(
   err: unknown,
   args: Record<string, unknown>,
   ctx: ToolContext,
+  loadCatalog: CatalogReader,
 ): Promise<Candidates> {
   if (!(err instanceof WeavzApiError)) return {};
   const out: Candidates = {};
@@ -35,7 +35,8 @@ export async function findCandidates(
     else wanted.add("integrationName");
   }
   try {
-    if (wanted.has("integrationName") && name) out.integrationName = await catalogNames(ctx);
+    if (wanted.has("integrationName") && name)
+      out.integrationName = (await loadCatalog(ctx.api)).map((i) => i.name);
     if (wanted.has("enabledActions") && name) {
       const { integration } = await ctx.api.getCatalogIntegration(name, { signal: ctx.signal });
       out.enabledActions = integration.actions.map((a) => a.name);
@@ -51,17 +52,4 @@ export async function findCandidates(
     // A suggestion is a courtesy: the error itself still reaches the model.
   }
   return out;
-}
-
-const CATALOG_TTL_MS = 10 * 60_000;
-const catalogCache = new WeakMap<WeavzApi, { at: number; names: Promise<string[]> }>();
-
-/** Every catalog integration name, read once per API client and kept for ten minutes. */
-export function catalogNames(ctx: Pick<ToolContext, "api" | "signal">): Promise<string[]> {
-  const hit = catalogCache.get(ctx.api);
-  if (hit && Date.now() - hit.at < CATALOG_TTL_MS) return hit.names;
-  const names = allCatalogEntries(ctx.api).then((all) => all.map((i) => i.name));
-  catalogCache.set(ctx.api, { at: Date.now(), names });
-  names.catch(() => catalogCache.delete(ctx.api));
-  return names;
 }

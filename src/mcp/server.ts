@@ -12,6 +12,7 @@ import {
 import type { WeavzApi } from "../api/types.js";
 import type { Logger } from "../log.js";
 import { VERSION } from "../version.js";
+import { createCatalogCache } from "./catalog-cache.js";
 import { assertClientCapabilities, requestCapabilities } from "./client-capabilities.js";
 import { createCompleter } from "./completions.js";
 import { type ConfirmStore, createConfirmations } from "./confirm.js";
@@ -136,7 +137,9 @@ export function createServerFactory(deps: ServerDeps): {
   const tools = buildToolSet(filter);
   if (deps.conformanceFixtures === true) tools.push(...buildFixtureSet());
   const prompts = buildPromptSet(filter);
-  const completer = createCompleter(deps.defaultWorkspaceId);
+  // One kept catalog for completion and for "did you mean …?" after a failed call.
+  const catalog = createCatalogCache();
+  const completer = createCompleter(deps.defaultWorkspaceId, catalog);
   const byName = new Map(tools.map((t) => [t.def.name, t]));
   const listed: Tool[] = tools.map((t) => ({
     name: t.def.name,
@@ -244,7 +247,7 @@ export function createServerFactory(deps: ServerDeps): {
           return successResult(await tool.def.handler(parsed.value, ctx), resultOptions);
         } catch (err) {
           const args = parsed.value as Record<string, unknown>;
-          const candidates = await findCandidates(err, args, ctx);
+          const candidates = await findCandidates(err, args, ctx, catalog);
           return errorToResult(err, deps.log, tool.def.name, tool.def, args, candidates);
         }
       },
