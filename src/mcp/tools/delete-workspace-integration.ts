@@ -29,10 +29,12 @@ export default defineTool({
     async inspect(args, ctx) {
       const workspaceId = resolveWorkspaceId(args.workspaceId, ctx.defaultWorkspaceId);
       const target = await resolveSelector(ctx, workspaceId, args);
-      const { integrations } = await ctx.api.listWorkspaceIntegrations(workspaceId, {
-        signal: ctx.signal,
-      });
-      const found = integrations.find((i) => i.id === target.id);
+      // Selected by alias, the list was read already; by id, it is read here.
+      const found =
+        target.item ??
+        (
+          await ctx.api.listWorkspaceIntegrations(workspaceId, { signal: ctx.signal })
+        ).integrations.find((i) => i.id === target.id);
       if (!found) {
         throw new ToolInputError(
           `No workspace integration with id ${target.id} in workspace ${workspaceId}.`,

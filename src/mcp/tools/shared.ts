@@ -23,12 +23,16 @@ export async function findByAlias(
   return integrations.find((i) => i.alias === alias);
 }
 
-/** Resolves `id`/`alias` to an id, with a clear error when neither or a wrong one is given. */
+/**
+ * Resolves `id`/`alias` to an id, with a clear error when neither or a wrong one is given.
+ * An alias is looked up in the workspace's list; then `item` is that list entry, so a caller
+ * needing it does not read the list again.
+ */
 export async function resolveSelector(
   ctx: ToolContext,
   workspaceId: string,
   sel: { id?: string | undefined; alias?: string | undefined },
-): Promise<{ id: string; alias?: string }> {
+): Promise<{ id: string; alias?: string; item?: WorkspaceIntegrationListItem }> {
   if (!sel.id && !sel.alias) {
     throw new ToolInputError(
       "Give the integration to change: id or alias.",
@@ -57,7 +61,7 @@ export async function resolveSelector(
       "pass only one of id or alias.",
     );
   }
-  return { id: found.id, alias: found.alias };
+  return { id: found.id, alias: found.alias, item: found };
 }
 
 /** Adds the integration that already holds the alias to a DUPLICATE error, when the API left it out. */
