@@ -471,6 +471,14 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     const e = env[envName];
     return e === undefined || e === "" ? undefined : e;
   };
+  /** A switch: set by its flag, else by its env var (an invalid env word is an error). */
+  const bool = (flag: string, envName: string): boolean =>
+    values[flag] === true || envBool(env, envName) === true;
+  /** An optional https URL option (plain http for loopback only), checked by parseUrlOption. */
+  const url = (flag: string, envName: string, example: string): URL | undefined => {
+    const raw = str(flag, envName);
+    return raw === undefined ? undefined : parseUrlOption(raw, `--${flag} / ${envName}`, example);
+  };
 
   const transportRaw = str("transport", "WEAVZ_TRANSPORT") ?? "stdio";
   if (transportRaw !== "stdio" && transportRaw !== "http") {
@@ -526,7 +534,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     );
   }
   const localDb = str("db", "WEAVZ_LOCAL_DB") ?? join(defaultDataDir(env), "local.db");
-  const noDemo = values["no-demo"] === true || envBool(env, "WEAVZ_NO_DEMO") === true;
+  const noDemo = bool("no-demo", "WEAVZ_NO_DEMO");
   const timeoutRaw = str("timeout-ms", "WEAVZ_TIMEOUT_MS") ?? "30000";
   const timeoutMs = Number(timeoutRaw);
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1000 || timeoutMs > 60000) {
@@ -534,7 +542,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       `--timeout-ms / WEAVZ_TIMEOUT_MS must be a whole number of milliseconds from 1000 to 60000 (got "${timeoutRaw}").`,
     );
   }
-  const readOnly = values["read-only"] === true || envBool(env, "WEAVZ_READ_ONLY") === true;
+  const readOnly = bool("read-only", "WEAVZ_READ_ONLY");
   const linksRaw = str("result-links", "WEAVZ_RESULT_LINKS") ?? "true";
   const linksValue = linksRaw.trim().toLowerCase();
   if (!TRUE.has(linksValue) && !FALSE.has(linksValue)) {
@@ -593,29 +601,15 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     throw new ConfigError(`--auth / WEAVZ_AUTH must be none, bearer or oauth (got "${authRaw}").`);
   }
   const auth = authRaw as AuthMode;
-  const insecureNoAuth =
-    values["insecure-no-auth"] === true || envBool(env, "WEAVZ_INSECURE_NO_AUTH") === true;
-  const publicUrlRaw = str("public-url", "WEAVZ_PUBLIC_URL");
-  const publicUrl =
-    publicUrlRaw === undefined
-      ? undefined
-      : parseUrlOption(
-          publicUrlRaw,
-          "--public-url / WEAVZ_PUBLIC_URL",
-          "https://mcp.example.com/mcp",
-        ).href;
-  // The issuer is compared verbatim with the token's `iss`, so it is kept as given.
-  if (issuerRaw !== undefined)
-    parseUrlOption(issuerRaw, "--oauth-issuer / WEAVZ_OAUTH_ISSUER", "https://auth.example.com");
-  const jwksRaw = str("oauth-jwks-url", "WEAVZ_OAUTH_JWKS_URL");
-  const oauthJwksUrl =
-    jwksRaw === undefined
-      ? undefined
-      : parseUrlOption(
-          jwksRaw,
-          "--oauth-jwks-url / WEAVZ_OAUTH_JWKS_URL",
-          "https://auth.example.com/.well-known/jwks.json",
-        ).href;
+  const insecureNoAuth = bool("insecure-no-auth", "WEAVZ_INSECURE_NO_AUTH");
+  const publicUrl = url("public-url", "WEAVZ_PUBLIC_URL", "https://mcp.example.com/mcp")?.href;
+  // Checked only: the issuer is compared verbatim with the token's `iss`, so it is kept as given.
+  url("oauth-issuer", "WEAVZ_OAUTH_ISSUER", "https://auth.example.com");
+  const oauthJwksUrl = url(
+    "oauth-jwks-url",
+    "WEAVZ_OAUTH_JWKS_URL",
+    "https://auth.example.com/.well-known/jwks.json",
+  )?.href;
   const oauthScopes = (str("oauth-scopes", "WEAVZ_OAUTH_SCOPES") ?? "")
     .split(/[\s,]+/)
     .filter(Boolean);
@@ -700,8 +694,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     );
   }
   const output = str("output", "WEAVZ_EXPORT_FILE");
-  const prune = values.prune === true || envBool(env, "WEAVZ_PRUNE") === true;
-  const yes = values.yes === true || envBool(env, "WEAVZ_APPLY_YES") === true;
+  const prune = bool("prune", "WEAVZ_PRUNE");
+  const yes = bool("yes", "WEAVZ_APPLY_YES");
   return Object.freeze({
     command,
     transport: transportRaw,
