@@ -12,7 +12,7 @@ import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnCli, tempDir, useCliProcesses } from "../helpers/cli.js";
 import { startTestIssuer, type TestIssuer } from "../helpers/issuer.js";
-import { initializeRequest } from "../helpers/jsonrpc.js";
+import { initializeRequest, MCP_POST_HEADERS } from "../helpers/jsonrpc.js";
 import { startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
 import { DEMO_WS, textOf } from "../helpers/mcp.js";
 
@@ -111,11 +111,7 @@ const DISCOVER = { jsonrpc: "2.0", id: 1, method: "server/discover", params: {} 
 async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
   const res = await request(url, {
     method: "POST",
-    headers: {
-      accept: "application/json, text/event-stream",
-      "content-type": "application/json",
-      ...headers,
-    },
+    headers: { ...MCP_POST_HEADERS, ...headers },
     body: JSON.stringify(body),
   });
   const text = await res.body.text();

@@ -20,8 +20,8 @@ import { createWeavzClient } from "../../src/api/client.js";
 import { silentLogger } from "../../src/log.js";
 import { createServerFactory } from "../../src/mcp/server.js";
 import type { HttpHandle } from "../../src/transports/http.js";
-import { CLI } from "../helpers/build.js";
-import { tempDir, useCliProcesses } from "../helpers/cli.js";
+import { cliStdio, tempDir, useCliProcesses } from "../helpers/cli.js";
+import { MCP_POST_HEADERS } from "../helpers/jsonrpc.js";
 import { startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
 import { serveOverHttp } from "../helpers/mcp.js";
 
@@ -96,8 +96,7 @@ describe("tools that need a client capability, over HTTP (both eras on one endpo
       request(http.url, {
         method: "POST",
         headers: {
-          accept: "application/json, text/event-stream",
-          "content-type": "application/json",
+          ...MCP_POST_HEADERS,
           "mcp-protocol-version": MODERN,
           "mcp-method": "tools/call",
           "mcp-name": TOOL,
@@ -175,22 +174,22 @@ describe("tools that need a client capability, over stdio (spawned CLI in fixtur
   beforeAll(() => {
     dir = tempDir("weavz-caps-stdio-");
   });
-  const env = (db: string) => ({
-    PATH: process.env.PATH ?? "",
-    WEAVZ_LOCAL_DB: join(dir, db),
-    WEAVZ_LOG_LEVEL: "error",
-    WEAVZ_CONFORMANCE_FIXTURES: "1",
-  });
+  /** The CLI in fixture mode on its own database DB, for either SDK's stdio transport. */
+  const cli = (db: string) =>
+    cliStdio(
+      {
+        WEAVZ_LOCAL_DB: join(dir, db),
+        WEAVZ_LOG_LEVEL: "error",
+        WEAVZ_CONFORMANCE_FIXTURES: "1",
+      },
+      "pipe",
+    );
 
   it("2026-07-28 (v2 client): refused without sampling, served with it", async () => {
     const without = modernClient();
-    await without.connect(
-      new ModernStdio({ command: process.execPath, args: [CLI], env: env("a.db"), stderr: "pipe" }),
-    );
+    await without.connect(new ModernStdio(cli("a.db")));
     const withSampling = modernClient(SAMPLING);
-    await withSampling.connect(
-      new ModernStdio({ command: process.execPath, args: [CLI], env: env("b.db"), stderr: "pipe" }),
-    );
+    await withSampling.connect(new ModernStdio(cli("b.db")));
     try {
       expect(without.getProtocolEra()).toBe("modern");
       await expect(without.callTool({ name: TOOL, arguments: {} })).rejects.toMatchObject(refusal);
@@ -205,13 +204,9 @@ describe("tools that need a client capability, over stdio (spawned CLI in fixtur
 
   it("2025-11-25 (1.x client): refused without sampling, served with it", async () => {
     const without = legacyClient();
-    await without.connect(
-      new LegacyStdio({ command: process.execPath, args: [CLI], env: env("c.db"), stderr: "pipe" }),
-    );
+    await without.connect(new LegacyStdio(cli("c.db")));
     const withSampling = legacyClient(SAMPLING);
-    await withSampling.connect(
-      new LegacyStdio({ command: process.execPath, args: [CLI], env: env("d.db"), stderr: "pipe" }),
-    );
+    await withSampling.connect(new LegacyStdio(cli("d.db")));
     try {
       await expect(without.callTool({ name: TOOL, arguments: {} })).rejects.toMatchObject(refusal);
       const ok = await withSampling.callTool({ name: TOOL, arguments: {} });

@@ -10,15 +10,11 @@ import { createServerFactory } from "../../src/mcp/server.js";
 import type { HttpHandle } from "../../src/transports/http.js";
 import { CLI } from "../helpers/build.js";
 import { tempDir, useCliProcesses } from "../helpers/cli.js";
-import { initializeRequest, MCP_ACCEPT } from "../helpers/jsonrpc.js";
+import { initializeRequest, MCP_POST_HEADERS } from "../helpers/jsonrpc.js";
 import { startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
 import { DEMO_WS, serveOverHttp } from "../helpers/mcp.js";
 
 const INIT = initializeRequest({ protocolVersion: "2025-06-18" });
-const ACCEPT = {
-  accept: MCP_ACCEPT,
-  "content-type": "application/json",
-};
 
 describe("Streamable HTTP transport", () => {
   let local: TestLocalApi;
@@ -39,7 +35,7 @@ describe("Streamable HTTP transport", () => {
   const post = (body: unknown, headers: Record<string, string> = {}) =>
     request(http.url, {
       method: "POST",
-      headers: { ...ACCEPT, ...headers },
+      headers: { ...MCP_POST_HEADERS, ...headers },
       body: typeof body === "string" ? body : JSON.stringify(body),
     });
 

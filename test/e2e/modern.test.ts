@@ -18,8 +18,8 @@ import { createWeavzClient } from "../../src/api/client.js";
 import { silentLogger } from "../../src/log.js";
 import { createServerFactory } from "../../src/mcp/server.js";
 import type { HttpHandle } from "../../src/transports/http.js";
-import { CLI } from "../helpers/build.js";
-import { tempDir, useCliProcesses } from "../helpers/cli.js";
+import { cliStdio, tempDir, useCliProcesses } from "../helpers/cli.js";
+import { MCP_POST_HEADERS } from "../helpers/jsonrpc.js";
 import { startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
 import { DEMO_WS, SLACK_BOT_CONN, serveOverHttp } from "../helpers/mcp.js";
 import { resourceUpdates } from "../helpers/updates.js";
@@ -52,11 +52,7 @@ const legacyUpdates = (client: LegacyClient) => {
 async function secondProcess(dbPath: string) {
   const other = new LegacyClient({ name: "second-process", version: "1" });
   await other.connect(
-    new LegacyStdio({
-      command: process.execPath,
-      args: [CLI],
-      env: { PATH: process.env.PATH ?? "", WEAVZ_LOCAL_DB: dbPath, WEAVZ_LOG_LEVEL: "error" },
-    }),
+    new LegacyStdio(cliStdio({ WEAVZ_LOCAL_DB: dbPath, WEAVZ_LOG_LEVEL: "error" })),
   );
   return other;
 }
@@ -70,14 +66,7 @@ describe("MCP 2026-07-28 over stdio (spawned process, v2 client)", () => {
 
   it("serves discover, tools, resources and string arguments without a handshake", async () => {
     const client = modernClient("modern-stdio");
-    await client.connect(
-      new ModernStdio({
-        command: process.execPath,
-        args: [CLI],
-        env: { PATH: process.env.PATH ?? "", WEAVZ_LOCAL_DB: join(dir, "a.db") },
-        stderr: "pipe",
-      }),
-    );
+    await client.connect(new ModernStdio(cliStdio({ WEAVZ_LOCAL_DB: join(dir, "a.db") }, "pipe")));
     try {
       expect(client.getProtocolEra()).toBe("modern");
       expect(client.getServerCapabilities()?.resources?.subscribe).toBe(true);
@@ -110,14 +99,7 @@ describe("MCP 2026-07-28 over stdio (spawned process, v2 client)", () => {
   it("delivers a change made by another process to a subscriptions/listen stream", async () => {
     const db = join(dir, "b.db");
     const client = modernClient("modern-listener");
-    await client.connect(
-      new ModernStdio({
-        command: process.execPath,
-        args: [CLI],
-        env: { PATH: process.env.PATH ?? "", WEAVZ_LOCAL_DB: db },
-        stderr: "pipe",
-      }),
-    );
+    await client.connect(new ModernStdio(cliStdio({ WEAVZ_LOCAL_DB: db }, "pipe")));
     const w = modernUpdates(client);
     const sub = await client.listen({ resourceSubscriptions: [MCP_TOOLS, INTEGRATIONS] });
     expect(sub.honoredFilter.resourceSubscriptions).toEqual([MCP_TOOLS, INTEGRATIONS]);
@@ -197,8 +179,7 @@ describe("MCP 2026-07-28 and 2025-11-25 side by side over HTTP", () => {
       request(http.url, {
         method: "POST",
         headers: {
-          accept: "application/json, text/event-stream",
-          "content-type": "application/json",
+          ...MCP_POST_HEADERS,
           "mcp-protocol-version": MODERN,
           "mcp-method": body.method,
           ...headers,

@@ -11,6 +11,7 @@ import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useCliProcesses } from "../helpers/cli.js";
 import { startFaultProxy } from "../helpers/fault-proxy.js";
+import { MCP_POST_HEADERS } from "../helpers/jsonrpc.js";
 import { addKvIntegration, startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
 import { DEMO_WS } from "../helpers/mcp.js";
 import { REDIS_SKIP_REASON, startTestRedis, type TestRedis } from "../helpers/redis.js";
@@ -130,8 +131,7 @@ describe.skipIf(REDIS_SKIP_REASON !== undefined)("two replicas and one Redis", (
       const r = await request(b.url, {
         method: "POST",
         headers: {
-          "content-type": "application/json",
-          accept: "application/json, text/event-stream",
+          ...MCP_POST_HEADERS,
           "mcp-session-id": sessionId ?? "",
           "mcp-protocol-version": "2025-11-25",
         },

@@ -5,7 +5,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CLI } from "../helpers/build.js";
-import { tempDir, useCliProcesses } from "../helpers/cli.js";
+import { cliStdio, tempDir, useCliProcesses } from "../helpers/cli.js";
 import { initializeRequest } from "../helpers/jsonrpc.js";
 import { DEMO_WS, SLACK_BOT_CONN } from "../helpers/mcp.js";
 
@@ -18,16 +18,9 @@ describe("weavz-mcp over stdio (spawned process, embedded local API)", () => {
 
   it("serves the tools to the SDK client and keeps the change in the database", async () => {
     const stderr: string[] = [];
-    const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: [CLI],
-      env: {
-        PATH: process.env.PATH ?? "",
-        WEAVZ_LOCAL_DB: join(dir, "a.db"),
-        WEAVZ_WORKSPACE_ID: DEMO_WS,
-      },
-      stderr: "pipe",
-    });
+    const transport = new StdioClientTransport(
+      cliStdio({ WEAVZ_LOCAL_DB: join(dir, "a.db"), WEAVZ_WORKSPACE_ID: DEMO_WS }, "pipe"),
+    );
     transport.stderr?.on("data", (d: Buffer) => stderr.push(d.toString()));
     const client = new Client({ name: "stdio-test", version: "1" });
     await client.connect(transport);
@@ -44,16 +37,12 @@ describe("weavz-mcp over stdio (spawned process, embedded local API)", () => {
     expect(stderr.join("")).toMatch(/embedded local Weavz API/);
 
     // A second process on the same database sees it; its toolsets narrow what it lists.
-    const t2 = new StdioClientTransport({
-      command: process.execPath,
-      args: [CLI],
-      env: {
-        PATH: process.env.PATH ?? "",
-        WEAVZ_LOCAL_DB: join(dir, "a.db"),
-        WEAVZ_TOOLSETS: "catalog,integrations",
-      },
-      stderr: "pipe",
-    });
+    const t2 = new StdioClientTransport(
+      cliStdio(
+        { WEAVZ_LOCAL_DB: join(dir, "a.db"), WEAVZ_TOOLSETS: "catalog,integrations" },
+        "pipe",
+      ),
+    );
     const c2 = new Client({ name: "stdio-test-2", version: "1" });
     await c2.connect(t2);
     const listed = (await c2.listTools()).tools.map((t) => t.name);

@@ -18,7 +18,7 @@ import { createServerFactory } from "../../src/mcp/server.js";
 import type { HttpOptions } from "../../src/transports/http.js";
 import { CLI } from "../helpers/build.js";
 import { tempDir, useCliProcesses } from "../helpers/cli.js";
-import { initializeRequest } from "../helpers/jsonrpc.js";
+import { initializeRequest, MCP_POST_HEADERS } from "../helpers/jsonrpc.js";
 import { startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
 import { serveOverHttp } from "../helpers/mcp.js";
 
@@ -203,11 +203,7 @@ describe("HTTP: limits, timeouts and malformed requests", () => {
   const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
     request(url, {
       method: "POST",
-      headers: {
-        accept: "application/json, text/event-stream",
-        "content-type": "application/json",
-        ...headers,
-      },
+      headers: { ...MCP_POST_HEADERS, ...headers },
       body: typeof body === "string" ? body : JSON.stringify(body),
     });
 

@@ -15,7 +15,7 @@ import { createServerFactory } from "../../src/mcp/server.js";
 import type { HttpHandle } from "../../src/transports/http.js";
 import { CLI } from "../helpers/build.js";
 import { tempDir, useCliProcesses } from "../helpers/cli.js";
-import { initializeRequest } from "../helpers/jsonrpc.js";
+import { initializeRequest, MCP_POST_HEADERS } from "../helpers/jsonrpc.js";
 import { startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
 import { DEMO_WS, serveOverHttp } from "../helpers/mcp.js";
 import { FuzzStats, fuzzParams, fuzzTimeout, hostileJson, nastyString } from "./arbitraries.js";
@@ -254,10 +254,7 @@ describe("fuzz: raw JSON-RPC over HTTP (both eras)", () => {
     http = await serveOverHttp(factory, { log: logs.log });
     const init = await request(http.url, {
       method: "POST",
-      headers: {
-        accept: "application/json, text/event-stream",
-        "content-type": "application/json",
-      },
+      headers: MCP_POST_HEADERS,
       body: JSON.stringify(initializeRequest({ clientName: "fuzz" })),
     });
     session = init.headers["mcp-session-id"] as string;
@@ -290,10 +287,7 @@ describe("fuzz: raw JSON-RPC over HTTP (both eras)", () => {
           stats.cases++;
           const { line, id } = materialize(c);
           const method = typeof c === "string" ? undefined : c.method;
-          const headers: Record<string, string> = {
-            accept: "application/json, text/event-stream",
-            "content-type": "application/json",
-          };
+          const headers: Record<string, string> = { ...MCP_POST_HEADERS };
           if (modern) {
             headers["mcp-protocol-version"] = MODERN;
             // (Node itself refuses headers over 16 KiB, before any of our code runs.)

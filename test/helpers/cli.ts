@@ -130,3 +130,17 @@ export function runCli(args: string[], timeoutMs = 30_000): Promise<CliRun> {
     });
   });
 }
+
+/**
+ * What an SDK stdio client transport (either era) needs to spawn our built CLI: only PATH from
+ * this process plus ENV, so no WEAVZ_* setting of the developer's leaks in. Pass STDERR "pipe"
+ * when the test reads it; otherwise the SDK's default applies.
+ */
+export function cliStdio(env: Record<string, string>, stderr?: "pipe") {
+  return {
+    command: process.execPath,
+    args: [CLI],
+    env: { PATH: process.env.PATH ?? "", ...env },
+    ...(stderr ? { stderr } : {}),
+  };
+}

@@ -4,6 +4,9 @@
 /** The Accept header value the Streamable HTTP transport requires on every POST. */
 export const MCP_ACCEPT = "application/json, text/event-stream";
 
+/** The headers of a JSON-RPC POST to the Streamable HTTP endpoint (spread, then add more). */
+export const MCP_POST_HEADERS = { accept: MCP_ACCEPT, "content-type": "application/json" };
+
 /**
  * A raw `initialize` request as a client would send it: no capabilities, the given protocol
  * version (the 1.x era default) and client name.

@@ -39,8 +39,10 @@ const aliases = async (env: Env) =>
     await env.call("list_workspace_integrations", { workspaceId: DEMO_WS })
   ).structuredContent?.integrations.map((i: { alias: string }) => i.alias) as string[];
 
-describe("delete without elicitation: preview and confirm token", () => {
-  let env: Env;
+/** The setup() of the test running now; set by useSeededEnv. */
+let env: Env;
+/** A fresh MCP setup with the seed integrations around each test of the calling describe. */
+function useSeededEnv() {
   beforeEach(async () => {
     env = await setup();
     await seed(env.api);
@@ -48,6 +50,10 @@ describe("delete without elicitation: preview and confirm token", () => {
   afterEach(async () => {
     await env.close();
   });
+}
+
+describe("delete without elicitation: preview and confirm token", () => {
+  useSeededEnv();
 
   it("previews first, deletes only when the token is echoed, and never twice", async () => {
     const first = await env.call("delete_workspace_integration", {
@@ -152,14 +158,7 @@ describe("delete without elicitation: preview and confirm token", () => {
 });
 
 describe("apply_workspace_plan with destructive steps", () => {
-  let env: Env;
-  beforeEach(async () => {
-    env = await setup();
-    await seed(env.api);
-  });
-  afterEach(async () => {
-    await env.close();
-  });
+  useSeededEnv();
 
   it("asks before a plan that deletes; the token applies exactly that plan", async () => {
     const plan = await env.call("plan_workspace", {

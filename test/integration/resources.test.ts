@@ -3,7 +3,8 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI, ensureBuilt } from "../helpers/build.js";
+import { ensureBuilt } from "../helpers/build.js";
+import { cliStdio } from "../helpers/cli.js";
 import { connectMcp, DEMO_WS, SLACK_BOT_CONN, setup } from "../helpers/mcp.js";
 import { resourceUpdates } from "../helpers/updates.js";
 
@@ -188,15 +189,9 @@ describe("subscriptions and auto-synced MCP server tools", () => {
     ensureBuilt();
     const other = new Client({ name: "second-process", version: "1" });
     await other.connect(
-      new StdioClientTransport({
-        command: process.execPath,
-        args: [CLI],
-        env: {
-          PATH: process.env.PATH ?? "",
-          WEAVZ_LOCAL_DB: env.local.dbPath,
-          WEAVZ_LOG_LEVEL: "error",
-        },
-      }),
+      new StdioClientTransport(
+        cliStdio({ WEAVZ_LOCAL_DB: env.local.dbPath, WEAVZ_LOG_LEVEL: "error" }),
+      ),
     );
     try {
       const t0 = performance.now();

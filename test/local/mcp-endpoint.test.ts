@@ -152,7 +152,7 @@ describe("MCP endpoints: authentication", () => {
       { jsonrpc: "2.0", id: 1, method: "ping" },
       {
         key: null,
-        headers: { accept: "application/json, text/event-stream" },
+        headers: { accept: MCP_ACCEPT },
       },
     );
     expect(r.status).toBe(401);
