@@ -34,7 +34,7 @@ const modernClient = (name: string) =>
 /** resources/updated a 2026 client received, with each one's _meta (the subscription id). */
 const modernUpdates = (client: ModernClient) => {
   const meta: unknown[] = [];
-  const u = resourceUpdates({ timeoutMs: 3000 });
+  const u = resourceUpdates({ timeoutMs: 10_000 });
   client.setNotificationHandler("notifications/resources/updated", (n) => {
     meta.push(n.params._meta);
     u.push(n.params.uri);
@@ -43,7 +43,7 @@ const modernUpdates = (client: ModernClient) => {
 };
 /** resources/updated a 2025 client received. */
 const legacyUpdates = (client: LegacyClient) => {
-  const u = resourceUpdates({ timeoutMs: 3000 });
+  const u = resourceUpdates({ timeoutMs: 10_000 });
   client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => u.push(n.params.uri));
   return u;
 };

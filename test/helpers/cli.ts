@@ -45,7 +45,8 @@ export function useCliProcesses(): void {
         // A leftover temporary directory is litter, not a test failure.
       }
     }
-  }, 30_000);
+    // Generous: on a loaded machine killing children and removing their databases took >30 s.
+  }, 90_000);
 }
 
 /** A temporary directory, removed by useCliProcesses' afterAll. */
