@@ -28,6 +28,7 @@ export const INVALID_REQUEST = -32600;
 export const INVALID_PARAMS = -32602;
 export const PARSE_ERROR = -32700;
 export const METHOD_NOT_FOUND = -32601;
+export const INTERNAL_ERROR = -32603;
 
 /** An error reply for the given id. */
 export function errorReply(id: Id, code: number, message: string): ErrorReply {
