@@ -267,6 +267,8 @@ class StdioLineTransport implements Transport {
       if (id !== undefined) {
         this.endListen(id);
         this.directCalls.get(id)?.abort(new Error("cancelled by the client"));
+        // A cancelled request is never answered (by the SDK or directly): stop waiting for it.
+        this.answered(id);
       }
     }
   }

@@ -235,6 +235,27 @@ describe("cancelling and closing with direct calls in flight", () => {
     expect(performance.now() - t0).toBeLessThan(5000);
   });
 
+  it("does not hold the connection open for a cancelled call the SDK served", async () => {
+    const c = connect(api);
+    await c.open();
+    proxy.script(() => ({ kind: "hang" }));
+    // A progress token sends the call through the SDK.
+    const hung = c.request("tools/call", {
+      name: "list_workspace_integrations",
+      arguments: {},
+      _meta: { progressToken: "p1" },
+    });
+    const seen = await upstreamCalled();
+    c.write({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: hung.id } });
+    expect(await seen.clientClosed).toBe(true);
+    expect(c.direct).toEqual([]);
+    // Before, the close waited out its 10 s grace for an answer that never comes.
+    const t0 = performance.now();
+    await c.close();
+    expect(performance.now() - t0).toBeLessThan(5000);
+    expect(c.received.filter((m) => m.id === hung.id)).toEqual([]);
+  });
+
   it("still answers a direct call in flight when stdin closes", async () => {
     let open!: () => void;
     const held = new Promise<void>((r) => {
