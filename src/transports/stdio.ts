@@ -103,7 +103,8 @@ class StdioLineTransport implements Transport {
       const id = message.id as RequestId;
       if (id === this.initializeId && this.initializeId !== undefined) {
         this.initializeId = undefined;
-        this.directReady = this.legacyEra && "result" in message;
+        // Only a success turns it on: a later, refused initialize leaves the session as it was.
+        if (this.legacyEra && "result" in message) this.directReady = true;
       }
       this.answered(id);
     }

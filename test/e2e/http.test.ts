@@ -9,7 +9,7 @@ import { silentLogger } from "../../src/log.js";
 import { createServerFactory } from "../../src/mcp/server.js";
 import type { HttpHandle } from "../../src/transports/http.js";
 import { CLI } from "../helpers/build.js";
-import { tempDir, useCliProcesses } from "../helpers/cli.js";
+import { tempDir, trackChild, useCliProcesses } from "../helpers/cli.js";
 import { initializeRequest, MCP_POST_HEADERS } from "../helpers/jsonrpc.js";
 import { startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
 import { DEMO_WS, serveOverHttp } from "../helpers/mcp.js";
@@ -134,9 +134,11 @@ describe("weavz-mcp --transport http (spawned)", () => {
   });
 
   it("prints the MCP URL and a client config, serves it, and stops on SIGTERM", async () => {
-    const child = spawn(process.execPath, [CLI, "--transport", "http", "--port", "0"], {
-      env: { PATH: process.env.PATH ?? "", WEAVZ_LOCAL_DB: join(dir, "h.db") },
-    });
+    const child = trackChild(
+      spawn(process.execPath, [CLI, "--transport", "http", "--port", "0"], {
+        env: { PATH: process.env.PATH ?? "", WEAVZ_LOCAL_DB: join(dir, "h.db") },
+      }),
+    );
     let out = "";
     const url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 15_000);

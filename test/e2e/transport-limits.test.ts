@@ -17,7 +17,7 @@ import { createLogger, silentLogger } from "../../src/log.js";
 import { createServerFactory } from "../../src/mcp/server.js";
 import type { HttpOptions } from "../../src/transports/http.js";
 import { CLI } from "../helpers/build.js";
-import { tempDir, useCliProcesses } from "../helpers/cli.js";
+import { tempDir, trackChild, useCliProcesses } from "../helpers/cli.js";
 import { initializeRequest, MCP_POST_HEADERS } from "../helpers/jsonrpc.js";
 import { startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
 import { serveOverHttp } from "../helpers/mcp.js";
@@ -104,10 +104,12 @@ function spawnStdio(dir: string): {
   send: (line: string) => void;
   waitFor: (pred: (m: any) => boolean, ms?: number) => Promise<any>;
 } {
-  const child = spawn(process.execPath, [CLI], {
-    env: { PATH: process.env.PATH ?? "", WEAVZ_LOCAL_DB: join(dir, `${Math.random()}.db`) },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
+  const child = trackChild(
+    spawn(process.execPath, [CLI], {
+      env: { PATH: process.env.PATH ?? "", WEAVZ_LOCAL_DB: join(dir, `${Math.random()}.db`) },
+      stdio: ["pipe", "pipe", "pipe"],
+    }),
+  );
   let out = "";
   child.stdout.on("data", (d: Buffer) => {
     out += d.toString();

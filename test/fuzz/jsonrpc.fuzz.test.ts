@@ -14,7 +14,7 @@ import { createWeavzClient } from "../../src/api/client.js";
 import { createServerFactory } from "../../src/mcp/server.js";
 import type { HttpHandle } from "../../src/transports/http.js";
 import { CLI } from "../helpers/build.js";
-import { tempDir, useCliProcesses } from "../helpers/cli.js";
+import { tempDir, trackChild, useCliProcesses } from "../helpers/cli.js";
 import { initializeRequest, MCP_POST_HEADERS } from "../helpers/jsonrpc.js";
 import { startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
 import { DEMO_WS, serveOverHttp } from "../helpers/mcp.js";
@@ -154,14 +154,16 @@ describe("fuzz: raw JSON-RPC over stdio", () => {
 
   beforeAll(async () => {
     const dir = tempDir("weavz-fuzz-stdio-");
-    child = spawn(process.execPath, [CLI], {
-      env: {
-        PATH: process.env.PATH ?? "",
-        WEAVZ_LOCAL_DB: join(dir, "f.db"),
-        WEAVZ_LOG_LEVEL: "error",
-      },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
+    child = trackChild(
+      spawn(process.execPath, [CLI], {
+        env: {
+          PATH: process.env.PATH ?? "",
+          WEAVZ_LOCAL_DB: join(dir, "f.db"),
+          WEAVZ_LOG_LEVEL: "error",
+        },
+        stdio: ["pipe", "pipe", "pipe"],
+      }),
+    );
     child.stderr.on("data", (d: Buffer) => {
       stderr += d.toString();
     });

@@ -49,6 +49,17 @@ export function useCliProcesses(): void {
   }, 90_000);
 }
 
+/**
+ * Puts a child spawned elsewhere under useCliProcesses' cleanup: killed and waited for before
+ * the temporary directories go. Without it a stdio server still exiting (or still opening its
+ * database, which it does after reading stdin) recreated its directory under the removal, and
+ * rmSync spent its whole retry budget (127 s) on ENOTEMPTY.
+ */
+export function trackChild<C extends ChildProcess>(child: C): C {
+  children.add(child);
+  return child;
+}
+
 /** A temporary directory, removed by useCliProcesses' afterAll. */
 export function tempDir(prefix = "weavz-test-"): string {
   const d = mkdtempSync(join(tmpdir(), prefix));
