@@ -1,4 +1,9 @@
-import { type CatalogIndex, type CatalogIntegration, indexCatalog } from "../domain/index.js";
+import {
+  type CatalogIndex,
+  type CatalogIntegration,
+  indexCatalog,
+  integrationConfigOf,
+} from "../domain/index.js";
 import { authModeUsesBearer } from "../domain/mcp-server.js";
 import {
   computePlan,
@@ -31,14 +36,7 @@ export async function loadLiveState(
   ]);
   const integrations: LiveIntegration[] = list.integrations.map((i) => ({
     id: i.id,
-    integrationName: i.integrationName,
-    alias: i.alias,
-    displayName: i.displayName,
-    connectionStrategy: i.connectionStrategy,
-    connectionId: i.connectionId,
-    enabledActions: i.enabledActions,
-    settings: i.settings ?? {},
-    sortOrder: i.sortOrder,
+    ...integrationConfigOf(i),
   }));
   return {
     workspaceId,

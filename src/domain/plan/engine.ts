@@ -6,6 +6,7 @@ import {
   checkIntegrationRules,
   createIntegrationDraft,
   type IntegrationConfig,
+  integrationConfigOf,
   mergeIntegrationPatch,
   type RuleViolation,
 } from "../integration-rules.js";
@@ -52,7 +53,7 @@ export function fingerprintLiveState(live: LiveState, desired: DesiredState): st
   const material = {
     workspaceId: live.workspaceId,
     integrations: [...live.integrations]
-      .map((i) => ({ id: i.id, ...configOf(i) }))
+      .map((i) => ({ id: i.id, ...integrationConfigOf(i) }))
       .sort((a, b) => a.id.localeCompare(b.id)),
     bearerServers: live.bearerServers.map((s) => s.id).sort(),
     connections: live.connections
@@ -61,20 +62,6 @@ export function fingerprintLiveState(live: LiveState, desired: DesiredState): st
       .sort(),
   };
   return `sha256:${createHash("sha256").update(canonicalJson(material)).digest("hex").slice(0, 32)}`;
-}
-
-/** The configured fields of a live integration, without its id or anything else it carries. */
-function configOf(i: LiveIntegration): IntegrationConfig {
-  return {
-    integrationName: i.integrationName,
-    alias: i.alias,
-    displayName: i.displayName,
-    connectionStrategy: i.connectionStrategy,
-    connectionId: i.connectionId,
-    enabledActions: i.enabledActions,
-    settings: i.settings ?? {},
-    sortOrder: i.sortOrder,
-  };
 }
 
 /** Options of {@link computePlan}. */
@@ -202,7 +189,7 @@ export function computePlan(
             ...ruleCtx,
             bearerServers: () => [],
           });
-          if (relaxed.ok && sameValue(configOf(pair.live), relaxed.config)) {
+          if (relaxed.ok && sameValue(integrationConfigOf(pair.live), relaxed.config)) {
             finalConfig.set(alias, relaxed.config);
             continue;
           }
@@ -222,7 +209,7 @@ export function computePlan(
   for (const p of pairs) {
     const target = finalConfig.get(p.alias);
     if (!target) continue;
-    const current = configOf(p.live);
+    const current = integrationConfigOf(p.live);
     const changes = diffFields(current, target);
     if (changes.length === 0) {
       unchanged.push(p.alias);
