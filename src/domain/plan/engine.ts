@@ -1,7 +1,11 @@
 import { createHash, randomBytes } from "node:crypto";
 import { type CatalogIndex, closestNames } from "../catalog-index.js";
 import { ALIAS_PATTERN } from "../common.js";
-import type { UpdateWorkspaceIntegration } from "../integration.js";
+import type {
+  CreateWorkspaceIntegration,
+  Settings,
+  UpdateWorkspaceIntegration,
+} from "../integration.js";
 import {
   checkIntegrationRules,
   createIntegrationDraft,
@@ -245,7 +249,7 @@ export function computePlan(
       action: "create",
       alias,
       integrationName: d.integrationName,
-      request: createBody(target),
+      request: createRequest(target),
       destructive: false,
       occupies: alias,
     });
@@ -396,9 +400,12 @@ function buildPatch(
   return patch;
 }
 
-/** The create body for a checked config: defaults left out, as a person would write it. */
-function createBody(c: IntegrationConfig): Record<string, unknown> {
-  const body: Record<string, unknown> = {
+/**
+ * The create body for a checked config: defaults left out, as a person would write it (also
+ * what `export` writes per integration, so that planning an export shows no change).
+ */
+export function createRequest(c: IntegrationConfig): CreateWorkspaceIntegration {
+  const body: CreateWorkspaceIntegration = {
     integrationName: c.integrationName,
     alias: c.alias,
     connectionStrategy: c.connectionStrategy,
@@ -406,7 +413,7 @@ function createBody(c: IntegrationConfig): Record<string, unknown> {
   if (c.connectionId !== null) body.connectionId = c.connectionId;
   if (c.displayName !== null) body.displayName = c.displayName;
   if (c.enabledActions !== null) body.enabledActions = c.enabledActions;
-  if (Object.keys(c.settings).length > 0) body.settings = c.settings;
+  if (Object.keys(c.settings).length > 0) body.settings = c.settings as Settings;
   if (c.sortOrder !== 0) body.sortOrder = c.sortOrder;
   return body;
 }
