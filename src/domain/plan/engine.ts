@@ -14,6 +14,7 @@ import {
   mergeIntegrationPatch,
   type RuleViolation,
 } from "../integration-rules.js";
+import { deepEqual } from "../json.js";
 import {
   type DesiredIntegration,
   type DesiredState,
@@ -40,8 +41,6 @@ export function canonicalJson(value: unknown): string {
     );
   });
 }
-
-const sameValue = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b);
 
 /**
  * A hash of what a plan depends on: the workspace's integrations (every configured field),
@@ -193,7 +192,7 @@ export function computePlan(
             ...ruleCtx,
             bearerServers: () => [],
           });
-          if (relaxed.ok && sameValue(integrationConfigOf(pair.live), relaxed.config)) {
+          if (relaxed.ok && deepEqual(integrationConfigOf(pair.live), relaxed.config)) {
             finalConfig.set(alias, relaxed.config);
             continue;
           }
@@ -357,7 +356,7 @@ function toStep(
 function diffFields(current: IntegrationConfig, target: IntegrationConfig): FieldChange[] {
   const out: FieldChange[] = [];
   for (const f of PLAN_FIELDS) {
-    if (!sameValue(current[f], target[f]))
+    if (!deepEqual(current[f], target[f]))
       out.push({ field: f, before: current[f], after: target[f] });
   }
   return out;
@@ -392,9 +391,9 @@ function buildPatch(
     }
   }
   if (current.displayName !== target.displayName) patch.displayName = target.displayName;
-  if (!sameValue(current.enabledActions, target.enabledActions))
+  if (!deepEqual(current.enabledActions, target.enabledActions))
     patch.enabledActions = target.enabledActions;
-  if (!sameValue(current.settings, target.settings))
+  if (!deepEqual(current.settings, target.settings))
     patch.settings = target.settings as UpdateWorkspaceIntegration["settings"];
   if (current.sortOrder !== target.sortOrder) patch.sortOrder = target.sortOrder;
   return patch;
