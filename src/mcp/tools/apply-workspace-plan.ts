@@ -3,7 +3,7 @@ import { applyPlan, PlanRefusedError } from "../../api/workspace-plan.js";
 import { type Plan, PlanSchema, renderPlan } from "../../domain/plan/index.js";
 import { ConfirmArg, ConfirmOutput } from "../confirm.js";
 import { PLANS } from "../plan-store.js";
-import { defineTool, ToolInputError } from "../tool.js";
+import { DESTRUCTIVE, defineTool, ToolInputError } from "../tool.js";
 import { changeLinks } from "./shared.js";
 
 const StepOutcomeSchema = z.object({
@@ -41,12 +41,7 @@ export default defineTool({
     notRun: z.array(StepOutcomeSchema).describe("Steps not carried out."),
     ...ConfirmOutput,
   }),
-  annotations: {
-    readOnlyHint: false,
-    destructiveHint: true,
-    idempotentHint: true,
-    openWorldHint: false,
-  },
+  annotations: DESTRUCTIVE,
   // Deletes and connection-strategy changes (the plan's destructive steps) need the user's yes.
   confirm: {
     async inspect(args) {
