@@ -15,7 +15,7 @@ import { VERSION } from "../version.js";
 import { createCatalogCache } from "./catalog-cache.js";
 import { assertClientCapabilities, requestCapabilities } from "./client-capabilities.js";
 import { createCompleter } from "./completions.js";
-import { type ConfirmStore, createConfirmations } from "./confirm.js";
+import { type ConfirmStore, createConfirmations, type Peer } from "./confirm.js";
 import { registerPromptHandlers } from "./prompts/register.js";
 import { findCandidates } from "./recover.js";
 import {
@@ -198,7 +198,7 @@ export function createServerFactory(deps: ServerDeps): {
     tool: RegisteredTool,
     rawArgs: unknown,
     ctx: ToolContext,
-    session?: { mcpCtx: ServerContext; peer: Parameters<typeof confirmations.gate>[5] },
+    session?: { mcpCtx: ServerContext; peer: Peer },
   ): Promise<CallToolResult> => {
     const parsed = parseArguments(tool.def.input, tool.inputJson, rawArgs);
     if (!parsed.ok) return argumentErrorResult(tool.def.name, parsed.issues, rawArgs);
