@@ -2,7 +2,7 @@ import { z } from "zod";
 import { applyPlan, PlanRefusedError } from "../../api/workspace-plan.js";
 import { type Plan, PlanSchema, renderPlan } from "../../domain/plan/index.js";
 import { ConfirmArg, ConfirmOutput } from "../confirm.js";
-import { PLANS } from "../plan-store.js";
+import { PLAN_TTL_MS, PLANS } from "../plan-store.js";
 import { DESTRUCTIVE, defineTool, ToolInputError } from "../tool.js";
 import { changeLinks } from "./shared.js";
 
@@ -137,7 +137,7 @@ function resolvePlan(args: {
     const plan = PLANS.get(args.planId);
     if (!plan) {
       throw new ToolInputError(
-        `No plan "${args.planId}" on this server (plans are kept 30 minutes, by the server process that made them: not after a restart, nor on another replica).`,
+        `No plan "${args.planId}" on this server (plans are kept ${PLAN_TTL_MS / 60_000} minutes, by the server process that made them: not after a restart, nor on another replica).`,
         "pass the whole plan object plan_workspace returned as plan instead of planId, or re-plan with plan_workspace and apply the new planId.",
       );
     }
