@@ -106,7 +106,7 @@ export class ConfirmStoreUnavailableError extends Error {
 }
 
 /** The per-process store: a fresh key, spent nonces in memory (tokens die with the process). */
-export function createLocalConfirmStore(): ConfirmStore {
+function createLocalConfirmStore(): ConfirmStore {
   /** Spent nonces and when they expire (then the codec refuses them anyway). */
   const spent = new Map<string, number>();
   return {
