@@ -136,13 +136,17 @@ export interface ApplyOptions extends CallOptions {
   onProgress?: (done: number, total: number, step: PlanStep) => void | Promise<void>;
 }
 
-const outcomeOf = (s: PlanStep, id?: string): StepOutcome => ({
-  n: s.n,
-  action: s.action,
-  alias: s.alias,
-  integrationName: s.integrationName,
-  id: id ?? s.id,
-});
+/** A step as an apply report lists it; `id` is the one the API gave, else the plan's. */
+export function outcomeOf(s: PlanStep, id?: string): StepOutcome {
+  const known = id ?? s.id;
+  return {
+    n: s.n,
+    action: s.action,
+    alias: s.alias,
+    integrationName: s.integrationName,
+    ...(known ? { id: known } : {}),
+  };
+}
 
 /**
  * Applies a plan: re-plans its desired state against the workspace now and refuses

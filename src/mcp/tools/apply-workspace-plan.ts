@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { applyPlan, PlanRefusedError } from "../../api/workspace-plan.js";
+import { applyPlan, outcomeOf, PlanRefusedError } from "../../api/workspace-plan.js";
 import { type Plan, PlanSchema, renderPlan } from "../../domain/plan/index.js";
 import { ConfirmArg, ConfirmOutput } from "../confirm.js";
 import { PLAN_TTL_MS, PLANS } from "../plan-store.js";
@@ -69,19 +69,12 @@ export default defineTool({
     },
     notDone(args) {
       const plan = resolvePlan(args);
-      const outcome = (s: Plan["steps"][number]) => ({
-        n: s.n,
-        action: s.action,
-        alias: s.alias,
-        integrationName: s.integrationName,
-        ...(s.id ? { id: s.id } : {}),
-      });
       return {
         planId: plan.planId,
         workspaceId: plan.workspaceId,
         status: "not_confirmed",
         applied: [],
-        notRun: plan.steps.map(outcome),
+        notRun: plan.steps.map((s) => outcomeOf(s)),
       };
     },
   },
