@@ -1,6 +1,13 @@
 #!/usr/bin/env node
 import nodeModule from "node:module";
-import { type Command, type Config, ConfigError, loadConfig, OPTIONS } from "./config.js";
+import {
+  type Command,
+  type Config,
+  ConfigError,
+  isPlanCommand,
+  loadConfig,
+  OPTIONS,
+} from "./config.js";
 import { createLogger } from "./log.js";
 import { VERSION } from "./version.js";
 
@@ -34,7 +41,7 @@ ${section("local-api")}
 
 export / plan / apply options (besides the backend's: --api-key, --base-url, --workspace-id, --db,
 --no-demo, --timeout-ms, --log-level):
-${OPTIONS.filter((o) => o.commands.every((c) => c === "export" || c === "plan" || c === "apply"))
+${OPTIONS.filter((o) => o.commands.every(isPlanCommand))
   .map((o) => {
     const flag = `${o.short ? `-${o.short}, ` : ""}--${o.flag}${o.type === "string" ? " <value>" : ""}`;
     return `  ${flag.padEnd(26)} ${o.env.padEnd(22)} ${o.description}`;
@@ -54,8 +61,7 @@ async function main(): Promise<void> {
     if (err instanceof ConfigError) {
       process.stderr.write(`weavz-mcp: ${err.message}\n`);
       // For plan, exit 2 means "changes pending"; a usage error there must read as an error.
-      const gitOps = ["export", "plan", "apply"].includes(process.argv[2] ?? "");
-      process.exit(gitOps ? 1 : 2);
+      process.exit(isPlanCommand(process.argv[2]) ? 1 : 2);
     }
     throw err;
   }
@@ -73,7 +79,7 @@ async function main(): Promise<void> {
     await runLocalApi(config, log);
     return;
   }
-  if (config.command === "export" || config.command === "plan" || config.command === "apply") {
+  if (isPlanCommand(config.command)) {
     const { runPlanCommand } = await import("./cli/plan-commands.js");
     // exitCode, not exit(): stdout may still be flushing a long plan into a pipe.
     process.exitCode = await runPlanCommand(config, log);

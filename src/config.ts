@@ -11,6 +11,11 @@ export type Command = "mcp" | "local-api" | "export" | "plan" | "apply" | "help"
 
 /** The GitOps commands: they read or change one workspace through the same backend as `mcp`. */
 export const PLAN_COMMANDS = ["export", "plan", "apply"] as const;
+export type PlanCommand = (typeof PLAN_COMMANDS)[number];
+/** Whether a command name (a parsed one, or argv's first word) is one of the GitOps commands. */
+export function isPlanCommand(name: string | undefined): name is PlanCommand {
+  return (PLAN_COMMANDS as readonly (string | undefined)[]).includes(name);
+}
 const BACKEND_COMMANDS: Command[] = ["mcp", ...PLAN_COMMANDS];
 
 export const AUTH_MODES = ["none", "bearer", "oauth"] as const;
@@ -427,7 +432,7 @@ function parseUrlOption(raw: string, source: string, example: string): URL {
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Config {
   const args = [...argv];
   let command: Command = "mcp";
-  if (args[0] === "local-api" || (PLAN_COMMANDS as readonly string[]).includes(args[0] ?? "")) {
+  if (args[0] === "local-api" || isPlanCommand(args[0])) {
     command = args.shift() as Command;
   }
   const options: Record<string, { type: "string" | "boolean"; short?: string }> = {
@@ -631,9 +636,9 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       );
     }
   }
-  const isPlanCommand = (PLAN_COMMANDS as readonly string[]).includes(command);
   // The GitOps commands print their own lines; the backend's info lines would only clutter them.
-  const logLevel = str("log-level", "WEAVZ_LOG_LEVEL") ?? (isPlanCommand ? "warn" : "info");
+  const logLevel =
+    str("log-level", "WEAVZ_LOG_LEVEL") ?? (isPlanCommand(command) ? "warn" : "info");
   if (!["error", "warn", "info", "debug"].includes(logLevel)) {
     throw new ConfigError(
       `--log-level / WEAVZ_LOG_LEVEL must be error, warn, info or debug (got "${logLevel}").`,
