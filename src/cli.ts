@@ -7,19 +7,23 @@ import {
   isPlanCommand,
   loadConfig,
   OPTIONS,
+  type OptionSpec,
 } from "./config.js";
 import { createLogger } from "./log.js";
 import { VERSION } from "./version.js";
 
 /** The text of --help, built from the option table so it cannot drift from the parser. */
 export function helpText(): string {
-  const section = (cmd: Command) =>
-    OPTIONS.filter((o) => o.commands.includes(cmd))
+  /** The options picked, a line each: flag (and one-letter alias), env twin, meaning, default. */
+  const rows = (pick: (o: OptionSpec) => boolean, withDefault: boolean) =>
+    OPTIONS.filter(pick)
       .map((o) => {
-        const flag = `--${o.flag}${o.type === "string" ? " <value>" : ""}`;
-        return `  ${flag.padEnd(26)} ${o.env.padEnd(22)} ${o.description} [default: ${o.default}]`;
+        const flag = `${o.short ? `-${o.short}, ` : ""}--${o.flag}${o.type === "string" ? " <value>" : ""}`;
+        const dflt = withDefault ? ` [default: ${o.default}]` : "";
+        return `  ${flag.padEnd(26)} ${o.env.padEnd(22)} ${o.description}${dflt}`;
       })
       .join("\n");
+  const section = (cmd: Command) => rows((o) => o.commands.includes(cmd), true);
   return `weavz-mcp ${VERSION}: manage Weavz workspace integrations from MCP clients.
 
 Usage:
@@ -41,12 +45,7 @@ ${section("local-api")}
 
 export / plan / apply options (besides the backend's: --api-key, --base-url, --workspace-id, --db,
 --no-demo, --timeout-ms, --log-level):
-${OPTIONS.filter((o) => o.commands.every(isPlanCommand))
-  .map((o) => {
-    const flag = `${o.short ? `-${o.short}, ` : ""}--${o.flag}${o.type === "string" ? " <value>" : ""}`;
-    return `  ${flag.padEnd(26)} ${o.env.padEnd(22)} ${o.description}`;
-  })
-  .join("\n")}
+${rows((o) => o.commands.every(isPlanCommand), false)}
 `;
 }
 
