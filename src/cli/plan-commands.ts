@@ -156,9 +156,13 @@ async function runExport(api: WeavzApi, config: Config, io: CommandIo): Promise<
   return EXIT.ok;
 }
 
-async function runPlanOrApply(api: WeavzApi, config: Config, io: CommandIo): Promise<number> {
+async function runPlanOrApply(
+  api: WeavzApi,
+  config: Config,
+  desired: DesiredState,
+  io: CommandIo,
+): Promise<number> {
   const file = config.file as string;
-  const desired = await readDesiredState(file, config.workspaceId);
   if (config.prune) desired.prune = true;
   const plan = await planWorkspace(api, desired);
   io.out(`${renderPlan(plan)}\n`);
@@ -238,12 +242,14 @@ export async function runPlanCommand(
   let backend: Awaited<ReturnType<typeof openBackend>> | undefined;
   try {
     // A bad file is reported before any backend starts (no database is created for it).
-    if (config.command !== "export")
-      await readDesiredState(config.file as string, config.workspaceId);
+    const desired =
+      config.command === "export"
+        ? undefined
+        : await readDesiredState(config.file as string, config.workspaceId);
     backend = await openBackend(config, log);
-    return config.command === "export"
+    return desired === undefined
       ? await runExport(backend.api, config, io)
-      : await runPlanOrApply(backend.api, config, io);
+      : await runPlanOrApply(backend.api, config, desired, io);
   } catch (err) {
     io.err(`weavz-mcp: ${errorLine(err)}\n`);
     return EXIT.error;
