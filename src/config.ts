@@ -10,7 +10,7 @@ export const DEFAULT_LOCAL_API_PORT = 8787;
 export type Command = "mcp" | "local-api" | "export" | "plan" | "apply" | "help" | "version";
 
 /** The GitOps commands: they read or change one workspace through the same backend as `mcp`. */
-export const PLAN_COMMANDS = ["export", "plan", "apply"] as const;
+const PLAN_COMMANDS = ["export", "plan", "apply"] as const;
 export type PlanCommand = (typeof PLAN_COMMANDS)[number];
 /** Whether a command name (a parsed one, or argv's first word) is one of the GitOps commands. */
 export function isPlanCommand(name: string | undefined): name is PlanCommand {
