@@ -18,6 +18,13 @@ export function isPlanCommand(name: string | undefined): name is PlanCommand {
 }
 const BACKEND_COMMANDS: Command[] = ["mcp", ...PLAN_COMMANDS];
 
+/** Shortest state secret accepted: 32 characters (e.g. `openssl rand -base64 32` gives 44). */
+export const STATE_SECRET_MIN_CHARS = 32;
+/** The one rule for a state secret, given by value (here) or in a file (scale/state-secret). */
+export function isUsableStateSecret(secret: string): boolean {
+  return secret.length >= STATE_SECRET_MIN_CHARS && !/\s/.test(secret);
+}
+
 export const AUTH_MODES = ["none", "bearer", "oauth"] as const;
 /** HTTP authentication: none, static bearer tokens from a file, or OAuth 2.1 JWT access tokens. */
 export type AuthMode = (typeof AUTH_MODES)[number];
@@ -686,9 +693,9 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     );
   }
   // Checked here too (the file at start): never echoed, it is a secret.
-  if (stateSecret !== undefined && (stateSecret.length < 32 || /\s/.test(stateSecret))) {
+  if (stateSecret !== undefined && !isUsableStateSecret(stateSecret)) {
     throw new ConfigError(
-      "--state-secret / WEAVZ_STATE_SECRET must be at least 32 characters without spaces (e.g. the output of `openssl rand -base64 32`), the same on every replica.",
+      `--state-secret / WEAVZ_STATE_SECRET must be at least ${STATE_SECRET_MIN_CHARS} characters without spaces (e.g. the output of \`openssl rand -base64 32\`), the same on every replica.`,
     );
   }
   const pollIntervalMs = wholeMs("poll-interval-ms", "WEAVZ_POLL_INTERVAL_MS", "2000", 100, 60_000);
