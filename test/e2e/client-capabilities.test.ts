@@ -45,6 +45,22 @@ const refusal = {
   data: { requiredCapabilities: SAMPLING },
 };
 
+/** Either SDK line's client, as far as these tests call it. */
+interface Caller {
+  callTool(req: { name: string; arguments: Record<string, unknown> }): Promise<any>;
+}
+
+/** The fixture is refused for the client that did not declare sampling. */
+const expectRefused = (without: Caller) =>
+  expect(without.callTool({ name: TOOL, arguments: {} })).rejects.toMatchObject(refusal);
+
+/** The fixture runs for the client that declared sampling, and sees the declaration. */
+async function expectServed(withSampling: Caller): Promise<void> {
+  const ok = await withSampling.callTool({ name: TOOL, arguments: {} });
+  expect(ok.isError, JSON.stringify(ok.content)).toBeFalsy();
+  expect(ok.structuredContent).toEqual({ declared: ["sampling"] });
+}
+
 describe("tools that need a client capability, over HTTP (both eras on one endpoint)", () => {
   let local: TestLocalApi;
   let api: ReturnType<typeof createWeavzClient>;
@@ -74,14 +90,12 @@ describe("tools that need a client capability, over HTTP (both eras on one endpo
     try {
       expect(without.getProtocolEra()).toBe("modern");
       expect((await without.listTools()).tools.map((t) => t.name)).toContain(TOOL);
-      await expect(without.callTool({ name: TOOL, arguments: {} })).rejects.toMatchObject(refusal);
+      await expectRefused(without);
       // Checked before the arguments: a bad argument does not hide the real obstacle.
       await expect(without.callTool({ name: TOOL, arguments: { nope: 1 } })).rejects.toMatchObject(
         refusal,
       );
-      const ok = await withSampling.callTool({ name: TOOL, arguments: {} });
-      expect(ok.isError, JSON.stringify(ok.content)).toBeFalsy();
-      expect(ok.structuredContent).toEqual({ declared: ["sampling"] });
+      await expectServed(withSampling);
       // Other tools do not care what the client declared.
       const other = await without.callTool({ name: "list_workspaces", arguments: {} });
       expect(other.isError).toBeFalsy();
@@ -139,10 +153,8 @@ describe("tools that need a client capability, over HTTP (both eras on one endpo
     const withTransport = new LegacyHttp(new URL(http.url));
     await withSampling.connect(withTransport);
     try {
-      await expect(without.callTool({ name: TOOL, arguments: {} })).rejects.toMatchObject(refusal);
-      const ok = await withSampling.callTool({ name: TOOL, arguments: {} });
-      expect(ok.isError, JSON.stringify(ok.content)).toBeFalsy();
-      expect(ok.structuredContent).toEqual({ declared: ["sampling"] });
+      await expectRefused(without);
+      await expectServed(withSampling);
     } finally {
       await withoutTransport.terminateSession();
       await without.close();
@@ -192,10 +204,8 @@ describe("tools that need a client capability, over stdio (spawned CLI in fixtur
     await withSampling.connect(new ModernStdio(cli("b.db")));
     try {
       expect(without.getProtocolEra()).toBe("modern");
-      await expect(without.callTool({ name: TOOL, arguments: {} })).rejects.toMatchObject(refusal);
-      const ok = await withSampling.callTool({ name: TOOL, arguments: {} });
-      expect(ok.isError, JSON.stringify(ok.content)).toBeFalsy();
-      expect(ok.structuredContent).toEqual({ declared: ["sampling"] });
+      await expectRefused(without);
+      await expectServed(withSampling);
     } finally {
       await without.close();
       await withSampling.close();
@@ -208,10 +218,8 @@ describe("tools that need a client capability, over stdio (spawned CLI in fixtur
     const withSampling = legacyClient(SAMPLING);
     await withSampling.connect(new LegacyStdio(cli("d.db")));
     try {
-      await expect(without.callTool({ name: TOOL, arguments: {} })).rejects.toMatchObject(refusal);
-      const ok = await withSampling.callTool({ name: TOOL, arguments: {} });
-      expect(ok.isError, JSON.stringify(ok.content)).toBeFalsy();
-      expect(ok.structuredContent).toEqual({ declared: ["sampling"] });
+      await expectRefused(without);
+      await expectServed(withSampling);
     } finally {
       await without.close();
       await withSampling.close();
