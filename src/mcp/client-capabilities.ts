@@ -28,7 +28,7 @@ export function requestCapabilities(
  * spec asks for in the error's `data.requiredCapabilities` (e.g. `{ sampling: {} }`);
  * undefined when every one is declared.
  */
-export function missingClientCapabilities(
+function missingClientCapabilities(
   needs: readonly ClientCapabilityName[],
   declared: ClientCapabilities | undefined,
 ): ClientCapabilities | undefined {

@@ -106,7 +106,7 @@ export class ConfirmStoreUnavailableError extends Error {
 }
 
 /** The per-process store: a fresh key, spent nonces in memory (tokens die with the process). */
-export function createLocalConfirmStore(): ConfirmStore {
+function createLocalConfirmStore(): ConfirmStore {
   /** Spent nonces and when they expire (then the codec refuses them anyway). */
   const spent = new Map<string, number>();
   return {
@@ -130,6 +130,19 @@ export interface Peer {
 
 /** The gate's answer: proceed with the handler, or return this result instead. */
 export type GateAnswer = { proceed: true } | { proceed: false; result: CallToolResult };
+
+/**
+ * Decides from a confirmed tool's arguments (a `confirm` token), the client's capabilities and
+ * era whether its change may go ahead now.
+ */
+type Gate = <I>(
+  def: ToolDef,
+  spec: ConfirmSpec<I>,
+  args: I & { confirm?: string | undefined },
+  ctx: ToolContext,
+  mcpCtx: ServerContext,
+  peer: Peer,
+) => Promise<GateAnswer>;
 
 const ELICIT_KEY = "confirm";
 const AnswerSchema = z.object({ confirm: z.boolean() });
@@ -176,14 +189,7 @@ export function createConfirmations(
   };
 
   /** The gate's decision; throws ConfirmStoreUnavailableError when the store cannot answer. */
-  async function decide<I>(
-    def: ToolDef,
-    spec: ConfirmSpec<I>,
-    args: I & { confirm?: string | undefined },
-    ctx: ToolContext,
-    mcpCtx: ServerContext,
-    peer: Peer,
-  ): Promise<GateAnswer> {
+  const decide: Gate = async (def, spec, args, ctx, mcpCtx, peer) => {
     const found = await spec.inspect(args, ctx);
     if (!found) return { proceed: true };
     const pending = found;
@@ -320,32 +326,21 @@ export function createConfirmations(
         },
       );
     }
-  }
-
-  return {
-    /**
-     * Runs before a confirmed tool's handler: decides from the arguments (a `confirm`
-     * token), the client's capabilities and era whether the change may go ahead now.
-     */
-    async gate<I>(
-      def: ToolDef,
-      spec: ConfirmSpec<I>,
-      args: I & { confirm?: string | undefined },
-      ctx: ToolContext,
-      mcpCtx: ServerContext,
-      peer: Peer,
-    ): Promise<GateAnswer> {
-      try {
-        return await decide(def, spec, args, ctx, mcpCtx, peer);
-      } catch (err) {
-        if (!(err instanceof ConfirmStoreUnavailableError)) throw err;
-        opts.log?.warn(
-          `confirmation for ${def.name} refused: the shared confirmation store is unreachable (${err.message})`,
-        );
-        return unavailable(def.name, args.confirm !== undefined);
-      }
-    },
   };
+
+  /** Runs before a confirmed tool's handler (see {@link Gate}). */
+  const gate: Gate = async (def, spec, args, ctx, mcpCtx, peer) => {
+    try {
+      return await decide(def, spec, args, ctx, mcpCtx, peer);
+    } catch (err) {
+      if (!(err instanceof ConfirmStoreUnavailableError)) throw err;
+      opts.log?.warn(
+        `confirmation for ${def.name} refused: the shared confirmation store is unreachable (${err.message})`,
+      );
+      return unavailable(def.name, args.confirm !== undefined);
+    }
+  };
+  return { gate };
 }
 
 /** The refusal when the shared store cannot say whether a confirmation was already used. */

@@ -8,13 +8,8 @@ const MAX_PLANS = 200;
  * Plans by id, in memory, for this server process: apply_workspace_plan takes the id so the
  * model need not echo a large plan back. Expired plans go on the next put or get.
  */
-export class PlanStore {
+class PlanStore {
   private readonly plans = new Map<string, { plan: Plan; expires: number }>();
-
-  constructor(
-    private readonly ttlMs = PLAN_TTL_MS,
-    private readonly now: () => number = Date.now,
-  ) {}
 
   /** Keeps a plan for the TTL (the oldest goes when the store is full). */
   put(plan: Plan): void {
@@ -23,7 +18,7 @@ export class PlanStore {
       const oldest = this.plans.keys().next().value;
       if (oldest !== undefined) this.plans.delete(oldest);
     }
-    this.plans.set(plan.planId, { plan, expires: this.now() + this.ttlMs });
+    this.plans.set(plan.planId, { plan, expires: Date.now() + PLAN_TTL_MS });
   }
 
   /** The plan with this id, unless unknown or expired. */
@@ -33,7 +28,7 @@ export class PlanStore {
   }
 
   private sweep(): void {
-    const t = this.now();
+    const t = Date.now();
     for (const [id, e] of this.plans) if (e.expires <= t) this.plans.delete(id);
   }
 }

@@ -69,8 +69,13 @@ export interface ToolFilter {
 
 /** Whether a tool passes the filter. */
 export function toolEnabled(def: ToolDef, filter: ToolFilter): boolean {
-  if (filter.readOnly && !def.annotations.readOnlyHint) return false;
-  return filter.toolsets === undefined || filter.toolsets.includes(def.toolset);
+  return passes(def.toolset, !def.annotations.readOnlyHint, filter);
+}
+
+/** The filter's rule for tools and prompts alike: read-only drops writers; toolsets select. */
+function passes(toolset: ToolsetName, writes: boolean, filter: ToolFilter): boolean {
+  if (filter.readOnly && writes) return false;
+  return filter.toolsets === undefined || filter.toolsets.includes(toolset);
 }
 
 /** The tools to expose, schemas converted once (tools/list is then a cached array). */
@@ -93,9 +98,5 @@ function register(def: ToolDef): RegisteredTool {
 
 /** The prompts to expose: same toolsets as the tools; read-only mode drops those that write. */
 export function buildPromptSet(filter: ToolFilter): PromptDef[] {
-  return PROMPTS.filter(
-    (p) =>
-      !(filter.readOnly && p.writes) &&
-      (filter.toolsets === undefined || filter.toolsets.includes(p.toolset)),
-  );
+  return PROMPTS.filter((p) => passes(p.toolset, p.writes, filter));
 }

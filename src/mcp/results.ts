@@ -1,4 +1,8 @@
-import type { CallToolResult } from "@modelcontextprotocol/server";
+import {
+  type CallToolResult,
+  ProtocolError,
+  ProtocolErrorCode,
+} from "@modelcontextprotocol/server";
 import {
   WeavzAbortError,
   WeavzApiError,
@@ -272,6 +276,20 @@ function checkFirst(tool: ToolDef | undefined, args: Record<string, unknown>): s
   const alias = typeof args.alias === "string" ? args.alias : args.integrationName;
   const q = typeof alias === "string" ? ` {"query":${JSON.stringify(alias)}}` : "";
   return `the change may or may not have been applied: call list_workspace_integrations${q} to check before calling ${tool.name} again.`;
+}
+
+/**
+ * A failure outside tools/call (prompts/get, resources/*) as a JSON-RPC InvalidParams error
+ * carrying the same advice as a tool error; `data` becomes the error's data.
+ */
+export function errorToProtocolError(
+  err: unknown,
+  log: Logger,
+  what: string,
+  data?: Record<string, unknown>,
+): ProtocolError {
+  const text = (errorToResult(err, log, what).content[0] as { text: string }).text;
+  return new ProtocolError(ProtocolErrorCode.InvalidParams, text, data);
 }
 
 /**

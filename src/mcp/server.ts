@@ -15,7 +15,7 @@ import { VERSION } from "../version.js";
 import { createCatalogCache } from "./catalog-cache.js";
 import { assertClientCapabilities, requestCapabilities } from "./client-capabilities.js";
 import { createCompleter } from "./completions.js";
-import { type ConfirmStore, createConfirmations } from "./confirm.js";
+import { type ConfirmStore, createConfirmations, type Peer } from "./confirm.js";
 import { registerPromptHandlers } from "./prompts/register.js";
 import { findCandidates } from "./recover.js";
 import {
@@ -33,7 +33,13 @@ import {
   workspaceUris,
 } from "./resources/catalog.js";
 import { type HubOptions, ResourceHub } from "./resources/hub.js";
-import { argumentErrorResult, errorToResult, successResult, unknownToolResult } from "./results.js";
+import {
+  argumentErrorResult,
+  errorToProtocolError,
+  errorToResult,
+  successResult,
+  unknownToolResult,
+} from "./results.js";
 import { parseArguments } from "./schema.js";
 import { assertWorkspaceAllowed, scopedApi, scopedDefaultWorkspace, scopeOf } from "./scope.js";
 import type { ToolContext } from "./tool.js";
@@ -198,7 +204,7 @@ export function createServerFactory(deps: ServerDeps): {
     tool: RegisteredTool,
     rawArgs: unknown,
     ctx: ToolContext,
-    session?: { mcpCtx: ServerContext; peer: Parameters<typeof confirmations.gate>[5] },
+    session?: { mcpCtx: ServerContext; peer: Peer },
   ): Promise<CallToolResult> => {
     const parsed = parseArguments(tool.def.input, tool.inputJson, rawArgs);
     if (!parsed.ok) return argumentErrorResult(tool.def.name, parsed.issues, rawArgs);
@@ -339,13 +345,6 @@ function progressReporter(mcpCtx: ServerContext): ToolContext["progress"] {
   };
 }
 
-/** A failed resource request as a JSON-RPC error carrying the same advice as a tool error. */
-function asMcpError(err: unknown, deps: ServerDeps, what: string, uri: string): ProtocolError {
-  const text = (errorToResult(err, deps.log, what).content[0] as { text: string }).text;
-  // `data.uri` names the resource, as the spec asks of resource errors (SEP-2164).
-  return new ProtocolError(ProtocolErrorCode.InvalidParams, text, { uri });
-}
-
 /** resources/* and subscriptions (completion lives with the prompts: prompts/register.ts). */
 function registerResourceHandlers(server: Server, deps: ServerDeps, hub: ResourceHub): void {
   // Each request is served through the caller's workspace limit (none without auth).
@@ -396,7 +395,8 @@ function registerResourceHandlers(server: Server, deps: ServerDeps, hub: Resourc
         contents: [{ uri: ref.uri, mimeType: "application/json", text: JSON.stringify(data) }],
       };
     } catch (err) {
-      throw asMcpError(err, deps, `resources/read ${ref.uri}`, ref.uri);
+      // `data.uri` names the resource, as the spec asks of resource errors (SEP-2164).
+      throw errorToProtocolError(err, deps.log, `resources/read ${ref.uri}`, { uri: ref.uri });
     }
   });
   server.setRequestHandler("resources/subscribe", async (req, ctx) => {
@@ -406,7 +406,7 @@ function registerResourceHandlers(server: Server, deps: ServerDeps, hub: Resourc
         assertWorkspaceAllowed(scopeOf(ctx.http?.authInfo), ref.workspaceId);
       await hub.subscribe(server, ref.uri);
     } catch (err) {
-      throw asMcpError(err, deps, `resources/subscribe ${ref.uri}`, ref.uri);
+      throw errorToProtocolError(err, deps.log, `resources/subscribe ${ref.uri}`, { uri: ref.uri });
     }
     return {};
   });

@@ -52,6 +52,17 @@ export const READ_ONLY: ToolAnnotations = Object.freeze({
   openWorldHint: false,
 });
 
+/**
+ * Annotations of a tool that deletes or overwrites workspace state (the user confirms first):
+ * repeating the same call changes nothing more, and it touches only Weavz.
+ */
+export const DESTRUCTIVE: ToolAnnotations = Object.freeze({
+  readOnlyHint: false,
+  destructiveHint: true,
+  idempotentHint: true,
+  openWorldHint: false,
+});
+
 /** A tool as data: the registry drives registration, docs and snapshots from these. */
 export interface ToolDef<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {
   name: string;

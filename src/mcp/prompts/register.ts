@@ -7,7 +7,7 @@ import {
 import type { Logger } from "../../log.js";
 import type { Completer } from "../completions.js";
 import { RESOURCE_TEMPLATES } from "../resources/catalog.js";
-import { errorToResult } from "../results.js";
+import { errorToProtocolError } from "../results.js";
 import type { ToolContext } from "../tool.js";
 import { promptArgumentProblem } from "./index.js";
 import type { CompletionKind, PromptDef } from "./types.js";
@@ -54,10 +54,7 @@ export function registerPromptHandlers(
       return { description: def.description, messages: await def.build(args, toolContext(ctx)) };
     } catch (err) {
       // Same advice as a tool error (next step names a tool), as a JSON-RPC error.
-      const text = (
-        errorToResult(err, log, `prompts/get ${def.name}`).content[0] as { text: string }
-      ).text;
-      throw new ProtocolError(ProtocolErrorCode.InvalidParams, text);
+      throw errorToProtocolError(err, log, `prompts/get ${def.name}`);
     }
   });
 

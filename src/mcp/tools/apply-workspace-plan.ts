@@ -2,8 +2,8 @@ import { z } from "zod";
 import { applyPlan, PlanRefusedError } from "../../api/workspace-plan.js";
 import { type Plan, PlanSchema, renderPlan } from "../../domain/plan/index.js";
 import { ConfirmArg, ConfirmOutput } from "../confirm.js";
-import { PLANS } from "../plan-store.js";
-import { defineTool, ToolInputError } from "../tool.js";
+import { PLAN_TTL_MS, PLANS } from "../plan-store.js";
+import { DESTRUCTIVE, defineTool, ToolInputError } from "../tool.js";
 import { changeLinks } from "./shared.js";
 
 const StepOutcomeSchema = z.object({
@@ -41,12 +41,7 @@ export default defineTool({
     notRun: z.array(StepOutcomeSchema).describe("Steps not carried out."),
     ...ConfirmOutput,
   }),
-  annotations: {
-    readOnlyHint: false,
-    destructiveHint: true,
-    idempotentHint: true,
-    openWorldHint: false,
-  },
+  annotations: DESTRUCTIVE,
   // Deletes and connection-strategy changes (the plan's destructive steps) need the user's yes.
   confirm: {
     async inspect(args) {
@@ -142,7 +137,7 @@ function resolvePlan(args: {
     const plan = PLANS.get(args.planId);
     if (!plan) {
       throw new ToolInputError(
-        `No plan "${args.planId}" on this server (plans are kept 30 minutes, by the server process that made them: not after a restart, nor on another replica).`,
+        `No plan "${args.planId}" on this server (plans are kept ${PLAN_TTL_MS / 60_000} minutes, by the server process that made them: not after a restart, nor on another replica).`,
         "pass the whole plan object plan_workspace returned as plan instead of planId, or re-plan with plan_workspace and apply the new planId.",
       );
     }

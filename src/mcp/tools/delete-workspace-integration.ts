@@ -2,7 +2,7 @@ import { z } from "zod";
 import { resolveWorkspaceId, WorkspaceIdArg } from "../args.js";
 import { ConfirmArg, ConfirmOutput } from "../confirm.js";
 import { safeToken } from "../fence.js";
-import { defineTool, ToolInputError } from "../tool.js";
+import { DESTRUCTIVE, defineTool, ToolInputError } from "../tool.js";
 import { changeLinks, resolveSelector, SELECTOR_HINTS, SelectorArgs } from "./shared.js";
 
 export default defineTool({
@@ -18,12 +18,7 @@ export default defineTool({
     workspaceId: z.string(),
     ...ConfirmOutput,
   }),
-  annotations: {
-    readOnlyHint: false,
-    destructiveHint: true,
-    idempotentHint: true,
-    openWorldHint: false,
-  },
+  annotations: DESTRUCTIVE,
   hints: SELECTOR_HINTS,
   confirm: {
     async inspect(args, ctx) {

@@ -8,7 +8,7 @@ import { defineTool, READ_ONLY } from "../tool.js";
 import { integrationsUri } from "../uris.js";
 
 /** The plan as the tool returns it; the desired state is echoed without its full schema. */
-export const PlanOutputSchema = PlanSchema.extend({
+const PlanOutputSchema = PlanSchema.extend({
   desired: z.record(z.string(), z.unknown()).describe("The desired state, defaults filled."),
 });
 
