@@ -1,7 +1,13 @@
-import { type CatalogIndex, type CatalogIntegration, indexCatalog } from "../domain/index.js";
+import {
+  type CatalogIndex,
+  type CatalogIntegration,
+  indexCatalog,
+  integrationConfigOf,
+} from "../domain/index.js";
 import { authModeUsesBearer } from "../domain/mcp-server.js";
 import {
   computePlan,
+  createRequest,
   type DesiredState,
   type LiveIntegration,
   type LiveState,
@@ -31,14 +37,7 @@ export async function loadLiveState(
   ]);
   const integrations: LiveIntegration[] = list.integrations.map((i) => ({
     id: i.id,
-    integrationName: i.integrationName,
-    alias: i.alias,
-    displayName: i.displayName,
-    connectionStrategy: i.connectionStrategy,
-    connectionId: i.connectionId,
-    enabledActions: i.enabledActions,
-    settings: i.settings ?? {},
-    sortOrder: i.sortOrder,
+    ...integrationConfigOf(i),
   }));
   return {
     workspaceId,
@@ -230,16 +229,7 @@ export async function exportWorkspace(
     (a, b) => a.sortOrder - b.sortOrder || a.alias.localeCompare(b.alias),
   );
   for (const i of sorted) {
-    const entry: DesiredState["integrations"][string] = {
-      integrationName: i.integrationName,
-      connectionStrategy: i.connectionStrategy,
-    };
-    if (i.connectionId !== null) entry.connectionId = i.connectionId;
-    if (i.displayName !== null) entry.displayName = i.displayName;
-    if (i.enabledActions !== null) entry.enabledActions = i.enabledActions;
-    if (i.settings && Object.keys(i.settings).length > 0)
-      entry.settings = i.settings as DesiredState["integrations"][string]["settings"];
-    if (i.sortOrder !== 0) entry.sortOrder = i.sortOrder;
+    const { alias: _alias, ...entry } = createRequest(integrationConfigOf(i));
     out.integrations[i.alias] = entry;
   }
   return out;

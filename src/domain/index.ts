@@ -8,4 +8,5 @@ export * from "./errors.js";
 export * from "./execute.js";
 export * from "./integration.js";
 export * from "./integration-rules.js";
+export * from "./json.js";
 export * from "./mcp-server.js";

@@ -233,6 +233,25 @@ export function blocksStaticBearer(i: { connectionStrategy: ConnectionStrategy }
 /** A stored integration's configuration fields (a record has these and more). */
 export type StoredIntegration = IntegrationConfig;
 
+/**
+ * The configured fields of a stored or listed integration, without its id or anything else it
+ * carries; absent settings (the API may omit them) become {}.
+ */
+export function integrationConfigOf(
+  i: Omit<IntegrationConfig, "settings"> & { settings?: Record<string, unknown> | undefined },
+): IntegrationConfig {
+  return {
+    integrationName: i.integrationName,
+    alias: i.alias,
+    displayName: i.displayName,
+    connectionStrategy: i.connectionStrategy,
+    connectionId: i.connectionId,
+    enabledActions: i.enabledActions,
+    settings: i.settings ?? {},
+    sortOrder: i.sortOrder,
+  };
+}
+
 /** The draft a create produces: the create fields with their defaults filled. */
 export function createIntegrationDraft(input: CreateWorkspaceIntegration): IntegrationDraft {
   return {

@@ -17,7 +17,7 @@ export interface InMemoryKey {
 }
 
 /** 429 for a check that found the KDF queue full (a flood of unrecognised keys). */
-export function busyError(): ApiError {
+function busyError(): ApiError {
   return new ApiError(
     429,
     "RATE_LIMITED",

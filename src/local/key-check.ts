@@ -1,27 +1,15 @@
 import { createHmac, randomBytes } from "node:crypto";
-import {
-  hashSecret,
-  isSlow,
-  KDF_COST,
-  type KdfCost,
-  needsRehash,
-  verifySecret,
-} from "./key-hash.js";
+import { hashSecret, isSlow, needsRehash, verifySecret } from "./key-hash.js";
 
 const MAX_VERIFIED = 10_000;
+/** Distinct unrecognised secrets remembered as refused (least recently used dropped first). */
+const MAX_REFUSED = 1000;
+/** Checks allowed to wait for the KDF slot; beyond it a check fails with KeyCheckBusy. */
+const MAX_WAITING = 16;
 
 /** Thrown when too many unrecognised secrets already wait for the KDF: answer 429 and retry. */
 export class KeyCheckBusy extends Error {
   override name = "KeyCheckBusy";
-}
-
-export interface KeyCheckerOptions {
-  /** Cost of the hashes written on upgrade (default KDF_COST). */
-  cost?: KdfCost;
-  /** Distinct unrecognised secrets remembered as refused (least recently used dropped first). */
-  maxRefused?: number;
-  /** Checks allowed to wait for the KDF slot; beyond it a check fails with KeyCheckBusy. */
-  maxWaiting?: number;
 }
 
 /**
@@ -32,10 +20,10 @@ export interface KeyCheckerOptions {
  *   unkeyed hash of it. An attacker cannot choose tag bytes, so looking a tag up in a Map
  *   reveals nothing about stored secrets by its timing.
  * - Verified: tag → the stored form it matched. Only successes go in.
- * - Refused: tag → the stored forms it failed against, for the last `maxRefused` tags. A bad
+ * - Refused: tag → the stored forms it failed against, for the last MAX_REFUSED tags. A bad
  *   secret sent again costs no KDF until a stored form it was not checked against appears
  *   (a key added by another process, a regenerated token).
- * - One KDF job at a time, at most `maxWaiting` queued behind it, beyond that KeyCheckBusy:
+ * - One KDF job at a time, at most MAX_WAITING queued behind it, beyond that KeyCheckBusy:
  *   a flood of distinct bad secrets occupies at most one thread-pool thread, never the event
  *   loop, and cannot build an unbounded queue. Identical checks in flight share one job.
  */
@@ -43,20 +31,11 @@ export class KeyChecker {
   /** KDF runs so far (tests use it to show that repeated bad secrets cost nothing). */
   kdfRuns = 0;
   private readonly macKey = randomBytes(32);
-  private readonly cost: KdfCost;
-  private readonly maxRefused: number;
-  private readonly maxWaiting: number;
   private readonly verified = new Map<string, string>();
   private readonly refused = new Map<string, Set<string>>();
   private readonly inflight = new Map<string, Promise<string | undefined>>();
   private running = false;
   private readonly waiting: Array<() => void> = [];
-
-  constructor(options: KeyCheckerOptions = {}) {
-    this.cost = options.cost ?? KDF_COST;
-    this.maxRefused = options.maxRefused ?? 1000;
-    this.maxWaiting = options.maxWaiting ?? 16;
-  }
 
   /** The tag of a secret within a scope ("api", "mcp:<server id>"): what the caches hold. */
   tag(scope: string, secret: string): Buffer {
@@ -135,7 +114,7 @@ export class KeyChecker {
         return undefined;
       }
       let current = found;
-      if (upgrade && needsRehash(found, this.cost)) {
+      if (upgrade && needsRehash(found)) {
         try {
           release ??= await this.acquire();
         } catch (err) {
@@ -145,7 +124,7 @@ export class KeyChecker {
           throw err;
         }
         this.kdfRuns++;
-        const fresh = await hashSecret(secret, this.cost);
+        const fresh = await hashSecret(secret);
         if (upgrade(found, fresh)) current = fresh;
       }
       this.setVerified(t, current);
@@ -158,7 +137,7 @@ export class KeyChecker {
   private touchRefused(t: string, set: Set<string>): void {
     this.refused.delete(t);
     this.refused.set(t, set);
-    if (this.refused.size > this.maxRefused) {
+    if (this.refused.size > MAX_REFUSED) {
       const oldest = this.refused.keys().next().value;
       if (oldest !== undefined) this.refused.delete(oldest);
     }
@@ -177,7 +156,7 @@ export class KeyChecker {
       this.running = true;
       return Promise.resolve(release);
     }
-    if (this.waiting.length >= this.maxWaiting) return Promise.reject(new KeyCheckBusy());
+    if (this.waiting.length >= MAX_WAITING) return Promise.reject(new KeyCheckBusy());
     return new Promise((resolve) => this.waiting.push(() => resolve(release)));
   }
 }

@@ -35,7 +35,7 @@ const LEGACY = /^[0-9a-f]{64}$/;
 const MAX_MEMORY = 256 * 1024 * 1024;
 
 /** A stored form, parsed. */
-export type StoredForm =
+type StoredForm =
   | { kind: "legacy"; digest: Buffer }
   | { kind: "scrypt"; cost: KdfCost; salt: Buffer; hash: Buffer };
 
@@ -44,7 +44,7 @@ function memory(c: KdfCost): number {
 }
 
 /** Parses a stored form; undefined for anything unrecognised (which then never matches). */
-export function parseStored(stored: string): StoredForm | undefined {
+function parseStored(stored: string): StoredForm | undefined {
   if (LEGACY.test(stored)) return { kind: "legacy", digest: Buffer.from(stored, "hex") };
   const m = PHC.exec(stored);
   if (!m) return undefined;

@@ -2,7 +2,12 @@ import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import { type Logger, silentLogger } from "../log.js";
-import { ensureApiKey, makeAuthenticator, storeGeneratedKey } from "./api-keys.js";
+import {
+  ensureApiKey,
+  type InMemoryKey,
+  makeAuthenticator,
+  storeGeneratedKey,
+} from "./api-keys.js";
 import { createApp } from "./app.js";
 import { loadCatalog } from "./catalog.js";
 import { ChangeFeed } from "./changes.js";
@@ -29,8 +34,8 @@ export interface LocalApiOptions {
    */
   generateKey?: boolean;
   log?: Logger;
-  /** Keys accepted in memory only (never stored); with workspaceIds, limited to them. */
-  extraKeys?: Array<{ key: string; workspaceIds?: string[] }>;
+  /** Keys accepted in memory only (never stored). */
+  extraKeys?: InMemoryKey[];
 }
 
 export interface LocalApi {

@@ -1,14 +1,20 @@
 import { createHash, randomBytes } from "node:crypto";
 import { type CatalogIndex, closestNames } from "../catalog-index.js";
 import { ALIAS_PATTERN } from "../common.js";
-import type { UpdateWorkspaceIntegration } from "../integration.js";
+import type {
+  CreateWorkspaceIntegration,
+  Settings,
+  UpdateWorkspaceIntegration,
+} from "../integration.js";
 import {
   checkIntegrationRules,
   createIntegrationDraft,
   type IntegrationConfig,
+  integrationConfigOf,
   mergeIntegrationPatch,
   type RuleViolation,
 } from "../integration-rules.js";
+import { deepEqual } from "../json.js";
 import {
   type DesiredIntegration,
   type DesiredState,
@@ -36,8 +42,6 @@ export function canonicalJson(value: unknown): string {
   });
 }
 
-const sameValue = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b);
-
 /**
  * A hash of what a plan depends on: the workspace's integrations (every configured field),
  * its static-bearer MCP servers, and the connections the desired state pins. A plan applies
@@ -52,7 +56,7 @@ export function fingerprintLiveState(live: LiveState, desired: DesiredState): st
   const material = {
     workspaceId: live.workspaceId,
     integrations: [...live.integrations]
-      .map((i) => ({ id: i.id, ...configOf(i) }))
+      .map((i) => ({ id: i.id, ...integrationConfigOf(i) }))
       .sort((a, b) => a.id.localeCompare(b.id)),
     bearerServers: live.bearerServers.map((s) => s.id).sort(),
     connections: live.connections
@@ -61,20 +65,6 @@ export function fingerprintLiveState(live: LiveState, desired: DesiredState): st
       .sort(),
   };
   return `sha256:${createHash("sha256").update(canonicalJson(material)).digest("hex").slice(0, 32)}`;
-}
-
-/** The configured fields of a live integration, without its id or anything else it carries. */
-function configOf(i: LiveIntegration): IntegrationConfig {
-  return {
-    integrationName: i.integrationName,
-    alias: i.alias,
-    displayName: i.displayName,
-    connectionStrategy: i.connectionStrategy,
-    connectionId: i.connectionId,
-    enabledActions: i.enabledActions,
-    settings: i.settings ?? {},
-    sortOrder: i.sortOrder,
-  };
 }
 
 /** Options of {@link computePlan}. */
@@ -202,7 +192,7 @@ export function computePlan(
             ...ruleCtx,
             bearerServers: () => [],
           });
-          if (relaxed.ok && sameValue(configOf(pair.live), relaxed.config)) {
+          if (relaxed.ok && deepEqual(integrationConfigOf(pair.live), relaxed.config)) {
             finalConfig.set(alias, relaxed.config);
             continue;
           }
@@ -222,7 +212,7 @@ export function computePlan(
   for (const p of pairs) {
     const target = finalConfig.get(p.alias);
     if (!target) continue;
-    const current = configOf(p.live);
+    const current = integrationConfigOf(p.live);
     const changes = diffFields(current, target);
     if (changes.length === 0) {
       unchanged.push(p.alias);
@@ -258,7 +248,7 @@ export function computePlan(
       action: "create",
       alias,
       integrationName: d.integrationName,
-      request: createBody(target),
+      request: createRequest(target),
       destructive: false,
       occupies: alias,
     });
@@ -366,7 +356,7 @@ function toStep(
 function diffFields(current: IntegrationConfig, target: IntegrationConfig): FieldChange[] {
   const out: FieldChange[] = [];
   for (const f of PLAN_FIELDS) {
-    if (!sameValue(current[f], target[f]))
+    if (!deepEqual(current[f], target[f]))
       out.push({ field: f, before: current[f], after: target[f] });
   }
   return out;
@@ -401,17 +391,20 @@ function buildPatch(
     }
   }
   if (current.displayName !== target.displayName) patch.displayName = target.displayName;
-  if (!sameValue(current.enabledActions, target.enabledActions))
+  if (!deepEqual(current.enabledActions, target.enabledActions))
     patch.enabledActions = target.enabledActions;
-  if (!sameValue(current.settings, target.settings))
+  if (!deepEqual(current.settings, target.settings))
     patch.settings = target.settings as UpdateWorkspaceIntegration["settings"];
   if (current.sortOrder !== target.sortOrder) patch.sortOrder = target.sortOrder;
   return patch;
 }
 
-/** The create body for a checked config: defaults left out, as a person would write it. */
-function createBody(c: IntegrationConfig): Record<string, unknown> {
-  const body: Record<string, unknown> = {
+/**
+ * The create body for a checked config: defaults left out, as a person would write it (also
+ * what `export` writes per integration, so that planning an export shows no change).
+ */
+export function createRequest(c: IntegrationConfig): CreateWorkspaceIntegration {
+  const body: CreateWorkspaceIntegration = {
     integrationName: c.integrationName,
     alias: c.alias,
     connectionStrategy: c.connectionStrategy,
@@ -419,7 +412,7 @@ function createBody(c: IntegrationConfig): Record<string, unknown> {
   if (c.connectionId !== null) body.connectionId = c.connectionId;
   if (c.displayName !== null) body.displayName = c.displayName;
   if (c.enabledActions !== null) body.enabledActions = c.enabledActions;
-  if (Object.keys(c.settings).length > 0) body.settings = c.settings;
+  if (Object.keys(c.settings).length > 0) body.settings = c.settings as Settings;
   if (c.sortOrder !== 0) body.sortOrder = c.sortOrder;
   return body;
 }

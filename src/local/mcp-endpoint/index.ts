@@ -12,7 +12,7 @@ import {
 import { type Logger, silentLogger } from "../../log.js";
 import type { Catalog } from "../catalog.js";
 import type { ChangeFeed } from "../changes.js";
-import { KeyChecker } from "../key-check.js";
+import type { KeyChecker } from "../key-check.js";
 import type { Store } from "../store.js";
 import { authenticate } from "./auth.js";
 import { type ExecuteFn, storeExecutor } from "./execute.js";
@@ -39,8 +39,8 @@ export interface McpEndpointsOptions {
   log?: Logger;
   /** Legacy (2025-11-25) sessions kept at once; the least recently used is closed beyond it. */
   maxSessions?: number;
-  /** Verifies bearer tokens (shared with the REST key checks: one KDF queue); default: its own. */
-  keys?: KeyChecker;
+  /** Verifies bearer tokens (shared with the REST key checks: one KDF queue). */
+  keys: KeyChecker;
 }
 
 interface Session {
@@ -125,7 +125,7 @@ export class McpEndpoints {
     this.changes = opts.changes;
     this.log = opts.log ?? silentLogger;
     this.maxSessions = opts.maxSessions ?? DEFAULT_MAX_SESSIONS;
-    this.keys = opts.keys ?? new KeyChecker();
+    this.keys = opts.keys;
     this.deps = {
       store: opts.store,
       surfaces: new ToolSurfaces(opts.store, opts.catalog),
