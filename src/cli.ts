@@ -1,18 +1,29 @@
 #!/usr/bin/env node
 import nodeModule from "node:module";
-import { type Command, type Config, ConfigError, loadConfig, OPTIONS } from "./config.js";
+import {
+  type Command,
+  type Config,
+  ConfigError,
+  isPlanCommand,
+  loadConfig,
+  OPTIONS,
+  type OptionSpec,
+} from "./config.js";
 import { createLogger } from "./log.js";
 import { VERSION } from "./version.js";
 
 /** The text of --help, built from the option table so it cannot drift from the parser. */
 export function helpText(): string {
-  const section = (cmd: Command) =>
-    OPTIONS.filter((o) => o.commands.includes(cmd))
+  /** The options picked, a line each: flag (and one-letter alias), env twin, meaning, default. */
+  const rows = (pick: (o: OptionSpec) => boolean, withDefault: boolean) =>
+    OPTIONS.filter(pick)
       .map((o) => {
-        const flag = `--${o.flag}${o.type === "string" ? " <value>" : ""}`;
-        return `  ${flag.padEnd(26)} ${o.env.padEnd(22)} ${o.description} [default: ${o.default}]`;
+        const flag = `${o.short ? `-${o.short}, ` : ""}--${o.flag}${o.type === "string" ? " <value>" : ""}`;
+        const dflt = withDefault ? ` [default: ${o.default}]` : "";
+        return `  ${flag.padEnd(26)} ${o.env.padEnd(22)} ${o.description}${dflt}`;
       })
       .join("\n");
+  const section = (cmd: Command) => rows((o) => o.commands.includes(cmd), true);
   return `weavz-mcp ${VERSION}: manage Weavz workspace integrations from MCP clients.
 
 Usage:
@@ -34,12 +45,7 @@ ${section("local-api")}
 
 export / plan / apply options (besides the backend's: --api-key, --base-url, --workspace-id, --db,
 --no-demo, --timeout-ms, --log-level):
-${OPTIONS.filter((o) => o.commands.every((c) => c === "export" || c === "plan" || c === "apply"))
-  .map((o) => {
-    const flag = `${o.short ? `-${o.short}, ` : ""}--${o.flag}${o.type === "string" ? " <value>" : ""}`;
-    return `  ${flag.padEnd(26)} ${o.env.padEnd(22)} ${o.description}`;
-  })
-  .join("\n")}
+${rows((o) => o.commands.every(isPlanCommand), false)}
 `;
 }
 
@@ -54,8 +60,7 @@ async function main(): Promise<void> {
     if (err instanceof ConfigError) {
       process.stderr.write(`weavz-mcp: ${err.message}\n`);
       // For plan, exit 2 means "changes pending"; a usage error there must read as an error.
-      const gitOps = ["export", "plan", "apply"].includes(process.argv[2] ?? "");
-      process.exit(gitOps ? 1 : 2);
+      process.exit(isPlanCommand(process.argv[2]) ? 1 : 2);
     }
     throw err;
   }
@@ -73,7 +78,7 @@ async function main(): Promise<void> {
     await runLocalApi(config, log);
     return;
   }
-  if (config.command === "export" || config.command === "plan" || config.command === "apply") {
+  if (isPlanCommand(config.command)) {
     const { runPlanCommand } = await import("./cli/plan-commands.js");
     // exitCode, not exit(): stdout may still be flushing a long plan into a pipe.
     process.exitCode = await runPlanCommand(config, log);

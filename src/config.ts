@@ -10,8 +10,20 @@ export const DEFAULT_LOCAL_API_PORT = 8787;
 export type Command = "mcp" | "local-api" | "export" | "plan" | "apply" | "help" | "version";
 
 /** The GitOps commands: they read or change one workspace through the same backend as `mcp`. */
-export const PLAN_COMMANDS = ["export", "plan", "apply"] as const;
+const PLAN_COMMANDS = ["export", "plan", "apply"] as const;
+export type PlanCommand = (typeof PLAN_COMMANDS)[number];
+/** Whether a command name (a parsed one, or argv's first word) is one of the GitOps commands. */
+export function isPlanCommand(name: string | undefined): name is PlanCommand {
+  return (PLAN_COMMANDS as readonly (string | undefined)[]).includes(name);
+}
 const BACKEND_COMMANDS: Command[] = ["mcp", ...PLAN_COMMANDS];
+
+/** Shortest state secret accepted: 32 characters (e.g. `openssl rand -base64 32` gives 44). */
+export const STATE_SECRET_MIN_CHARS = 32;
+/** The one rule for a state secret, given by value (here) or in a file (scale/state-secret). */
+export function isUsableStateSecret(secret: string): boolean {
+  return secret.length >= STATE_SECRET_MIN_CHARS && !/\s/.test(secret);
+}
 
 export const AUTH_MODES = ["none", "bearer", "oauth"] as const;
 /** HTTP authentication: none, static bearer tokens from a file, or OAuth 2.1 JWT access tokens. */
@@ -427,7 +439,7 @@ function parseUrlOption(raw: string, source: string, example: string): URL {
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Config {
   const args = [...argv];
   let command: Command = "mcp";
-  if (args[0] === "local-api" || (PLAN_COMMANDS as readonly string[]).includes(args[0] ?? "")) {
+  if (args[0] === "local-api" || isPlanCommand(args[0])) {
     command = args.shift() as Command;
   }
   const options: Record<string, { type: "string" | "boolean"; short?: string }> = {
@@ -631,9 +643,9 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       );
     }
   }
-  const isPlanCommand = (PLAN_COMMANDS as readonly string[]).includes(command);
   // The GitOps commands print their own lines; the backend's info lines would only clutter them.
-  const logLevel = str("log-level", "WEAVZ_LOG_LEVEL") ?? (isPlanCommand ? "warn" : "info");
+  const logLevel =
+    str("log-level", "WEAVZ_LOG_LEVEL") ?? (isPlanCommand(command) ? "warn" : "info");
   if (!["error", "warn", "info", "debug"].includes(logLevel)) {
     throw new ConfigError(
       `--log-level / WEAVZ_LOG_LEVEL must be error, warn, info or debug (got "${logLevel}").`,
@@ -681,9 +693,9 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     );
   }
   // Checked here too (the file at start): never echoed, it is a secret.
-  if (stateSecret !== undefined && (stateSecret.length < 32 || /\s/.test(stateSecret))) {
+  if (stateSecret !== undefined && !isUsableStateSecret(stateSecret)) {
     throw new ConfigError(
-      "--state-secret / WEAVZ_STATE_SECRET must be at least 32 characters without spaces (e.g. the output of `openssl rand -base64 32`), the same on every replica.",
+      `--state-secret / WEAVZ_STATE_SECRET must be at least ${STATE_SECRET_MIN_CHARS} characters without spaces (e.g. the output of \`openssl rand -base64 32\`), the same on every replica.`,
     );
   }
   const pollIntervalMs = wholeMs("poll-interval-ms", "WEAVZ_POLL_INTERVAL_MS", "2000", 100, 60_000);

@@ -20,7 +20,7 @@ import type { Logger } from "../log.js";
  * 0 nothing to change / applied, 2 plan found changes, 1 any error (bad file, API error,
  * problems in the plan, refused or failed apply).
  */
-export const EXIT = { ok: 0, error: 1, changes: 2 } as const;
+const EXIT = { ok: 0, error: 1, changes: 2 } as const;
 
 /** A mistake the user can fix; its message is printed as is, never with a stack. */
 class UserError extends Error {
@@ -53,7 +53,7 @@ const processIo = (): CommandIo => ({
 });
 
 /** Reads and validates a desired-state file (YAML or JSON: JSON is valid YAML 1.2). */
-export async function readDesiredState(
+async function readDesiredState(
   file: string,
   fallbackWorkspaceId: string | undefined,
 ): Promise<DesiredState> {
@@ -98,7 +98,7 @@ export async function readDesiredState(
 }
 
 /** The desired state as the YAML `export` writes: defaults left out so the file reads easily. */
-export function desiredStateToYaml(state: DesiredState, header: string): string {
+function desiredStateToYaml(state: DesiredState, header: string): string {
   const integrations: Record<string, Record<string, unknown>> = {};
   for (const [alias, entry] of Object.entries(state.integrations)) {
     const { connectionStrategy, ...rest } = entry;
@@ -156,9 +156,13 @@ async function runExport(api: WeavzApi, config: Config, io: CommandIo): Promise<
   return EXIT.ok;
 }
 
-async function runPlanOrApply(api: WeavzApi, config: Config, io: CommandIo): Promise<number> {
+async function runPlanOrApply(
+  api: WeavzApi,
+  config: Config,
+  desired: DesiredState,
+  io: CommandIo,
+): Promise<number> {
   const file = config.file as string;
-  const desired = await readDesiredState(file, config.workspaceId);
   if (config.prune) desired.prune = true;
   const plan = await planWorkspace(api, desired);
   io.out(`${renderPlan(plan)}\n`);
@@ -238,12 +242,14 @@ export async function runPlanCommand(
   let backend: Awaited<ReturnType<typeof openBackend>> | undefined;
   try {
     // A bad file is reported before any backend starts (no database is created for it).
-    if (config.command !== "export")
-      await readDesiredState(config.file as string, config.workspaceId);
+    const desired =
+      config.command === "export"
+        ? undefined
+        : await readDesiredState(config.file as string, config.workspaceId);
     backend = await openBackend(config, log);
-    return config.command === "export"
+    return desired === undefined
       ? await runExport(backend.api, config, io)
-      : await runPlanOrApply(backend.api, config, io);
+      : await runPlanOrApply(backend.api, config, desired, io);
   } catch (err) {
     io.err(`weavz-mcp: ${errorLine(err)}\n`);
     return EXIT.error;

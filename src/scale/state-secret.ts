@@ -1,9 +1,7 @@
 import { hkdfSync } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { isUsableStateSecret, STATE_SECRET_MIN_CHARS } from "../config.js";
 import { registerSecret } from "../mask.js";
-
-/** Shortest secret accepted: 32 characters (e.g. `openssl rand -base64 32` gives 44). */
-export const STATE_SECRET_MIN_CHARS = 32;
 
 /** A state secret that cannot be used; the message names the setting, never the value. */
 export class StateSecretError extends Error {
@@ -35,7 +33,7 @@ export function loadStateKey(opts: {
   if (secret === undefined) return undefined;
   // A trailing newline (echo > file) is not part of the secret.
   secret = secret.replace(/[\r\n]+$/, "");
-  if (secret.length < STATE_SECRET_MIN_CHARS || /\s/.test(secret)) {
+  if (!isUsableStateSecret(secret)) {
     throw new StateSecretError(
       `${where} must be at least ${STATE_SECRET_MIN_CHARS} characters without spaces or line breaks (e.g. the output of \`openssl rand -base64 32\`), the same on every replica.`,
     );

@@ -6,6 +6,13 @@
  * params), with one sentence saying what was wrong and what is allowed.
  */
 
+import {
+  INVALID_PARAMS,
+  INVALID_REQUEST,
+  METHOD_NOT_FOUND,
+  PROTOCOL_VERSION_META_KEY,
+} from "@modelcontextprotocol/server";
+
 type Id = string | number | null;
 
 /** A JSON-RPC error reply. */
@@ -23,12 +30,6 @@ export type Verdict =
   | { kind: "pass"; message: Record<string, unknown> }
   | { kind: "reply"; reply: ErrorReply }
   | { kind: "drop"; reply: ErrorReply };
-
-export const INVALID_REQUEST = -32600;
-export const INVALID_PARAMS = -32602;
-export const PARSE_ERROR = -32700;
-export const METHOD_NOT_FOUND = -32601;
-export const INTERNAL_ERROR = -32603;
 
 /** An error reply for the given id. */
 export function errorReply(id: Id, code: number, message: string): ErrorReply {
@@ -126,7 +127,7 @@ export function checkMessage(value: unknown): Verdict {
     );
   }
   // A 2026-era request (the `_meta` envelope) has no initialize: the SDK answers it 404/-32601.
-  const modern = isObject(meta) && "io.modelcontextprotocol/protocolVersion" in meta;
+  const modern = isObject(meta) && PROTOCOL_VERSION_META_KEY in meta;
   const rule = modern && value.method === "initialize" ? undefined : PARAM_RULES[value.method];
   const problem = rule?.((value.params as Record<string, unknown> | undefined) ?? {});
   if (problem) return answer(INVALID_PARAMS, `Invalid params: ${problem}`);

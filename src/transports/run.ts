@@ -9,15 +9,27 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
   // Several replicas share one Redis: changes fan out through it, one replica polls. The
   // Redis client is ~1.5 MB of bundle: imported only with --redis-url so a plain stdio start
   // never parses it (it was the largest part of cold start).
-  const scaleMod = config.redisUrl ? await import("../scale/index.js") : undefined;
-  // The replicas' shared state secret is checked before anything starts: a bad one stops here.
-  let stateKey: Uint8Array | undefined;
-  try {
-    stateKey = scaleMod?.loadStateKey({ secret: config.stateSecret, file: config.stateSecretFile });
-  } catch (err) {
-    if (!(scaleMod && err instanceof scaleMod.StateSecretError)) throw err;
-    log.error(err.message);
-    process.exit(2);
+  let scale: Scale | undefined;
+  if (config.redisUrl) {
+    const scaleMod = await import("../scale/index.js");
+    // The replicas' shared state secret is checked before anything starts: a bad one stops here.
+    let stateKey: Uint8Array | undefined;
+    try {
+      stateKey = scaleMod.loadStateKey({
+        secret: config.stateSecret,
+        file: config.stateSecretFile,
+      });
+    } catch (err) {
+      if (!(err instanceof scaleMod.StateSecretError)) throw err;
+      log.error(err.message);
+      process.exit(2);
+    }
+    if (!stateKey) {
+      log.warn(
+        "--redis-url without a state secret: a confirmation (preview token or 2026 input_required round) only works on the replica that issued it; give every replica the same WEAVZ_STATE_SECRET (or WEAVZ_STATE_SECRET_FILE) to accept it on any",
+      );
+    }
+    scale = scaleMod.startScale(config.redisUrl, config.redisLeaseMs, log, stateKey);
   }
   // The backend starts while the transport comes up; tool calls wait for it. Over stdio it
   // starts just after the transport reads stdin: loading undici, SQLite and the local API is
@@ -33,15 +45,6 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
     log.error(`cannot start the backend: ${(err as Error).message}`);
     process.exit(1);
   });
-  let scale: Scale | undefined;
-  if (scaleMod && config.redisUrl) {
-    if (!stateKey) {
-      log.warn(
-        "--redis-url without a state secret: a confirmation (preview token or 2026 input_required round) only works on the replica that issued it; give every replica the same WEAVZ_STATE_SECRET (or WEAVZ_STATE_SECRET_FILE) to accept it on any",
-      );
-    }
-    scale = scaleMod.startScale(config.redisUrl, config.redisLeaseMs, log, stateKey);
-  }
   const factory = createServerFactory({
     api: deferredApi(backendReady),
     log,

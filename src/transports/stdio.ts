@@ -1,24 +1,19 @@
 import { getEventListeners } from "node:events";
 import type { Readable, Writable } from "node:stream";
-import type {
-  JSONRPCMessage,
-  McpServerFactory,
-  MessageExtraInfo,
-  Transport,
+import {
+  INTERNAL_ERROR,
+  INVALID_REQUEST,
+  type JSONRPCMessage,
+  type McpServerFactory,
+  type MessageExtraInfo,
+  PARSE_ERROR,
+  type Transport,
 } from "@modelcontextprotocol/server";
 import { serveStdio as sdkServeStdio } from "@modelcontextprotocol/server/stdio";
 import type { ResourceHub } from "../mcp/resources/hub.js";
 import { stringifyMessage } from "../mcp/result-json.js";
 import type { DirectToolCall } from "../mcp/server.js";
-import {
-  checkMessage,
-  type ErrorReply,
-  errorReply,
-  INTERNAL_ERROR,
-  INVALID_REQUEST,
-  PARSE_ERROR,
-  sniffId,
-} from "./jsonrpc-guard.js";
+import { checkMessage, type ErrorReply, errorReply, sniffId } from "./jsonrpc-guard.js";
 import { listenInterest, watchListen } from "./listen-tracker.js";
 
 type RequestId = string | number;
