@@ -227,9 +227,8 @@ class StdioLineTransport implements Transport {
       // Reused only when nothing of this call can still hear it.
       const reusable = !ac.signal.aborted && getEventListeners(ac.signal, "abort").length === 0;
       if (reusable && this.spare.length < MAX_SPARE) this.spare.push(ac);
-      // A cancelled request gets no answer (as the SDK does), but is no longer pending.
-      if (ac.signal.aborted) this.answered(id);
-      else void this.send(reply);
+      // A cancelled request gets no answer, as the SDK does (the cancel already ended its wait).
+      if (!ac.signal.aborted) void this.send(reply);
     };
     answer.then(
       (result) => settle({ jsonrpc: "2.0", id, result } as JSONRPCMessage),
