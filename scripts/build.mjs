@@ -12,6 +12,7 @@
 import { readFileSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { buildAppViews } from "./build-apps.mjs";
 
 /** Resolves zod's all-locales index to English alone; nothing here selects another locale. */
 const onlyEnglishZodLocale = {
@@ -51,4 +52,9 @@ await build({
     // Bundled CommonJS dependencies call require(); give them one.
     js: "import { createRequire as __weavzCreateRequire } from 'node:module'; const require = __weavzCreateRequire(import.meta.url);",
   },
+});
+// The in-chat views (MCP Apps): self-contained HTML files the server serves as ui:// resources.
+await buildAppViews({
+  plugins: [onlyEnglishZodLocale],
+  minify: process.env.BUILD_MINIFY !== "0",
 });

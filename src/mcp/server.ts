@@ -1,5 +1,6 @@
 import {
   type CallToolResult,
+  type ClientCapabilities,
   InMemoryServerEventBus,
   ProtocolError,
   ProtocolErrorCode,
@@ -12,6 +13,7 @@ import {
 import type { WeavzApi } from "../api/types.js";
 import type { Logger } from "../log.js";
 import { VERSION } from "../version.js";
+import { type Apps, createApps } from "./apps/index.js";
 import { createCatalogCache } from "./catalog-cache.js";
 import { assertClientCapabilities, requestCapabilities } from "./client-capabilities.js";
 import { createCompleter } from "./completions.js";
@@ -69,6 +71,11 @@ export interface ServerDeps {
    * by WEAVZ_CONFORMANCE_FIXTURES=1 for scripts/conformance.mjs, never by default.
    */
   conformanceFixtures?: boolean;
+  /**
+   * Link tools to the in-chat views (MCP Apps) for clients that render them (default true;
+   * --apps false turns the links, views and helper off).
+   */
+  apps?: boolean;
 }
 
 /**
@@ -165,6 +172,7 @@ export function createServerFactory(deps: ServerDeps): {
     outputSchema: t.outputJson as Tool["outputSchema"],
     annotations: t.def.annotations,
   }));
+  const apps = createApps(deps.apps !== false, listed);
   const hub = new ResourceHub(
     deps.api,
     deps.log,
@@ -286,7 +294,9 @@ export function createServerFactory(deps: ServerDeps): {
         hub.detach(server);
       };
     }
-    registerResourceHandlers(server, deps, hub);
+    const declaredOf = (ctx: ServerContext) =>
+      requestCapabilities(ctx, () => server.getClientCapabilities());
+    registerResourceHandlers(server, deps, hub, apps, declaredOf);
     registerPromptHandlers(
       server,
       prompts,
@@ -294,17 +304,32 @@ export function createServerFactory(deps: ServerDeps): {
       (ctx) => toolContext(ctx.http?.authInfo, ctx.mcpReq.signal),
       deps.log,
     );
-    server.setRequestHandler("tools/list", async () => ({ tools: listed }));
+    server.setRequestHandler("tools/list", async (_req, ctx) => ({
+      tools: apps.renders(declaredOf(ctx)) ? (apps.tools as Tool[]) : listed,
+    }));
     server.setRequestHandler(
       "tools/call",
       { params: LooseCallToolParams },
       async (params, mcpCtx: ServerContext): Promise<CallToolResult> => {
+        const declared = () => declaredOf(mcpCtx);
+        const withApps = apps.renders(declared());
         const tool = byName.get(params.name);
+        if (withApps && !tool) {
+          const session = { mcpCtx, peer: { era, capabilities: declared } };
+          const ctx = toolContext(mcpCtx.http?.authInfo, mcpCtx.mcpReq.signal);
+          const decided = apps.call(params.name, params.arguments, {
+            run: (name, args) => {
+              const target = byName.get(name);
+              return target ? runTool(target, args, ctx, session) : undefined;
+            },
+            revoke: (name, token) => confirmations.revoke(name, token, mcpCtx),
+          });
+          if (decided) return decided;
+        }
         if (!tool) {
           const why = unavailableToolMessage(params.name, tools);
           return unknownToolResult(params.name, [...byName.keys()], why);
         }
-        const declared = () => requestCapabilities(mcpCtx, () => server.getClientCapabilities());
         // Checked first: no argument fix helps when the client itself lacks the capability.
         if (tool.def.needsClientCapabilities) {
           assertClientCapabilities(
@@ -320,10 +345,11 @@ export function createServerFactory(deps: ServerDeps): {
           mcpCtx.mcpReq.signal,
           progressReporter(mcpCtx),
         );
-        return runTool(tool, params.arguments, ctx, {
+        const result = await runTool(tool, params.arguments, ctx, {
           mcpCtx,
           peer: { era, capabilities: declared },
         });
+        return withApps ? apps.decorate(tool.def.name, params.arguments, result) : result;
       },
     );
     return server;
@@ -346,7 +372,13 @@ function progressReporter(mcpCtx: ServerContext): ToolContext["progress"] {
 }
 
 /** resources/* and subscriptions (completion lives with the prompts: prompts/register.ts). */
-function registerResourceHandlers(server: Server, deps: ServerDeps, hub: ResourceHub): void {
+function registerResourceHandlers(
+  server: Server,
+  deps: ServerDeps,
+  hub: ResourceHub,
+  apps: Apps,
+  declaredOf: (ctx: ServerContext) => ClientCapabilities | undefined,
+): void {
   // Each request is served through the caller's workspace limit (none without auth).
   const apiFor = (ctx: ServerContext) => scopedApi(deps.api, scopeOf(ctx.http?.authInfo));
   const refOf = (uri: string) => {
@@ -382,12 +414,15 @@ function registerResourceHandlers(server: Server, deps: ServerDeps, hub: Resourc
         },
       ];
     });
-    return { resources: [WORKSPACES_RESOURCE, ...perWorkspace] };
+    const views = apps.renders(declaredOf(ctx)) ? apps.resources : [];
+    return { resources: [WORKSPACES_RESOURCE, ...perWorkspace, ...views] };
   });
   server.setRequestHandler("resources/templates/list", async () => ({
     resourceTemplates: [...RESOURCE_TEMPLATES],
   }));
   server.setRequestHandler("resources/read", async (req, ctx) => {
+    const view = apps.read(req.params.uri);
+    if (view) return view;
     const ref = refOf(req.params.uri);
     try {
       const data = await readResource(apiFor(ctx), ref, ctx.mcpReq.signal);

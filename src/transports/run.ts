@@ -51,6 +51,7 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
     defaultWorkspaceId: config.workspaceId,
     readOnly: config.readOnly,
     resultLinks: config.resultLinks,
+    apps: config.apps,
     toolsets: config.toolsets,
     conformanceFixtures: config.conformanceFixtures,
     hub: {
