@@ -59,16 +59,10 @@ export function mountPlan(root: HTMLElement, app: App) {
     show();
     // Tell the model what the person decided, where the host supports it.
     const words = decision === "approve" ? "approved" : "cancelled";
-    app
-      .updateModelContext({
-        content: [
-          {
-            type: "text",
-            text: `In the plan review the user ${words} ${confirm.tool}. Result: ${summaryOf(result)}`,
-          },
-        ],
-      })
-      .catch(() => {});
+    const text = `In the plan review the user ${words} ${confirm.tool}. Result: ${summaryOf(result)}`;
+    if (app.getHostCapabilities()?.updateModelContext) {
+      app.updateModelContext({ content: [{ type: "text", text }] }).catch(() => {});
+    }
   };
 
   const page = (v: PlanView): HTMLElement =>
