@@ -239,22 +239,31 @@ function serversSection(servers: ServerView[] | undefined): HTMLElement {
           " ",
           h("span", { class: "muted" }, `${s.toolCount} tool(s) · auth ${str(s.server.authMode)}`),
         ),
-        s.tools.length
-          ? h(
-              "ul",
-              { class: "tools" },
-              s.tools.map((t) =>
-                h(
-                  "li",
-                  null,
-                  h("code", null, str(t.name)),
-                  t.integrationAlias
-                    ? h("span", { class: "muted" }, ` ${str(t.integrationAlias)}`)
-                    : null,
-                ),
-              ),
-            )
-          : h("p", { class: "muted" }, "No tools."),
+        s.tools.length ? toolGroups(s.tools) : h("p", { class: "muted" }, "No tools."),
+      ),
+    ),
+  );
+}
+
+/** A server's tools by the integration alias they come from (CODE mode's meta tools apart). */
+function toolGroups(tools: Rec[]): HTMLElement {
+  const groups = new Map<string, string[]>();
+  for (const t of tools) {
+    const alias = str(t.integrationAlias);
+    const name = str(t.name);
+    const short = alias && name.startsWith(`${alias}__`) ? name.slice(alias.length + 2) : name;
+    groups.set(alias, [...(groups.get(alias) ?? []), short]);
+  }
+  return h(
+    "ul",
+    { class: "tools" },
+    [...groups].map(([alias, names]) =>
+      h(
+        "li",
+        { data: { alias } },
+        h("strong", null, alias || "server tools"),
+        h("span", { class: "muted" }, ` (${names.length}): `),
+        names.join(", "),
       ),
     ),
   );

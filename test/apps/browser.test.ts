@@ -5,6 +5,7 @@
 import type { Client } from "@modelcontextprotocol/client";
 import Database from "better-sqlite3";
 import type { Browser } from "playwright-core";
+import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser } from "../helpers/browser.js";
 import { DEMO_WS } from "../helpers/mcp.js";
@@ -12,9 +13,11 @@ import { startAppsServer } from "./helpers.js";
 import { hostView } from "./host.mjs";
 
 const PLAN = "ui://weavz/plan";
+const WORKSPACE = "ui://weavz/workspace";
 type Result = { isError?: boolean; content: any[]; structuredContent?: any; _meta?: any };
 
-describe("plan review App in a browser host", () => {
+// A browser on a shared, loaded machine: generous per-test limits (they wait on events).
+describe("plan review App in a browser host", { timeout: 120_000 }, () => {
   let browser: Browser;
   let srv: Awaited<ReturnType<typeof startAppsServer>>;
   let ui: Client;
@@ -50,7 +53,7 @@ describe("plan review App in a browser host", () => {
   beforeAll(async () => {
     [browser, srv] = await Promise.all([launchBrowser(), startAppsServer()]);
     ui = await srv.connect(true);
-  });
+  }, 120_000);
   afterAll(async () => {
     await browser?.close();
     await srv?.close();
@@ -137,6 +140,47 @@ describe("plan review App in a browser host", () => {
       // Cancel, so the row is left as found.
       await view.getByRole("button", { name: "Cancel" }).click();
       await view.getByText("Cancelled").first().waitFor();
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("workspace overview: reads the whole picture through the host's read tools", async () => {
+    await call("create_workspace_integration", {
+      workspaceId: DEMO_WS,
+      integrationName: "kv-store",
+      alias: "kv_overview",
+    });
+    const made = await request(`${srv.local.url}/api/v1/mcp/servers`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${srv.local.apiKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "Overview server", workspaceId: DEMO_WS, mode: "TOOLS" }),
+    });
+    expect(made.statusCode).toBe(201);
+    await made.body.dump();
+    // The linked call returned one page of one integration; the view reads the rest itself.
+    const input = { workspaceId: DEMO_WS, limit: 1 };
+    const first = await call("list_workspace_integrations", input);
+    const { page, frame } = await hostView(browser, ui, { uri: WORKSPACE, input, result: first });
+    try {
+      const view = frame();
+      await view.locator("details.server").first().waitFor();
+      await view.getByText("updated").first().waitFor();
+      const all = await aliases();
+      expect(await view.locator("section.integrations tbody tr").count()).toBe(all.length);
+      expect(await view.locator('tr[data-alias="kv_overview"]').textContent()).toMatch(
+        /kv-store.*fixed/,
+      );
+      await view.locator("details.server summary").first().click();
+      expect(
+        await view.locator('details.server li[data-alias="kv_overview"]').textContent(),
+      ).toMatch(/kv_overview \(5\): put, get, delete/);
+      const names = (
+        (await page.evaluate(() => (globalThis as any).toolCalls)) as { name: string }[]
+      ).map((c) => c.name);
+      expect(names).toContain("list_workspace_integrations");
+      expect(names).toContain("list_mcp_servers");
+      expect(names).toContain("get_mcp_server");
     } finally {
       await page.close();
     }
