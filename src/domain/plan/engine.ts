@@ -43,9 +43,10 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
- * A hash of what a plan depends on: the workspace's integrations (every configured field),
- * its static-bearer MCP servers, and the connections the desired state pins. A plan applies
- * only while this is unchanged.
+ * A hash of what a plan depends on: the desired state it was computed for (every entry and
+ * `prune`), the workspace's integrations (every configured field), its static-bearer MCP
+ * servers, and the connections the desired state pins. A plan applies only while this is
+ * unchanged; a plan sent back with an edited desired state no longer matches it.
  */
 export function fingerprintLiveState(live: LiveState, desired: DesiredState): string {
   const pinned = new Set(
@@ -54,6 +55,7 @@ export function fingerprintLiveState(live: LiveState, desired: DesiredState): st
       .filter((c): c is string => typeof c === "string"),
   );
   const material = {
+    desired,
     workspaceId: live.workspaceId,
     integrations: [...live.integrations]
       .map((i) => ({ id: i.id, ...integrationConfigOf(i) }))
@@ -65,6 +67,14 @@ export function fingerprintLiveState(live: LiveState, desired: DesiredState): st
       .sort(),
   };
   return `sha256:${createHash("sha256").update(canonicalJson(material)).digest("hex").slice(0, 32)}`;
+}
+
+/**
+ * A digest of a plan's steps, everything they would send and change: what a confirmation
+ * binds, and what an apply recomputes and compares before it writes anything.
+ */
+export function stepsDigest(steps: readonly PlanStep[]): string {
+  return `sha256:${createHash("sha256").update(canonicalJson(steps)).digest("hex").slice(0, 32)}`;
 }
 
 /** Options of {@link computePlan}. */
