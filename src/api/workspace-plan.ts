@@ -46,6 +46,7 @@ export async function loadLiveState(
     connections: connections.map((c) => ({
       id: c.id,
       integrationName: c.integrationName,
+      workspaceId: c.workspaceId ?? null,
       displayName: c.displayName,
       status: c.status,
     })),

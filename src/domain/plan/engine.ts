@@ -8,6 +8,7 @@ import type {
 } from "../integration.js";
 import {
   checkIntegrationRules,
+  connectionUsableIn,
   createIntegrationDraft,
   type IntegrationConfig,
   integrationConfigOf,
@@ -185,6 +186,7 @@ export function computePlan(
   const connections = new Map(live.connections.map((c) => [c.id, c]));
   const ruleCtx = {
     catalog,
+    workspaceId: live.workspaceId,
     connection: (id: string) => connections.get(id),
     bearerServers: () => live.bearerServers,
   };
@@ -207,7 +209,7 @@ export function computePlan(
             continue;
           }
         }
-        issues.push(wordViolation(alias, v, live.connections));
+        issues.push(wordViolation(alias, v, live.connections, live.workspaceId));
       }
     }
   }
@@ -232,7 +234,8 @@ export function computePlan(
     if (!built) continue;
     const checked = checkIntegrationRules(mergeIntegrationPatch(current, built), ruleCtx);
     if (!checked.ok) {
-      for (const v of checked.violations) issues.push(wordViolation(p.alias, v, live.connections));
+      for (const v of checked.violations)
+        issues.push(wordViolation(p.alias, v, live.connections, live.workspaceId));
       continue;
     }
     const step: Draft = {
@@ -436,12 +439,31 @@ function temporaryAlias(base: string, used: Set<string>): string {
   }
 }
 
-function connectionsList(integrationName: string, all: readonly LiveConnection[]): string[] {
-  return all.filter((c) => c.integrationName === integrationName).map((c) => c.id);
+/** The connections of INTEGRATIONNAME an integration of WORKSPACEID may pin. */
+function usable(
+  integrationName: string,
+  all: readonly LiveConnection[],
+  workspaceId: string,
+): LiveConnection[] {
+  return all.filter(
+    (c) => c.integrationName === integrationName && connectionUsableIn(c, workspaceId),
+  );
 }
 
-function describeConnections(integrationName: string, all: readonly LiveConnection[]): string {
-  const list = all.filter((c) => c.integrationName === integrationName);
+function connectionsList(
+  integrationName: string,
+  all: readonly LiveConnection[],
+  workspaceId: string,
+): string[] {
+  return usable(integrationName, all, workspaceId).map((c) => c.id);
+}
+
+function describeConnections(
+  integrationName: string,
+  all: readonly LiveConnection[],
+  workspaceId: string,
+): string {
+  const list = usable(integrationName, all, workspaceId);
   if (list.length === 0) return `there are no ${integrationName} connections yet`;
   return `${integrationName} connections: ${list
     .slice(0, 8)
@@ -454,6 +476,7 @@ function wordViolation(
   alias: string,
   v: RuleViolation,
   conns: readonly LiveConnection[],
+  ws: string,
 ): PlanIssue {
   const base = { alias, field: v.field, rule: v.rule };
   switch (v.rule) {
@@ -475,25 +498,31 @@ function wordViolation(
           "per_user takes no connectionId (each end user brings their own); remove it, or use per_user_with_fallback to pin a fallback connection",
       };
     case "CONNECTION_NOT_FOUND": {
-      const ids = connectionsList(v.integrationName, conns);
+      const ids = connectionsList(v.integrationName, conns, ws);
       const close = closestNames(v.connectionId, ids);
       return {
         ...base,
-        message: `no connection "${v.connectionId}"; ${describeConnections(v.integrationName, conns)}`,
+        message: `no connection "${v.connectionId}"; ${describeConnections(v.integrationName, conns, ws)}`,
         suggestions: close.length > 0 ? close : ids.slice(0, 8),
       };
     }
+    case "CONNECTION_OTHER_WORKSPACE":
+      return {
+        ...base,
+        message: `connection "${v.connectionId}" belongs to another workspace and cannot be pinned here; ${describeConnections(v.integrationName, conns, ws)}`,
+        suggestions: connectionsList(v.integrationName, conns, ws).slice(0, 8),
+      };
     case "CONNECTION_WRONG_INTEGRATION":
       return {
         ...base,
-        message: `connection "${v.connectionId}" is a ${v.connectionIntegration} connection, not ${v.integrationName}; ${describeConnections(v.integrationName, conns)}`,
-        suggestions: connectionsList(v.integrationName, conns).slice(0, 8),
+        message: `connection "${v.connectionId}" is a ${v.connectionIntegration} connection, not ${v.integrationName}; ${describeConnections(v.integrationName, conns, ws)}`,
+        suggestions: connectionsList(v.integrationName, conns, ws).slice(0, 8),
       };
     case "CONNECTION_REQUIRED":
       return {
         ...base,
-        message: `connectionStrategy ${v.strategy} on ${v.integrationName} needs a connectionId (${describeConnections(v.integrationName, conns)}), or use per_user`,
-        suggestions: connectionsList(v.integrationName, conns).slice(0, 8),
+        message: `connectionStrategy ${v.strategy} on ${v.integrationName} needs a connectionId (${describeConnections(v.integrationName, conns, ws)}), or use per_user`,
+        suggestions: connectionsList(v.integrationName, conns, ws).slice(0, 8),
       };
     case "UNKNOWN_ACTIONS": {
       const close = [...new Set(v.unknown.flatMap((u) => closestNames(u, v.valid, 2)))];
