@@ -2,7 +2,7 @@ import type { CallToolResult, Tool } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { PlanSchema } from "../../domain/plan/index.js";
 import { PLANS } from "../plan-store.js";
-import { successResult } from "../results.js";
+import { successResult } from "../results/success.js";
 import { parseArguments, toJsonSchema } from "../schema.js";
 import { DESTRUCTIVE } from "../tool.js";
 import { PLAN_APP_URI, uiToolMeta } from "./links.js";
