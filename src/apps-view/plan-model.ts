@@ -169,12 +169,19 @@ export function planView(result: ToolResultLike, input?: Rec): PlanView {
             };
     return view;
   }
-  if (tool === "apply_workspace_plan") {
-    view.title = "Apply plan";
+  if (tool === "apply_workspace_plan" || tool === "undo_change") {
+    view.title = tool === "undo_change" ? "Undo" : "Apply plan";
     const plan = meta && isRec(meta.plan) ? meta.plan : undefined;
+    const undo = tool === "undo_change" && isRec(sc.preview) ? sc.preview : undefined;
     if (sc.status === "not_confirmed") {
-      view.steps = plan ? list(plan.steps).map(stepView) : previewSteps(sc);
+      // undo_change's preview is a plan's steps already; apply's lists only destructive ones.
+      view.steps = undo
+        ? list(undo.steps).map(stepView)
+        : plan
+          ? list(plan.steps).map(stepView)
+          : previewSteps(sc);
       if (plan) view.notes = planNotes(plan);
+      if (undo) view.notes = undoNotes(undo, sc);
     } else if (sc.status === "applied") {
       view.outcome = { tone: "ok", text: summaryOf(result), lines: list(sc.applied).map(line) };
     } else if (sc.status === "nothing_to_do") {
@@ -215,8 +222,8 @@ export function planView(result: ToolResultLike, input?: Rec): PlanView {
       view.outcome = { tone: "info", text: summaryOf(result), lines: [] };
     }
   } else if (isRec(sc.preview)) {
-    // Any other confirmable tool (undo_change): its preview, field by field.
-    view.title = tool === "undo_change" ? "Undo a change" : "Review";
+    // Any other confirmable tool: its preview, field by field.
+    view.title = "Review";
     view.notes = Object.entries(sc.preview).map(([k, v]) => `${k}: ${fmtValue(v)}`);
   } else {
     view.outcome = { tone: "ok", text: summaryOf(result), lines: [] };
@@ -241,6 +248,18 @@ function previewSteps(sc: Rec): StepView[] {
   const destructive = list(preview.destructiveSteps).map((s): Rec => ({ ...s, destructive: true }));
   const byN = new Map(destructive.map((s) => [s.n, s]));
   return list(sc.notRun).map((s) => stepView(byN.get(s.n) ?? { ...s, destructive: false }));
+}
+
+/** What an undo puts back, and what it cannot. */
+function undoNotes(preview: Rec, sc: Rec): string[] {
+  const notes: string[] = [];
+  if (typeof preview.summary === "string") notes.push(preview.summary);
+  for (const u of list(preview.undoes)) notes.push(`Undoes: ${str(u.line)}`);
+  const irreversible = list(sc.irreversible).length
+    ? list(sc.irreversible)
+    : list(preview.irreversible);
+  for (const i of irreversible) notes.push(`Cannot be put back: ${str(i.message) || fmtValue(i)}`);
+  return notes;
 }
 
 function withoutConfirm(args: Rec): Rec {
