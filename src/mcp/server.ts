@@ -71,10 +71,7 @@ export interface ServerDeps {
    * by WEAVZ_CONFORMANCE_FIXTURES=1 for scripts/conformance.mjs, never by default.
    */
   conformanceFixtures?: boolean;
-  /**
-   * Link tools to the in-chat views (MCP Apps) for clients that render them (default true;
-   * --apps false turns the links, views and helper off).
-   */
+  /** In-chat views (MCP Apps, src/mcp/apps) for clients that render them (default true). */
   apps?: boolean;
 }
 
@@ -315,15 +312,15 @@ export function createServerFactory(deps: ServerDeps): {
         const withApps = apps.renders(declared());
         const tool = byName.get(params.name);
         if (withApps && !tool) {
-          const session = { mcpCtx, peer: { era, capabilities: declared } };
+          // The plan review App's Approve/Cancel: the previewed tool through the same gate.
           const ctx = toolContext(mcpCtx.http?.authInfo, mcpCtx.mcpReq.signal);
-          const decided = apps.call(params.name, params.arguments, {
-            run: (name, args) => {
-              const target = byName.get(name);
-              return target ? runTool(target, args, ctx, session) : undefined;
-            },
-            revoke: (name, token) => confirmations.revoke(name, token, mcpCtx),
-          });
+          const session = { mcpCtx, peer: { era, capabilities: declared } };
+          const run = (name: string, args: unknown) =>
+            byName.has(name)
+              ? runTool(byName.get(name) as RegisteredTool, args, ctx, session)
+              : undefined;
+          const revoke = (name: string, token: string) => confirmations.revoke(name, token, mcpCtx);
+          const decided = apps.call(params.name, params.arguments, { run, revoke });
           if (decided) return decided;
         }
         if (!tool) {
