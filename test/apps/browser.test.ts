@@ -2,15 +2,32 @@
 // built on ext-apps' AppBridge renders the view our server serves, for a real plan from our
 // server on the real local API, and proxies the view's tool calls to a real SDK v2 client.
 // Clicking Approve applies the plan; Cancel changes nothing; stored text stays text.
+
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import type { Client } from "@modelcontextprotocol/client";
 import Database from "better-sqlite3";
-import type { Browser } from "playwright-core";
+import type { Browser, Frame } from "playwright-core";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser } from "../helpers/browser.js";
 import { DEMO_WS } from "../helpers/mcp.js";
 import { startAppsServer } from "./helpers.js";
 import { hostView } from "./host.mjs";
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/** axe-core's WCAG 2 A/AA findings in a view, as "rule: target" lines. */
+async function accessibilityViolations(frame: Frame): Promise<string[]> {
+  // Evaluated through the devtools protocol, which the view's CSP does not govern.
+  await frame.evaluate(`${AXE};0`);
+  const found = (await frame.evaluate(() =>
+    (globalThis as any).axe.run((globalThis as any).document, {
+      runOnly: ["wcag2a", "wcag2aa"],
+    }),
+  )) as { violations: { id: string; nodes: { target: string[] }[] }[] };
+  return found.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(" ")}`));
+}
 
 const PLAN = "ui://weavz/plan";
 const WORKSPACE = "ui://weavz/workspace";
@@ -72,6 +89,7 @@ describe("plan review App in a browser host", { timeout: 120_000 }, () => {
       expect(await del.textContent()).toContain("kv_gone");
       expect(await del.textContent()).toContain("destructive");
       expect(await aliases()).toContain("kv_gone");
+      expect(await accessibilityViolations(view)).toEqual([]);
       await view.getByRole("button", { name: "Approve" }).click();
       await view.locator(".outcome.ok").waitFor();
       expect(await view.locator(".outcome.ok").textContent()).toMatch(/Applied plan/);
@@ -181,6 +199,7 @@ describe("plan review App in a browser host", { timeout: 120_000 }, () => {
       expect(names).toContain("list_workspace_integrations");
       expect(names).toContain("list_mcp_servers");
       expect(names).toContain("get_mcp_server");
+      expect(await accessibilityViolations(view)).toEqual([]);
     } finally {
       await page.close();
     }
