@@ -33,7 +33,8 @@ const Input = z.strictObject({
     .describe("The preview call's arguments plus its confirm token."),
   decision: z.enum(["approve", "cancel"]),
 });
-const inputJson = toJsonSchema(Input, "input");
+/** The input's JSON schema, for argument advice; made on the first call (not at start-up). */
+let inputJson: ReturnType<typeof toJsonSchema> | undefined;
 /**
  * What tools/list shows of the input: a few bytes (every connect of an Apps host pays for
  * them); `arguments` as a plain object, as the App sends it. Parsing still goes by Input.
@@ -71,6 +72,7 @@ export interface DecideEnv {
 
 /** Runs the helper: Approve or Cancel of one preview. */
 export async function runDecide(raw: unknown, env: DecideEnv): Promise<CallToolResult> {
+  inputJson ??= toJsonSchema(Input, "input");
   const parsed = parseArguments(Input, inputJson, raw);
   if (!parsed.ok) {
     return refusal(
