@@ -484,14 +484,16 @@ export async function applyUndo(
   }
   const undoes = "changeId" in preview.target ? preview.target.changeId : preview.target.planId;
   try {
-    const report = await applyPlan(deps.api, fresh.plan, {
+    // The plan id the user saw is the one its entries carry (the fresh plan has the same steps).
+    const plan = { ...fresh.plan, planId: preview.plan.planId };
+    const report = await applyPlan(deps.api, plan, {
       ...call(deps),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       change: { ...deps.context, source: "undo", undoes },
     });
     return {
       status: report.status,
-      undoPlanId: fresh.plan.planId,
+      undoPlanId: plan.planId,
       report,
       irreversible: fresh.irreversible,
     };

@@ -397,7 +397,7 @@ function registerResourceHandlers(server: Server, deps: ServerDeps, hub: Resourc
     if (!ref) {
       throw new ProtocolError(
         ProtocolErrorCode.InvalidParams,
-        `Unknown resource ${uri}. Resources: weavz://workspaces, weavz://workspaces/{workspaceId}/integrations, weavz://workspaces/{workspaceId}/mcp-tools.`,
+        `Unknown resource ${uri}. Resources: weavz://workspaces, weavz://workspaces/{workspaceId}/integrations, weavz://workspaces/{workspaceId}/mcp-tools, weavz://workspaces/{workspaceId}/history.`,
         { uri },
       );
     }
@@ -409,7 +409,7 @@ function registerResourceHandlers(server: Server, deps: ServerDeps, hub: Resourc
       { signal: ctx.mcpReq.signal },
     );
     const perWorkspace = workspaces.flatMap((w) => {
-      const [integrations, tools] = workspaceUris(w.id) as [string, string];
+      const [integrations, tools, history] = workspaceUris(w.id) as [string, string, string];
       return [
         {
           uri: integrations,
@@ -421,6 +421,12 @@ function registerResourceHandlers(server: Server, deps: ServerDeps, hub: Resourc
           uri: tools,
           name: `${w.slug}-mcp-tools`,
           title: `${w.name}: MCP server tools`,
+          mimeType: "application/json",
+        },
+        {
+          uri: history,
+          name: `${w.slug}-history`,
+          title: `${w.name}: change history`,
           mimeType: "application/json",
         },
       ];
