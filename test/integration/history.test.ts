@@ -6,6 +6,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWeavzClient } from "../../src/api/client.js";
 import { integrationConfigOf } from "../../src/domain/index.js";
+import type { NewChange } from "../../src/domain/journal.js";
 import { insertChanges } from "../../src/local/journal-store.js";
 import { silentLogger } from "../../src/log.js";
 import { createServerFactory } from "../../src/mcp/server.js";
@@ -301,7 +302,7 @@ describe("list_changes at 10,000 entries", () => {
       settings: {},
       sortOrder: n,
     });
-    const batch = [];
+    const batch: NewChange[] = [];
     for (let n = 0; n < 10_000; n++) {
       batch.push({
         workspaceId: DEMO_WS,
