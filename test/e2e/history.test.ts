@@ -152,7 +152,7 @@ describe("history: who made a change (spawned servers, real clients)", () => {
     expect(e2.actor.principal.label).toBe("alice@example.com");
     await b.client.close();
     mcp.child.kill("SIGTERM");
-  });
+  }, 90_000);
 
   it("records an OAuth subject", async () => {
     const dir = tempDir();
@@ -172,7 +172,7 @@ describe("history: who made a change (spawned servers, real clients)", () => {
     expect(e.actor.principal).toEqual({ kind: "oauth", label: "user-42" });
     await a.client.close();
     mcp.child.kill("SIGTERM");
-  });
+  }, 90_000);
 });
 
 describe("history: the CLI (history, undo, apply) on the local database", () => {
@@ -212,7 +212,7 @@ describe("history: the CLI (history, undo, apply) on the local database", () => 
     const usage = await runCli(["undo", ...db]);
     expect(usage.code).not.toBe(0);
     expect(usage.stderr).toMatch(/undo needs what to undo/);
-  });
+  }, 90_000);
 });
 
 describe("history: kill -9 during 20 concurrent writers", () => {
