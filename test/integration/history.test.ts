@@ -9,9 +9,11 @@ import { integrationConfigOf } from "../../src/domain/index.js";
 import type { NewChange } from "../../src/domain/journal.js";
 import { insertChanges } from "../../src/local/journal-store.js";
 import { silentLogger } from "../../src/log.js";
+import { buildToolSet } from "../../src/mcp/registry.js";
 import { createServerFactory } from "../../src/mcp/server.js";
 import { client as httpClient, startTestLocalApi } from "../helpers/local-api.js";
 import { DEMO_WS, SLACK_BOT_CONN, serveOverHttp, setup, textOf } from "../helpers/mcp.js";
+import { resourceUpdates } from "../helpers/updates.js";
 
 type Result = CallToolResult & { structuredContent?: Record<string, any> };
 interface Session {
@@ -369,5 +371,56 @@ describe("list_changes at 10,000 entries", () => {
     } finally {
       await local.close();
     }
+  });
+});
+
+describe("the history resource and read-only mode", () => {
+  it("notifies a 2026 listen stream naming weavz://workspaces/{id}/history when a change is made", async () => {
+    const local = await startTestLocalApi({ demo: true });
+    const api = createWeavzClient({ baseUrl: local.url, apiKey: local.apiKey, log: silentLogger });
+    const factory = createServerFactory({ api, log: silentLogger });
+    const http = await serveOverHttp(factory);
+    const client = new ModernClient(
+      { name: "listener", version: "1" },
+      { versionNegotiation: { mode: { pin: "2026-07-28" } } },
+    );
+    try {
+      await client.connect(new ModernHttp(new URL(http.url)));
+      const uri = `weavz://workspaces/${DEMO_WS}/history`;
+      const u = resourceUpdates({ timeoutMs: 10_000 });
+      client.setNotificationHandler("notifications/resources/updated", (n) => u.push(n.params.uri));
+      const sub = await client.listen({ resourceSubscriptions: [uri] });
+      // The change must come after the feed has its baseline (as in the other listen tests).
+      await expect.poll(() => factory.hub.feedRunning).toBe(true);
+      const next = u.next(uri);
+      // A change by another client of the same local API (not through this MCP server).
+      const r = await httpClient(local.url, local.apiKey)(
+        "POST",
+        `/api/v1/workspaces/${DEMO_WS}/integrations`,
+        {
+          integrationName: "kv-store",
+          alias: "listened",
+          connectionStrategy: "per_user",
+        },
+      );
+      expect(r.status).toBe(201);
+      await next;
+      const read = await client.readResource({ uri });
+      const body = JSON.parse((read.contents[0] as { text: string }).text);
+      expect(body.changes[0]).toMatchObject({ operation: "create", target: { alias: "listened" } });
+      await sub.close();
+    } finally {
+      await client.close();
+      await http.close();
+      factory.hub.close();
+      await api.close();
+      await local.close();
+    }
+  }, 30_000);
+
+  it("keeps list_changes and drops undo_change in read-only mode", () => {
+    const names = buildToolSet({ readOnly: true }).map((t) => t.def.name);
+    expect(names).toContain("list_changes");
+    expect(names).not.toContain("undo_change");
   });
 });
