@@ -281,6 +281,42 @@ describe.each([
     expect((await s.configs()).has(created.id)).toBe(false);
   });
 
+  it("marks a step it cannot reverse (the pinned connection is gone) with what to do instead", async () => {
+    const conn = await s.rest("POST", "/api/v1/connections", {
+      externalId: `gone_${Date.now()}`,
+      displayName: "Soon gone",
+      integrationName: "slack",
+      type: "SECRET_TEXT",
+      workspaceId: DEMO_WS,
+      secretText: "xoxb-not-a-real-token-0000",
+    });
+    expect(conn.status, conn.text).toBe(201);
+    const connectionId = conn.body.connection.id;
+    ok(
+      await s.call("create_workspace_integration", {
+        workspaceId: DEMO_WS,
+        integrationName: "slack",
+        alias: "pinned",
+        connectionStrategy: "fixed",
+        connectionId,
+      }),
+    );
+    ok(
+      await s.callConfirmed("delete_workspace_integration", {
+        workspaceId: DEMO_WS,
+        alias: "pinned",
+      }),
+    );
+    const del = await newest(s, "pinned");
+    expect((await s.rest("DELETE", `/api/v1/connections/${connectionId}`)).status).toBe(200);
+    const r = await s.call("undo_change", { changeId: del.id });
+    expect(r.isError).toBe(true);
+    expect(textOf(r)).toMatch(
+      /NOTHING_TO_UNDO[\s\S]*"pinned" cannot be put back[\s\S]*Instead: the connection it pinned is gone: create a new connection/,
+    );
+    expect([...(await s.configs()).values()].some((c) => c.alias === "pinned")).toBe(false);
+  });
+
   it("answers an unknown change id clearly", async () => {
     const r = await s.call("undo_change", { changeId: "chg_nope" });
     expect(r.isError).toBe(true);
