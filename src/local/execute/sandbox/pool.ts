@@ -24,6 +24,8 @@ export interface WorkerDone {
   reason?: string;
   error?: string;
   logs: string[];
+  /** The worker's memory grew (or its instance broke): end it rather than reuse it. */
+  retire?: boolean;
 }
 
 /** A call of weavz.<alias>.<action>() (kind "action") or storage.<op>() (kind "storage"). */
@@ -179,6 +181,7 @@ export class SandboxPool {
       }
       clearTimeout(run.stopping);
       slot.run = undefined;
+      if (m.retire) this.retire(slot);
       run.handlers.onDone(m);
       this.next();
     });
@@ -198,6 +201,13 @@ export class SandboxPool {
     worker.on("exit", (code) => gone(new Error(`the sandbox worker exited (code ${code})`)));
     this.slots.push(slot);
     return slot;
+  }
+
+  /** Ends a worker and forgets it; the next run that needs one starts a fresh worker. */
+  private retire(slot: Slot): void {
+    const i = this.slots.indexOf(slot);
+    if (i >= 0) this.slots.splice(i, 1);
+    void slot.worker.terminate();
   }
 
   private start(slot: Slot, req: RunRequest, handlers: RunHandlers): Lease {

@@ -27,8 +27,8 @@ const stopFlag = new Int32Array(flagBuffer);
 const PAGE = 64 * 1024;
 /** QuickJS's own structures and the C stack live in the same memory as the code's data. */
 const WASM_SLACK_BYTES = 32 * 1024 * 1024;
-/** Past this much WebAssembly memory after a run, the instance is replaced to give it back. */
-const RECYCLE_BYTES = 40 * 1024 * 1024;
+/** Past this much WebAssembly memory after a run, the worker is retired to give it back. */
+const RECYCLE_BYTES = 24 * 1024 * 1024;
 
 const require = createRequire(import.meta.url);
 const compiled = WebAssembly.compile(
@@ -172,9 +172,12 @@ function finish(run, outcome) {
     // A leak or a broken instance: start the next run on a fresh one.
     instance = undefined;
   }
+  // A WebAssembly memory never shrinks, and a dropped one waits for this thread's garbage
+  // collector: after a run that grew it (or broke the instance), the parent ends this worker
+  // and starts a fresh one, which gives the memory back at once.
   const mem = run.memory;
-  if (!mem || mem.buffer.byteLength > RECYCLE_BYTES) instance = undefined;
-  parentPort.postMessage({ type: "done", id: run.id, logs: run.logs, ...outcome });
+  const retire = instance === undefined || !mem || mem.buffer.byteLength > RECYCLE_BYTES;
+  parentPort.postMessage({ type: "done", id: run.id, logs: run.logs, retire, ...outcome });
 }
 
 /** Runs the code's pending jobs and reports the run once its promise settled. */
