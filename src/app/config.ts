@@ -1,8 +1,8 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { type HttpAllowEntry, parseHttpAllow } from "./local/execute/http-allow.js";
-import { DEFAULT_TOOLSETS, parseToolsets, type ToolsetName } from "./mcp/toolsets.js";
+import { type HttpAllowEntry, parseHttpAllow } from "../local/execute/http-allow.js";
+import { DEFAULT_TOOLSETS, parseToolsets, type ToolsetName } from "../mcp/toolsets.js";
 
 export const DEFAULT_BASE_URL = "https://api.weavz.io";
 export const DEFAULT_MCP_PORT = 3333;
