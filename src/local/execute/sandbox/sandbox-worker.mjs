@@ -27,6 +27,8 @@ const stopFlag = new Int32Array(flagBuffer);
 const PAGE = 64 * 1024;
 /** QuickJS's own structures and the C stack live in the same memory as the code's data. */
 const WASM_SLACK_BYTES = 32 * 1024 * 1024;
+/** Largest JSON text of one weavz/storage call's input (a 5 MiB file is ~7 MiB as base64). */
+const MAX_CALL_CHARS = 8 * 1024 * 1024;
 /** Past this much WebAssembly memory after a run, the worker is retired to give it back. */
 const RECYCLE_BYTES = 24 * 1024 * 1024;
 
@@ -62,12 +64,19 @@ const PRELUDE = `(function (h) {
     if (typeof a === "string") return a;
     try { const s = stringify(a); return s === undefined ? String(a) : s; } catch { return String(a); }
   };
-  const log = (...args) => h.log(args.map(text).join(" "));
+  let lines = 0;
+  // Cut in here, so an enormous line never crosses into the host.
+  const log = (...args) => {
+    if (lines++ < h.maxLines) h.log(args.map(text).join(" ").slice(0, h.maxLine));
+  };
   globalThis.console = Object.freeze({ log, info: log, warn: log, error: log, debug: log });
   globalThis.inputs = parse(h.inputs);
   const call = (kind, a, b, value) => {
     let json;
     try { json = stringify(value === undefined ? {} : value); } catch (e) { json = undefined; }
+    if (typeof json === "string" && json.length > h.maxCallChars) {
+      return Promise.reject(new RangeError((kind === "action" ? "weavz." + a + "." + b : "storage." + a) + ": the input is larger than " + h.maxCallChars + " characters as JSON"));
+    }
     if (typeof json !== "string") {
       return Promise.reject(new TypeError(kind === "action" ? "weavz." + a + "." + b + ": the input must be plain JSON data" : "storage." + a + ": the arguments must be plain JSON data"));
     }
@@ -210,7 +219,23 @@ function pump(run) {
       return finish(run, { ok: false, reason: reasonOf(message), error: message });
     }
     const value = state.value;
-    const json = run.ctx.typeof(value) === "string" ? run.ctx.getString(value) : undefined;
+    const isString = run.ctx.typeof(value) === "string";
+    let chars = 0;
+    if (isString) {
+      const len = run.ctx.getProp(value, "length");
+      chars = run.ctx.getNumber(len);
+      len.dispose();
+    }
+    // Longer than the limit in UTF-16 units is longer in UTF-8 bytes too: refused uncopied.
+    if (chars > maxResultBytes) {
+      if (!state.notAPromise) value.dispose();
+      return finish(run, {
+        ok: false,
+        reason: "output_too_large",
+        error: `the result is larger than ${maxResultBytes} bytes as JSON`,
+      });
+    }
+    const json = isString ? run.ctx.getString(value) : undefined;
     if (!state.notAPromise) value.dispose();
     if (json === undefined) {
       return finish(run, { ok: false, reason: "error", error: "Error: the code gave no result" });
@@ -254,6 +279,7 @@ function hostObject(run, msg) {
       e.dispose();
       return deferred.handle;
     }
+    const jsonText = ctx.getString(json);
     const callId = ++run.calls;
     run.pending.set(callId, deferred);
     parentPort.postMessage({
@@ -263,7 +289,7 @@ function hostObject(run, msg) {
       kind: k,
       a: fa,
       b: fb,
-      json: ctx.getString(json),
+      json: jsonText,
     });
     return deferred.handle;
   });
@@ -271,6 +297,15 @@ function hostObject(run, msg) {
   ctx.setProp(h, "log", log);
   ctx.setProp(h, "call", call);
   ctx.setProp(h, "inputs", inputs);
+  for (const [k, v] of [
+    ["maxLines", maxLogLines],
+    ["maxLine", maxLogLine],
+    ["maxCallChars", MAX_CALL_CHARS],
+  ]) {
+    const n = ctx.newNumber(v);
+    ctx.setProp(h, k, n);
+    n.dispose();
+  }
   ctx.setProp(h, "bridge", msg.bridge ? ctx.true : ctx.false);
   ctx.setProp(h, "storage", msg.storage ? ctx.true : ctx.false);
   log.dispose();
@@ -352,6 +387,11 @@ function reply(msg) {
   if (deferred.alive) deferred.dispose();
   pump(run);
 }
+
+// Get the instance ready before the first run arrives (a fresh worker is often spawned ahead).
+quickjs().catch(() => {
+  instance = undefined;
+});
 
 parentPort.on("message", (msg) => {
   if (msg.type === "run") {
