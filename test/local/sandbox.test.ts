@@ -205,6 +205,21 @@ describe("the code sandbox refuses every escape with a clear error", () => {
     });
   });
 
+  it("console output is capped (100 lines of 2,000 characters) inside the sandbox", async () => {
+    const r = await run("for (let i = 0; i < 150; i++) console.log('x'.repeat(5000)); return 1");
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.output.logs).toHaveLength(100);
+    expect(r.body.output.logs[0]).toHaveLength(2000);
+  });
+
+  it("deeply nested inputs are refused or run, never a 500", async () => {
+    const deep = `${"[".repeat(100_000)}${"]".repeat(100_000)}`;
+    const r = await call("POST", EXEC, undefined, {
+      raw: `{"workspaceId":"${ws}","integrationName":"code","actionName":"run_code","input":{"code":"return 1","inputs":{"d":${deep}}}}`,
+    });
+    expect(r.status, r.text).toBeLessThan(500);
+  });
+
   it("the server stays healthy after all of it", async () => {
     const list = await call("GET", "/api/v1/workspaces");
     expect(list.status).toBe(200);
