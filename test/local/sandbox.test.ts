@@ -266,6 +266,33 @@ describe("advanced-code: storage as storageMountScope mounts it, nothing else", 
     ]);
   });
 
+  it("storageMountScope end_user needs endUserId, and keeps each end user's files apart", async () => {
+    const created = await call("POST", `/api/v1/workspaces/${ws}/integrations`, {
+      integrationName: "advanced-code",
+      alias: "adv_user",
+      settings: { advancedCode: { storageMountScope: "end_user" } },
+    });
+    expect(created.status, created.text).toBe(201);
+    const as = (endUserId: string | undefined, code: string) =>
+      call("POST", EXEC, {
+        workspaceId: ws,
+        integrationName: "advanced-code",
+        integrationAlias: "adv_user",
+        actionName: "run_code",
+        ...(endUserId ? { endUserId } : {}),
+        input: { language: "javascript", code },
+      });
+    const none = await as(undefined, "return 1");
+    expect(none.status).toBe(400);
+    expect(none.body.code).toBe("VALIDATION_ERROR");
+    expect(none.body.error).toMatch(/endUserId.*storageMountScope end_user/);
+    await as("alice", "await storage.write('me.txt', 'alice'); return 1");
+    const bob = await as("bob", "return (await storage.list()).map((f) => f.path)");
+    expect(bob.body.output.result).toEqual([]);
+    const alice = await as("alice", "return await storage.read('me.txt')");
+    expect(alice.body.output.result).toBe("alice");
+  });
+
   it("storageMountScope none mounts nothing", async () => {
     const r = await adv("adv_none", "return typeof storage");
     expect(r.body.output.result).toBe("undefined");
