@@ -132,13 +132,6 @@ export class SandboxPool {
     };
   }
 
-  /** Ends every worker (tests, shutdown). */
-  async close(): Promise<void> {
-    this.queue.length = 0;
-    const slots = this.slots.splice(0);
-    await Promise.all(slots.map((s) => s.worker.terminate()));
-  }
-
   private idleSlot(): Slot | undefined {
     const idle = this.slots.find((s) => !s.run);
     if (idle) return idle;
