@@ -53,6 +53,7 @@ export function parseHttpAllow(text: string): HttpAllowEntry[] {
   return out;
 }
 
+/** Whether an entry lets the http built-in reach host:port although it is private. */
 export function httpAllowed(host: string, port: number): boolean {
   if (allowList.length === 0) return false;
   let h: string;

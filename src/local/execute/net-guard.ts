@@ -93,7 +93,7 @@ export class BlockedDestination extends Error {
     readonly kind: string,
   ) {
     super(
-      `${host}${address !== host ? ` (${address})` : ""} is a ${kind} address; the http built-in does not connect to private destinations. To allow it for local testing, start the server with --http-allow ${host.includes(":") ? `[${host}]` : host}:${port} (or WEAVZ_HTTP_ALLOW).`,
+      `${host}${address !== host ? ` (${address})` : ""} is a private destination (${kind}); the http built-in does not connect to private destinations. To allow it for local testing, start the server with --http-allow ${host.includes(":") ? `[${host}]` : host}:${port} (or WEAVZ_HTTP_ALLOW).`,
     );
   }
 }
