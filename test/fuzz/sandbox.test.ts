@@ -232,7 +232,7 @@ describe("fuzz: memory and concurrency", () => {
             }
           }),
           // A burst of 40 runs filling 64 MiB each takes seconds: a few bursts make the point.
-          { ...fuzzParams(2, BUDGET_MS * 3), numRuns: LONG_RUN ? 20 : 1 },
+          { ...fuzzParams(2, BUDGET_MS * 3), numRuns: LONG_RUN ? 10 : 1 },
         );
       } finally {
         stats.report();
