@@ -1,6 +1,7 @@
 import {
   type CallToolResult,
   type ClientCapabilities,
+  type Implementation,
   InMemoryServerEventBus,
   ProtocolError,
   ProtocolErrorCode,
@@ -10,9 +11,12 @@ import {
   type StandardSchemaV1,
   type Tool,
 } from "@modelcontextprotocol/server";
+import { apiJournal, attributedApi } from "../api/journal.js";
 import type { WeavzApi } from "../api/types.js";
+import type { Actor, ChangeJournal } from "../domain/journal.js";
 import type { Logger } from "../log.js";
 import { VERSION } from "../version.js";
+import { actorOf } from "./actor.js";
 import { type Apps, createApps } from "./apps/index.js";
 import { createCatalogCache } from "./catalog-cache.js";
 import { assertClientCapabilities, requestCapabilities } from "./client-capabilities.js";
@@ -66,6 +70,16 @@ export interface ServerDeps {
    * (--redis-url with a state secret: src/scale/confirm-store.ts).
    */
   confirmStore?: ConfirmStore;
+  /**
+   * Who keeps the change journal: the local API (every change), or this process in hosted
+   * mode (only its own changes). Default "local-api".
+   */
+  historyKind?: ChangeJournal["kind"];
+  /**
+   * The principal of a call that brings no authentication: the local user on stdio, unknown on
+   * unauthenticated HTTP (the default).
+   */
+  localPrincipal?: Actor["principal"];
   /**
    * Also register the official conformance suite's fixture tools (fixtures/index.ts); set
    * by WEAVZ_CONFORMANCE_FIXTURES=1 for scripts/conformance.mjs, never by default.
@@ -183,15 +197,29 @@ export function createServerFactory(deps: ServerDeps): {
     log: deps.log,
     ...(deps.confirmStore ? { store: deps.confirmStore } : {}),
   });
-  /** What handlers get: the API through the caller's workspace limit (none without auth). */
+  const localPrincipal = deps.localPrincipal ?? { kind: "unknown", label: null };
+  /**
+   * What handlers get: the API through the caller's workspace limit (none without auth),
+   * attributing every write to the caller (its MCP client and principal) for the journal.
+   */
   const toolContext = (
     authInfo: Parameters<typeof scopeOf>[0],
     signal: AbortSignal,
     progress?: ToolContext["progress"],
+    client?: { envelope?: Record<string, unknown> | undefined; handshake?: Implementation },
   ): ToolContext => {
     const scope = scopeOf(authInfo);
+    const actor = actorOf(
+      authInfo as { extra?: Record<string, unknown> } | undefined,
+      client?.envelope,
+      client?.handshake,
+      localPrincipal,
+    );
+    const api = attributedApi(scopedApi(deps.api, scope), actor);
     return {
-      api: scopedApi(deps.api, scope),
+      api,
+      journal: apiJournal(api, deps.historyKind ?? "local-api", { signal }),
+      actor,
       defaultWorkspaceId: scopedDefaultWorkspace(scope, deps.defaultWorkspaceId),
       signal,
       log: deps.log,
@@ -255,7 +283,14 @@ export function createServerFactory(deps: ServerDeps): {
       return undefined;
     }
     const tool = byName.get(name);
-    if (!tool || tool.def.confirm || tool.def.needsClientCapabilities) return undefined;
+    // Writes go through the SDK: the journal records the client's name from the session.
+    if (
+      !tool ||
+      tool.def.confirm ||
+      tool.def.needsClientCapabilities ||
+      !tool.def.annotations.readOnlyHint
+    )
+      return undefined;
     const args = (params as { arguments?: unknown }).arguments;
     return runTool(tool, args, toolContext(undefined, signal));
   };
@@ -298,7 +333,11 @@ export function createServerFactory(deps: ServerDeps): {
       server,
       prompts,
       completer,
-      (ctx) => toolContext(ctx.http?.authInfo, ctx.mcpReq.signal),
+      (ctx) =>
+        toolContext(ctx.http?.authInfo, ctx.mcpReq.signal, undefined, {
+          envelope: ctx.mcpReq.envelope as Record<string, unknown> | undefined,
+          handshake: server.getClientVersion(),
+        }),
       deps.log,
     );
     server.setRequestHandler("tools/list", async (_req, ctx) => ({
@@ -311,14 +350,23 @@ export function createServerFactory(deps: ServerDeps): {
         const declared = () => declaredOf(mcpCtx);
         const withApps = apps.renders(declared());
         const tool = byName.get(params.name);
+        // A token limited to some workspaces sees the API through that limit.
+        const ctx = toolContext(
+          mcpCtx.http?.authInfo,
+          mcpCtx.mcpReq.signal,
+          progressReporter(mcpCtx),
+          {
+            envelope: mcpCtx.mcpReq.envelope as Record<string, unknown> | undefined,
+            handshake: server.getClientVersion(),
+          },
+        );
+        const session = { mcpCtx, peer: { era, capabilities: declared } };
         if (withApps && !tool) {
           // The plan review App's Approve/Cancel: the previewed tool through the same gate.
-          const ctx = toolContext(mcpCtx.http?.authInfo, mcpCtx.mcpReq.signal);
-          const session = { mcpCtx, peer: { era, capabilities: declared } };
-          const run = (name: string, args: unknown) =>
-            byName.has(name)
-              ? runTool(byName.get(name) as RegisteredTool, args, ctx, session)
-              : undefined;
+          const run = (name: string, args: unknown) => {
+            const target = byName.get(name);
+            return target && runTool(target, args, ctx, session);
+          };
           const revoke = (name: string, token: string) => confirmations.revoke(name, token, mcpCtx);
           const decided = apps.call(params.name, params.arguments, { run, revoke });
           if (decided) return decided;
@@ -336,16 +384,7 @@ export function createServerFactory(deps: ServerDeps): {
             era,
           );
         }
-        // A token limited to some workspaces sees the API through that limit.
-        const ctx = toolContext(
-          mcpCtx.http?.authInfo,
-          mcpCtx.mcpReq.signal,
-          progressReporter(mcpCtx),
-        );
-        const result = await runTool(tool, params.arguments, ctx, {
-          mcpCtx,
-          peer: { era, capabilities: declared },
-        });
+        const result = await runTool(tool, params.arguments, ctx, session);
         return withApps ? apps.decorate(tool.def.name, params.arguments, result) : result;
       },
     );
@@ -383,7 +422,7 @@ function registerResourceHandlers(
     if (!ref) {
       throw new ProtocolError(
         ProtocolErrorCode.InvalidParams,
-        `Unknown resource ${uri}. Resources: weavz://workspaces, weavz://workspaces/{workspaceId}/integrations, weavz://workspaces/{workspaceId}/mcp-tools.`,
+        `Unknown resource ${uri}. Resources: weavz://workspaces, weavz://workspaces/{workspaceId}/integrations, weavz://workspaces/{workspaceId}/mcp-tools, weavz://workspaces/{workspaceId}/history.`,
         { uri },
       );
     }
@@ -395,7 +434,7 @@ function registerResourceHandlers(
       { signal: ctx.mcpReq.signal },
     );
     const perWorkspace = workspaces.flatMap((w) => {
-      const [integrations, tools] = workspaceUris(w.id) as [string, string];
+      const [integrations, tools, history] = workspaceUris(w.id) as [string, string, string];
       return [
         {
           uri: integrations,
@@ -407,6 +446,12 @@ function registerResourceHandlers(
           uri: tools,
           name: `${w.slug}-mcp-tools`,
           title: `${w.name}: MCP server tools`,
+          mimeType: "application/json",
+        },
+        {
+          uri: history,
+          name: `${w.slug}-history`,
+          title: `${w.name}: change history`,
           mimeType: "application/json",
         },
       ];

@@ -23,7 +23,7 @@ export async function startAppsServer(opts: Partial<Omit<ServerDeps, "api" | "lo
   const factory = createServerFactory({
     api,
     log: silentLogger,
-    toolsets: ["integrations", "catalog", "connections", "mcp-servers", "plan"],
+    toolsets: ["integrations", "catalog", "connections", "mcp-servers", "plan", "history"],
     ...opts,
   });
   const http = await serveOverHttp(factory);
