@@ -154,7 +154,17 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
   process.once("SIGINT", () => void shutdown());
   process.once("SIGTERM", () => void shutdown());
   // Teammates come and go: `kill -HUP` re-reads the tokens file without dropping sessions.
+  // Then whatever a removed or narrowed token still has open (sessions, streams) is closed.
   const reload = auth?.reload;
-  if (reload) process.on("SIGHUP", () => void reload());
+  const accepts = auth?.accepts;
+  if (reload)
+    process.on("SIGHUP", () => {
+      void reload()
+        .then(() => (accepts ? http.revoke(accepts) : 0))
+        .then((n) => {
+          if (n > 0)
+            log.info(`auth: closed ${n} session(s) or stream(s) of tokens no longer accepted`);
+        });
+    });
   await new Promise<never>(() => {});
 }

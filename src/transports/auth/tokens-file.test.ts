@@ -20,10 +20,14 @@ describe("tokens file", () => {
     const verify = tokenFileVerifier(parseTokensFile(text));
     const alice = await verify(ALICE);
     expect(alice).toMatchObject({ clientId: "alice", scopes: [] });
-    expect(alice.extra).toEqual({ principal: "token:0" });
+    // Bound to the token's digest and limit, never to its line.
+    expect(alice.extra).toEqual({ principal: `token:${hex(ALICE)}:*` });
     const bob = await verify(BOB);
     expect(bob.clientId).toBe("bob");
-    expect(bob.extra).toEqual({ principal: "token:1", [WORKSPACES_AUTH_KEY]: ["ws_1", "ws_2"] });
+    expect(bob.extra).toEqual({
+      principal: `token:${hex(BOB)}:ws_1,ws_2`,
+      [WORKSPACES_AUTH_KEY]: ["ws_1", "ws_2"],
+    });
   });
 
   it("keeps only digests, and refuses unknown tokens, prefixes and suffixes alike", async () => {
