@@ -36,6 +36,8 @@ export interface LocalApiOptions {
   log?: Logger;
   /** Keys accepted in memory only (never stored). */
   extraKeys?: InMemoryKey[];
+  /** Browser origins the MCP endpoints accept besides loopback ones (--allowed-origins). */
+  allowedOrigins?: readonly string[];
 }
 
 export interface LocalApi {
@@ -103,6 +105,7 @@ export async function startLocalApi(opts: LocalApiOptions): Promise<LocalApi> {
         changes,
         log,
         keys: keyChecker,
+        ...(opts.allowedOrigins ? { allowedOrigins: opts.allowedOrigins } : {}),
       });
       return mcpEndpoints;
     }));
@@ -113,7 +116,8 @@ export async function startLocalApi(opts: LocalApiOptions): Promise<LocalApi> {
     origin: () => origin,
     authenticate: makeAuthenticator(store, keyChecker, opts.extraKeys ?? []),
     log,
-    mcpEndpoint: async (request, serverId) => (await endpoints()).fetch(request, serverId),
+    mcpEndpoint: async (request, serverId, source) =>
+      (await endpoints()).fetch(request, serverId, source),
   });
   // Bodies are read by our own reader (413 without buffering); the adapter must not drain them.
   const listener = getRequestListener(app.fetch, { autoCleanupIncoming: false });
