@@ -26,7 +26,7 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
     }
     if (!stateKey) {
       log.warn(
-        "--redis-url without a state secret: a confirmation (preview token or 2026 input_required round) only works on the replica that issued it; give every replica the same WEAVZ_STATE_SECRET (or WEAVZ_STATE_SECRET_FILE) to accept it on any",
+        "--redis-url without a state secret: a confirmation (preview token or 2026 input_required round) only works on the replica that issued it; and Redis messages and the poller lease are unsigned (anyone who can write to this Redis can inject change notifications); give every replica the same WEAVZ_STATE_SECRET (or WEAVZ_STATE_SECRET_FILE) to accept confirmations on any and sign what they share",
       );
     }
     scale = scaleMod.startScale(config.redisUrl, config.redisLeaseMs, log, stateKey);
