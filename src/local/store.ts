@@ -1,8 +1,7 @@
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
 import type { ConnectionStrategy, McpAuthMode, McpServerMode } from "../domain/index.js";
 import { LOCAL_ORG_ID, MIGRATIONS } from "./migrations.js";
+import { preparePrivateDatabase } from "./private-files.js";
 import { loadSecretKey, SecretBox } from "./secrets.js";
 import { Database } from "./sqlite.js";
 
@@ -193,7 +192,7 @@ export class Store {
   constructor(path: string, options: StoreOptions = {}) {
     this.path = path;
     this.secretKey = options.secretKey;
-    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    preparePrivateDatabase(path);
     this.db = new Database(path, { timeout: 5000 });
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");

@@ -297,8 +297,8 @@ export function fuzzParams(defaultRuns: number): fc.Parameters<unknown> {
  * Vitest timeout for a fuzz test: its budget plus room to start and stop; a short run has no
  * budget, so this only catches a hang (two minutes, whatever the machine's load).
  */
-export function fuzzTimeout(): number {
-  return LONG_RUN ? (Number(process.env.FUZZ_BUDGET_MS) || 9 * 60_000) + 30_000 : 120_000;
+export function fuzzTimeout(shortRunMs = 120_000): number {
+  return LONG_RUN ? (Number(process.env.FUZZ_BUDGET_MS) || 9 * 60_000) + 30_000 : shortRunMs;
 }
 
 /** Which of `secrets` (or their long suffixes) occurs in `text`, if any. */
@@ -319,11 +319,13 @@ export class FuzzStats {
   /** The cases this run must reach: its planned count (FUZZ_RUNS, else the default). */
   readonly floor: number;
 
+  /** FLOOR overrides the planned count when a surface runs another number than FUZZ_RUNS. */
   constructor(
     readonly surface: string,
     defaultRuns: number,
+    floor?: number,
   ) {
-    this.floor = fuzzRuns(defaultRuns);
+    this.floor = floor ?? fuzzRuns(defaultRuns);
   }
 
   /** Fails the run when it ran fewer cases than its floor (a quietly shortened run). */
