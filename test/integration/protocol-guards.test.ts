@@ -149,3 +149,35 @@ describe("2025 elicitation without a GET stream", () => {
     }
   });
 });
+
+describe("an empty integration list says why and what next (issue 23.8 wording)", () => {
+  it("no integrations, none matching, and an offset past the end", async () => {
+    const env = await setup();
+    try {
+      const empty = await env.call("list_workspace_integrations", { workspaceId: DEMO_WS });
+      expect(env.text(empty)).toMatch(
+        /has no integrations yet; add one with create_workspace_integration/,
+      );
+      expect(env.text(empty)).not.toMatch(/none of 0/);
+      await env.call("create_workspace_integration", {
+        workspaceId: DEMO_WS,
+        integrationName: "kv-store",
+        alias: "notes",
+      });
+      const none = await env.call("list_workspace_integrations", {
+        workspaceId: DEMO_WS,
+        integrationName: "slack",
+      });
+      expect(env.text(none)).toMatch(/None of the 1 integration\(s\) .* match these filters/);
+      const past = await env.call("list_workspace_integrations", {
+        workspaceId: DEMO_WS,
+        offset: 5,
+      });
+      expect(env.text(past)).toMatch(
+        /No integrations at offset 5: .* has 1; call again with offset 0/,
+      );
+    } finally {
+      await env.close();
+    }
+  });
+});
