@@ -40,6 +40,8 @@ export interface LocalApiOptions {
   extraKeys?: InMemoryKey[];
   /** Browser origins the MCP endpoints accept besides loopback ones (--allowed-origins). */
   allowedOrigins?: readonly string[];
+  /** Change journal entries kept per workspace (default 10,000). */
+  historyLimit?: number;
   /** Private destinations the http built-in may reach anyway (--http-allow); per process. */
   httpAllow?: readonly HttpAllowEntry[];
 }
@@ -74,6 +76,7 @@ export async function startLocalApi(opts: LocalApiOptions): Promise<LocalApi> {
   setHttpAllowList(opts.httpAllow ?? []);
   const store = new Store(opts.dbPath, {
     onCreate: opts.demo === false ? undefined : (s) => seedDemo(s),
+    ...(opts.historyLimit !== undefined ? { historyLimit: opts.historyLimit } : {}),
   });
 
   // Keys: only salted scrypt hashes are stored (key-hash.ts); the generated key is returned once.

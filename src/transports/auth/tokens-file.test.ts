@@ -16,16 +16,28 @@ describe("tokens file", () => {
     `sha256:${hex(BOB).toUpperCase()} workspaces=ws_1,ws_2 name=bob`,
   ].join("\n");
 
+  it("takes label= as the holder's name in the change journal (default: the name)", async () => {
+    const entries = parseTokensFile(`${ALICE} name=alice label=alice@example.com\n`);
+    expect(entries[0]?.label).toBe("alice@example.com");
+    const info = await tokenFileVerifier(entries)(ALICE);
+    expect(info.extra?.weavzPrincipal).toEqual({ kind: "bearer", label: "alice@example.com" });
+    expect(() => parseTokensFile(`${ALICE} label=\n`)).toThrow(/line 1: label= needs/);
+  });
+
   it("accepts plain and sha256: lines, and gives each its name and workspace limit", async () => {
     const verify = tokenFileVerifier(parseTokensFile(text));
     const alice = await verify(ALICE);
     expect(alice).toMatchObject({ clientId: "alice", scopes: [] });
     // Bound to the token's digest and limit, never to its line.
-    expect(alice.extra).toEqual({ principal: `token:${hex(ALICE)}:*` });
+    expect(alice.extra).toEqual({
+      principal: `token:${hex(ALICE)}:*`,
+      weavzPrincipal: { kind: "bearer", label: "alice" },
+    });
     const bob = await verify(BOB);
     expect(bob.clientId).toBe("bob");
     expect(bob.extra).toEqual({
       principal: `token:${hex(BOB)}:ws_1,ws_2`,
+      weavzPrincipal: { kind: "bearer", label: "bob" },
       [WORKSPACES_AUTH_KEY]: ["ws_1", "ws_2"],
     });
   });
@@ -46,7 +58,7 @@ describe("tokens file", () => {
     ["sha256:abc", /line 1: after "sha256:" put the 64 hex digits/],
     [
       `${ALICE} role=admin`,
-      /line 1: unknown field "role"; allowed: workspaces=ID,ID and name=LABEL/,
+      /line 1: unknown field "role"; allowed: workspaces=ID,ID, name=NAME and label=LABEL/,
     ],
     [`${ALICE} workspaces=`, /line 1: workspaces= needs at least one workspace id/],
     [`# only\n${ALICE}\n\n${ALICE} name=again`, /line 4: the same token is already on line 2/],
