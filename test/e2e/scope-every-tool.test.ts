@@ -96,6 +96,8 @@ describe("a token limited to two workspaces is refused outside them, on every to
     get_mcp_server: { id: bServer },
     plan_workspace: { workspaceId: B, prune: true, integrations: {} },
     apply_workspace_plan: { plan: bPlan },
+    list_changes: { workspaceId: B },
+    undo_change: { workspaceId: B, changeId: "00000000-0000-4000-8000-000000000001" },
     execute_action: {
       workspaceId: B,
       integrationName: "kv-store",
