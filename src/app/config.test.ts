@@ -330,14 +330,27 @@ describe("loadConfig", () => {
     });
   });
 
-  it("never echoes the API key in an error", () => {
+  it("refuses an API key with spaces, and never echoes it in the error", () => {
+    // The error is caught outside the assertion, so no catch can swallow a failed expectation.
+    const refusal = (args: string[], env: Record<string, string>) => {
+      try {
+        loadConfig(args, env);
+      } catch (err) {
+        return err as Error;
+      }
+      return undefined;
+    };
     const secret = "wvz_this is not valid";
-    try {
-      loadConfig(["--api-key", secret], {});
-      expect.unreachable();
-    } catch (err) {
-      expect((err as Error).message).not.toContain(secret);
+    for (const [args, env] of [
+      [["--api-key", secret], {}],
+      [[], { WEAVZ_API_KEY: secret }],
+    ] as const) {
+      const err = refusal([...args], env);
+      expect(err).toBeInstanceOf(ConfigError);
+      expect(err?.message).toMatch(/without spaces/);
+      expect(err?.message).not.toContain(secret);
     }
+    expect(refusal(["--api-key", "wvz_without_spaces_0123"], {})).toBeUndefined();
   });
 
   it("puts the database under the platform's data directory", () => {

@@ -27,7 +27,7 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
     }
     if (!stateKey) {
       log.warn(
-        "--redis-url without a state secret: a confirmation (preview token or 2026 input_required round) only works on the replica that issued it; give every replica the same WEAVZ_STATE_SECRET (or WEAVZ_STATE_SECRET_FILE) to accept it on any",
+        "--redis-url without a state secret: a confirmation (preview token or 2026 input_required round) only works on the replica that issued it; and Redis messages and the poller lease are unsigned (anyone who can write to this Redis can inject change notifications); give every replica the same WEAVZ_STATE_SECRET (or WEAVZ_STATE_SECRET_FILE) to accept confirmations on any and sign what they share",
       );
     }
     scale = scaleMod.startScale(config.redisUrl, config.redisLeaseMs, log, stateKey);
@@ -161,7 +161,17 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
   process.once("SIGINT", () => void shutdown());
   process.once("SIGTERM", () => void shutdown());
   // Teammates come and go: `kill -HUP` re-reads the tokens file without dropping sessions.
+  // Then whatever a removed or narrowed token still has open (sessions, streams) is closed.
   const reload = auth?.reload;
-  if (reload) process.on("SIGHUP", () => void reload());
+  const accepts = auth?.accepts;
+  if (reload)
+    process.on("SIGHUP", () => {
+      void reload()
+        .then(() => (accepts ? http.revoke(accepts) : 0))
+        .then((n) => {
+          if (n > 0)
+            log.info(`auth: closed ${n} session(s) or stream(s) of tokens no longer accepted`);
+        });
+    });
   await new Promise<never>(() => {});
 }

@@ -86,6 +86,11 @@ export interface HttpHandle {
   url: string;
   port: number;
   sessionCount(): number;
+  /**
+   * Closes every 2025 session and 2026 listen stream whose owner `keep` no longer accepts
+   * (after the tokens file was reloaded without its token, or with a narrower limit).
+   */
+  revoke(keep: (owner: unknown) => boolean): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -144,6 +149,8 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
     evictableAfterMs: opts.evictableAfterMs ?? 60_000,
   });
   const guard = rebindingGuard(opts.host, opts.allowedOrigins ?? []);
+  /** Open 2026 listen streams and who opened them (for revoke). */
+  const listens = new Set<{ res: ServerResponse; owner: unknown }>();
   const modern = createMcpHandler(() => opts.newServer({ era: "modern", deliver: false }), {
     legacy: "reject",
     bus: opts.hub.bus,
@@ -245,6 +252,9 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
           // A listen stream keeps the change feed running for what it named, until it closes,
           // and lives at most timeouts.listenMs (the client re-listens).
           res.once("close", watchListen(opts.hub, interest));
+          const stream = { res, owner: ownerOf(req) };
+          listens.add(stream);
+          res.once("close", () => listens.delete(stream));
           bound(res, timeouts.listenMs, () => res.destroy());
         }
         await serveModern(req, res, body);
@@ -360,6 +370,16 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
     url: `http://${shownHost}:${port}/mcp`,
     port,
     sessionCount: () => sessions.size,
+    revoke: async (keep) => {
+      let closed = 0;
+      for (const l of listens) {
+        if (keep(l.owner)) continue;
+        listens.delete(l);
+        l.res.destroy();
+        closed++;
+      }
+      return closed + (await sessions.closeWhere((owner) => !keep(owner)));
+    },
     close: async () => {
       clearInterval(sweep);
       await modern.close().catch(() => {});
