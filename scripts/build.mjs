@@ -12,6 +12,7 @@
 import { readFileSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { dashboardAssetsPlugin } from "./dashboard-assets.mjs";
 
 /** Resolves zod's all-locales index to English alone; nothing here selects another locale. */
 const onlyEnglishZodLocale = {
@@ -44,7 +45,7 @@ await build({
   sourcemap: false,
   // BUILD_MINIFY=0 keeps names readable for profiling (--cpu-prof) and debugging.
   minify: process.env.BUILD_MINIFY !== "0",
-  plugins: [onlyEnglishZodLocale],
+  plugins: [onlyEnglishZodLocale, dashboardAssetsPlugin],
   legalComments: "none",
   logLevel: "warning",
   banner: {

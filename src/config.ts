@@ -6,8 +6,17 @@ import { DEFAULT_TOOLSETS, parseToolsets, type ToolsetName } from "./mcp/toolset
 export const DEFAULT_BASE_URL = "https://api.weavz.io";
 export const DEFAULT_MCP_PORT = 3333;
 export const DEFAULT_LOCAL_API_PORT = 8787;
+export const DEFAULT_DASHBOARD_PORT = 3334;
 
-export type Command = "mcp" | "local-api" | "export" | "plan" | "apply" | "help" | "version";
+export type Command =
+  | "mcp"
+  | "local-api"
+  | "dashboard"
+  | "export"
+  | "plan"
+  | "apply"
+  | "help"
+  | "version";
 
 /** The GitOps commands: they read or change one workspace through the same backend as `mcp`. */
 const PLAN_COMMANDS = ["export", "plan", "apply"] as const;
@@ -16,7 +25,7 @@ export type PlanCommand = (typeof PLAN_COMMANDS)[number];
 export function isPlanCommand(name: string | undefined): name is PlanCommand {
   return (PLAN_COMMANDS as readonly (string | undefined)[]).includes(name);
 }
-const BACKEND_COMMANDS: Command[] = ["mcp", ...PLAN_COMMANDS];
+const BACKEND_COMMANDS: Command[] = ["mcp", "dashboard", ...PLAN_COMMANDS];
 
 /** Shortest state secret accepted: 32 characters (e.g. `openssl rand -base64 32` gives 44). */
 export const STATE_SECRET_MIN_CHARS = 32;
@@ -65,6 +74,8 @@ export interface Config {
   /** OAuth mode: scopes every access token must carry. */
   readonly oauthScopes: readonly string[];
   readonly logLevel: "error" | "warn" | "info" | "debug";
+  /** HTTP mode: serve the dashboard at / (off with --no-dashboard). */
+  readonly dashboard: boolean;
   /** Redis (or Valkey) shared by replicas for change notifications; absent = one process. */
   readonly redisUrl: string | undefined;
   /** How long the poller lease lasts without renewal (takeover time when a replica dies). */
@@ -124,9 +135,9 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: "port",
     env: "WEAVZ_PORT",
     type: "string",
-    default: "3333 (mcp) / 8787 (local-api)",
+    default: "3333 (mcp) / 8787 (local-api) / 3334 (dashboard)",
     description: "Port to bind; 0 picks a free one.",
-    commands: ["mcp", "local-api"],
+    commands: ["mcp", "local-api", "dashboard"],
   },
   {
     flag: "api-key",
@@ -135,7 +146,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: "(none)",
     description:
       "mcp: a hosted Weavz API key (wvz_…); without one the embedded local API is used. local-api: the key the server accepts.",
-    commands: ["mcp", "export", "plan", "apply", "local-api"],
+    commands: ["mcp", "dashboard", "export", "plan", "apply", "local-api"],
   },
   {
     flag: "base-url",
@@ -143,7 +154,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: "string",
     default: DEFAULT_BASE_URL,
     description: "Weavz API base URL (used with an API key).",
-    commands: ["mcp", "export", "plan", "apply"],
+    commands: ["mcp", "dashboard", "export", "plan", "apply"],
   },
   {
     flag: "workspace-id",
@@ -160,7 +171,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: "string",
     default: "(data dir)/weavz-mcp/local.db",
     description: "SQLite file of the local API.",
-    commands: ["mcp", "export", "plan", "apply", "local-api"],
+    commands: ["mcp", "dashboard", "export", "plan", "apply", "local-api"],
   },
   {
     flag: "no-demo",
@@ -168,7 +179,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: "boolean",
     default: "false",
     description: "Do not seed demo data into a new local database.",
-    commands: ["mcp", "export", "plan", "apply", "local-api"],
+    commands: ["mcp", "dashboard", "export", "plan", "apply", "local-api"],
   },
   {
     flag: "timeout-ms",
@@ -176,7 +187,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: "string",
     default: "30000",
     description: "Time budget of one API call, retries included (1000-60000).",
-    commands: ["mcp", "export", "plan", "apply"],
+    commands: ["mcp", "dashboard", "export", "plan", "apply"],
   },
   {
     flag: "read-only",
@@ -202,6 +213,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: DEFAULT_TOOLSETS.join(","),
     description:
       "Comma-separated toolsets to expose: integrations, catalog, connections, mcp-servers, plan, execute; all; default.",
+    commands: ["mcp"],
+  },
+  {
+    flag: "no-dashboard",
+    env: "WEAVZ_NO_DASHBOARD",
+    type: "boolean",
+    default: "false",
+    description:
+      "--transport http: do not serve the dashboard at / (see Dashboard). stdio users run `weavz-mcp dashboard` instead.",
     commands: ["mcp"],
   },
   {
@@ -325,7 +345,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: "2000",
     description:
       "While a resource is watched, how often an API without a change feed (the hosted API) is re-read at first (100-60000); doubles while nothing changes, up to 30 s.",
-    commands: ["mcp"],
+    commands: ["mcp", "dashboard"],
   },
   {
     flag: "log-level",
@@ -333,7 +353,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: "string",
     default: "info (warn for export, plan, apply)",
     description: "stderr log level: error, warn, info or debug.",
-    commands: ["mcp", "local-api", "export", "plan", "apply"],
+    commands: ["mcp", "dashboard", "local-api", "export", "plan", "apply"],
   },
   {
     flag: "file",
@@ -439,7 +459,7 @@ function parseUrlOption(raw: string, source: string, example: string): URL {
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Config {
   const args = [...argv];
   let command: Command = "mcp";
-  if (args[0] === "local-api" || isPlanCommand(args[0])) {
+  if (args[0] === "local-api" || args[0] === "dashboard" || isPlanCommand(args[0])) {
     command = args.shift() as Command;
   }
   const options: Record<string, { type: "string" | "boolean"; short?: string }> = {
@@ -454,7 +474,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     values = parsed.values as Record<string, string | boolean | undefined>;
     if (parsed.positionals.length > 0) {
       throw new ConfigError(
-        `Unknown command "${parsed.positionals[0]}". Commands: (none) for the MCP server, local-api for the local Weavz API, export, plan, apply. See --help.`,
+        `Unknown command "${parsed.positionals[0]}". Commands: (none) for the MCP server, local-api for the local Weavz API, dashboard, export, plan, apply. See --help.`,
       );
     }
   } catch (err) {
@@ -504,7 +524,9 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     portRaw === undefined
       ? command === "local-api"
         ? DEFAULT_LOCAL_API_PORT
-        : DEFAULT_MCP_PORT
+        : command === "dashboard"
+          ? DEFAULT_DASHBOARD_PORT
+          : DEFAULT_MCP_PORT
       : parsePort(portRaw, "--port / WEAVZ_PORT");
 
   const apiKey = str("api-key", "WEAVZ_API_KEY");
@@ -651,6 +673,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       `--log-level / WEAVZ_LOG_LEVEL must be error, warn, info or debug (got "${logLevel}").`,
     );
   }
+  const dashboard = !bool("no-dashboard", "WEAVZ_NO_DASHBOARD");
   const redisUrl = str("redis-url", "WEAVZ_REDIS_URL");
   if (redisUrl !== undefined) {
     let ok = false;
@@ -732,6 +755,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     oauthJwksUrl,
     oauthScopes: Object.freeze(oauthScopes),
     logLevel: logLevel as Config["logLevel"],
+    dashboard,
     redisUrl,
     redisLeaseMs,
     stateSecret,
