@@ -20,6 +20,12 @@ export type BearerCheck = (
   token: string,
 ) => Promise<{ principal: string; scope: WorkspaceScope } | undefined>;
 
+/** How the change journal records a session's undos: a bearer token's label, or the local user. */
+export interface SessionActor {
+  kind: "bearer" | "cli";
+  label: string | null;
+}
+
 /** One logged-in browser. */
 export interface Session {
   /** The cookie's value (random, 256 bits). */
@@ -30,6 +36,9 @@ export interface Session {
   readonly principal: string;
   /** The workspaces this session may see and change; undefined means all. */
   readonly scope: WorkspaceScope;
+  /** Principal kind and label recorded with this session's undos. */
+  readonly kind: SessionActor["kind"];
+  readonly label: string | null;
   expiresAt: number;
 }
 
@@ -77,13 +86,15 @@ export class Sessions {
   }
 
   /** Starts a session for a principal and its workspace limit. */
-  create(principal: string, scope: WorkspaceScope): Session {
+  create(principal: string, scope: WorkspaceScope, actor: SessionActor): Session {
     if (this.sessions.size >= MAX_SESSIONS) this.evictOne();
     const session: Session = {
       id: random(),
       csrf: random(),
       principal,
       scope,
+      kind: actor.kind,
+      label: actor.label,
       expiresAt: Date.now() + this.ttlMs,
     };
     this.sessions.set(session.id, session);

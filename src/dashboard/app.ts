@@ -3,11 +3,11 @@ import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { secureHeaders } from "hono/secure-headers";
-import { WeavzApiError } from "../api/errors.js";
 import type { WeavzApi } from "../api/types.js";
+import type { ChangeJournal } from "../domain/journal.js";
 import type { Logger } from "../log.js";
 import type { ResourceHub } from "../mcp/resources/hub.js";
-import { assertWorkspaceAllowed, ScopeDeniedError, scopedApi } from "../mcp/scope.js";
+import { assertWorkspaceAllowed, scopedApi } from "../mcp/scope.js";
 import {
   type AccessMode,
   LOGIN_COOKIE,
@@ -21,9 +21,11 @@ import {
 import { SCRIPT, STYLES } from "./assets.js";
 import { DashboardData } from "./data.js";
 import { type DashboardEnv, formField, refuse, requireSession, sameOrigin } from "./guard.js";
+import { historyRoutes } from "./history-routes.js";
 import { serveEvents } from "./live.js";
+import { failureResponse, renderPage, viewerOf } from "./render.js";
 import { integrationsPage } from "./views/integrations.js";
-import { type Html, layout, messagePage, type Page, type Viewer } from "./views/layout.js";
+import { type Html, messagePage, type Page } from "./views/layout.js";
 import { linkNeededPage, loginPage } from "./views/login.js";
 import { picturePage } from "./views/picture.js";
 import { serversPage } from "./views/servers.js";
@@ -39,6 +41,8 @@ export interface DashboardOptions {
   log: Logger;
   /** One line on the workspaces page: which backend this is. */
   backendLabel: () => string;
+  /** Who keeps the change journal (the history page words its scope by it). */
+  historyKind: () => ChangeJournal["kind"];
   /** Set the cookie's Secure flag (the dashboard is reached over https, e.g. behind a proxy). */
   secureCookies?: boolean;
 }
@@ -54,9 +58,6 @@ export interface Dashboard {
    */
   loginUrl(origin: string): string | undefined;
 }
-
-/** The header the script sends to get only a page's live region. */
-export const FRAGMENT_HEADER = "x-dashboard-fragment";
 
 /** Builds the dashboard app: pages, live events, login and logout. */
 export function createDashboard(opts: DashboardOptions): Dashboard {
@@ -103,7 +104,14 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
       if (sessions.get(getCookie(c, SESSION_COOKIE))) return c.redirect("/", 303);
       return c.html(linkNeededPage(true), 401);
     }
-    startSession(c, sessions.create(localUser(), undefined));
+    const user = localUser();
+    startSession(
+      c,
+      sessions.create(user ? `${user} (login link)` : "login link", undefined, {
+        kind: "cli",
+        label: user,
+      }),
+    );
     return c.redirect("/", 303);
   });
 
@@ -137,7 +145,10 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
       return c.html(loginPage(fresh, "That token is not accepted by this server."), 401);
     }
     deleteCookie(c, LOGIN_COOKIE, { path: "/login" });
-    startSession(c, sessions.create(who.principal, who.scope));
+    startSession(
+      c,
+      sessions.create(who.principal, who.scope, { kind: "bearer", label: who.principal }),
+    );
     log.info(`dashboard: ${who.principal} logged in`);
     return c.redirect("/", 303);
   });
@@ -182,6 +193,8 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     ),
   );
 
+  historyRoutes(app, { api: opts.api, hub: opts.hub, log, historyKind: opts.historyKind });
+
   app.notFound((c) =>
     c.html(messagePage("Not found", "No such dashboard page.", viewerOf(c)), 404),
   );
@@ -194,52 +207,17 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     });
   }
 
-  /**
-   * Renders a page through the session's view of the API; with the fragment header only its
-   * live region (what the script swaps in on a change).
-   */
+  /** Renders a page through the session's view of the API (its workspace limit). */
   async function page(
     c: Context<DashboardEnv>,
     build: (api: WeavzApi) => Promise<Page>,
   ): Promise<Response> {
-    const session = c.get("session");
-    const api = scopedApi(opts.api, session.scope);
-    const viewer = viewerOf(c) as Viewer;
-    let built: Page;
+    const api = scopedApi(opts.api, c.get("session").scope);
     try {
-      built = await build(api);
+      return await renderPage(c, await build(api));
     } catch (err) {
-      return failure(c, err, viewer);
+      return failureResponse(c, err, log);
     }
-    const noStore = { "cache-control": "no-store" };
-    if (c.req.header(FRAGMENT_HEADER) === "1") return c.html(built.body, 200, noStore);
-    return c.html(layout(built, viewer), 200, noStore);
-  }
-
-  /** An API failure as a page: not found, out of scope, or the backend's trouble (logged). */
-  function failure(c: Context, err: unknown, viewer: Viewer): Response | Promise<Response> {
-    if (err instanceof ScopeDeniedError) {
-      return c.html(
-        messagePage("Not allowed", "This login may not see that workspace.", viewer),
-        403,
-      );
-    }
-    if (err instanceof WeavzApiError && err.status === 404) {
-      return c.html(
-        messagePage("Not found", "There is no such workspace (or it was deleted).", viewer),
-        404,
-      );
-    }
-    log.warn(`dashboard: ${c.req.path}: ${(err as Error).message}`);
-    const status = err instanceof WeavzApiError ? ` (the API answered ${err.status})` : "";
-    return c.html(
-      messagePage(
-        "Backend unavailable",
-        `The Weavz API could not be read${status}; try again in a moment.`,
-        viewer,
-      ),
-      502,
-    );
   }
 
   return {
@@ -264,11 +242,6 @@ function allowed(session: Session, workspaceId: string): boolean {
   }
 }
 
-function viewerOf(c: Context): Viewer | undefined {
-  const s = (c as Context<DashboardEnv>).get("session") as Session | undefined;
-  return s ? { principal: s.principal, csrf: s.csrf } : undefined;
-}
-
 /** A static asset: versioned URLs, so it may be kept for good. */
 function asset(c: Context, body: string, type: string): Response {
   return c.body(body, 200, {
@@ -277,12 +250,12 @@ function asset(c: Context, body: string, type: string): Response {
   });
 }
 
-/** Who opened the printed link: the person at this machine. */
-function localUser(): string {
+/** Who opened the printed link: the person at this machine (their OS user name). */
+function localUser(): string | null {
   try {
-    return `${userInfo().username} (login link)`;
+    return userInfo().username || null;
   } catch {
-    return "login link";
+    return null;
   }
 }
 

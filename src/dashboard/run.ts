@@ -5,7 +5,7 @@ import type { Logger } from "../log.js";
 import { ResourceHub } from "../mcp/resources/hub.js";
 import { createDashboard } from "./app.js";
 import { serveDashboard } from "./node.js";
-import { backendLabel } from "./wire.js";
+import { backendLabel, historyKind } from "./wire.js";
 
 /**
  * `weavz-mcp dashboard [--port N]`: the dashboard alone, on loopback, for people whose MCP
@@ -25,6 +25,7 @@ export async function runDashboard(config: Config, log: Logger): Promise<void> {
     access: { kind: "link" },
     log,
     backendLabel: () => backendLabel(backend, config),
+    historyKind: () => historyKind(backend),
   });
   let served: Awaited<ReturnType<typeof serveDashboard>>;
   try {

@@ -1,6 +1,7 @@
 import type { WeavzApi } from "../api/types.js";
 import type { Backend } from "../backend.js";
 import { type Config, isLoopbackHost } from "../config.js";
+import type { ChangeJournal } from "../domain/journal.js";
 import type { Logger } from "../log.js";
 import type { ResourceHub } from "../mcp/resources/hub.js";
 import { scopeOf } from "../mcp/scope.js";
@@ -56,6 +57,11 @@ export function backendLabel(backend: Backend | undefined, config: Config): stri
     : `Weavz API at ${config.baseUrl}. Changes made elsewhere show up within the polling interval.`;
 }
 
+/** Who keeps the change journal: the local API records every write; hosted mode, this server. */
+export function historyKind(backend: Backend | undefined): ChangeJournal["kind"] {
+  return backend?.kind === "hosted" ? "mcp-sqlite" : "local-api";
+}
+
 /** The HTTP mode's dashboard, on the MCP server's own API and change hub. */
 export function httpDashboard(opts: {
   config: Config;
@@ -78,6 +84,7 @@ export function httpDashboard(opts: {
     access: httpAccess(opts.config, opts.gate),
     log: opts.log,
     backendLabel: () => backendLabel(backend, opts.config),
+    historyKind: () => historyKind(backend),
     secureCookies: opts.config.publicUrl?.startsWith("https:") === true,
   });
 }

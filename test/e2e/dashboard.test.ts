@@ -87,7 +87,7 @@ describe("dashboard in the HTTP mode, in a real browser", () => {
     await page.waitForSelector("#live[data-state='live']");
     // A marker a reload would wipe.
     await page.evaluate(() => {
-      (window as any).__stay = true;
+      (globalThis as any).__stay = true;
     });
     const started = Date.now();
     let answered = 0;
@@ -110,7 +110,7 @@ describe("dashboard in the HTTP mode, in a real browser", () => {
     console.log(
       `[dashboard] live update: row visible ${seen - started} ms after the tool call started, ${seen - answered} ms after its answer (target < 1000 ms)`,
     );
-    expect(await page.evaluate(() => (window as any).__stay)).toBe(true);
+    expect(await page.evaluate(() => (globalThis as any).__stay)).toBe(true);
     const row = page.locator('tr[data-alias="slack_live"]');
     expect(await row.textContent()).toContain("Slack Bot");
     expect(await row.textContent()).toContain("send_channel_message");
@@ -132,7 +132,7 @@ describe("dashboard in the HTTP mode, in a real browser", () => {
     // A full page load renders it as text too (not only the live fragment).
     await page.reload();
     expect(await page.locator('tr[data-alias="kv_xss"] .display-name').textContent()).toBe(evil);
-    expect(await page.evaluate(() => (window as any).__xss)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as any).__xss)).toBeUndefined();
   });
 
   it("filters the integrations as one types", async () => {
