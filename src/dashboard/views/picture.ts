@@ -25,6 +25,10 @@ const NODE_H = 46;
 const ROW_H = 60;
 const TOP = 40;
 
+/** One coordinate of a cubic Bézier curve at t. */
+const bezier = (t: number, a: number, b: number, c: number, d: number) =>
+  Math.round((1 - t) ** 3 * a + 3 * (1 - t) ** 2 * t * b + 3 * (1 - t) * t ** 2 * c + t ** 3 * d);
+
 const cut = (s: string, n = 30) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 /**
@@ -133,8 +137,10 @@ ${edges.map((e) => {
   const y2 = b.y + NODE_H / 2;
   const mx = (x1 + x2) / 2;
   return html`<path class="edge" d="M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}"></path>${
+    // A third of the way along: lines from different boxes fan in to one server (and from
+    // one box out to several), so there they are apart.
     e.label
-      ? html`<text class="edge-label" x="${mx}" y="${(y1 + y2) / 2 - 4}" text-anchor="middle">${e.label}</text>`
+      ? html`<text class="edge-label" x="${bezier(0.3, x1, mx, mx, x2) + 4}" y="${bezier(0.3, y1, y1, y2, y2) - 5}">${e.label}</text>`
       : ""
   }`;
 })}
