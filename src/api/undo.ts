@@ -484,14 +484,16 @@ export async function applyUndo(
   }
   const undoes = "changeId" in preview.target ? preview.target.changeId : preview.target.planId;
   try {
-    const report = await applyPlan(deps.api, fresh.plan, {
+    // The plan id the user saw is the one its entries carry (the fresh plan has the same steps).
+    const plan = { ...fresh.plan, planId: preview.plan.planId };
+    const report = await applyPlan(deps.api, plan, {
       ...call(deps),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       change: { ...deps.context, source: "undo", undoes },
     });
     return {
       status: report.status,
-      undoPlanId: fresh.plan.planId,
+      undoPlanId: plan.planId,
       report,
       irreversible: fresh.irreversible,
     };
@@ -510,4 +512,45 @@ export async function applyUndo(
 /** The live integration list as snapshots, for callers that show before/after side by side. */
 export function liveSnapshot(i: WorkspaceIntegration): IntegrationSnapshot {
   return { id: i.id, ...integrationConfigOf(i) };
+}
+
+/** The compact view of a preview that tools, the dashboard and the MCP App show (no desired state). */
+export interface UndoPreviewView {
+  target: UndoTarget;
+  workspaceId: string;
+  summary: string;
+  /** The entries undone, one line each, oldest first. */
+  undoes: Array<{ id: string; line: string }>;
+  /** What will run, in order (each step's field changes before → after). */
+  steps: Array<{
+    n: number;
+    action: "create" | "update" | "delete";
+    alias: string;
+    integrationName: string;
+    changes?: Array<{ field: string; before: unknown; after: unknown }>;
+    destructive: boolean;
+  }>;
+  problems: UndoProblem[];
+  irreversible: IrreversibleStep[];
+  fingerprint: string;
+}
+
+export function undoPreviewView(p: UndoPreview): UndoPreviewView {
+  return {
+    target: p.target,
+    workspaceId: p.workspaceId,
+    summary: p.summary,
+    undoes: p.entries.map((e) => ({ id: e.id, line: describeChange(e) })),
+    steps: p.plan.steps.map((s) => ({
+      n: s.n,
+      action: s.action,
+      alias: s.alias,
+      integrationName: s.integrationName,
+      ...(s.changes ? { changes: s.changes } : {}),
+      destructive: s.destructive,
+    })),
+    problems: p.problems,
+    irreversible: p.irreversible,
+    fingerprint: p.fingerprint,
+  };
 }

@@ -18,7 +18,7 @@ export type AccessMode =
 /** Checks a bearer token as the MCP endpoint would: who it is and its limit, or undefined. */
 export type BearerCheck = (
   token: string,
-) => Promise<{ principal: string; scope: WorkspaceScope } | undefined>;
+) => Promise<{ principal: string; label: string | null; scope: WorkspaceScope } | undefined>;
 
 /** How the change journal records a session's undos: a bearer token's label, or the local user. */
 export interface SessionActor {

@@ -147,7 +147,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     deleteCookie(c, LOGIN_COOKIE, { path: "/login" });
     startSession(
       c,
-      sessions.create(who.principal, who.scope, { kind: "bearer", label: who.principal }),
+      sessions.create(who.principal, who.scope, { kind: "bearer", label: who.label }),
     );
     log.info(`dashboard: ${who.principal} logged in`);
     return c.redirect("/", 303);

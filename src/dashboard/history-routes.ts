@@ -1,6 +1,7 @@
 import type { Context, Hono } from "hono";
 import { html } from "hono/html";
 import { WeavzApiError } from "../api/errors.js";
+import { apiJournal } from "../api/journal.js";
 import type { WeavzApi } from "../api/types.js";
 import {
   applyUndo,
@@ -18,7 +19,6 @@ import { scopedApi } from "../mcp/scope.js";
 import { VERSION } from "../version.js";
 import type { Session } from "./access.js";
 import { type DashboardEnv, formField } from "./guard.js";
-import { journalOf } from "./journal.js";
 import { failureResponse, messageResponse, renderPage } from "./render.js";
 import { historyPage } from "./views/history.js";
 import type { Html } from "./views/layout.js";
@@ -58,7 +58,8 @@ export function historyRoutes(app: Hono<DashboardEnv>, deps: HistoryDeps): void 
     const api = scopedApi(deps.api, session.scope);
     return {
       api,
-      journal: journalOf(api, deps.historyKind()),
+      // The journal as the session's API serves it: within its workspace limit.
+      journal: apiJournal(api, deps.historyKind()),
       context: contextOf(session),
       signal: c.req.raw.signal,
     };

@@ -3,6 +3,7 @@ import type { Backend } from "../backend.js";
 import { type Config, isLoopbackHost } from "../config.js";
 import type { ChangeJournal } from "../domain/journal.js";
 import type { Logger } from "../log.js";
+import { PRINCIPAL_AUTH_KEY } from "../mcp/actor.js";
 import type { ResourceHub } from "../mcp/resources/hub.js";
 import { scopeOf } from "../mcp/scope.js";
 import type { AuthGate } from "../transports/auth/index.js";
@@ -45,7 +46,10 @@ export function bearerCheck(gate: AuthGate): BearerCheck {
     );
     if (outcome instanceof Response) return undefined;
     const info = outcome.authInfo;
-    return { principal: info.clientId || "bearer token", scope: scopeOf(info) };
+    // The label the change journal records for this token (its tokens-file label).
+    const recorded = info.extra?.[PRINCIPAL_AUTH_KEY] as { label?: unknown } | undefined;
+    const label = typeof recorded?.label === "string" ? recorded.label : info.clientId || null;
+    return { principal: label ?? "bearer token", label, scope: scopeOf(info) };
   };
 }
 
@@ -59,7 +63,7 @@ export function backendLabel(backend: Backend | undefined, config: Config): stri
 
 /** Who keeps the change journal: the local API records every write; hosted mode, this server. */
 export function historyKind(backend: Backend | undefined): ChangeJournal["kind"] {
-  return backend?.kind === "hosted" ? "mcp-sqlite" : "local-api";
+  return backend?.historyKind ?? "local-api";
 }
 
 /** The HTTP mode's dashboard, on the MCP server's own API and change hub. */

@@ -179,10 +179,23 @@ export interface ChangeJournal {
   close?(): Promise<void>;
 }
 
-/** A new change id: time-ordered (base36 ms, fixed width), then random. */
+let lastMs = 0;
+let inMs = 0;
+/**
+ * A new change id: base36 milliseconds (fixed width), a counter within the millisecond, then
+ * random. Strictly increasing within a process (the clock never goes back for ids), ordered by
+ * time across processes.
+ */
 export function newChangeId(now = Date.now()): string {
-  const rand = crypto.getRandomValues(new Uint8Array(6));
-  return `chg_${now.toString(36).padStart(9, "0")}${Buffer.from(rand).toString("hex")}`;
+  if (now <= lastMs) {
+    now = lastMs;
+    inMs++;
+  } else {
+    lastMs = now;
+    inMs = 0;
+  }
+  const rand = Buffer.from(crypto.getRandomValues(new Uint8Array(5))).toString("hex");
+  return `chg_${now.toString(36).padStart(9, "0")}${(inMs % 1296).toString(36).padStart(2, "0")}${rand}`;
 }
 
 /** The operation a write is, from its before and after. */

@@ -36,6 +36,8 @@ export interface LocalApiOptions {
   log?: Logger;
   /** Keys accepted in memory only (never stored). */
   extraKeys?: InMemoryKey[];
+  /** Change journal entries kept per workspace (default 10,000). */
+  historyLimit?: number;
 }
 
 export interface LocalApi {
@@ -67,6 +69,7 @@ export async function startLocalApi(opts: LocalApiOptions): Promise<LocalApi> {
   const host = opts.host ?? "127.0.0.1";
   const store = new Store(opts.dbPath, {
     onCreate: opts.demo === false ? undefined : (s) => seedDemo(s),
+    ...(opts.historyLimit !== undefined ? { historyLimit: opts.historyLimit } : {}),
   });
 
   // Keys: only salted scrypt hashes are stored (key-hash.ts); the generated key is returned once.
