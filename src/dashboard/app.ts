@@ -84,7 +84,9 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
         frameAncestors: ["'none'"],
         baseUri: ["'none'"],
       },
-      referrerPolicy: "no-referrer",
+      // Not no-referrer: under it Chrome sends "Origin: null" with form POSTs, which the Origin
+      // check must refuse. same-origin sends nothing to other sites.
+      referrerPolicy: "same-origin",
       crossOriginResourcePolicy: "same-origin",
       // Loopback serves plain http; an https front end sets its own.
       strictTransportSecurity: false,

@@ -138,14 +138,63 @@ describe("dashboard in the HTTP mode, in a real browser", () => {
     expect(await page.evaluate(() => (globalThis as any).__xss)).toBeUndefined();
   });
 
+  it("opens an integration's history and undoes its creation through the confirmation", async () => {
+    await page.goto(`${server.origin}${wsPath}`);
+    await page.click('tr[data-alias="slack_live"] a:has-text("History")');
+    const created = page.locator('li.change[data-alias="slack_live"][data-operation="create"]');
+    await created.waitFor();
+    // Who: the MCP client that made it; what: the configuration it created.
+    expect(await created.locator(".actor").textContent()).toContain("dashboard-test-agent");
+    expect(await created.locator("table.diff").textContent()).toContain("send_channel_message");
+    await created.locator('a:has-text("Undo")').click();
+    const confirm = page.locator('form button:has-text("Undo this change")');
+    await confirm.waitFor();
+    expect(await page.locator("ol.steps").textContent()).toContain("Delete “slack_live”");
+    // A forged confirmation from another origin changes nothing.
+    const [cookie] = await context.cookies();
+    const form = new URLSearchParams({
+      _csrf: (await page.locator('input[name="_csrf"]').first().getAttribute("value")) as string,
+      fingerprint: (await page
+        .locator('input[name="fingerprint"]')
+        .getAttribute("value")) as string,
+    });
+    const forged = await fetch(new URL(page.url()), {
+      method: "POST",
+      redirect: "manual",
+      headers: {
+        cookie: `${cookie?.name}=${cookie?.value}`,
+        origin: "http://evil.example",
+        "content-type": "application/x-www-form-urlencoded",
+      },
+      body: form.toString(),
+    });
+    expect(forged.status).toBe(403);
+    await confirm.click();
+    await page.waitForSelector("#undone");
+    // The undo is itself in the history, recorded as this dashboard session.
+    const undo = page.locator('li.change[data-alias="slack_live"][data-operation="delete"]');
+    expect(await undo.locator(".actor").textContent()).toContain("weavz-mcp dashboard");
+    await page.goto(`${server.origin}${wsPath}`);
+    expect(await page.locator('tr[data-alias="slack_live"]').count()).toBe(0);
+    expect(await page.locator('tr[data-alias="kv_xss"]').count()).toBe(1);
+    const list = await agent.call("list_workspace_integrations", { workspaceId: DEMO_WS });
+    expect(JSON.stringify(list.structuredContent)).not.toContain("slack_live");
+  });
+
   it("filters the integrations as one types", async () => {
+    await agent.call("create_workspace_integration", {
+      workspaceId: DEMO_WS,
+      integrationName: "slack",
+      alias: "slack_filter",
+      connectionId: SLACK_BOT_CONN,
+    });
     await page.goto(`${server.origin}${wsPath}`);
     await page.fill("#filter", "kv");
-    expect(await page.locator('tr[data-alias="slack_live"]').isHidden()).toBe(true);
+    expect(await page.locator('tr[data-alias="slack_filter"]').isHidden()).toBe(true);
     expect(await page.locator('tr[data-alias="kv_xss"]').isVisible()).toBe(true);
     expect(page.url()).toContain("q=kv");
     await page.fill("#filter", "");
-    expect(await page.locator('tr[data-alias="slack_live"]').isVisible()).toBe(true);
+    expect(await page.locator('tr[data-alias="slack_filter"]').isVisible()).toBe(true);
   });
 
   it("refuses requests without the session cookie or from a foreign Origin", async () => {
@@ -190,7 +239,16 @@ describe("dashboard in the HTTP mode, in a real browser", () => {
   });
 
   it("has no serious or critical accessibility violation on any page", async () => {
-    const pages = ["/", wsPath, `${wsPath}/servers`, `${wsPath}/picture`];
+    await page.goto(`${server.origin}${wsPath}/history`);
+    const undoLink = await page.locator("li.change a.button").first().getAttribute("href");
+    const pages = [
+      "/",
+      wsPath,
+      `${wsPath}/servers`,
+      `${wsPath}/picture`,
+      `${wsPath}/history`,
+      undoLink as string,
+    ];
     const found: Record<string, unknown> = {};
     for (const path of pages) {
       await page.goto(`${server.origin}${path}`);

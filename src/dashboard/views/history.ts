@@ -13,8 +13,9 @@ const FIELDS = [
   "sortOrder",
 ] as const;
 
-/** A field value as short text: null as "—", lists and objects as compact JSON. */
-export function valueText(v: unknown): string {
+/** A field value as short text: null as "—" (for enabledActions "all actions"), lists and objects as compact JSON. */
+export function valueText(v: unknown, field?: string): string {
+  if (v === null && field === "enabledActions") return "all actions";
   if (v === null || v === undefined) return "—";
   if (typeof v === "string") return v;
   return JSON.stringify(v);
@@ -26,8 +27,8 @@ export function diffTable(
   after: IntegrationSnapshot | null,
 ): Html {
   const rows = FIELDS.filter((f) => {
-    const a = before ? valueText(before[f]) : undefined;
-    const b = after ? valueText(after[f]) : undefined;
+    const a = before ? valueText(before[f], f) : undefined;
+    const b = after ? valueText(after[f], f) : undefined;
     return a !== b;
   });
   if (rows.length === 0) return html`<p class="muted">No field changed.</p>`;
@@ -35,8 +36,8 @@ export function diffTable(
 <thead><tr><th scope="col">Field</th><th scope="col">Before</th><th scope="col">After</th></tr></thead>
 <tbody>${rows.map(
     (f) => html`<tr><th scope="row"><code>${f}</code></th>
-<td class="before">${before ? html`<code>${valueText(before[f])}</code>` : html`<span>(none)</span>`}</td>
-<td class="after">${after ? html`<code>${valueText(after[f])}</code>` : html`<span>(deleted)</span>`}</td></tr>`,
+<td class="before">${before ? html`<code>${valueText(before[f], f)}</code>` : html`<span>(none)</span>`}</td>
+<td class="after">${after ? html`<code>${valueText(after[f], f)}</code>` : html`<span>(deleted)</span>`}</td></tr>`,
   )}</tbody></table>`;
 }
 

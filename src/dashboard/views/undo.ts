@@ -24,7 +24,7 @@ function step(s: PlanStep): Html {
 <thead><tr><th scope="col">Field</th><th scope="col">Now</th><th scope="col">After the undo</th></tr></thead>
 <tbody>${s.changes.map(
           (c) =>
-            html`<tr><th scope="row"><code>${c.field}</code></th><td class="before"><code>${valueText(c.before)}</code></td><td class="after"><code>${valueText(c.after)}</code></td></tr>`,
+            html`<tr><th scope="row"><code>${c.field}</code></th><td class="before"><code>${valueText(c.before, c.field)}</code></td><td class="after"><code>${valueText(c.after, c.field)}</code></td></tr>`,
         )}</tbody></table>`
       : ""
   }${s.action === "create" && s.request ? html`<pre>${JSON.stringify(s.request, null, 2)}</pre>` : ""}</li>`;
