@@ -21,23 +21,30 @@ export function valueText(v: unknown, field?: string): string {
   return JSON.stringify(v);
 }
 
-/** One before/after table: the fields that differ (all of them for a create or a delete). */
+/** One before/after table: the fields that differ; a create or delete lists the whole configuration. */
 export function diffTable(
   before: IntegrationSnapshot | null,
   after: IntegrationSnapshot | null,
 ): Html {
-  const rows = FIELDS.filter((f) => {
-    const a = before ? valueText(before[f], f) : undefined;
-    const b = after ? valueText(after[f], f) : undefined;
-    return a !== b;
-  });
+  const only = after ?? before;
+  if (!before || !after) {
+    if (!only) return html``;
+    const head = after ? "Created with" : "Deleted; it had";
+    return html`<table class="diff"><caption class="sr-only">${head}</caption>
+<thead><tr><th scope="col">Field</th><th scope="col">${head}</th></tr></thead>
+<tbody>${FIELDS.map(
+      (f) =>
+        html`<tr><th scope="row"><code>${f}</code></th><td class="${after ? "after" : "before"}"><code>${valueText(only[f], f)}</code></td></tr>`,
+    )}</tbody></table>`;
+  }
+  const rows = FIELDS.filter((f) => valueText(before[f], f) !== valueText(after[f], f));
   if (rows.length === 0) return html`<p class="muted">No field changed.</p>`;
   return html`<table class="diff"><caption class="sr-only">Before and after</caption>
 <thead><tr><th scope="col">Field</th><th scope="col">Before</th><th scope="col">After</th></tr></thead>
 <tbody>${rows.map(
     (f) => html`<tr><th scope="row"><code>${f}</code></th>
-<td class="before">${before ? html`<code>${valueText(before[f], f)}</code>` : html`<span>(none)</span>`}</td>
-<td class="after">${after ? html`<code>${valueText(after[f], f)}</code>` : html`<span>(deleted)</span>`}</td></tr>`,
+<td class="before"><code>${valueText(before[f], f)}</code></td>
+<td class="after"><code>${valueText(after[f], f)}</code></td></tr>`,
   )}</tbody></table>`;
 }
 
