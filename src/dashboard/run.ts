@@ -1,6 +1,6 @@
 import { InMemoryServerEventBus } from "@modelcontextprotocol/server";
-import { openBackend } from "../backend.js";
-import type { Config } from "../config.js";
+import { openBackend } from "../app/backend.js";
+import type { Config } from "../app/config.js";
 import type { Logger } from "../log.js";
 import { ResourceHub } from "../mcp/resources/hub.js";
 import { createDashboard } from "./app.js";

@@ -1,6 +1,6 @@
 import type { WeavzApi } from "../api/types.js";
-import type { Backend } from "../backend.js";
-import { type Config, isLoopbackHost } from "../config.js";
+import type { Backend } from "../app/backend.js";
+import { type Config, isLoopbackHost } from "../app/config.js";
 import type { ChangeJournal } from "../domain/journal.js";
 import type { Logger } from "../log.js";
 import { PRINCIPAL_AUTH_KEY } from "../mcp/actor.js";

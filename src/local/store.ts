@@ -1,10 +1,9 @@
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
 import type { ConnectionStrategy, McpAuthMode, McpServerMode } from "../domain/index.js";
 import type { ChangeEntry, ChangePage, ChangeQuery } from "../domain/journal.js";
 import * as journal from "./journal-store.js";
 import { LOCAL_ORG_ID, MIGRATIONS } from "./migrations.js";
+import { preparePrivateDatabase } from "./private-files.js";
 import { loadSecretKey, SecretBox } from "./secrets.js";
 import { Database } from "./sqlite.js";
 
@@ -199,7 +198,7 @@ export class Store {
     this.path = path;
     this.historyLimit = options.historyLimit;
     this.secretKey = options.secretKey;
-    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    preparePrivateDatabase(path);
     this.db = new Database(path, { timeout: 5000 });
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");

@@ -234,7 +234,7 @@ describe("dashboard in the HTTP mode, in a real browser", () => {
     await page.goto(`${server.origin}${wsPath}/picture`);
     expect(await page.locator("svg.picture g.integration").count()).toBe(2);
     expect(
-      await page.locator('svg.picture g.connection[data-key="c:' + SLACK_BOT_CONN + '"]').count(),
+      await page.locator(`svg.picture g.connection[data-key="c:${SLACK_BOT_CONN}"]`).count(),
     ).toBe(1);
   });
 

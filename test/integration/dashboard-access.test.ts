@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { InMemoryServerEventBus } from "@modelcontextprotocol/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWeavzClient, type WeavzClient } from "../../src/api/client.js";
-import { loadConfig } from "../../src/config.js";
+import { loadConfig } from "../../src/app/config.js";
 import { Sessions } from "../../src/dashboard/access.js";
 import { createDashboard, type Dashboard } from "../../src/dashboard/app.js";
 import { dashboardLine } from "../../src/dashboard/index.js";

@@ -1,9 +1,9 @@
-import { type Backend, deferredApi, openBackend } from "../backend.js";
-import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
 import { localUser } from "../mcp/actor.js";
 import { createServerFactory } from "../mcp/server.js";
 import type { Scale } from "../scale/index.js";
+import { type Backend, deferredApi, openBackend } from "./backend.js";
+import type { Config } from "./config.js";
 
 /** Starts the MCP server on the configured transport and backend; returns when it stops. */
 export async function runMcp(config: Config, log: Logger): Promise<void> {
@@ -81,7 +81,7 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
   if (config.transport === "stdio") {
     process.once("SIGINT", () => void stop(0));
     process.once("SIGTERM", () => void stop(0));
-    const { serveStdio } = await import("./stdio.js");
+    const { serveStdio } = await import("../transports/stdio.js");
     const served = serveStdio(
       (ctx) => factory.newServer({ era: ctx.era, deliver: true }),
       factory.hub,
@@ -99,8 +99,8 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
   // HTTP mode: esbuild puts it in chunks a stdio start never reads.
   const [{ AuthSetupError, authFromConfig, nodeAuthenticate }, { serveHttp }, dashboardMod] =
     await Promise.all([
-      import("./auth/index.js"),
-      import("./http.js"),
+      import("./auth.js"),
+      import("../transports/http.js"),
       import("../dashboard/index.js"),
     ]);
   let auth: Awaited<ReturnType<typeof authFromConfig>>;

@@ -10,11 +10,11 @@ import {
   type UndoTarget,
   UndoTargetNotFoundError,
 } from "../api/undo.js";
-import type { Backend } from "../backend.js";
-import type { Config } from "../config.js";
 import { describeChange } from "../domain/journal.js";
 import { cliActor } from "../mcp/actor.js";
 import { VERSION } from "../version.js";
+import type { Backend } from "./backend.js";
+import type { Config } from "./config.js";
 import type { CommandIo } from "./plan-commands.js";
 
 /** Same exit codes as apply: 0 done (or nothing to do), 1 any error or refusal. */

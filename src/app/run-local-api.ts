@@ -1,8 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import type { Config } from "../config.js";
+import { startLocalApi } from "../local/server.js";
 import type { Logger } from "../log.js";
-import { startLocalApi } from "./server.js";
+import type { Config } from "./config.js";
 
 /**
  * `weavz-mcp local-api`: runs the local Weavz-compatible API until SIGINT/SIGTERM.
@@ -10,7 +10,7 @@ import { startLocalApi } from "./server.js";
  */
 export async function runLocalApi(config: Config, log: Logger): Promise<void> {
   const dbPath = resolve(config.localDb);
-  mkdirSync(dirname(dbPath), { recursive: true });
+  mkdirSync(dirname(dbPath), { recursive: true, mode: 0o700 });
   let api: Awaited<ReturnType<typeof startLocalApi>>;
   try {
     api = await startLocalApi({
@@ -20,6 +20,7 @@ export async function runLocalApi(config: Config, log: Logger): Promise<void> {
       ...(config.apiKey !== undefined ? { apiKey: config.apiKey } : {}),
       demo: config.demo,
       historyLimit: config.historyLimit,
+      httpAllow: config.httpAllow,
       log,
     });
   } catch (err) {

@@ -116,6 +116,7 @@ describe("loadConfig", () => {
       WEAVZ_HISTORY_LIMIT: "500",
       WEAVZ_HISTORY_PAGE: "7",
       WEAVZ_HISTORY_JSON: "1",
+      WEAVZ_HTTP_ALLOW: "localhost:8080, 127.1",
     };
     const c = loadConfig([], env);
     expect(c).toMatchObject({
@@ -155,7 +156,11 @@ describe("loadConfig", () => {
       historyLimit: 500,
       limit: 7,
       json: true,
+      httpAllow: [{ host: "localhost", port: 8080 }, { host: "127.0.0.1" }],
     });
+    expect(() => loadConfig(["--http-allow", "http://x/"], {})).toThrow(
+      /--http-allow \/ WEAVZ_HTTP_ALLOW entries must be HOST or HOST:PORT/,
+    );
     expect(
       loadConfig(["--port", "5000", "--workspace-id", "ws_2", "--toolsets", "all"], env),
     ).toMatchObject({

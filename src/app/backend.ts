@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import type { WeavzApi } from "./api/types.js";
+import type { WeavzApi } from "../api/types.js";
+import type { ChangeJournal } from "../domain/journal.js";
+import type { Logger } from "../log.js";
+import type { RedisLink } from "../scale/redis.js";
 import type { Config } from "./config.js";
-import type { ChangeJournal } from "./domain/journal.js";
-import type { Logger } from "./log.js";
-import type { RedisLink } from "./scale/redis.js";
 
 /** The API the MCP server talks to, and how to let go of it. */
 export interface Backend {
@@ -31,7 +31,7 @@ export async function openBackend(
 ): Promise<Backend> {
   // Loaded here, not at the top: undici is the largest module in the bundle, and the MCP
   // handshake does not need it (see deferredApi).
-  const { createWeavzClient } = await import("./api/client.js");
+  const { createWeavzClient } = await import("../api/client.js");
   if (config.apiKey) {
     const client = createWeavzClient({
       baseUrl: config.baseUrl,
@@ -41,7 +41,7 @@ export async function openBackend(
     });
     // The hosted API keeps no history: this process journals the changes it makes.
     const journal = await openHostedJournal(config, opts.redis);
-    const { journaledApi } = await import("./api/journal.js");
+    const { journaledApi } = await import("../api/journal.js");
     const api = journaledApi(client, journal, log);
     log.info(
       `backend: Weavz API at ${config.baseUrl}; change journal: ${journal.kind === "mcp-redis" ? "Redis (shared by replicas)" : config.journalDb}`,
@@ -56,9 +56,9 @@ export async function openBackend(
       },
     };
   }
-  const { startLocalApi } = await import("./local/server.js");
+  const { startLocalApi } = await import("../local/server.js");
   try {
-    mkdirSync(dirname(config.localDb), { recursive: true });
+    mkdirSync(dirname(config.localDb), { recursive: true, mode: 0o700 });
   } catch (err) {
     throw new Error(
       `cannot create the directory of the local database ${config.localDb} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); set WEAVZ_LOCAL_DB or --db to a writable path, or WEAVZ_API_KEY to use the hosted API`,
@@ -70,6 +70,7 @@ export async function openBackend(
     port: 0,
     dbPath: config.localDb,
     demo: config.demo,
+    httpAllow: config.httpAllow,
     log,
     extraKeys: [{ key }],
     historyLimit: config.historyLimit,
@@ -115,10 +116,10 @@ export function deferredApi(backend: Promise<Backend>): WeavzApi {
 /** Hosted mode's journal: shared in Redis with --redis-url, else a SQLite file (--journal-db). */
 async function openHostedJournal(config: Config, redis: RedisLink | undefined) {
   if (redis) {
-    const { createRedisJournal } = await import("./scale/journal.js");
+    const { createRedisJournal } = await import("../scale/journal.js");
     return createRedisJournal(redis, config.historyLimit);
   }
-  const { openSqliteJournal } = await import("./journal/sqlite.js");
+  const { openSqliteJournal } = await import("../journal/sqlite.js");
   try {
     return openSqliteJournal(config.journalDb, config.historyLimit);
   } catch (err) {
