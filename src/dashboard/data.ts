@@ -1,4 +1,5 @@
 import { WeavzApiError } from "../api/errors.js";
+import { allPages, PAGE } from "../api/pages.js";
 import type { WeavzApi } from "../api/types.js";
 import type { Workspace, WorkspaceIntegrationListItem } from "../domain/index.js";
 import type { McpServer, McpServerTool } from "../domain/mcp-server.js";
@@ -42,7 +43,33 @@ export class DashboardData {
   /** Catalog display names by integration name; catalog entries are not workspace-bound. */
   private readonly names = new Map<string, { at: number; name: Promise<string> }>();
 
+  /** When every display name was last read in one go (see warm). */
+  private warmedAt = 0;
+
   constructor(private readonly catalogApi: WeavzApi) {}
+
+  /**
+   * Reads every catalog display name in the background (summaries, a few pages), so the first
+   * render after an agent adds an integration of a new kind does not wait for its catalog entry:
+   * that wait was most of the live-update latency measured on a loaded machine.
+   */
+  warm(): void {
+    if (Date.now() - this.warmedAt < CATALOG_TTL_MS) return;
+    this.warmedAt = Date.now();
+    void allPages(async (offset) => {
+      const r = await this.catalogApi.listCatalog({ summary: true, limit: PAGE, offset });
+      return { items: r.integrations, total: r.total };
+    }).then(
+      (entries) => {
+        const at = Date.now();
+        for (const e of entries)
+          this.names.set(e.name, { at, name: Promise.resolve(e.displayName) });
+      },
+      () => {
+        this.warmedAt = 0;
+      },
+    );
+  }
 
   /** Every workspace the API reaches (first 100), with integration counts. */
   async workspaces(api: WeavzApi, signal?: AbortSignal): Promise<WorkspaceSummary[]> {

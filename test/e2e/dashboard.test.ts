@@ -91,6 +91,7 @@ describe("dashboard in the HTTP mode, in a real browser", () => {
     });
     await page.evaluate(() => {
       (globalThis as any).document.body.dataset.changedAt = "";
+      (globalThis as any).document.body.dataset.renderMs = "";
     });
     const started = Date.now();
     let answered = 0;
@@ -111,7 +112,7 @@ describe("dashboard in the HTTP mode, in a real browser", () => {
     const result = await created;
     expect(result.isError).toBeFalsy();
     console.log(
-      `[dashboard] live update: row visible ${seen - started} ms after the tool call started, ${seen - answered} ms after its answer (target < 1000 ms); the feed's event came ${Number(await page.evaluate(() => (globalThis as any).document.body.dataset.changedAt)) - answered} ms after the answer`,
+      `[dashboard] live update: row visible ${seen - started} ms after the tool call started, ${seen - answered} ms after its answer (target < 1000 ms); the feed's event came ${Number(await page.evaluate(() => (globalThis as any).document.body.dataset.changedAt)) - answered} ms after the answer, re-renders took ${await page.evaluate(() => (globalThis as any).document.body.dataset.renderMs)} ms`,
     );
     expect(await page.evaluate(() => (globalThis as any).__stay)).toBe(true);
     const row = page.locator('tr[data-alias="slack_live"]');

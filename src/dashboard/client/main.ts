@@ -75,6 +75,7 @@ async function refresh(): Promise<void> {
   try {
     do {
       again = false;
+      const started = Date.now();
       const res = await fetch(location.href, {
         headers: { [FRAGMENT_HEADER]: "1" },
         credentials: "same-origin",
@@ -92,6 +93,10 @@ async function refresh(): Promise<void> {
       localTimes(region);
       applyFilter();
       document.body.dataset.updated = String(Date.now());
+      // How long each re-render took (fetch and swap), for the latency figures of the tests.
+      const took = String(Date.now() - started);
+      const before = document.body.dataset.renderMs;
+      document.body.dataset.renderMs = before ? `${before},${took}` : took;
       document.dispatchEvent(new CustomEvent("dashboard:updated"));
     } while (again);
   } finally {
