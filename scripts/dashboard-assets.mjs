@@ -2,7 +2,7 @@
 // browsers and its stylesheet, handed to the server code as the module `weavz:dashboard-assets`
 // so they ship inside dist/ (no CDN, works offline). Used by scripts/build.mjs and, through a
 // Vite plugin, by vitest, so tests serve exactly what the package serves.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
@@ -23,7 +23,11 @@ export async function dashboardAssetsModule() {
     logLevel: "warning",
   });
   const script = out.outputFiles[0].text;
-  const styles = readFileSync(`${clientDir}style.css`, "utf8");
+  // style.css first (variables, base), then the rest in name order.
+  const sheets = readdirSync(clientDir)
+    .filter((f) => f.endsWith(".css"))
+    .sort((a, b) => (a === "style.css" ? -1 : b === "style.css" ? 1 : a.localeCompare(b)));
+  const styles = sheets.map((f) => readFileSync(`${clientDir}${f}`, "utf8")).join("\n");
   return `export const SCRIPT = ${JSON.stringify(script)};\nexport const STYLES = ${JSON.stringify(styles)};\n`;
 }
 
