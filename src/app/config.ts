@@ -292,7 +292,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: "string",
     default: "(none)",
     description:
-      "--auth bearer: file of accepted tokens, one a line (`TOKEN` or `sha256:HEX`, optional `workspaces=ID,ID` and `name=LABEL`).",
+      "--auth bearer: file of accepted tokens, one a line (`TOKEN` or `sha256:HEX`, optional `workspaces=ID,ID`, `name=NAME` and `label=LABEL` for the change journal).",
     commands: ["mcp"],
   },
   {

@@ -70,8 +70,11 @@ function refuseProblems(p: UndoPreview): void {
   const first = p.problems[0];
   if (!first) return;
   const later = p.problems.find((x) => x.laterChange)?.laterChange;
+  const cannot = p.irreversible.map(
+    (i) => `"${i.alias}" cannot be put back: ${i.reason}. Instead: ${i.instead}`,
+  );
   throw new ToolInputError(
-    `Cannot undo: ${p.problems.map((x) => x.message).join("; ")}. Nothing was changed.`,
+    `Cannot undo: ${p.problems.map((x) => x.message).join("; ")}.${cannot.length > 0 ? ` ${cannot.join(". ")}.` : ""} Nothing was changed.`,
     later
       ? `ask the user whether to undo the later change first: call undo_change with ${later.planId ? `planId ${later.planId} (or changeId ${later.id})` : `changeId ${later.id}`}, then undo this one again.`
       : first.nextStep,
