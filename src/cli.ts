@@ -46,8 +46,8 @@ ${section("mcp")}
 local-api options:
 ${section("local-api")}
 
-dashboard options (besides the backend's: --api-key, --base-url, --db, --no-demo, --timeout-ms,
---poll-interval-ms, --log-level):
+dashboard options (besides the backend's: --api-key, --base-url, --db, --journal-db, --no-demo,
+--timeout-ms, --poll-interval-ms, --log-level):
 ${rows((o) => o.flag === "port", true)}
 
 export / plan / apply / history / undo options (besides the backend's: --api-key, --base-url, --workspace-id, --db,

@@ -27,6 +27,7 @@ export async function runDashboard(config: Config, log: Logger): Promise<void> {
     backendLabel: () => backendLabel(backend, config),
     historyKind: () => historyKind(backend),
   });
+  dashboard.warm();
   let served: Awaited<ReturnType<typeof serveDashboard>>;
   try {
     // Loopback only: the login link is the only key, and it must not travel a network.

@@ -82,7 +82,7 @@ export function httpDashboard(opts: {
     },
     () => {},
   );
-  return createDashboard({
+  const dashboard = createDashboard({
     api: opts.api,
     hub: opts.hub,
     access: httpAccess(opts.config, opts.gate),
@@ -91,4 +91,9 @@ export function httpDashboard(opts: {
     historyKind: () => historyKind(backend),
     secureCookies: opts.config.publicUrl?.startsWith("https:") === true,
   });
+  void opts.backendReady.then(
+    () => dashboard.warm(),
+    () => {},
+  );
+  return dashboard;
 }

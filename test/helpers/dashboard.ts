@@ -109,6 +109,20 @@ export async function seriousA11yViolations(page: Page): Promise<AxeViolation[]>
   );
 }
 
+/** The current document's navigation timing: redirect, server (request to first byte) and total. */
+export function navTiming(
+  page: Page,
+): Promise<{ redirect: number; server: number; total: number }> {
+  return page.evaluate(() => {
+    const nav = (performance as any).getEntriesByType("navigation")[0];
+    return {
+      redirect: Math.round(nav.redirectEnd - nav.redirectStart),
+      server: Math.round(nav.responseStart - nav.requestStart),
+      total: Math.round(nav.loadEventEnd - nav.startTime),
+    };
+  });
+}
+
 /** Milliseconds from navigation start to the load event of the page's current document. */
 export function loadTime(page: Page): Promise<number> {
   return page.evaluate(() => {
