@@ -13,6 +13,7 @@ import { copyFileSync, readFileSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { buildAppViews } from "./build-apps.mjs";
+import { dashboardAssetsPlugin } from "./dashboard-assets.mjs";
 
 /** Resolves zod's all-locales index to English alone; nothing here selects another locale. */
 const onlyEnglishZodLocale = {
@@ -51,7 +52,7 @@ await build({
   sourcemap: false,
   // BUILD_MINIFY=0 keeps names readable for profiling (--cpu-prof) and debugging.
   minify: process.env.BUILD_MINIFY !== "0",
-  plugins: [onlyEnglishZodLocale],
+  plugins: [onlyEnglishZodLocale, dashboardAssetsPlugin],
   legalComments: "none",
   logLevel: "warning",
   banner: {

@@ -112,6 +112,7 @@ describe("loadConfig", () => {
       WEAVZ_EXPORT_FILE: "out.yaml",
       WEAVZ_PRUNE: "1",
       WEAVZ_APPLY_YES: "yes",
+      WEAVZ_NO_DASHBOARD: "1",
       WEAVZ_JOURNAL_DB: "/tmp/j.db",
       WEAVZ_HISTORY_LIMIT: "500",
       WEAVZ_HISTORY_PAGE: "7",
@@ -152,6 +153,7 @@ describe("loadConfig", () => {
       output: "out.yaml",
       prune: true,
       yes: true,
+      dashboard: false,
       journalDb: "/tmp/j.db",
       historyLimit: 500,
       limit: 7,
@@ -221,6 +223,18 @@ describe("loadConfig", () => {
     );
     expect(() => loadConfig(["export", "--transport", "http"], {})).toThrow(
       /--transport does not apply to export/,
+    );
+  });
+
+  it("parses the dashboard command: its own port default, backend options, no MCP options", () => {
+    expect(loadConfig(["dashboard"], {})).toMatchObject({ command: "dashboard", port: 3334 });
+    expect(loadConfig(["dashboard", "--port", "0", "--db", "/tmp/d.db"], {})).toMatchObject({
+      port: 0,
+      localDb: "/tmp/d.db",
+    });
+    expect(loadConfig([], {}).dashboard).toBe(true);
+    expect(() => loadConfig(["dashboard", "--transport", "http"], {})).toThrow(
+      /--transport does not apply to dashboard/,
     );
   });
 

@@ -98,10 +98,12 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
 
   // HTTP-only code (authentication, jose, the SDK's node adapter and hono) is loaded only in
   // HTTP mode: esbuild puts it in chunks a stdio start never reads.
-  const [{ AuthSetupError, authFromConfig, nodeAuthenticate }, { serveHttp }] = await Promise.all([
-    import("./auth.js"),
-    import("../transports/http.js"),
-  ]);
+  const [{ AuthSetupError, authFromConfig, nodeAuthenticate }, { serveHttp }, dashboardMod] =
+    await Promise.all([
+      import("./auth.js"),
+      import("../transports/http.js"),
+      import("../dashboard/index.js"),
+    ]);
   let auth: Awaited<ReturnType<typeof authFromConfig>>;
   try {
     auth = await authFromConfig(config, log);
@@ -111,6 +113,15 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
     await backendReady.then((b) => b.close()).catch(() => {});
     process.exit(2);
   }
+  // The dashboard at / on the same port, on the same API and change hub as the tools.
+  const dashboard = dashboardMod.httpDashboard({
+    config,
+    gate: auth?.gate,
+    api: deferredApi(backendReady),
+    hub: factory.hub,
+    backendReady,
+    log,
+  });
   let http: Awaited<ReturnType<typeof serveHttp>>;
   try {
     http = await serveHttp({
@@ -124,6 +135,7 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
         ? [...config.allowedOrigins, new URL(config.publicUrl).origin]
         : config.allowedOrigins,
       maxSessions: config.maxSessions,
+      serveOther: dashboardMod.dashboardHook(dashboard),
       ...(auth ? { authenticate: nodeAuthenticate(auth.gate) } : {}),
     });
     // Only microtasks run between listening and here, so no request meets the gate unaware.
@@ -152,6 +164,7 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
   // HTTP mode leaves stdout free, so the URL and a config to paste go there.
   process.stdout.write(
     `weavz-mcp ${backend.kind === "embedded" ? "(embedded local Weavz API)" : `(Weavz API ${config.baseUrl})`} listening on ${http.url}\n` +
+      `${dashboardMod.dashboardLine(dashboard, auth?.gate.resourceUrl() ?? http.url)}\n` +
       `Client config (e.g. .mcp.json / mcp.json):\n${JSON.stringify(clientConfig, null, 2)}\n`,
   );
   const shutdown = async () => {

@@ -65,6 +65,11 @@ export interface HttpOptions {
   /** Change hub: its bus feeds 2026 listen streams; listens keep its feed running. */
   hub: ResourceHub;
   log: Logger;
+  /**
+   * Serves requests for paths other than /mcp before authentication (the dashboard, which has
+   * its own login); resolves false to decline a path.
+   */
+  serveOther?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
   /** Authentication hook (default: everyone who passes the Host/Origin checks). */
   authenticate?: Authenticate;
   /** Origins accepted besides loopback ones. */
@@ -181,6 +186,7 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
       });
       return;
     }
+    if (path !== "/mcp" && opts.serveOther && (await opts.serveOther(req, res))) return;
     // Before routing, so the hook can also serve its own routes (OAuth resource metadata).
     if (opts.authenticate) {
       const outcome = await opts.authenticate(req);
