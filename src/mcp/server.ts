@@ -1,48 +1,17 @@
-import {
-  type CallToolResult,
-  InMemoryServerEventBus,
-  ProtocolError,
-  ProtocolErrorCode,
-  Server,
-  type ServerContext,
-  type ServerEventBus,
-  type StandardSchemaV1,
-  type Tool,
-} from "@modelcontextprotocol/server";
+import { InMemoryServerEventBus, Server, type ServerEventBus } from "@modelcontextprotocol/server";
 import type { WeavzApi } from "../api/types.js";
 import type { Logger } from "../log.js";
 import { VERSION } from "../version.js";
 import { createCatalogCache } from "./catalog-cache.js";
-import { assertClientCapabilities, requestCapabilities } from "./client-capabilities.js";
 import { createCompleter } from "./completions.js";
-import { type ConfirmStore, createConfirmations, type Peer } from "./confirm.js";
+import { CONFIRM_TTL_SECONDS, type ConfirmStore, createConfirmations } from "./confirm.js";
+import { buildInventory, type Inventory, type RegisteredTool } from "./inventory.js";
 import { registerPromptHandlers } from "./prompts/register.js";
-import { findCandidates } from "./recover.js";
-import {
-  buildFixtureSet,
-  buildPromptSet,
-  buildToolSet,
-  type RegisteredTool,
-  unavailableToolMessage,
-} from "./registry.js";
-import {
-  parseResourceUri,
-  RESOURCE_TEMPLATES,
-  readResource,
-  WORKSPACES_RESOURCE,
-  workspaceUris,
-} from "./resources/catalog.js";
 import { type HubOptions, ResourceHub } from "./resources/hub.js";
-import {
-  argumentErrorResult,
-  errorToProtocolError,
-  errorToResult,
-  successResult,
-  unknownToolResult,
-} from "./results.js";
-import { parseArguments } from "./schema.js";
-import { assertWorkspaceAllowed, scopedApi, scopedDefaultWorkspace, scopeOf } from "./scope.js";
+import { registerResourceHandlers } from "./resources/register.js";
+import { type ScopedAuthInfo, scopedApi, scopedDefaultWorkspace, scopeOf } from "./scope.js";
 import type { ToolContext } from "./tool.js";
+import { createToolHandlers } from "./tools-call.js";
 import type { ToolsetName } from "./toolsets.js";
 
 /** What one MCP server instance needs; shared by every session of a process. */
@@ -71,15 +40,6 @@ export interface ServerDeps {
   conformanceFixtures?: boolean;
 }
 
-/**
- * Serves tools/call params without an SDK request context, or answers undefined when the
- * call needs one (see createServerFactory). `signal` aborts the call.
- */
-export type DirectToolCall = (
-  params: unknown,
-  signal: AbortSignal,
-) => Promise<CallToolResult> | undefined;
-
 /** Which protocol era an instance serves and whether it delivers changes itself. */
 export interface NewServerOptions {
   /** 2025-11-25 (`initialize`, sessions) or 2026-07-28 (stateless, per-request `_meta`). */
@@ -93,94 +53,42 @@ export interface NewServerOptions {
   deliver?: boolean;
 }
 
-/**
- * tools/call params with `arguments` left open: some clients send them as a JSON string, which
- * the SDK's own schema rejects before any handler runs. Our handler validates them per tool.
- * A Standard Schema written out rather than a zod object: it runs on every call, and two
- * field checks by hand cost a fraction of a zod parse.
- */
-const LooseCallToolParams: StandardSchemaV1<unknown, CallParams> = {
-  "~standard": {
-    version: 1,
-    vendor: "weavz-mcp",
-    validate(value) {
-      if (!value || typeof value !== "object" || Array.isArray(value)) {
-        return { issues: [{ message: "params must be an object" }] };
-      }
-      const name = (value as { name?: unknown }).name;
-      if (typeof name !== "string") {
-        return { issues: [{ message: "name must be a string", path: ["name"] }] };
-      }
-      return { value: value as CallParams };
-    },
-  },
-};
-interface CallParams {
-  name: string;
-  arguments?: unknown;
-  [key: string]: unknown;
-}
-
-/**
- * The SDK's low-level Server, minus its tools/call wrapper: that wrapper re-validates the
- * request against the strict wire schema (rejecting string `arguments` even in the 3-arg
- * registration form) and re-validates every result we already build to the schema, which
- * costs latency on the hottest path. Every other method keeps the SDK's wrapping.
- */
-class WeavzServer extends Server {
-  protected override _wrapHandler(
-    method: string,
-    handler: Parameters<Server["_wrapHandler"]>[1],
-  ): ReturnType<Server["_wrapHandler"]> {
-    return method === "tools/call" ? handler : super._wrapHandler(method, handler);
-  }
-}
-
 const INSTRUCTIONS = `Manage Weavz workspace integrations. Typical flow: list_workspaces → list_workspace_integrations → search_catalog / get_catalog_integration (exact integration and action names, settings blocks) → list_connections (connectionId) → create/update/delete_workspace_integration. Every error says what to do next.`;
 
 /**
- * Builds the per-process parts once (schemas, tool list, change hub); `newServer` then makes
- * one SDK Server per 2025 session, stdio connection or 2026 HTTP request. The tools/list
- * answer is computed once and reused.
+ * Builds the per-process parts once (the filtered inventory, schemas, the tools/list answer,
+ * the change hub, the confirmation gate); `newServer` then makes one SDK Server per 2025
+ * session, stdio connection or 2026 HTTP request, with every primitive registered from the
+ * inventory through the SDK's public API.
  */
 export function createServerFactory(deps: ServerDeps): {
   newServer(opts?: NewServerOptions): Server;
-  directToolCall: DirectToolCall;
   tools: RegisteredTool[];
+  inventory: Inventory;
   hub: ResourceHub;
 } {
   const filter = { readOnly: deps.readOnly === true, toolsets: deps.toolsets };
-  const tools = buildToolSet(filter);
-  if (deps.conformanceFixtures === true) tools.push(...buildFixtureSet());
-  const prompts = buildPromptSet(filter);
+  const inventory = buildInventory(filter, { fixtures: deps.conformanceFixtures === true });
   // One kept catalog for completion and for "did you mean …?" after a failed call.
   const catalog = createCatalogCache();
   const completer = createCompleter(deps.defaultWorkspaceId, catalog);
-  const byName = new Map(tools.map((t) => [t.def.name, t]));
-  const listed: Tool[] = tools.map((t) => ({
-    name: t.def.name,
-    title: t.def.title,
-    description: t.def.description,
-    inputSchema: t.inputJson as Tool["inputSchema"],
-    outputSchema: t.outputJson as Tool["outputSchema"],
-    annotations: t.def.annotations,
-  }));
   const hub = new ResourceHub(
     deps.api,
     deps.log,
     deps.bus ?? new InMemoryServerEventBus(),
     deps.hub,
+    inventory.resources,
   );
-  const resultOptions = { links: deps.resultLinks !== false };
+  const results = { links: deps.resultLinks !== false };
   const onChange = (workspaceId: string) => hub.changed(workspaceId);
   const confirmations = createConfirmations({
-    results: resultOptions,
+    results,
     log: deps.log,
     ...(deps.confirmStore ? { store: deps.confirmStore } : {}),
   });
   /** What handlers get: the API through the caller's workspace limit (none without auth). */
   const toolContext = (
-    authInfo: Parameters<typeof scopeOf>[0],
+    authInfo: ScopedAuthInfo | undefined,
     signal: AbortSignal,
     progress?: ToolContext["progress"],
   ): ToolContext => {
@@ -194,70 +102,18 @@ export function createServerFactory(deps: ServerDeps): {
       ...(progress ? { progress } : {}),
     };
   };
-
-  /**
-   * One tools/call after the tool is found and its client capabilities checked: arguments,
-   * the confirmation gate (only with a session to ask through), the handler, and the result
-   * or error as the model reads it. Shared by the SDK handler and {@link directToolCall}.
-   */
-  const runTool = async (
-    tool: RegisteredTool,
-    rawArgs: unknown,
-    ctx: ToolContext,
-    session?: { mcpCtx: ServerContext; peer: Peer },
-  ): Promise<CallToolResult> => {
-    const parsed = parseArguments(tool.def.input, tool.inputJson, rawArgs);
-    if (!parsed.ok) return argumentErrorResult(tool.def.name, parsed.issues, rawArgs);
-    try {
-      if (tool.def.confirm) {
-        // directToolCall never takes a confirmed tool, so a session is always here.
-        if (!session) throw new Error(`${tool.def.name} needs a session to confirm through`);
-        const gate = await confirmations.gate(
-          tool.def,
-          tool.def.confirm,
-          parsed.value,
-          ctx,
-          session.mcpCtx,
-          session.peer,
-        );
-        if (!gate.proceed) return gate.result;
-      }
-      return successResult(await tool.def.handler(parsed.value, ctx), resultOptions);
-    } catch (err) {
-      const args = parsed.value as Record<string, unknown>;
-      const candidates = await findCandidates(err, args, ctx, catalog);
-      return errorToResult(err, deps.log, tool.def.name, tool.def, args, candidates);
-    }
-  };
-
-  /**
-   * tools/call without the SDK's request machinery, for a 2025 stdio connection that is past
-   * `initialize` (transports/stdio.ts decides when). Measured with bench/mcp.mjs: the SDK's
-   * era router, guards, request context and response path cost about 160 µs of CPU and
-   * 0.11 ms of stdio latency per call, a third of this server's work on a list. Undefined
-   * (the SDK serves it as usual) when the call needs the session: an unknown tool, a tool
-   * that confirms by elicitation or checks client capabilities, a progress token, or params
-   * not of the plain shape. Results are the same function's either way (runTool).
-   */
-  const directToolCall: DirectToolCall = (params, signal) => {
-    if (!params || typeof params !== "object" || Array.isArray(params)) return undefined;
-    const { name, _meta: meta } = params as { name?: unknown; _meta?: unknown };
-    if (typeof name !== "string") return undefined;
-    if (
-      meta !== undefined &&
-      (meta === null || typeof meta !== "object" || "progressToken" in meta)
-    ) {
-      return undefined;
-    }
-    const tool = byName.get(name);
-    if (!tool || tool.def.confirm || tool.def.needsClientCapabilities) return undefined;
-    const args = (params as { arguments?: unknown }).arguments;
-    return runTool(tool, args, toolContext(undefined, signal));
-  };
+  const registerTools = createToolHandlers({
+    tools: inventory.tools,
+    log: deps.log,
+    results,
+    confirmations,
+    catalog,
+    toolContext,
+  });
 
   const newServer = (opts: NewServerOptions = {}): Server => {
     const era = opts.era ?? "legacy";
-    const server = new WeavzServer(
+    const server = new Server(
       { name: "weavz-mcp", title: "Weavz integrations", version: VERSION },
       {
         capabilities: {
@@ -267,6 +123,11 @@ export function createServerFactory(deps: ServerDeps): {
           completions: {},
         },
         instructions: INSTRUCTIONS,
+        // The SDK verifies an echoed MRTR requestState before the handler runs (deny: -32602)
+        // and hands the confirmation gate the opened state; on a 2025 connection its legacy
+        // shim fulfils the same input_required answer with a real elicitation/create.
+        requestState: { verify: confirmations.verifyState },
+        inputRequired: { roundTimeoutMs: CONFIRM_TTL_SECONDS * 1000 },
       },
     );
     if (opts.deliver !== false) {
@@ -286,132 +147,17 @@ export function createServerFactory(deps: ServerDeps): {
         hub.detach(server);
       };
     }
-    registerResourceHandlers(server, deps, hub);
+    registerTools(server, era);
+    registerResourceHandlers(server, { api: deps.api, log: deps.log, hub, inventory });
     registerPromptHandlers(
       server,
-      prompts,
+      inventory.prompts,
+      inventory.resources,
       completer,
       (ctx) => toolContext(ctx.http?.authInfo, ctx.mcpReq.signal),
       deps.log,
     );
-    server.setRequestHandler("tools/list", async () => ({ tools: listed }));
-    server.setRequestHandler(
-      "tools/call",
-      { params: LooseCallToolParams },
-      async (params, mcpCtx: ServerContext): Promise<CallToolResult> => {
-        const tool = byName.get(params.name);
-        if (!tool) {
-          const why = unavailableToolMessage(params.name, tools);
-          return unknownToolResult(params.name, [...byName.keys()], why);
-        }
-        const declared = () => requestCapabilities(mcpCtx, () => server.getClientCapabilities());
-        // Checked first: no argument fix helps when the client itself lacks the capability.
-        if (tool.def.needsClientCapabilities) {
-          assertClientCapabilities(
-            tool.def.name,
-            tool.def.needsClientCapabilities,
-            declared(),
-            era,
-          );
-        }
-        // A token limited to some workspaces sees the API through that limit.
-        const ctx = toolContext(
-          mcpCtx.http?.authInfo,
-          mcpCtx.mcpReq.signal,
-          progressReporter(mcpCtx),
-        );
-        return runTool(tool, params.arguments, ctx, {
-          mcpCtx,
-          peer: { era, capabilities: declared },
-        });
-      },
-    );
     return server;
   };
-  return { newServer, directToolCall, tools, hub };
-}
-
-/** notifications/progress for this call, when the client asked for them with a progressToken. */
-function progressReporter(mcpCtx: ServerContext): ToolContext["progress"] {
-  const token = mcpCtx.mcpReq._meta?.progressToken;
-  if (token === undefined) return undefined;
-  return async (progress, total, message) => {
-    await mcpCtx.mcpReq
-      .notify({
-        method: "notifications/progress",
-        params: { progressToken: token, progress, total, message },
-      })
-      .catch(() => {});
-  };
-}
-
-/** resources/* and subscriptions (completion lives with the prompts: prompts/register.ts). */
-function registerResourceHandlers(server: Server, deps: ServerDeps, hub: ResourceHub): void {
-  // Each request is served through the caller's workspace limit (none without auth).
-  const apiFor = (ctx: ServerContext) => scopedApi(deps.api, scopeOf(ctx.http?.authInfo));
-  const refOf = (uri: string) => {
-    const ref = parseResourceUri(uri);
-    if (!ref) {
-      throw new ProtocolError(
-        ProtocolErrorCode.InvalidParams,
-        `Unknown resource ${uri}. Resources: weavz://workspaces, weavz://workspaces/{workspaceId}/integrations, weavz://workspaces/{workspaceId}/mcp-tools.`,
-        { uri },
-      );
-    }
-    return ref;
-  };
-  server.setRequestHandler("resources/list", async (_req, ctx) => {
-    const { workspaces } = await apiFor(ctx).listWorkspaces(
-      { limit: 100 },
-      { signal: ctx.mcpReq.signal },
-    );
-    const perWorkspace = workspaces.flatMap((w) => {
-      const [integrations, tools] = workspaceUris(w.id) as [string, string];
-      return [
-        {
-          uri: integrations,
-          name: `${w.slug}-integrations`,
-          title: `${w.name}: integrations`,
-          mimeType: "application/json",
-        },
-        {
-          uri: tools,
-          name: `${w.slug}-mcp-tools`,
-          title: `${w.name}: MCP server tools`,
-          mimeType: "application/json",
-        },
-      ];
-    });
-    return { resources: [WORKSPACES_RESOURCE, ...perWorkspace] };
-  });
-  server.setRequestHandler("resources/templates/list", async () => ({
-    resourceTemplates: [...RESOURCE_TEMPLATES],
-  }));
-  server.setRequestHandler("resources/read", async (req, ctx) => {
-    const ref = refOf(req.params.uri);
-    try {
-      const data = await readResource(apiFor(ctx), ref, ctx.mcpReq.signal);
-      return {
-        contents: [{ uri: ref.uri, mimeType: "application/json", text: JSON.stringify(data) }],
-      };
-    } catch (err) {
-      // `data.uri` names the resource, as the spec asks of resource errors (SEP-2164).
-      throw errorToProtocolError(err, deps.log, `resources/read ${ref.uri}`, { uri: ref.uri });
-    }
-  });
-  server.setRequestHandler("resources/subscribe", async (req, ctx) => {
-    const ref = refOf(req.params.uri);
-    try {
-      if ("workspaceId" in ref)
-        assertWorkspaceAllowed(scopeOf(ctx.http?.authInfo), ref.workspaceId);
-      await hub.subscribe(server, ref.uri);
-    } catch (err) {
-      throw errorToProtocolError(err, deps.log, `resources/subscribe ${ref.uri}`, { uri: ref.uri });
-    }
-    return {};
-  });
-  server.setRequestHandler("resources/unsubscribe", async (req) => {
-    hub.unsubscribe(server, req.params.uri);
-    return {};
-  });
+  return { newServer, tools: inventory.tools, inventory, hub };
 }

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { OPTIONS, renderConfigTable } from "../../src/config.js";
 import { renderToolTable } from "../../src/mcp/docs.js";
-import { TOOLS } from "../../src/mcp/registry.js";
+import { TOOLS } from "../../src/mcp/inventory.js";
 
 const README = new URL("../../README.md", import.meta.url);
 

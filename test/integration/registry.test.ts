@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { buildToolSet, TOOLS, unavailableToolMessage } from "../../src/mcp/registry.js";
+import { buildToolSet, TOOLS, unavailableToolMessage } from "../../src/mcp/inventory.js";
 import { DEFAULT_TOOLSETS, TOOLSET_NAMES } from "../../src/mcp/toolsets.js";
 
 const NAMES = [

@@ -6,7 +6,7 @@ import {
 } from "@modelcontextprotocol/server";
 import type { Logger } from "../../log.js";
 import type { Completer } from "../completions.js";
-import { RESOURCE_TEMPLATES } from "../resources/catalog.js";
+import type { ResourceDef } from "../resources/resource.js";
 import { errorToProtocolError } from "../results.js";
 import type { ToolContext } from "../tool.js";
 import { promptArgumentProblem } from "./index.js";
@@ -22,6 +22,7 @@ const TEMPLATE_VARIABLES: Record<string, CompletionKind> = { workspaceId: "works
 export function registerPromptHandlers(
   server: Server,
   prompts: readonly PromptDef[],
+  resources: readonly ResourceDef[],
   completer: Completer,
   toolContext: (ctx: ServerContext) => ToolContext,
   log: Logger,
@@ -64,7 +65,7 @@ export function registerPromptHandlers(
     if (ref.type === "ref/prompt") {
       kind = byName.get(ref.name)?.arguments.find((a) => a.name === argument.name)?.complete;
     } else if (ref.type === "ref/resource") {
-      const known = RESOURCE_TEMPLATES.some((t) => t.uriTemplate === ref.uri);
+      const known = resources.some((r) => r.uri === ref.uri && r.uri.includes("{"));
       kind = known ? TEMPLATE_VARIABLES[argument.name] : undefined;
     }
     if (!kind) return { completion: { values: [], hasMore: false } };
