@@ -11,13 +11,8 @@ import { assertClientCapabilities, requestCapabilities } from "./client-capabili
 import type { Confirmations } from "./confirm.js";
 import { type RegisteredTool, unavailableToolMessage } from "./inventory.js";
 import { findCandidates } from "./recover.js";
-import {
-  argumentErrorResult,
-  errorToResult,
-  type ResultOptions,
-  successResult,
-  unknownToolResult,
-} from "./results.js";
+import { argumentErrorResult, errorToResult, unknownToolResult } from "./results/errors.js";
+import { type ResultOptions, successResult } from "./results/success.js";
 import { parseArguments } from "./schema.js";
 import type { ScopedAuthInfo } from "./scope.js";
 import type { ToolContext } from "./tool.js";

@@ -8,7 +8,7 @@ import {
 import type { WeavzApi } from "../../api/types.js";
 import type { Logger } from "../../log.js";
 import type { Inventory } from "../inventory.js";
-import { errorToProtocolError } from "../results.js";
+import { errorToProtocolError } from "../results/errors.js";
 import { scopedApi, scopeOf } from "../scope.js";
 import type { ResourceHub } from "./hub.js";
 import {

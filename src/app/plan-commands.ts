@@ -10,10 +10,10 @@ import {
   planWorkspace,
   type StepOutcome,
 } from "../api/workspace-plan.js";
-import { openBackend } from "../backend.js";
-import type { Config } from "../config.js";
 import { type DesiredState, DesiredStateSchema, renderPlan } from "../domain/plan/index.js";
 import type { Logger } from "../log.js";
+import { openBackend } from "./backend.js";
+import type { Config } from "./config.js";
 
 /**
  * Exit codes of the GitOps commands, as documented in the README:
