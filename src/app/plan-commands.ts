@@ -203,7 +203,7 @@ async function runPlanOrApply(
   } catch (err) {
     if (err instanceof PlanRefusedError) {
       throw new UserError(
-        err.reason === "stale"
+        err.reason !== "issues"
           ? `apply: ${err.message}; nothing was applied. Run apply again to see the new plan.`
           : `apply: ${err.message}; nothing was applied.`,
       );
