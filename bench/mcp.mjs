@@ -110,13 +110,14 @@ process.on("unhandledRejection", (err) => {
   process.stderr.write(`bench: failed: ${err?.stack ?? err}\n`);
   process.exit(1);
 });
-// Hard ceiling: never hang a CI job or a shared machine.
+// Hard ceiling: never hang a CI job or a shared machine (BENCH_WATCHDOG_MIN, default 10).
+const WATCHDOG_MIN = num("BENCH_WATCHDOG_MIN", 10);
 setTimeout(
   () => {
-    process.stderr.write("bench: watchdog (10 min) fired, aborting\n");
+    process.stderr.write(`bench: watchdog (${WATCHDOG_MIN} min) fired, aborting\n`);
     process.exit(1);
   },
-  10 * 60 * 1000,
+  WATCHDOG_MIN * 60 * 1000,
 ).unref();
 
 /** Environment for children: ours minus any WEAVZ_* setting, plus `extra`. */
