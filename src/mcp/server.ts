@@ -1,7 +1,15 @@
-import { InMemoryServerEventBus, Server, type ServerEventBus } from "@modelcontextprotocol/server";
+import {
+  type Implementation,
+  InMemoryServerEventBus,
+  Server,
+  type ServerEventBus,
+} from "@modelcontextprotocol/server";
+import { apiJournal, attributedApi } from "../api/journal.js";
 import type { WeavzApi } from "../api/types.js";
+import type { Actor, ChangeJournal } from "../domain/journal.js";
 import type { Logger } from "../log.js";
 import { VERSION } from "../version.js";
+import { actorOf } from "./actor.js";
 import { createCatalogCache } from "./catalog-cache.js";
 import { createCompleter } from "./completions.js";
 import { CONFIRM_TTL_SECONDS, type ConfirmStore, createConfirmations } from "./confirm.js";
@@ -34,6 +42,16 @@ export interface ServerDeps {
    */
   confirmStore?: ConfirmStore;
   /**
+   * Who keeps the change journal: the local API (every change), or this process in hosted
+   * mode (only its own changes). Default "local-api".
+   */
+  historyKind?: ChangeJournal["kind"];
+  /**
+   * The principal of a call that brings no authentication: the local user on stdio, unknown on
+   * unauthenticated HTTP (the default).
+   */
+  localPrincipal?: Actor["principal"];
+  /**
    * Also register the official conformance suite's fixture tools (fixtures/index.ts); set
    * by WEAVZ_CONFORMANCE_FIXTURES=1 for scripts/conformance.mjs, never by default.
    */
@@ -51,6 +69,12 @@ export interface NewServerOptions {
    * whose listen streams the HTTP handler serves straight from the bus.
    */
   deliver?: boolean;
+}
+
+/** Who the calling client says it is: the 2026 envelope, else the 2025 handshake. */
+export interface ClientIdentity {
+  envelope?: Record<string, unknown> | undefined;
+  handshake?: Implementation | undefined;
 }
 
 const INSTRUCTIONS = `Manage Weavz workspace integrations. Typical flow: list_workspaces → list_workspace_integrations → search_catalog / get_catalog_integration (exact integration and action names, settings blocks) → list_connections (connectionId) → create/update/delete_workspace_integration. Every error says what to do next.`;
@@ -86,15 +110,29 @@ export function createServerFactory(deps: ServerDeps): {
     log: deps.log,
     ...(deps.confirmStore ? { store: deps.confirmStore } : {}),
   });
-  /** What handlers get: the API through the caller's workspace limit (none without auth). */
+  const localPrincipal = deps.localPrincipal ?? { kind: "unknown", label: null };
+  /**
+   * What handlers get: the API through the caller's workspace limit (none without auth),
+   * attributing every write to the caller (its MCP client and principal) for the journal.
+   */
   const toolContext = (
     authInfo: ScopedAuthInfo | undefined,
     signal: AbortSignal,
     progress?: ToolContext["progress"],
+    client?: ClientIdentity,
   ): ToolContext => {
     const scope = scopeOf(authInfo);
+    const actor = actorOf(
+      authInfo as { extra?: Record<string, unknown> } | undefined,
+      client?.envelope,
+      client?.handshake,
+      localPrincipal,
+    );
+    const api = attributedApi(scopedApi(deps.api, scope), actor);
     return {
-      api: scopedApi(deps.api, scope),
+      api,
+      journal: apiJournal(api, deps.historyKind ?? "local-api", { signal }),
+      actor,
       defaultWorkspaceId: scopedDefaultWorkspace(scope, deps.defaultWorkspaceId),
       signal,
       log: deps.log,
@@ -154,7 +192,11 @@ export function createServerFactory(deps: ServerDeps): {
       inventory.prompts,
       inventory.resources,
       completer,
-      (ctx) => toolContext(ctx.http?.authInfo, ctx.mcpReq.signal),
+      (ctx) =>
+        toolContext(ctx.http?.authInfo, ctx.mcpReq.signal, undefined, {
+          envelope: ctx.mcpReq.envelope as Record<string, unknown> | undefined,
+          handshake: server.getClientVersion(),
+        }),
       deps.log,
     );
     return server;

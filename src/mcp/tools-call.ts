@@ -29,6 +29,10 @@ export interface ToolRunnerDeps {
     authInfo: ScopedAuthInfo | undefined,
     signal: AbortSignal,
     progress?: ToolContext["progress"],
+    client?: {
+      envelope?: Record<string, unknown> | undefined;
+      handshake?: ReturnType<Server["getClientVersion"]>;
+    },
   ): ToolContext;
 }
 
@@ -135,6 +139,11 @@ export function createToolHandlers(deps: ToolRunnerDeps) {
         mcpCtx.http?.authInfo,
         mcpCtx.mcpReq.signal,
         progressReporter(mcpCtx),
+        // The journal records the client's name: the 2026 envelope, else the handshake.
+        {
+          envelope: mcpCtx.mcpReq.envelope as Record<string, unknown> | undefined,
+          handshake: server.getClientVersion(),
+        },
       );
       return runTool(tool, toolArguments(params), ctx, mcpCtx, capabilities);
     });

@@ -173,6 +173,7 @@ describe("layering", () => {
   //   api        the REST client: nothing of MCP
   //   domain     schemas and rules: nothing of HTTP or MCP
   //   local      the local Weavz API: the domain only (and the host for its MCP endpoints)
+  //   journal    the change journal's own stores for hosted mode (SQLite file; Redis in scale)
   // "util" is the top-level log.ts, mask.ts and version.ts; "data" the repository's data/.
   const SRC = join(process.cwd(), "src");
   type Room =
@@ -184,19 +185,33 @@ describe("layering", () => {
     | "api"
     | "domain"
     | "local"
+    | "journal"
     | "util"
     | "data"
     | "entry";
   const may: Record<Exclude<Room, "util" | "data">, readonly Room[]> = {
     entry: ["app", "util"],
-    app: ["app", "host", "transports", "mcp", "scale", "api", "domain", "local", "util", "data"],
+    app: [
+      "app",
+      "host",
+      "transports",
+      "mcp",
+      "scale",
+      "api",
+      "domain",
+      "local",
+      "journal",
+      "util",
+      "data",
+    ],
     host: ["host"],
     transports: ["transports", "host", "mcp", "util"],
     mcp: ["mcp", "api", "domain", "util", "data"],
-    scale: ["scale", "mcp", "util"],
+    scale: ["scale", "mcp", "domain", "util"],
     api: ["api", "domain", "util"],
     domain: ["domain", "data"],
     local: ["local", "domain", "util", "data"],
+    journal: ["journal", "domain", "local", "util"],
   };
   /** Packages a room may not use (the host's rule is an allowlist: see below). */
   const forbiddenPackages: Partial<Record<Room, RegExp>> = {
@@ -210,6 +225,8 @@ describe("layering", () => {
   const exceptions: Array<[file: string, target: RegExp, why: string]> = [
     // The http built-in of the local API exists to make outbound requests: undici is its tool.
     [join("src", "local", "execute", "builtins", "http.ts"), /^undici$/, "outbound HTTP built-in"],
+    // The sandbox's outbound network guard is an undici dispatcher.
+    [join("src", "local", "execute", "net-guard.ts"), /^undici$/, "outbound network guard"],
     // The entry point reads the command line into Config before it hands over to src/app.
     [join("src", "cli.ts"), /app\/config\.js$/, "the entry parses argv"],
     // Pending issue 17 point 4 (w/config): the state-secret rule moves into src/scale.
