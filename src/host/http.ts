@@ -55,10 +55,11 @@ export interface HttpOptions {
   /** Origins accepted besides loopback ones. */
   allowedOrigins?: readonly string[];
   /**
-   * Requests for paths other than the MCP endpoint, after the Host/Origin checks and the
-   * authentication hook: true when answered (a dashboard, say); false leaves the 404.
+   * Requests for paths other than the MCP endpoint, after the Host/Origin checks and before
+   * the authentication hook (a dashboard with its own login, say): true when answered; false
+   * declines the path (the authentication hook's own routes, then 404).
    */
-  otherRequest?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean> | boolean;
+  serveOther?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
   /** Transport limits (defaults: DEFAULT_LIMITS). */
   limits?: Partial<HostLimits>;
   /** Said in the 503 when every session is in use (how the operator raises the cap). */
@@ -77,9 +78,9 @@ export interface HttpHandle {
 
 /**
  * The HTTP front door: a node:http server with socket timeouts and client-error answers,
- * then for every request the Host/Origin checks (DNS rebinding), the authentication hook,
- * and the route: the MCP endpoint (both protocol eras, see createDualEraEndpoint) or
- * `otherRequest`. Knows the SDK and Node, and nothing of what is served.
+ * then for every request the Host/Origin checks (DNS rebinding), `serveOther` for other
+ * paths, the authentication hook, and the MCP endpoint (both protocol eras, see
+ * createDualEraEndpoint). Knows the SDK and Node, and nothing of what is served.
  */
 export async function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
   const { log } = opts;
@@ -116,6 +117,7 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
       });
       return;
     }
+    if (path !== mcpPath && opts.serveOther && (await opts.serveOther(req, res))) return;
     // Before routing, so the hook can also serve its own routes (OAuth resource metadata).
     let authInfo: AuthInfo | undefined;
     if (opts.authenticate) {
@@ -130,7 +132,6 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
       await endpoint.handle(req, res, authInfo);
       return;
     }
-    if (opts.otherRequest && (await opts.otherRequest(req, res))) return;
     sendJson(res, 404, { error: `Not found: the MCP endpoint is ${mcpPath}`, code: "NOT_FOUND" });
   };
 

@@ -37,10 +37,10 @@ export interface HttpOptions {
   maxBodyBytes?: number;
   timeouts?: Partial<HttpTimeouts & Pick<HostLimits, "getStreamMs" | "listenMs">>;
   /**
-   * Requests outside /mcp, after the Host/Origin checks and authentication: true when
-   * answered; false leaves the 404.
+   * Serves requests for paths other than /mcp before authentication (the dashboard, which has
+   * its own login); resolves false to decline a path.
    */
-  otherRequest?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean> | boolean;
+  serveOther?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 }
 
 /**
@@ -77,6 +77,6 @@ export function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
     ...(opts.authenticate ? { authenticate: opts.authenticate } : {}),
     ...(opts.allowedOrigins ? { allowedOrigins: opts.allowedOrigins } : {}),
     ...(opts.maxConnections !== undefined ? { maxConnections: opts.maxConnections } : {}),
-    ...(opts.otherRequest ? { otherRequest: opts.otherRequest } : {}),
+    ...(opts.serveOther ? { serveOther: opts.serveOther } : {}),
   });
 }
