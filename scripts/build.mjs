@@ -12,6 +12,7 @@
 import { copyFileSync, readFileSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { buildAppViews } from "./build-apps.mjs";
 
 /** Resolves zod's all-locales index to English alone; nothing here selects another locale. */
 const onlyEnglishZodLocale = {
@@ -64,3 +65,8 @@ copyFileSync(
   new URL("../src/local/execute/sandbox/sandbox-worker.mjs", import.meta.url),
   new URL("../dist/sandbox-worker.mjs", import.meta.url),
 );
+// The in-chat views (MCP Apps): self-contained HTML files the server serves as ui:// resources.
+await buildAppViews({
+  plugins: [onlyEnglishZodLocale],
+  minify: process.env.BUILD_MINIFY !== "0",
+});

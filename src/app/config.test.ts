@@ -92,6 +92,7 @@ describe("loadConfig", () => {
       WEAVZ_TIMEOUT_MS: "5000",
       WEAVZ_READ_ONLY: "1",
       WEAVZ_RESULT_LINKS: "false",
+      WEAVZ_APPS: "false",
       WEAVZ_TOOLSETS: "plan, catalog",
       WEAVZ_ALLOWED_ORIGINS: "https://a.example, https://b.example",
       WEAVZ_MAX_SESSIONS: "50",
@@ -130,6 +131,7 @@ describe("loadConfig", () => {
       timeoutMs: 5000,
       readOnly: true,
       resultLinks: false,
+      apps: false,
       toolsets: ["catalog", "plan"],
       allowedOrigins: ["https://a.example", "https://b.example"],
       maxSessions: 50,
@@ -184,6 +186,11 @@ describe("loadConfig", () => {
     ]);
     expect(loadConfig(["--result-links", "on"], env).resultLinks).toBe(true);
     expect(() => loadConfig(["--result-links", "maybe"], {})).toThrow(/WEAVZ_RESULT_LINKS/);
+    expect(loadConfig(["--apps", "on"], env).apps).toBe(true);
+    expect(loadConfig([], {}).apps).toBe(true);
+    expect(() => loadConfig(["--apps", "maybe"], {})).toThrow(
+      /--apps \/ WEAVZ_APPS must be true or false/,
+    );
     // One env twin per flag, and no two flags share one.
     expect(new Set(OPTIONS.map((o) => o.env)).size).toBe(OPTIONS.length);
     // The secret's file twin excludes the secret itself, so it is read in a run of its own.

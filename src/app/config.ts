@@ -58,6 +58,8 @@ export interface Config {
   readonly readOnly: boolean;
   /** Attach resource_link blocks to tool results. */
   readonly resultLinks: boolean;
+  /** Link tools to the in-chat views (MCP Apps) for clients that render them. */
+  readonly apps: boolean;
   /** Toolsets whose tools the MCP server exposes, in registry order. */
   readonly toolsets: readonly ToolsetName[];
   readonly allowedOrigins: readonly string[];
@@ -218,6 +220,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: "true",
     description:
       "Attach resource_link blocks to tool results; false leaves them out (LangChain's MCP adapters, see README).",
+    commands: ["mcp"],
+  },
+  {
+    flag: "apps",
+    env: "WEAVZ_APPS",
+    type: "string",
+    default: "true",
+    description:
+      "Show plan reviews and the workspace overview as in-chat views (MCP Apps) in clients that render them; false turns them off.",
     commands: ["mcp"],
   },
   {
@@ -634,6 +645,12 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     );
   }
   const resultLinks = TRUE.has(linksValue);
+  const appsRaw = str("apps", "WEAVZ_APPS") ?? "true";
+  const appsValue = appsRaw.trim().toLowerCase();
+  if (!TRUE.has(appsValue) && !FALSE.has(appsValue)) {
+    throw new ConfigError(`--apps / WEAVZ_APPS must be true or false (got "${appsRaw}").`);
+  }
+  const apps = TRUE.has(appsValue);
   const toolsetsRaw = str("toolsets", "WEAVZ_TOOLSETS");
   let toolsets: readonly ToolsetName[] = DEFAULT_TOOLSETS;
   if (toolsetsRaw !== undefined) {
@@ -818,6 +835,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     timeoutMs,
     readOnly,
     resultLinks,
+    apps,
     toolsets: Object.freeze([...toolsets]),
     allowedOrigins: Object.freeze(origins),
     httpAllow: Object.freeze(httpAllow),

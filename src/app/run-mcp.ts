@@ -52,6 +52,7 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
     defaultWorkspaceId: config.workspaceId,
     readOnly: config.readOnly,
     resultLinks: config.resultLinks,
+    apps: config.apps,
     toolsets: config.toolsets,
     conformanceFixtures: config.conformanceFixtures,
     historyKind: config.apiKey ? (config.redisUrl ? "mcp-redis" : "mcp-sqlite") : "local-api",

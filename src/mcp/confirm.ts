@@ -306,12 +306,32 @@ export function createConfirmations(
     }
   };
   /**
+   * Voids a preview's token for TOOL without applying anything (the user pressed Cancel in
+   * the plan review App): a later echo of it is refused as already used.
+   */
+  const revoke = async (
+    tool: string,
+    token: string,
+    mcpCtx: ServerContext,
+  ): Promise<"void" | "invalid" | "unavailable"> => {
+    const sealed = await codec.verify(token, mcpCtx).catch(() => undefined);
+    if (sealed?.m !== "token" || sealed.t !== tool) return "invalid";
+    try {
+      return (await store.spend(sealed.n, sealed.g ?? "", ttl * 1000)) === "ok"
+        ? "void"
+        : "invalid";
+    } catch (err) {
+      if (err instanceof ConfirmStoreUnavailableError) return "unavailable";
+      throw err;
+    }
+  };
+  /**
    * The SDK's requestState hook: opens a state this gate sealed (for this caller, unexpired)
    * or throws, and the SDK answers -32602 before any tool runs.
    */
   const verifyState = (state: string, mcpCtx: ServerContext): Promise<Sealed> =>
     codec.verify(state, mcpCtx);
-  return { gate, verifyState };
+  return { gate, verifyState, revoke };
 }
 
 /** The refusal when the shared store cannot say whether a confirmation was already used. */

@@ -10,7 +10,9 @@ import type { Actor, ChangeJournal } from "../domain/journal.js";
 import type { Logger } from "../log.js";
 import { VERSION } from "../version.js";
 import { actorOf } from "./actor.js";
+import { createApps } from "./apps/index.js";
 import { createCatalogCache } from "./catalog-cache.js";
+import { requestCapabilities } from "./client-capabilities.js";
 import { createCompleter } from "./completions.js";
 import { CONFIRM_TTL_SECONDS, type ConfirmStore, createConfirmations } from "./confirm.js";
 import { buildInventory, type Inventory, type RegisteredTool } from "./inventory.js";
@@ -19,7 +21,7 @@ import { type HubOptions, ResourceHub } from "./resources/hub.js";
 import { registerResourceHandlers } from "./resources/register.js";
 import { type ScopedAuthInfo, scopedApi, scopedDefaultWorkspace, scopeOf } from "./scope.js";
 import type { ToolContext } from "./tool.js";
-import { createToolHandlers } from "./tools-call.js";
+import { createToolHandlers, listedTools } from "./tools-call.js";
 import type { ToolsetName } from "./toolsets.js";
 
 /** What one MCP server instance needs; shared by every session of a process. */
@@ -56,6 +58,8 @@ export interface ServerDeps {
    * by WEAVZ_CONFORMANCE_FIXTURES=1 for scripts/conformance.mjs, never by default.
    */
   conformanceFixtures?: boolean;
+  /** In-chat views (MCP Apps, src/mcp/apps) for clients that render them (default true). */
+  apps?: boolean;
 }
 
 /** Which protocol era an instance serves and whether it delivers changes itself. */
@@ -140,8 +144,12 @@ export function createServerFactory(deps: ServerDeps): {
       ...(progress ? { progress } : {}),
     };
   };
+  const listed = listedTools(inventory.tools);
+  const apps = createApps(deps.apps !== false, listed);
   const registerTools = createToolHandlers({
     tools: inventory.tools,
+    listed,
+    apps,
     log: deps.log,
     results,
     confirmations,
@@ -186,7 +194,19 @@ export function createServerFactory(deps: ServerDeps): {
       };
     }
     registerTools(server, era);
-    registerResourceHandlers(server, { api: deps.api, log: deps.log, hub, inventory });
+    const rendersApps = (ctx: Parameters<typeof requestCapabilities>[0]) =>
+      apps.renders(requestCapabilities(ctx, () => server.getClientCapabilities()));
+    registerResourceHandlers(server, {
+      api: deps.api,
+      log: deps.log,
+      hub,
+      inventory,
+      // The in-chat views' ui:// resources, to clients that render MCP Apps.
+      views: {
+        list: (ctx) => (rendersApps(ctx) ? apps.resources : []),
+        read: (uri) => apps.read(uri),
+      },
+    });
     registerPromptHandlers(
       server,
       inventory.prompts,

@@ -6,6 +6,7 @@ import type {
   Tool,
 } from "@modelcontextprotocol/server";
 import type { Logger } from "../log.js";
+import type { Apps } from "./apps/index.js";
 import type { CatalogReader } from "./catalog-cache.js";
 import { assertClientCapabilities, requestCapabilities } from "./client-capabilities.js";
 import type { Confirmations } from "./confirm.js";
@@ -20,6 +21,10 @@ import type { ToolContext } from "./tool.js";
 /** What the tools/call handler needs, built once per process (see createServerFactory). */
 export interface ToolRunnerDeps {
   tools: readonly RegisteredTool[];
+  /** The tools/list entries of `tools` (see listedTools). */
+  listed: readonly Tool[];
+  /** In-chat views (MCP Apps): links on tools and results, the App's helper tool. */
+  apps: Apps;
   log: Logger;
   results: ResultOptions;
   confirmations: Confirmations;
@@ -66,6 +71,18 @@ function progressReporter(mcpCtx: ServerContext): ToolContext["progress"] {
   };
 }
 
+/** The tools/list entries, computed once and reused. */
+export function listedTools(tools: readonly RegisteredTool[]): Tool[] {
+  return tools.map((t) => ({
+    name: t.def.name,
+    title: t.def.title,
+    description: t.def.description,
+    inputSchema: t.inputJson as Tool["inputSchema"],
+    outputSchema: t.outputJson as Tool["outputSchema"],
+    annotations: t.def.annotations,
+  }));
+}
+
 /**
  * tools/list and tools/call for server instances, registered through the SDK's own
  * `setRequestHandler`: its tools/call wrapper (request and result validation, the
@@ -74,15 +91,7 @@ function progressReporter(mcpCtx: ServerContext): ToolContext["progress"] {
 export function createToolHandlers(deps: ToolRunnerDeps) {
   const { tools, confirmations } = deps;
   const byName = new Map(tools.map((t) => [t.def.name, t]));
-  // The tools/list answer is computed once and reused.
-  const listed: Tool[] = tools.map((t) => ({
-    name: t.def.name,
-    title: t.def.title,
-    description: t.def.description,
-    inputSchema: t.inputJson as Tool["inputSchema"],
-    outputSchema: t.outputJson as Tool["outputSchema"],
-    annotations: t.def.annotations,
-  }));
+  const { listed, apps } = deps;
 
   /** One call of a found tool: arguments, the confirmation gate, the handler, the result. */
   const runTool = async (
@@ -116,24 +125,16 @@ export function createToolHandlers(deps: ToolRunnerDeps) {
 
   /** Registers tools/list and tools/call on one instance serving `era`. */
   return (server: Server, era: "legacy" | "modern"): void => {
-    server.setRequestHandler("tools/list", async () => ({ tools: listed }));
+    const declaredOf = (ctx: ServerContext) =>
+      requestCapabilities(ctx, () => server.getClientCapabilities());
+    server.setRequestHandler("tools/list", async (_req, ctx) => ({
+      tools: (apps.renders(declaredOf(ctx)) ? apps.tools : listed) as Tool[],
+    }));
     server.setRequestHandler("tools/call", async (req, mcpCtx): Promise<CallToolResult> => {
       const { params } = req;
+      const capabilities = () => declaredOf(mcpCtx);
+      const withApps = apps.renders(capabilities());
       const tool = byName.get(params.name);
-      if (!tool) {
-        const why = unavailableToolMessage(params.name, tools);
-        return unknownToolResult(params.name, [...byName.keys()], why);
-      }
-      const capabilities = () => requestCapabilities(mcpCtx, () => server.getClientCapabilities());
-      // Checked first: no argument fix helps when the client itself lacks the capability.
-      if (tool.def.needsClientCapabilities) {
-        assertClientCapabilities(
-          tool.def.name,
-          tool.def.needsClientCapabilities,
-          capabilities(),
-          era,
-        );
-      }
       // A token limited to some workspaces sees the API through that limit.
       const ctx = deps.toolContext(
         mcpCtx.http?.authInfo,
@@ -145,7 +146,32 @@ export function createToolHandlers(deps: ToolRunnerDeps) {
           handshake: server.getClientVersion(),
         },
       );
-      return runTool(tool, toolArguments(params), ctx, mcpCtx, capabilities);
+      const args = toolArguments(params);
+      if (withApps && !tool) {
+        // The plan review App's Approve/Cancel: the previewed tool through the same gate.
+        const run = (name: string, a: unknown) => {
+          const target = byName.get(name);
+          return target && runTool(target, a, ctx, mcpCtx, capabilities);
+        };
+        const revoke = (name: string, token: string) => confirmations.revoke(name, token, mcpCtx);
+        const decided = apps.call(params.name, args, { run, revoke });
+        if (decided) return decided;
+      }
+      if (!tool) {
+        const why = unavailableToolMessage(params.name, tools);
+        return unknownToolResult(params.name, [...byName.keys()], why);
+      }
+      // Checked first: no argument fix helps when the client itself lacks the capability.
+      if (tool.def.needsClientCapabilities) {
+        assertClientCapabilities(
+          tool.def.name,
+          tool.def.needsClientCapabilities,
+          capabilities(),
+          era,
+        );
+      }
+      const result = await runTool(tool, args, ctx, mcpCtx, capabilities);
+      return withApps ? apps.decorate(tool.def.name, args, result) : result;
     });
   };
 }

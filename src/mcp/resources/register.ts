@@ -1,6 +1,7 @@
 import {
   ProtocolError,
   ProtocolErrorCode,
+  type ReadResourceResult,
   type Resource,
   type Server,
   type ServerContext,
@@ -25,6 +26,14 @@ export interface ResourceHandlerDeps {
   log: Logger;
   hub: ResourceHub;
   inventory: Pick<Inventory, "resources" | "parseUri">;
+  /**
+   * Resources served beside the inventory's, per client (the MCP Apps views, which only
+   * clients that render them see): listed after the inventory's, read before it.
+   */
+  views?: {
+    list(ctx: ServerContext): readonly Resource[];
+    read(uri: string): ReadResourceResult | undefined;
+  };
 }
 
 const entry = (def: ResourceDef) => ({
@@ -66,7 +75,8 @@ export function registerResourceHandlers(server: Server, deps: ResourceHandlerDe
   server.setRequestHandler("resources/list", async (_req, ctx) => {
     const listed: Resource[] = fixed.map((def) => ({ uri: def.uri, ...entry(def) }));
     const perWorkspace = templates.filter((def) => def.listed);
-    if (perWorkspace.length === 0) return { resources: listed };
+    if (perWorkspace.length === 0)
+      return { resources: [...listed, ...(deps.views?.list(ctx) ?? [])] };
     const { workspaces } = await apiFor(ctx).listWorkspaces(
       { limit: 100 },
       { signal: ctx.mcpReq.signal },
@@ -77,12 +87,14 @@ export function registerResourceHandlers(server: Server, deps: ResourceHandlerDe
         listed.push({ uri: instanceUri(def, w.id), name, title, mimeType: def.mimeType });
       }
     }
-    return { resources: listed };
+    return { resources: [...listed, ...(deps.views?.list(ctx) ?? [])] };
   });
   server.setRequestHandler("resources/templates/list", async () => ({
     resourceTemplates: templateList,
   }));
   server.setRequestHandler("resources/read", async (req, ctx) => {
+    const view = deps.views?.read(req.params.uri);
+    if (view) return view;
     const ref = refOf(req.params.uri);
     try {
       const data = await ref.def.read({
