@@ -174,6 +174,7 @@ describe("layering", () => {
   //   domain     schemas and rules: nothing of HTTP or MCP
   //   local      the local Weavz API: the domain only (and the host for its MCP endpoints)
   //   journal    the change journal's own stores for hosted mode (SQLite file; Redis in scale)
+  //   apps-view  the MCP Apps views' browser code: nothing of the server
   // "util" is the top-level log.ts, mask.ts and version.ts; "data" the repository's data/.
   const SRC = join(process.cwd(), "src");
   type Room =
@@ -186,6 +187,7 @@ describe("layering", () => {
     | "domain"
     | "local"
     | "journal"
+    | "apps-view"
     | "util"
     | "data"
     | "entry";
@@ -212,6 +214,7 @@ describe("layering", () => {
     domain: ["domain", "data"],
     local: ["local", "domain", "util", "data"],
     journal: ["journal", "domain", "local", "util"],
+    "apps-view": ["apps-view"],
   };
   /** Packages a room may not use (the host's rule is an allowlist: see below). */
   const forbiddenPackages: Partial<Record<Room, RegExp>> = {
@@ -220,6 +223,8 @@ describe("layering", () => {
     mcp: /^(undici|node:http|better-sqlite3|hono|@modelcontextprotocol\/(node|sdk))/,
     // The local API speaks MCP only through its endpoint module (the SDK v2 server package).
     local: /^(@modelcontextprotocol\/(?!server$)|undici)/,
+    // Browser code: the MCP Apps SDK only.
+    "apps-view": /^(?!@modelcontextprotocol\/ext-apps)/,
   };
   /** Imports the rules allow on purpose, each with its reason. */
   const exceptions: Array<[file: string, target: RegExp, why: string]> = [
