@@ -124,8 +124,7 @@ export async function startLocalApi(opts: LocalApiOptions): Promise<LocalApi> {
     origin: () => origin,
     authenticate: makeAuthenticator(store, keyChecker, opts.extraKeys ?? []),
     log,
-    mcpEndpoint: async (request, serverId, source) =>
-      (await endpoints()).fetch(request, serverId, source),
+    mcpEndpoint: async (req, res, serverId) => (await endpoints()).handle(req, res, serverId),
   });
   // Bodies are read by our own reader (413 without buffering); the adapter must not drain them.
   const listener = getRequestListener(app.fetch, { autoCleanupIncoming: false });
