@@ -6,8 +6,8 @@ import {
   UpdateWorkspaceIntegrationSchema,
 } from "../../domain/index.js";
 import { ApiError, notFound, validationError } from "../errors.js";
-import type { IntegrationRecord } from "../store.js";
-import { sqliteCode } from "../store.js";
+import type { IntegrationRecord } from "../store/index.js";
+import { sqliteCode } from "../store/index.js";
 import { checkIntegrationConfig, parseWith } from "../validation.js";
 import {
   type App,
@@ -48,7 +48,7 @@ export function integrationRoutes(app: App, deps: Deps): void {
 
   const mapWriteError = (err: unknown, workspaceId: string, alias: string): unknown => {
     if (isUnique(err)) {
-      const existing = store.getIntegrationByAlias(workspaceId, alias);
+      const existing = store.integrations.getByAlias(workspaceId, alias);
       return new ApiError(
         409,
         "DUPLICATE",
@@ -74,7 +74,7 @@ export function integrationRoutes(app: App, deps: Deps): void {
       if (searchParams(c).size > 0) {
         parseWith(WorkspaceIntegrationQuerySchema, query(c), { allowed: [] });
       }
-      const body = store.listIntegrationsJson(ws);
+      const body = store.integrations.listJson(ws);
       // An empty list may mean an unknown workspace: only then pay for the lookup.
       if (body.length < 40 && body.toString("utf8").startsWith('{"integrations":[]')) {
         requireWorkspace(c, deps, ws);
@@ -106,7 +106,7 @@ export function integrationRoutes(app: App, deps: Deps): void {
             createdAt: now,
             updatedAt: now,
           };
-          store.insertIntegration(rec);
+          store.integrations.insert(rec);
           return rec;
         });
         return ok(c, { integration: record }, 201);
@@ -137,7 +137,7 @@ export function integrationRoutes(app: App, deps: Deps): void {
       let alias = patch.alias ?? "";
       try {
         const record = store.write(() => {
-          const existing = store.getIntegration(workspaceId, id);
+          const existing = store.integrations.get(workspaceId, id);
           if (!existing) throw notFoundIn(workspaceId, id);
           const config = checkIntegrationConfig(mergeIntegrationPatch(existing, patch), {
             catalog: deps.catalog(),
@@ -151,7 +151,7 @@ export function integrationRoutes(app: App, deps: Deps): void {
             now = new Date(Date.parse(existing.updatedAt) + 1).toISOString();
           }
           const rec: IntegrationRecord = { ...existing, ...config, updatedAt: now };
-          store.updateIntegration(rec);
+          store.integrations.update(rec);
           return rec;
         });
         return ok(c, { integration: record });
@@ -163,7 +163,7 @@ export function integrationRoutes(app: App, deps: Deps): void {
       const workspaceId = param(c, "workspaceId");
       const id = param(c, "id");
       requireWorkspace(c, deps, workspaceId);
-      if (!store.deleteIntegration(workspaceId, id)) throw notFoundIn(workspaceId, id);
+      if (!store.integrations.delete(workspaceId, id)) throw notFoundIn(workspaceId, id);
       return ok(c, { deleted: true, id });
     },
   });
