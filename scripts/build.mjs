@@ -39,7 +39,7 @@ await build({
   format: "esm",
   platform: "node",
   target: "node20.18",
-  external: ["better-sqlite3", "better-sqlite3-napi"],
+  external: ["better-sqlite3"],
   define: { __WEAVZ_VERSION__: JSON.stringify(pkg.version) },
   sourcemap: false,
   // BUILD_MINIFY=0 keeps names readable for profiling (--cpu-prof) and debugging.

@@ -117,7 +117,7 @@ function pick(): { driver: SqliteDriver; open: Opener } {
   throw new Error(
     forced === "better-sqlite3"
       ? "WEAVZ_SQLITE_DRIVER=better-sqlite3, but the better-sqlite3 package is not installed or does not load here; install it (npm install better-sqlite3) or unset the variable."
-      : `The local API needs SQLite: Node ${process.version} has no node:sqlite (Node 22.13 and later do) and the optional dependency better-sqlite3 is not installed. Use Node 22.13+ or install better-sqlite3 (npm install better-sqlite3).`,
+      : `The local API needs SQLite: Node ${process.version} has no node:sqlite (Node 22.13 and later do) and the optional dependency better-sqlite3 is not installed. Use Node 22.13+, install better-sqlite3 next to weavz-mcp, or set WEAVZ_API_KEY to use the hosted Weavz API instead.`,
   );
 }
 
