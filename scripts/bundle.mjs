@@ -11,7 +11,9 @@
 //
 //   node scripts/bundle.mjs [--out FILE] [--no-server-json]      (npm run bundle)
 // Writes FILE (default ./weavz-mcp.mcpb) and, unless told not to, records its SHA-256 and
-// version in server.json (the MCP Registry entry), so the two never disagree.
+// version in server.json (the MCP Registry entry), so the two never disagree. mcpb stamps
+// the zip entries with the time of packing, so every run gives new bytes: publish the very
+// file this run wrote, with the server.json it updated.
 
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
