@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { Client } from "@modelcontextprotocol/client";
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { expect } from "vitest";
 
@@ -40,18 +40,21 @@ export interface StdioConfig {
   cwd?: string;
 }
 
-async function connect(config: StdioConfig): Promise<Client> {
+/** A server to reach: started over stdio as configured, or already listening at a URL. */
+export type Target = StdioConfig | { url: string };
+
+async function connect(target: Target): Promise<Client> {
   const client = new Client({ name: "config-check", version: "1" });
-  await client.connect(
-    new StdioClientTransport({ ...config, stderr: "pipe" }) as unknown as Parameters<
-      Client["connect"]
-    >[0],
-  );
+  const transport =
+    "url" in target
+      ? new StreamableHTTPClientTransport(new URL(target.url))
+      : new StdioClientTransport({ ...target, stderr: "pipe" });
+  await client.connect(transport as unknown as Parameters<Client["connect"]>[0]);
   return client;
 }
 
 /** The tool names a server started as configured offers. */
-export async function listTools(config: StdioConfig): Promise<string[]> {
+export async function listTools(config: Target): Promise<string[]> {
   const client = await connect(config);
   try {
     return (await client.listTools()).tools.map((t) => t.name);
@@ -65,33 +68,38 @@ export async function listTools(config: StdioConfig): Promise<string[]> {
  * then create → list → delete one workspace integration through an SDK client. Returns the
  * server's tool names.
  */
-export async function createListDelete(config: StdioConfig, alias: string): Promise<string[]> {
+export async function createListDelete(
+  config: Target,
+  alias: string,
+  workspaceId?: string,
+): Promise<string[]> {
   const client = await connect(config);
+  const ws = workspaceId ? { workspaceId } : {};
   try {
     const tools = (await client.listTools()).tools.map((t) => t.name);
     const text = (r: unknown) =>
       ((r as { content: Array<{ text?: string }> }).content ?? []).map((c) => c.text).join("\n");
     const made = await client.callTool({
       name: "create_workspace_integration",
-      arguments: { integrationName: "kv-store", alias },
+      arguments: { integrationName: "kv-store", alias, ...ws },
     });
     expect(made.isError ?? false, text(made)).toBe(false);
-    const listed = await client.callTool({ name: "list_workspace_integrations", arguments: {} });
+    const listed = await client.callTool({ name: "list_workspace_integrations", arguments: ws });
     expect(text(listed)).toContain(alias);
     let gone = await client.callTool({
       name: "delete_workspace_integration",
-      arguments: { alias },
+      arguments: { alias, ...ws },
     });
     // No elicitation in this client: the server answers with a confirm token to echo.
     const confirm = /"confirm":"([^"]+)"/.exec(text(gone))?.[1];
     if (confirm) {
       gone = await client.callTool({
         name: "delete_workspace_integration",
-        arguments: { alias, confirm },
+        arguments: { alias, confirm, ...ws },
       });
     }
     expect(text(gone)).toMatch(/Deleted/);
-    const after = await client.callTool({ name: "list_workspace_integrations", arguments: {} });
+    const after = await client.callTool({ name: "list_workspace_integrations", arguments: ws });
     expect(text(after)).not.toContain(`"alias":"${alias}"`);
     return tools;
   } finally {
