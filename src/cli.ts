@@ -8,7 +8,7 @@ import {
   loadConfig,
   OPTIONS,
   type OptionSpec,
-} from "./config.js";
+} from "./app/config.js";
 import { createLogger } from "./log.js";
 import { VERSION } from "./version.js";
 
@@ -74,17 +74,17 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.logLevel);
   if (config.command === "local-api") {
-    const { runLocalApi } = await import("./local/main.js");
+    const { runLocalApi } = await import("./app/run-local-api.js");
     await runLocalApi(config, log);
     return;
   }
   if (isPlanCommand(config.command)) {
-    const { runPlanCommand } = await import("./cli/plan-commands.js");
+    const { runPlanCommand } = await import("./app/plan-commands.js");
     // exitCode, not exit(): stdout may still be flushing a long plan into a pipe.
     process.exitCode = await runPlanCommand(config, log);
     return;
   }
-  const { runMcp } = await import("./transports/run.js");
+  const { runMcp } = await import("./app/run-mcp.js");
   await runMcp(config, log);
 }
 

@@ -13,6 +13,7 @@ import {
   type LiveState,
   type Plan,
   type PlanStep,
+  stepsDigest,
 } from "../domain/plan/index.js";
 import { WeavzApiError, WeavzError } from "./errors.js";
 import { allPages, PAGE } from "./pages.js";
@@ -45,6 +46,7 @@ export async function loadLiveState(
     connections: connections.map((c) => ({
       id: c.id,
       integrationName: c.integrationName,
+      workspaceId: c.workspaceId ?? null,
       displayName: c.displayName,
       status: c.status,
     })),
@@ -103,7 +105,12 @@ export async function planWorkspace(
 export class PlanRefusedError extends WeavzError {
   override name = "PlanRefusedError";
   constructor(
-    readonly reason: "stale" | "issues",
+    /**
+     * "stale": the workspace or the plan's desired state differs from when it was planned;
+     * "altered": the plan's steps are not those its desired state gives (an edited plan);
+     * "issues": the desired state has problems.
+     */
+    readonly reason: "stale" | "altered" | "issues",
     message: string,
     readonly plan: Plan,
   ) {
@@ -149,10 +156,12 @@ export function outcomeOf(s: PlanStep, id?: string): StepOutcome {
 }
 
 /**
- * Applies a plan: re-plans its desired state against the workspace now and refuses
- * (PlanRefusedError "stale") unless the fingerprint is the plan's, so only the steps the user
- * saw run; a workspace already in the desired state is "nothing_to_do" (re-applying is a
- * no-op). Runs the steps in order and stops at the first failure.
+ * Applies a plan: re-plans its desired state against the workspace now and refuses unless the
+ * fingerprint is the plan's (PlanRefusedError "stale": the workspace or the desired state
+ * changed) and the recomputed steps are exactly the plan's ("altered"), so only the steps the
+ * user saw and confirmed run, whatever else a plan sent back whole says. A workspace already
+ * in the desired state is "nothing_to_do" (re-applying is a no-op). Runs the steps in order
+ * and stops at the first failure.
  */
 export async function applyPlan(
   api: WeavzApi,
@@ -165,6 +174,13 @@ export async function applyPlan(
     throw new PlanRefusedError(
       "stale",
       `workspace ${plan.workspaceId} changed since plan ${plan.planId} was made`,
+      now,
+    );
+  }
+  if (!reached && stepsDigest(now.steps) !== stepsDigest(plan.steps)) {
+    throw new PlanRefusedError(
+      "altered",
+      `plan ${plan.planId}'s steps are not the ones its desired state gives for workspace ${plan.workspaceId}`,
       now,
     );
   }

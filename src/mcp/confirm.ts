@@ -8,7 +8,7 @@ import {
   type ServerContext,
 } from "@modelcontextprotocol/server";
 import { z } from "zod";
-import { type ResultOptions, successResult } from "./results.js";
+import { type ResultOptions, successResult } from "./results/success.js";
 import type { ToolContext, ToolDef } from "./tool.js";
 
 /**

@@ -1,6 +1,6 @@
 import { WeavzApiError } from "../api/errors.js";
 import type { CatalogReader } from "./catalog-cache.js";
-import type { Candidates } from "./results.js";
+import type { Candidates } from "./results/issues.js";
 import type { ToolContext } from "./tool.js";
 
 /**

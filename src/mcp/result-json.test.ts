@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { registerSecret } from "../mask.js";
 import { pageJson, takePage } from "./paging.js";
 import { rememberJson, stringifyMessage } from "./result-json.js";
-import { successResult } from "./results.js";
+import { successResult } from "./results/success.js";
 
 // JSON values as a parse would produce them (no undefined, no -0, no sparse arrays).
 const jsonValue = fc.jsonValue().map((v) => JSON.parse(JSON.stringify(v)) as unknown);

@@ -37,9 +37,9 @@ import {
   argumentErrorResult,
   errorToProtocolError,
   errorToResult,
-  successResult,
   unknownToolResult,
-} from "./results.js";
+} from "./results/errors.js";
+import { successResult } from "./results/success.js";
 import { parseArguments } from "./schema.js";
 import { assertWorkspaceAllowed, scopedApi, scopedDefaultWorkspace, scopeOf } from "./scope.js";
 import type { ToolContext } from "./tool.js";

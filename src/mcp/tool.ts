@@ -75,7 +75,7 @@ export interface ToolDef<I extends z.ZodObject = z.ZodObject, O extends z.ZodObj
   annotations: ToolAnnotations;
   /**
    * Next step per error code when this tool fails, e.g. get_mcp_server's NOT_FOUND points
-   * at list_mcp_servers; codes not listed fall back to the shared wording in results.ts.
+   * at list_mcp_servers; codes not listed fall back to the shared wording in results/next-steps.ts.
    */
   hints?: Partial<Record<string, string>>;
   /**

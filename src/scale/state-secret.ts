@@ -1,6 +1,6 @@
 import { hkdfSync } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { isUsableStateSecret, STATE_SECRET_MIN_CHARS } from "../config.js";
+import { isUsableStateSecret, STATE_SECRET_MIN_CHARS } from "../app/config.js";
 import { registerSecret } from "../mask.js";
 
 /** A state secret that cannot be used; the message names the setting, never the value. */

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { OPTIONS, renderConfigTable } from "../../src/config.js";
+import { OPTIONS, renderConfigTable } from "../../src/app/config.js";
 import { renderToolTable } from "../../src/mcp/docs.js";
 import { TOOLS } from "../../src/mcp/registry.js";
 

@@ -189,8 +189,8 @@ describe("apply's confirmation on a terminal", () => {
   // A pseudo-terminal cannot be attached to a spawned process portably, so this one runs the
   // command in-process with a stand-in terminal (isTty + answers); everything else is real.
   it("applies only after the answer yes; any other answer changes nothing (exit 1)", async () => {
-    const { loadConfig } = await import("../../src/config.js");
-    const { runPlanCommand } = await import("../../src/cli/plan-commands.js");
+    const { loadConfig } = await import("../../src/app/config.js");
+    const { runPlanCommand } = await import("../../src/app/plan-commands.js");
     const { createLogger } = await import("../../src/log.js");
     const dir = tempDir("weavz-plancli-tty-");
     const file = join(dir, "kv.yaml");

@@ -2,6 +2,7 @@ import { z } from "zod";
 import {
   CreateWorkspaceIntegrationSchema,
   createIntegrationDraft,
+  externalNamespacesOf,
   mergeIntegrationPatch,
   UpdateWorkspaceIntegrationSchema,
 } from "../../domain/index.js";
@@ -67,6 +68,29 @@ export function integrationRoutes(app: App, deps: Deps): void {
     return err;
   };
 
+  /**
+   * A key limited to some workspaces may not point an integration at an organisation-wide
+   * external namespace (persistence or storage mount scope external): that data is shared by
+   * every workspace of the organisation, so reaching it would cross the key's limit. One the
+   * owner configured stays usable and editable in its other fields.
+   */
+  const checkExternalReach = (
+    c: Parameters<typeof checkScope>[0],
+    settings: Record<string, unknown>,
+    before: Record<string, unknown> | undefined,
+  ) => {
+    if (!c.get("principal").scope) return;
+    const had = new Set(externalNamespacesOf(before));
+    const added = externalNamespacesOf(settings).filter((n) => !had.has(n));
+    if (added.length === 0) return;
+    throw new ApiError(
+      403,
+      "SCOPE_DENIED",
+      "This API key is limited to some workspaces, and scope external shares data across every workspace of the organisation: use scope workspace (or end_user), or have an organisation-wide key set up the external namespace.",
+      { field: "settings", namespaces: added.map((n) => n.slice(n.indexOf(":") + 1)) },
+    );
+  };
+
   resource(app, "/api/v1/workspaces/:workspaceId/integrations", {
     GET: (c) => {
       const ws = param(c, "workspaceId");
@@ -96,6 +120,7 @@ export function integrationRoutes(app: App, deps: Deps): void {
             workspaceId: ws.id,
             mode: "create",
           });
+          checkExternalReach(c, config.settings, undefined);
           alias = config.alias;
           const now = new Date().toISOString();
           const rec: IntegrationRecord = {
@@ -145,6 +170,7 @@ export function integrationRoutes(app: App, deps: Deps): void {
             workspaceId,
             mode: "update",
           });
+          checkExternalReach(c, config.settings, existing.settings);
           alias = config.alias;
           let now = new Date().toISOString();
           if (now <= existing.updatedAt) {

@@ -7,7 +7,7 @@ import {
 import type { Logger } from "../../log.js";
 import type { Completer } from "../completions.js";
 import { RESOURCE_TEMPLATES } from "../resources/catalog.js";
-import { errorToProtocolError } from "../results.js";
+import { errorToProtocolError } from "../results/errors.js";
 import type { ToolContext } from "../tool.js";
 import { promptArgumentProblem } from "./index.js";
 import type { CompletionKind, PromptDef } from "./types.js";

@@ -1,17 +1,11 @@
 import { readFile, stat } from "node:fs/promises";
-import { type Config, isLoopbackHost } from "../../config.js";
 import type { Logger } from "../../log.js";
-import { type AuthGate, createAuthGate } from "./gate.js";
-import { jwtVerifier } from "./oauth.js";
-import {
-  parseTokensFile,
-  type TokenEntry,
-  TokensFileError,
-  tokenFileVerifier,
-} from "./tokens-file.js";
+import { parseTokensFile, type TokenEntry, TokensFileError } from "./tokens-file.js";
 
-export type { AuthGate } from "./gate.js";
+export { type AuthGate, createAuthGate } from "./gate.js";
 export { nodeAuthenticate } from "./node.js";
+export { jwtVerifier } from "./oauth.js";
+export { tokenFileVerifier } from "./tokens-file.js";
 export type { AuthInfo } from "./types.js";
 
 /** A configuration problem found while setting authentication up, for the user. */
@@ -20,7 +14,7 @@ export class AuthSetupError extends Error {
 }
 
 /** Reads and parses the tokens file; its text is dropped as soon as the digests are taken. */
-async function loadTokens(file: string, log: Logger): Promise<TokenEntry[]> {
+export async function loadTokens(file: string, log: Logger): Promise<TokenEntry[]> {
   let text: string;
   try {
     text = await readFile(file, "utf8");
@@ -52,66 +46,4 @@ async function loadTokens(file: string, log: Logger): Promise<TokenEntry[]> {
     `auth: bearer, ${entries.length} token(s) from ${file}${limited ? `, ${limited} limited to some workspaces` : ""}`,
   );
   return entries;
-}
-
-/** Authentication as configured: the gate, and for a tokens file how to re-read it. */
-export interface AuthSetup {
-  gate: AuthGate;
-  /** Re-reads the tokens file (on SIGHUP); a file with a mistake leaves the old tokens. */
-  reload?: () => Promise<void>;
-}
-
-/** The authentication the configuration asks for, or undefined for --auth none. */
-export async function authFromConfig(config: Config, log: Logger): Promise<AuthSetup | undefined> {
-  if (config.auth === "none") {
-    if (!isLoopbackHost(config.host)) {
-      log.warn(
-        `--insecure-no-auth: serving ${config.host} without authentication; only safe behind a proxy that authenticates every request.`,
-      );
-    }
-    return undefined;
-  }
-  if (!isLoopbackHost(config.host) && !config.publicUrl?.startsWith("https:")) {
-    log.warn(
-      "tokens travel in clear over plain HTTP: put a TLS proxy in front and set --public-url to its https URL.",
-    );
-  }
-  if (config.auth === "bearer") {
-    const file = config.tokensFile as string;
-    let verify = tokenFileVerifier(await loadTokens(file, log));
-    const gate = createAuthGate({
-      verifier: (token) => verify(token),
-      publicUrl: config.publicUrl,
-      log,
-    });
-    // A bad edit keeps the tokens in force: the server never falls open or shut on a typo.
-    const reload = async () => {
-      try {
-        verify = tokenFileVerifier(await loadTokens(file, log));
-      } catch (err) {
-        log.error(`${(err as Error).message}; keeping the tokens loaded before`);
-      }
-    };
-    return { gate, reload };
-  }
-  const issuer = config.oauthIssuer as string;
-  let gate: AuthGate | undefined;
-  const verifier = jwtVerifier({
-    issuer,
-    jwksUrl: config.oauthJwksUrl,
-    audience: () => (gate as AuthGate).resourceUrl(),
-    requiredScopes: config.oauthScopes,
-    log,
-  });
-  gate = createAuthGate({
-    verifier,
-    publicUrl: config.publicUrl,
-    authorizationServer: issuer,
-    scopes: config.oauthScopes,
-    log,
-  });
-  log.info(
-    `auth: oauth, tokens from ${issuer}${config.oauthScopes.length ? ` with scope(s) ${config.oauthScopes.join(" ")}` : ""}`,
-  );
-  return { gate };
 }

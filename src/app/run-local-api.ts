@@ -1,8 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import type { Config } from "../config.js";
+import { startLocalApi } from "../local/server.js";
 import type { Logger } from "../log.js";
-import { startLocalApi } from "./server.js";
+import type { Config } from "./config.js";
 
 /**
  * `weavz-mcp local-api`: runs the local Weavz-compatible API until SIGINT/SIGTERM.

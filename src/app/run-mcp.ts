@@ -1,8 +1,8 @@
-import { type Backend, deferredApi, openBackend } from "../backend.js";
-import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
 import { createServerFactory } from "../mcp/server.js";
 import type { Scale } from "../scale/index.js";
+import { type Backend, deferredApi, openBackend } from "./backend.js";
+import type { Config } from "./config.js";
 
 /** Starts the MCP server on the configured transport and backend; returns when it stops. */
 export async function runMcp(config: Config, log: Logger): Promise<void> {
@@ -75,7 +75,7 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
   if (config.transport === "stdio") {
     process.once("SIGINT", () => void stop(0));
     process.once("SIGTERM", () => void stop(0));
-    const { serveStdio } = await import("./stdio.js");
+    const { serveStdio } = await import("../transports/stdio.js");
     const served = serveStdio(
       (ctx) => factory.newServer({ era: ctx.era, deliver: true }),
       factory.hub,
@@ -92,8 +92,8 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
   // HTTP-only code (authentication, jose, the SDK's node adapter and hono) is loaded only in
   // HTTP mode: esbuild puts it in chunks a stdio start never reads.
   const [{ AuthSetupError, authFromConfig, nodeAuthenticate }, { serveHttp }] = await Promise.all([
-    import("./auth/index.js"),
-    import("./http.js"),
+    import("./auth.js"),
+    import("../transports/http.js"),
   ]);
   let auth: Awaited<ReturnType<typeof authFromConfig>>;
   try {

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import type { WeavzApi } from "./api/types.js";
+import type { WeavzApi } from "../api/types.js";
+import type { Logger } from "../log.js";
 import type { Config } from "./config.js";
-import type { Logger } from "./log.js";
 
 /** The API the MCP server talks to, and how to let go of it. */
 export interface Backend {
@@ -22,7 +22,7 @@ export interface Backend {
 export async function openBackend(config: Config, log: Logger): Promise<Backend> {
   // Loaded here, not at the top: undici is the largest module in the bundle, and the MCP
   // handshake does not need it (see deferredApi).
-  const { createWeavzClient } = await import("./api/client.js");
+  const { createWeavzClient } = await import("../api/client.js");
   if (config.apiKey) {
     const api = createWeavzClient({
       baseUrl: config.baseUrl,
@@ -33,7 +33,7 @@ export async function openBackend(config: Config, log: Logger): Promise<Backend>
     log.info(`backend: Weavz API at ${config.baseUrl}`);
     return { api, kind: "hosted", close: () => api.close() };
   }
-  const { startLocalApi } = await import("./local/server.js");
+  const { startLocalApi } = await import("../local/server.js");
   try {
     mkdirSync(dirname(config.localDb), { recursive: true });
   } catch (err) {

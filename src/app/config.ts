@@ -1,7 +1,7 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { DEFAULT_TOOLSETS, parseToolsets, type ToolsetName } from "./mcp/toolsets.js";
+import { DEFAULT_TOOLSETS, parseToolsets, type ToolsetName } from "../mcp/toolsets.js";
 
 export const DEFAULT_BASE_URL = "https://api.weavz.io";
 export const DEFAULT_MCP_PORT = 3333;

@@ -10,10 +10,10 @@ import {
   planWorkspace,
   type StepOutcome,
 } from "../api/workspace-plan.js";
-import { openBackend } from "../backend.js";
-import type { Config } from "../config.js";
 import { type DesiredState, DesiredStateSchema, renderPlan } from "../domain/plan/index.js";
 import type { Logger } from "../log.js";
+import { openBackend } from "./backend.js";
+import type { Config } from "./config.js";
 
 /**
  * Exit codes of the GitOps commands, as documented in the README:
@@ -203,7 +203,7 @@ async function runPlanOrApply(
   } catch (err) {
     if (err instanceof PlanRefusedError) {
       throw new UserError(
-        err.reason === "stale"
+        err.reason !== "issues"
           ? `apply: ${err.message}; nothing was applied. Run apply again to see the new plan.`
           : `apply: ${err.message}; nothing was applied.`,
       );

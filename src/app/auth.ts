@@ -1,0 +1,73 @@
+import type { Logger } from "../log.js";
+import {
+  type AuthGate,
+  createAuthGate,
+  jwtVerifier,
+  loadTokens,
+  tokenFileVerifier,
+} from "../transports/auth/index.js";
+import { type Config, isLoopbackHost } from "./config.js";
+
+export { AuthSetupError, nodeAuthenticate } from "../transports/auth/index.js";
+
+/** Authentication as configured: the gate, and for a tokens file how to re-read it. */
+export interface AuthSetup {
+  gate: AuthGate;
+  /** Re-reads the tokens file (on SIGHUP); a file with a mistake leaves the old tokens. */
+  reload?: () => Promise<void>;
+}
+
+/** The authentication the configuration asks for, or undefined for --auth none. */
+export async function authFromConfig(config: Config, log: Logger): Promise<AuthSetup | undefined> {
+  if (config.auth === "none") {
+    if (!isLoopbackHost(config.host)) {
+      log.warn(
+        `--insecure-no-auth: serving ${config.host} without authentication; only safe behind a proxy that authenticates every request.`,
+      );
+    }
+    return undefined;
+  }
+  if (!isLoopbackHost(config.host) && !config.publicUrl?.startsWith("https:")) {
+    log.warn(
+      "tokens travel in clear over plain HTTP: put a TLS proxy in front and set --public-url to its https URL.",
+    );
+  }
+  if (config.auth === "bearer") {
+    const file = config.tokensFile as string;
+    let verify = tokenFileVerifier(await loadTokens(file, log));
+    const gate = createAuthGate({
+      verifier: (token) => verify(token),
+      publicUrl: config.publicUrl,
+      log,
+    });
+    // A bad edit keeps the tokens in force: the server never falls open or shut on a typo.
+    const reload = async () => {
+      try {
+        verify = tokenFileVerifier(await loadTokens(file, log));
+      } catch (err) {
+        log.error(`${(err as Error).message}; keeping the tokens loaded before`);
+      }
+    };
+    return { gate, reload };
+  }
+  const issuer = config.oauthIssuer as string;
+  let gate: AuthGate | undefined;
+  const verifier = jwtVerifier({
+    issuer,
+    jwksUrl: config.oauthJwksUrl,
+    audience: () => (gate as AuthGate).resourceUrl(),
+    requiredScopes: config.oauthScopes,
+    log,
+  });
+  gate = createAuthGate({
+    verifier,
+    publicUrl: config.publicUrl,
+    authorizationServer: issuer,
+    scopes: config.oauthScopes,
+    log,
+  });
+  log.info(
+    `auth: oauth, tokens from ${issuer}${config.oauthScopes.length ? ` with scope(s) ${config.oauthScopes.join(" ")}` : ""}`,
+  );
+  return { gate };
+}
