@@ -9,7 +9,8 @@
 // they took the cold start from about 1.07-1.10× to 0.98-1.05× of the last SDK 1.x build.
 // No code reads function or class names (error classes set `name` explicitly), so renaming
 // identifiers is safe; stack traces are never shown to users, so readability is not lost.
-import { readFileSync, rmSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
@@ -31,7 +32,8 @@ const onlyEnglishZodLocale = {
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
-await build({
+const result = await build({
+  metafile: true,
   entryPoints: { cli: "src/cli.ts" },
   outdir: "dist",
   bundle: true,
@@ -52,3 +54,29 @@ await build({
     js: "import { createRequire as __weavzCreateRequire } from 'node:module'; const require = __weavzCreateRequire(import.meta.url);",
   },
 });
+
+// dist/ carries the code of every package it bundles, so the npm package needs none of them
+// installed (they are devDependencies; see README, Install size). Their licences travel with
+// it: dist/THIRD_PARTY_LICENSES.txt lists each bundled package with its licence text.
+const root = fileURLToPath(new URL("..", import.meta.url));
+const bundled = new Map();
+for (const input of Object.keys(result.metafile.inputs)) {
+  const at = input.lastIndexOf("node_modules/");
+  if (at < 0) continue;
+  const rest = input.slice(at + "node_modules/".length).split("/");
+  const name = rest[0]?.startsWith("@") ? `${rest[0]}/${rest[1]}` : rest[0];
+  const dir = join(root, input.slice(0, at), "node_modules", name);
+  if (!bundled.has(name)) bundled.set(name, dir);
+}
+const notices = [...bundled.entries()]
+  .sort(([a], [b]) => a.localeCompare(b))
+  .map(([name, dir]) => {
+    const meta = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
+    const file = readdirSync(dir).find((f) => /^(licen[cs]e|copying)/i.test(f));
+    const text = file ? readFileSync(join(dir, file), "utf8").trim() : `License: ${meta.license}`;
+    return `${name}@${meta.version} (${meta.license ?? "see text"})\n\n${text}\n`;
+  });
+writeFileSync(
+  join(root, "dist", "THIRD_PARTY_LICENSES.txt"),
+  `Packages bundled into dist/ by esbuild, with their licences.\n\n${notices.join(`\n${"-".repeat(78)}\n\n`)}`,
+);
