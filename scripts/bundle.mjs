@@ -2,8 +2,8 @@
 // (@anthropic-ai/mcpb): `mcpb validate` on the manifest, then `mcpb pack`.
 //
 // The bundle holds dist/ (esbuild has already bundled every JavaScript dependency into it),
-// data/ (the catalog) and a package.json saying "type": "module" — no node_modules, so no
-// native module: Claude Desktop runs bundles on the Node it ships, and a .node file built for
+// data/ (the catalog), a package.json saying "type": "module", and only the production
+// dependencies dist/ cannot inline (the QuickJS WebAssembly pair) — no native module: Claude Desktop runs bundles on the Node it ships, and a .node file built for
 // another Node's ABI (or rejected by macOS library validation) would not load. SQLite is Node's
 // own node:sqlite, so the manifest asks for Node >= 22.13; on an older Node the server still
 // runs against the hosted API when a Weavz API key is set, and the embedded local API refuses
@@ -126,10 +126,24 @@ if (import.meta.main ?? process.argv[1] === import.meta.filename) {
     cpSync(join(ROOT, "dist"), join(stage, "dist"), { recursive: true });
     cpSync(join(ROOT, "data"), join(stage, "data"), { recursive: true });
     cpSync(join(ROOT, "README.md"), join(stage, "README.md"));
-    const runtimePkg = { name: pkg.name, version: pkg.version, type: "module", private: true };
+    // Production dependencies that dist/ does not inline (packages that read their own files
+    // at run time, like QuickJS's .wasm), as the lockfile resolves them; never optional ones.
+    const lock = JSON.parse(readFileSync(join(ROOT, "package-lock.json"), "utf8"));
+    for (const [path, entry] of Object.entries(lock.packages)) {
+      if (!path.startsWith("node_modules/") || entry.dev || entry.optional || entry.devOptional)
+        continue;
+      cpSync(join(ROOT, path), join(stage, path), { recursive: true, dereference: true });
+    }
+    const runtimePkg = {
+      name: pkg.name,
+      version: pkg.version,
+      type: "module",
+      private: true,
+      dependencies: pkg.dependencies,
+    };
     writeFileSync(join(stage, "package.json"), `${JSON.stringify(runtimePkg, null, 2)}\n`);
     writeFileSync(join(stage, "manifest.json"), `${JSON.stringify(manifest(), null, 2)}\n`);
-    const native = walk(stage).filter((f) => f.endsWith(".node") || f.includes("node_modules"));
+    const native = walk(stage).filter((f) => f.endsWith(".node"));
     if (native.length > 0) throw new Error(`native modules in the bundle: ${native.join(", ")}`);
     const run = (args) => execFileSync(MCPB, args, { cwd: stage, encoding: "utf8" });
     process.stdout.write(run(["validate", join(stage, "manifest.json")]));
