@@ -35,7 +35,7 @@ export async function openBackend(config: Config, log: Logger): Promise<Backend>
   }
   const { startLocalApi } = await import("../local/server.js");
   try {
-    mkdirSync(dirname(config.localDb), { recursive: true });
+    mkdirSync(dirname(config.localDb), { recursive: true, mode: 0o700 });
   } catch (err) {
     throw new Error(
       `cannot create the directory of the local database ${config.localDb} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); set WEAVZ_LOCAL_DB or --db to a writable path, or WEAVZ_API_KEY to use the hosted API`,
@@ -47,6 +47,7 @@ export async function openBackend(config: Config, log: Logger): Promise<Backend>
     port: 0,
     dbPath: config.localDb,
     demo: config.demo,
+    httpAllow: config.httpAllow,
     log,
     extraKeys: [{ key }],
   });

@@ -111,6 +111,7 @@ describe("loadConfig", () => {
       WEAVZ_EXPORT_FILE: "out.yaml",
       WEAVZ_PRUNE: "1",
       WEAVZ_APPLY_YES: "yes",
+      WEAVZ_HTTP_ALLOW: "localhost:8080, 127.1",
     };
     const c = loadConfig([], env);
     expect(c).toMatchObject({
@@ -145,7 +146,11 @@ describe("loadConfig", () => {
       output: "out.yaml",
       prune: true,
       yes: true,
+      httpAllow: [{ host: "localhost", port: 8080 }, { host: "127.0.0.1" }],
     });
+    expect(() => loadConfig(["--http-allow", "http://x/"], {})).toThrow(
+      /--http-allow \/ WEAVZ_HTTP_ALLOW entries must be HOST or HOST:PORT/,
+    );
     expect(
       loadConfig(["--port", "5000", "--workspace-id", "ws_2", "--toolsets", "all"], env),
     ).toMatchObject({

@@ -1,6 +1,7 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { type HttpAllowEntry, parseHttpAllow } from "../local/execute/http-allow.js";
 import { DEFAULT_TOOLSETS, parseToolsets, type ToolsetName } from "../mcp/toolsets.js";
 
 export const DEFAULT_BASE_URL = "https://api.weavz.io";
@@ -48,6 +49,8 @@ export interface Config {
   /** Toolsets whose tools the MCP server exposes, in registry order. */
   readonly toolsets: readonly ToolsetName[];
   readonly allowedOrigins: readonly string[];
+  /** Private destinations the http built-in may reach anyway (local API). */
+  readonly httpAllow: readonly HttpAllowEntry[];
   /** Most 2025-era HTTP sessions held at once (idle ones are evicted first, then 503). */
   readonly maxSessions: number;
   /** How HTTP clients authenticate (http transport only). */
@@ -211,6 +214,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: "(loopback only)",
     description: "Comma-separated extra Origin values the HTTP transport accepts.",
     commands: ["mcp"],
+  },
+  {
+    flag: "http-allow",
+    env: "WEAVZ_HTTP_ALLOW",
+    type: "string",
+    default: "(none)",
+    description:
+      "Comma-separated HOST[:PORT] the http built-in may reach although private (loopback, LAN, link-local), for local testing.",
+    commands: ["mcp", "local-api"],
   },
   {
     flag: "max-sessions",
@@ -585,6 +597,12 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       );
     }
   }
+  let httpAllow: HttpAllowEntry[] = [];
+  try {
+    httpAllow = parseHttpAllow(str("http-allow", "WEAVZ_HTTP_ALLOW") ?? "");
+  } catch (err) {
+    throw new ConfigError(`--http-allow / WEAVZ_HTTP_ALLOW ${(err as Error).message}.`);
+  }
   const maxSessionsRaw = str("max-sessions", "WEAVZ_MAX_SESSIONS") ?? "1000";
   const maxSessions = Number(maxSessionsRaw);
   if (!Number.isInteger(maxSessions) || maxSessions < 1 || maxSessions > 100_000) {
@@ -723,6 +741,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     resultLinks,
     toolsets: Object.freeze([...toolsets]),
     allowedOrigins: Object.freeze(origins),
+    httpAllow: Object.freeze(httpAllow),
     maxSessions,
     auth,
     insecureNoAuth,

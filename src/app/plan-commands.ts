@@ -1,4 +1,4 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { open, writeFile } from "node:fs/promises";
 import { createInterface } from "node:readline/promises";
 import { Document, parse as parseYaml } from "yaml";
 import { WeavzApiError } from "../api/errors.js";
@@ -52,6 +52,30 @@ const processIo = (): CommandIo => ({
   },
 });
 
+/** Largest desired-state file plan / apply read (a few thousand integrations fit in 1 MiB). */
+export const MAX_PLAN_FILE_BYTES = 4 * 1024 * 1024;
+
+/** Too large a desired-state file: found without reading past the limit. */
+class FileTooLarge extends Error {}
+
+/** The file's text, reading at most `limit` + 1 bytes (a larger file throws FileTooLarge). */
+async function readCapped(file: string, limit: number): Promise<string> {
+  const handle = await open(file, "r");
+  try {
+    const buf = Buffer.alloc(limit + 1);
+    let size = 0;
+    while (size < buf.length) {
+      const { bytesRead } = await handle.read(buf, size, buf.length - size, null);
+      if (bytesRead === 0) break;
+      size += bytesRead;
+    }
+    if (size > limit) throw new FileTooLarge();
+    return buf.subarray(0, size).toString("utf8");
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Reads and validates a desired-state file (YAML or JSON: JSON is valid YAML 1.2). */
 async function readDesiredState(
   file: string,
@@ -59,8 +83,13 @@ async function readDesiredState(
 ): Promise<DesiredState> {
   let text: string;
   try {
-    text = await readFile(file, "utf8");
+    text = await readCapped(file, MAX_PLAN_FILE_BYTES);
   } catch (err) {
+    if (err instanceof FileTooLarge) {
+      throw new UserError(
+        `${file}: the file is larger than ${MAX_PLAN_FILE_BYTES / 1024 / 1024} MiB, the most plan and apply read (thousands of integrations fit in 1 MiB); check that this is the right file.`,
+      );
+    }
     const code = (err as NodeJS.ErrnoException).code;
     throw new UserError(
       `${file}: cannot read the file (${code === "ENOENT" ? "no such file" : (code ?? "unreadable")}).`,

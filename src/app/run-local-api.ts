@@ -10,7 +10,7 @@ import type { Config } from "./config.js";
  */
 export async function runLocalApi(config: Config, log: Logger): Promise<void> {
   const dbPath = resolve(config.localDb);
-  mkdirSync(dirname(dbPath), { recursive: true });
+  mkdirSync(dirname(dbPath), { recursive: true, mode: 0o700 });
   let api: Awaited<ReturnType<typeof startLocalApi>>;
   try {
     api = await startLocalApi({
@@ -19,6 +19,7 @@ export async function runLocalApi(config: Config, log: Logger): Promise<void> {
       dbPath,
       ...(config.apiKey !== undefined ? { apiKey: config.apiKey } : {}),
       demo: config.demo,
+      httpAllow: config.httpAllow,
       log,
     });
   } catch (err) {

@@ -13,6 +13,8 @@ import { loadCatalog } from "./catalog.js";
 import { ChangeFeed } from "./changes.js";
 import { seedDemo } from "./demo.js";
 import { envelope } from "./errors.js";
+import type { HttpAllowEntry } from "./execute/http-allow.js";
+import { setHttpAllowList } from "./execute/http-allow.js";
 import { KeyChecker } from "./key-check.js";
 import type { McpEndpoints } from "./mcp-endpoint/index.js";
 import { Store } from "./store/index.js";
@@ -36,6 +38,8 @@ export interface LocalApiOptions {
   log?: Logger;
   /** Keys accepted in memory only (never stored). */
   extraKeys?: InMemoryKey[];
+  /** Private destinations the http built-in may reach anyway (--http-allow); per process. */
+  httpAllow?: readonly HttpAllowEntry[];
 }
 
 export interface LocalApi {
@@ -65,6 +69,7 @@ export function generateApiKey(): string {
 export async function startLocalApi(opts: LocalApiOptions): Promise<LocalApi> {
   const log = opts.log ?? silentLogger;
   const host = opts.host ?? "127.0.0.1";
+  setHttpAllowList(opts.httpAllow ?? []);
   const store = new Store(opts.dbPath, {
     onCreate: opts.demo === false ? undefined : (s) => seedDemo(s),
   });

@@ -1,6 +1,5 @@
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import { LOCAL_ORG_ID, MIGRATIONS } from "../migrations.js";
+import { preparePrivateDatabase } from "../private-files.js";
 import { loadSecretKey, SecretBox } from "../secrets.js";
 import { openDatabase, type SqliteDatabase, type SqliteStatement } from "../sqlite.js";
 import { ApiKeysTable } from "./api-keys.js";
@@ -64,7 +63,7 @@ export class Store {
   constructor(path: string, options: StoreOptions = {}) {
     this.path = path;
     this.secretKey = options.secretKey;
-    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    preparePrivateDatabase(path);
     this.db = openDatabase(path, { timeout: 5000 });
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");
