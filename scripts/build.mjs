@@ -63,7 +63,7 @@ copyFileSync(
 );
 
 // dist/ carries the code of every package it bundles, so the npm package needs none of them
-// installed (they are devDependencies; see README, Install size). Their licences travel with
+// installed (they are devDependencies; see README, SQLite drivers: Install size). Their licences travel with
 // it: dist/THIRD_PARTY_LICENSES.txt lists each bundled package with its licence text.
 const root = fileURLToPath(new URL("..", import.meta.url));
 const bundled = new Map();
