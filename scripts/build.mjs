@@ -13,6 +13,7 @@ import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from "
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { buildAppViews } from "./build-apps.mjs";
 
 /** Resolves zod's all-locales index to English alone; nothing here selects another locale. */
 const onlyEnglishZodLocale = {
@@ -61,6 +62,11 @@ copyFileSync(
   new URL("../src/local/execute/sandbox/sandbox-worker.mjs", import.meta.url),
   new URL("../dist/sandbox-worker.mjs", import.meta.url),
 );
+// The in-chat views (MCP Apps): self-contained HTML files the server serves as ui:// resources.
+await buildAppViews({
+  plugins: [onlyEnglishZodLocale],
+  minify: process.env.BUILD_MINIFY !== "0",
+});
 
 // dist/ carries the code of every package it bundles, so the npm package needs none of them
 // installed (they are devDependencies; see README, SQLite drivers: Install size). Their licences travel with

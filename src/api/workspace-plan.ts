@@ -200,6 +200,8 @@ export async function applyPlan(
   };
   const ws = plan.workspaceId;
   const total = now.steps.length;
+  // Each write is journaled as a step of this plan (an undo passes source "undo").
+  const change = { ...opts.change, source: opts.change?.source ?? "apply", planId: plan.planId };
   for (const [i, step] of now.steps.entries()) {
     if (report.failed) {
       report.notRun.push(outcomeOf(step));
@@ -208,14 +210,20 @@ export async function applyPlan(
     await opts.onProgress?.(i, total, step);
     try {
       opts.signal?.throwIfAborted();
+      const stepOpts = { ...opts, change: { ...change, step: step.n } };
       let id = step.id;
       if (step.action === "create") {
-        const r = await api.createWorkspaceIntegration(ws, step.request as never, opts);
+        const r = await api.createWorkspaceIntegration(ws, step.request as never, stepOpts);
         id = r.integration.id;
       } else if (step.action === "update") {
-        await api.updateWorkspaceIntegration(ws, step.id as string, step.request as never, opts);
+        await api.updateWorkspaceIntegration(
+          ws,
+          step.id as string,
+          step.request as never,
+          stepOpts,
+        );
       } else {
-        await api.deleteWorkspaceIntegration(ws, step.id as string, opts);
+        await api.deleteWorkspaceIntegration(ws, step.id as string, stepOpts);
       }
       report.applied.push(outcomeOf(step, id));
     } catch (err) {

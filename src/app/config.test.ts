@@ -17,7 +17,7 @@ describe("loadConfig", () => {
       timeoutMs: 30000,
       readOnly: false,
       resultLinks: true,
-      toolsets: ["integrations", "catalog", "connections", "mcp-servers"],
+      toolsets: ["integrations", "catalog", "connections", "mcp-servers", "history"],
     });
     expect(Object.isFrozen(c)).toBe(true);
   });
@@ -92,6 +92,7 @@ describe("loadConfig", () => {
       WEAVZ_TIMEOUT_MS: "5000",
       WEAVZ_READ_ONLY: "1",
       WEAVZ_RESULT_LINKS: "false",
+      WEAVZ_APPS: "false",
       WEAVZ_TOOLSETS: "plan, catalog",
       WEAVZ_ALLOWED_ORIGINS: "https://a.example, https://b.example",
       WEAVZ_MAX_SESSIONS: "50",
@@ -111,6 +112,10 @@ describe("loadConfig", () => {
       WEAVZ_EXPORT_FILE: "out.yaml",
       WEAVZ_PRUNE: "1",
       WEAVZ_APPLY_YES: "yes",
+      WEAVZ_JOURNAL_DB: "/tmp/j.db",
+      WEAVZ_HISTORY_LIMIT: "500",
+      WEAVZ_HISTORY_PAGE: "7",
+      WEAVZ_HISTORY_JSON: "1",
       WEAVZ_HTTP_ALLOW: "localhost:8080, 127.1",
     };
     const c = loadConfig([], env);
@@ -126,6 +131,7 @@ describe("loadConfig", () => {
       timeoutMs: 5000,
       readOnly: true,
       resultLinks: false,
+      apps: false,
       toolsets: ["catalog", "plan"],
       allowedOrigins: ["https://a.example", "https://b.example"],
       maxSessions: 50,
@@ -146,6 +152,10 @@ describe("loadConfig", () => {
       output: "out.yaml",
       prune: true,
       yes: true,
+      journalDb: "/tmp/j.db",
+      historyLimit: 500,
+      limit: 7,
+      json: true,
       httpAllow: [{ host: "localhost", port: 8080 }, { host: "127.0.0.1" }],
     });
     expect(() => loadConfig(["--http-allow", "http://x/"], {})).toThrow(
@@ -156,7 +166,15 @@ describe("loadConfig", () => {
     ).toMatchObject({
       port: 5000,
       workspaceId: "ws_2",
-      toolsets: ["integrations", "catalog", "connections", "mcp-servers", "plan", "execute"],
+      toolsets: [
+        "integrations",
+        "catalog",
+        "connections",
+        "mcp-servers",
+        "plan",
+        "execute",
+        "history",
+      ],
     });
     expect(loadConfig(["--toolsets", "default,plan"], {}).toolsets).toEqual([
       "integrations",
@@ -164,9 +182,15 @@ describe("loadConfig", () => {
       "connections",
       "mcp-servers",
       "plan",
+      "history",
     ]);
     expect(loadConfig(["--result-links", "on"], env).resultLinks).toBe(true);
     expect(() => loadConfig(["--result-links", "maybe"], {})).toThrow(/WEAVZ_RESULT_LINKS/);
+    expect(loadConfig(["--apps", "on"], env).apps).toBe(true);
+    expect(loadConfig([], {}).apps).toBe(true);
+    expect(() => loadConfig(["--apps", "maybe"], {})).toThrow(
+      /--apps \/ WEAVZ_APPS must be true or false/,
+    );
     // One env twin per flag, and no two flags share one.
     expect(new Set(OPTIONS.map((o) => o.env)).size).toBe(OPTIONS.length);
     // The secret's file twin excludes the secret itself, so it is read in a run of its own.
@@ -235,7 +259,7 @@ describe("loadConfig", () => {
     [
       ["--toolsets", "catalog,planz"],
       {},
-      /--toolsets \/ WEAVZ_TOOLSETS names unknown toolset\(s\) "planz"; valid: integrations, catalog, connections, mcp-servers, plan, execute, all, default/,
+      /--toolsets \/ WEAVZ_TOOLSETS names unknown toolset\(s\) "planz"; valid: integrations, catalog, connections, mcp-servers, plan, execute, history, all, default/,
     ],
     [[], { WEAVZ_TOOLSETS: " , " }, /WEAVZ_TOOLSETS is empty; use one or more of/],
     [["local-api", "--toolsets", "all"], {}, /--toolsets does not apply to local-api/],

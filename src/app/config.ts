@@ -8,10 +8,22 @@ export const DEFAULT_BASE_URL = "https://api.weavz.io";
 export const DEFAULT_MCP_PORT = 3333;
 export const DEFAULT_LOCAL_API_PORT = 8787;
 
-export type Command = "mcp" | "local-api" | "export" | "plan" | "apply" | "help" | "version";
+export type Command =
+  | "mcp"
+  | "local-api"
+  | "export"
+  | "plan"
+  | "apply"
+  | "history"
+  | "undo"
+  | "help"
+  | "version";
 
-/** The GitOps commands: they read or change one workspace through the same backend as `mcp`. */
-const PLAN_COMMANDS = ["export", "plan", "apply"] as const;
+/**
+ * The GitOps commands, and history/undo: they read or change one workspace through the same
+ * backend as `mcp`.
+ */
+const PLAN_COMMANDS = ["export", "plan", "apply", "history", "undo"] as const;
 export type PlanCommand = (typeof PLAN_COMMANDS)[number];
 /** Whether a command name (a parsed one, or argv's first word) is one of the GitOps commands. */
 export function isPlanCommand(name: string | undefined): name is PlanCommand {
@@ -46,6 +58,8 @@ export interface Config {
   readonly readOnly: boolean;
   /** Attach resource_link blocks to tool results. */
   readonly resultLinks: boolean;
+  /** Link tools to the in-chat views (MCP Apps) for clients that render them. */
+  readonly apps: boolean;
   /** Toolsets whose tools the MCP server exposes, in registry order. */
   readonly toolsets: readonly ToolsetName[];
   readonly allowedOrigins: readonly string[];
@@ -84,8 +98,18 @@ export interface Config {
   readonly output: string | undefined;
   /** plan/apply: delete integrations the file does not list (overrides the file's `prune`). */
   readonly prune: boolean;
-  /** apply: skip the confirmation question. */
+  /** apply, undo: skip the confirmation question. */
   readonly yes: boolean;
+  /** Hosted mode: the MCP server's own change journal (SQLite); unused with redisUrl. */
+  readonly journalDb: string;
+  /** Change journal entries kept per workspace. */
+  readonly historyLimit: number;
+  /** history: entries shown. */
+  readonly limit: number;
+  /** history: print JSON instead of lines. */
+  readonly json: boolean;
+  /** undo: the change id or plan id to undo. */
+  readonly undoTarget: string | undefined;
   /**
    * WEAVZ_CONFORMANCE_FIXTURES=1: also serve the conformance suite's fixture tools. Env only
    * and deliberately not an OptionSpec (no flag, not in --help or the README table): only
@@ -138,7 +162,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: "(none)",
     description:
       "mcp: a hosted Weavz API key (wvz_…); without one the embedded local API is used. local-api: the key the server accepts.",
-    commands: ["mcp", "export", "plan", "apply", "local-api"],
+    commands: ["mcp", "export", "plan", "apply", "history", "undo", "local-api"],
   },
   {
     flag: "base-url",
@@ -146,7 +170,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: "string",
     default: DEFAULT_BASE_URL,
     description: "Weavz API base URL (used with an API key).",
-    commands: ["mcp", "export", "plan", "apply"],
+    commands: ["mcp", "export", "plan", "apply", "history", "undo"],
   },
   {
     flag: "workspace-id",
@@ -154,8 +178,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: "string",
     default: "(none)",
     description:
-      "Default workspace for tools when workspaceId is omitted; export: the workspace to export; plan, apply: used when the file has no workspaceId.",
-    commands: ["mcp", "export", "plan", "apply"],
+      "Default workspace for tools when workspaceId is omitted; export: the workspace to export; plan, apply: used when the file has no workspaceId; history: the workspace shown.",
+    commands: ["mcp", "export", "plan", "apply", "history", "undo"],
   },
   {
     flag: "db",
@@ -163,7 +187,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: "string",
     default: "(data dir)/weavz-mcp/local.db",
     description: "SQLite file of the local API.",
-    commands: ["mcp", "export", "plan", "apply", "local-api"],
+    commands: ["mcp", "export", "plan", "apply", "history", "undo", "local-api"],
   },
   {
     flag: "no-demo",
@@ -171,7 +195,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: "boolean",
     default: "false",
     description: "Do not seed demo data into a new local database.",
-    commands: ["mcp", "export", "plan", "apply", "local-api"],
+    commands: ["mcp", "export", "plan", "apply", "history", "undo", "local-api"],
   },
   {
     flag: "timeout-ms",
@@ -179,7 +203,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: "string",
     default: "30000",
     description: "Time budget of one API call, retries included (1000-60000).",
-    commands: ["mcp", "export", "plan", "apply"],
+    commands: ["mcp", "export", "plan", "apply", "history", "undo"],
   },
   {
     flag: "read-only",
@@ -199,12 +223,21 @@ export const OPTIONS: readonly OptionSpec[] = [
     commands: ["mcp"],
   },
   {
+    flag: "apps",
+    env: "WEAVZ_APPS",
+    type: "string",
+    default: "true",
+    description:
+      "Show plan reviews and the workspace overview as in-chat views (MCP Apps) in clients that render them; false turns them off.",
+    commands: ["mcp"],
+  },
+  {
     flag: "toolsets",
     env: "WEAVZ_TOOLSETS",
     type: "string",
     default: DEFAULT_TOOLSETS.join(","),
     description:
-      "Comma-separated toolsets to expose: integrations, catalog, connections, mcp-servers, plan, execute; all; default.",
+      "Comma-separated toolsets to expose: integrations, catalog, connections, mcp-servers, plan, execute, history; all; default.",
     commands: ["mcp"],
   },
   {
@@ -257,7 +290,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: "string",
     default: "(none)",
     description:
-      "--auth bearer: file of accepted tokens, one a line (`TOKEN` or `sha256:HEX`, optional `workspaces=ID,ID` and `name=LABEL`).",
+      "--auth bearer: file of accepted tokens, one a line (`TOKEN` or `sha256:HEX`, optional `workspaces=ID,ID`, `name=NAME` and `label=LABEL` for the change journal).",
     commands: ["mcp"],
   },
   {
@@ -345,7 +378,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: "string",
     default: "info (warn for export, plan, apply)",
     description: "stderr log level: error, warn, info or debug.",
-    commands: ["mcp", "local-api", "export", "plan", "apply"],
+    commands: ["mcp", "local-api", "export", "plan", "apply", "history", "undo"],
   },
   {
     flag: "file",
@@ -381,8 +414,41 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: "boolean",
     default: "false",
     description:
-      "apply: do not ask for confirmation (needed when stdin is not a terminal, e.g. in CI).",
-    commands: ["apply"],
+      "apply, undo: do not ask for confirmation (needed when stdin is not a terminal, e.g. in CI).",
+    commands: ["apply", "undo"],
+  },
+  {
+    flag: "journal-db",
+    env: "WEAVZ_JOURNAL_DB",
+    type: "string",
+    default: "(data dir)/weavz-mcp/journal.db",
+    description:
+      "With an API key (hosted mode): SQLite file of this server's own change journal (the hosted API keeps no history). With --redis-url the journal is in Redis instead. See History and undo.",
+    commands: ["mcp", "history", "undo", "apply"],
+  },
+  {
+    flag: "history-limit",
+    env: "WEAVZ_HISTORY_LIMIT",
+    type: "string",
+    default: "10000",
+    description: "Change journal entries kept per workspace (100-1000000); older ones are dropped.",
+    commands: ["mcp", "local-api", "history", "undo", "apply"],
+  },
+  {
+    flag: "limit",
+    env: "WEAVZ_HISTORY_PAGE",
+    type: "string",
+    default: "20",
+    description: "history: how many changes to show, newest first (1-1000).",
+    commands: ["history"],
+  },
+  {
+    flag: "json",
+    env: "WEAVZ_HISTORY_JSON",
+    type: "boolean",
+    default: "false",
+    description: "history: print the entries as JSON instead of one line each.",
+    commands: ["history"],
   },
 ];
 
@@ -461,12 +527,16 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   for (const o of OPTIONS)
     options[o.flag] = o.short ? { type: o.type, short: o.short } : { type: o.type };
   let values: Record<string, string | boolean | undefined>;
+  let undoTarget: string | undefined;
   try {
     const parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
     values = parsed.values as Record<string, string | boolean | undefined>;
+    // undo takes one word: the change id or plan id.
+    if (command === "undo" && parsed.positionals.length > 0)
+      undoTarget = parsed.positionals.shift();
     if (parsed.positionals.length > 0) {
       throw new ConfigError(
-        `Unknown command "${parsed.positionals[0]}". Commands: (none) for the MCP server, local-api for the local Weavz API, export, plan, apply. See --help.`,
+        `Unknown command "${parsed.positionals[0]}". Commands: (none) for the MCP server, local-api for the local Weavz API, export, plan, apply, history, undo. See --help.`,
       );
     }
   } catch (err) {
@@ -575,6 +645,12 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     );
   }
   const resultLinks = TRUE.has(linksValue);
+  const appsRaw = str("apps", "WEAVZ_APPS") ?? "true";
+  const appsValue = appsRaw.trim().toLowerCase();
+  if (!TRUE.has(appsValue) && !FALSE.has(appsValue)) {
+    throw new ConfigError(`--apps / WEAVZ_APPS must be true or false (got "${appsRaw}").`);
+  }
+  const apps = TRUE.has(appsValue);
   const toolsetsRaw = str("toolsets", "WEAVZ_TOOLSETS");
   let toolsets: readonly ToolsetName[] = DEFAULT_TOOLSETS;
   if (toolsetsRaw !== undefined) {
@@ -726,6 +802,26 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   const output = str("output", "WEAVZ_EXPORT_FILE");
   const prune = bool("prune", "WEAVZ_PRUNE");
   const yes = bool("yes", "WEAVZ_APPLY_YES");
+  const journalDb =
+    str("journal-db", "WEAVZ_JOURNAL_DB") ?? join(defaultDataDir(env), "journal.db");
+  const whole = (flag: string, envName: string, dflt: string, min: number, max: number) => {
+    const raw = str(flag, envName) ?? dflt;
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw.trim()) || n < min || n > max) {
+      throw new ConfigError(
+        `--${flag} / ${envName} must be a whole number from ${min} to ${max} (got "${raw}").`,
+      );
+    }
+    return n;
+  };
+  const historyLimit = whole("history-limit", "WEAVZ_HISTORY_LIMIT", "10000", 100, 1_000_000);
+  const limit = whole("limit", "WEAVZ_HISTORY_PAGE", "20", 1, 1000);
+  const json = bool("json", "WEAVZ_HISTORY_JSON");
+  if (command === "undo" && undoTarget === undefined) {
+    throw new ConfigError(
+      "undo needs what to undo: `weavz-mcp undo CHANGE_ID` (a chg_… id from `weavz-mcp history`) or `weavz-mcp undo PLAN_ID` (a plan_… id: every step of that apply or undo).",
+    );
+  }
   return Object.freeze({
     command,
     transport: transportRaw,
@@ -739,6 +835,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     timeoutMs,
     readOnly,
     resultLinks,
+    apps,
     toolsets: Object.freeze([...toolsets]),
     allowedOrigins: Object.freeze(origins),
     httpAllow: Object.freeze(httpAllow),
@@ -760,6 +857,11 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     output,
     prune,
     yes,
+    journalDb,
+    historyLimit,
+    limit,
+    json,
+    undoTarget,
     conformanceFixtures: envBool(env, "WEAVZ_CONFORMANCE_FIXTURES") === true,
   });
 }

@@ -2,6 +2,7 @@ import { open, writeFile } from "node:fs/promises";
 import { createInterface } from "node:readline/promises";
 import { Document, parse as parseYaml } from "yaml";
 import { WeavzApiError } from "../api/errors.js";
+import { attributedApi } from "../api/journal.js";
 import type { WeavzApi } from "../api/types.js";
 import {
   applyPlan,
@@ -12,6 +13,8 @@ import {
 } from "../api/workspace-plan.js";
 import { type DesiredState, DesiredStateSchema, renderPlan } from "../domain/plan/index.js";
 import type { Logger } from "../log.js";
+import { cliActor } from "../mcp/actor.js";
+import { VERSION } from "../version.js";
 import { openBackend } from "./backend.js";
 import type { Config } from "./config.js";
 
@@ -256,13 +259,14 @@ async function runPlanOrApply(
 
 /** One line for an error, never a stack: API errors keep their code, status and message. */
 function errorLine(err: unknown): string {
-  if (err instanceof UserError) return err.message;
+  if (err instanceof UserError || (err instanceof Error && err.name === "HistoryUserError"))
+    return err.message;
   if (err instanceof WeavzApiError)
     return `Weavz API error ${err.status} ${err.code}: ${err.message}`;
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Runs `export`, `plan` or `apply` against the configured backend; resolves to the exit code. */
+/** Runs `export`, `plan`, `apply`, `history` or `undo` against the configured backend; resolves to the exit code. */
 export async function runPlanCommand(
   config: Config,
   log: Logger,
@@ -270,15 +274,25 @@ export async function runPlanCommand(
 ): Promise<number> {
   let backend: Awaited<ReturnType<typeof openBackend>> | undefined;
   try {
+    if (config.command === "history" || config.command === "undo") {
+      const history = await import("./history-commands.js");
+      backend = await openBackend(config, log);
+      backend = { ...backend, api: attributedApi(backend.api, cliActor(VERSION)) };
+      return config.command === "history"
+        ? await history.runHistory(backend, config, io)
+        : await history.runUndo(backend, config, io);
+    }
     // A bad file is reported before any backend starts (no database is created for it).
     const desired =
       config.command === "export"
         ? undefined
         : await readDesiredState(config.file as string, config.workspaceId);
     backend = await openBackend(config, log);
+    // apply's writes are journaled as the CLI's.
+    const api = attributedApi(backend.api, cliActor(VERSION));
     return desired === undefined
-      ? await runExport(backend.api, config, io)
-      : await runPlanOrApply(backend.api, config, desired, io);
+      ? await runExport(api, config, io)
+      : await runPlanOrApply(api, config, desired, io);
   } catch (err) {
     io.err(`weavz-mcp: ${errorLine(err)}\n`);
     return EXIT.error;

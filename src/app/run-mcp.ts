@@ -1,4 +1,5 @@
 import type { Logger } from "../log.js";
+import { localUser } from "../mcp/actor.js";
 import { createServerFactory } from "../mcp/server.js";
 import type { Scale } from "../scale/index.js";
 import { type Backend, deferredApi, openBackend } from "./backend.js";
@@ -39,8 +40,8 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
     config.transport === "stdio"
       ? new Promise<void>((resolve) => {
           startBackend = resolve;
-        }).then(() => openBackend(config, log))
-      : openBackend(config, log);
+        }).then(() => openBackend(config, log, scale ? { redis: scale.link } : {}))
+      : openBackend(config, log, scale ? { redis: scale.link } : {});
   backendReady.catch((err: unknown) => {
     log.error(`cannot start the backend: ${(err as Error).message}`);
     process.exit(1);
@@ -51,8 +52,14 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
     defaultWorkspaceId: config.workspaceId,
     readOnly: config.readOnly,
     resultLinks: config.resultLinks,
+    apps: config.apps,
     toolsets: config.toolsets,
     conformanceFixtures: config.conformanceFixtures,
+    historyKind: config.apiKey ? (config.redisUrl ? "mcp-redis" : "mcp-sqlite") : "local-api",
+    localPrincipal:
+      config.transport === "stdio"
+        ? { kind: "stdio", label: localUser() }
+        : { kind: "unknown", label: null },
     hub: {
       pollMinMs: config.pollIntervalMs,
       pollMaxMs: Math.max(30_000, config.pollIntervalMs),

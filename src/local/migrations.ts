@@ -1,3 +1,4 @@
+import { JOURNAL_SCHEMA } from "./journal-store.js";
 import type { SqliteDatabase } from "./sqlite.js";
 
 /** The single organisation of a local database (the spec's example org id). */
@@ -156,4 +157,9 @@ export const MIGRATIONS: ReadonlyArray<(db: SqliteDatabase) => void> = [
   // is unchanged, but the version moves: an older weavz-mcp then refuses this database with
   // "upgrade weavz-mcp" instead of rejecting every salted key and storing unsalted ones again.
   () => {},
+  // 6: the change journal (journal-store.ts): one entry per integration write, written in the
+  // write's own transaction, with the configuration before and after (never a secret).
+  (db) => {
+    db.exec(JOURNAL_SCHEMA);
+  },
 ];

@@ -38,6 +38,8 @@ export interface LocalApiOptions {
   log?: Logger;
   /** Keys accepted in memory only (never stored). */
   extraKeys?: InMemoryKey[];
+  /** Change journal entries kept per workspace (default 10,000). */
+  historyLimit?: number;
   /** Private destinations the http built-in may reach anyway (--http-allow); per process. */
   httpAllow?: readonly HttpAllowEntry[];
 }
@@ -72,6 +74,7 @@ export async function startLocalApi(opts: LocalApiOptions): Promise<LocalApi> {
   setHttpAllowList(opts.httpAllow ?? []);
   const store = new Store(opts.dbPath, {
     onCreate: opts.demo === false ? undefined : (s) => seedDemo(s),
+    ...(opts.historyLimit !== undefined ? { historyLimit: opts.historyLimit } : {}),
   });
 
   // Keys: only salted scrypt hashes are stored (key-hash.ts); the generated key is returned once.

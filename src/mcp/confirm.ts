@@ -340,7 +340,27 @@ export function createConfirmations(
       return unavailable(def.name, args.confirm !== undefined);
     }
   };
-  return { gate };
+  /**
+   * Voids a preview's token for TOOL without applying anything (the user pressed Cancel in
+   * the plan review App): a later echo of it is refused as already used.
+   */
+  const revoke = async (
+    tool: string,
+    token: string,
+    mcpCtx: ServerContext,
+  ): Promise<"void" | "invalid" | "unavailable"> => {
+    const sealed = await open(token, mcpCtx);
+    if (sealed?.m !== "token" || sealed.t !== tool) return "invalid";
+    try {
+      return (await store.spend(sealed.n, sealed.g ?? "", ttl * 1000)) === "ok"
+        ? "void"
+        : "invalid";
+    } catch (err) {
+      if (err instanceof ConfirmStoreUnavailableError) return "unavailable";
+      throw err;
+    }
+  };
+  return { gate, revoke };
 }
 
 /** The refusal when the shared store cannot say whether a confirmation was already used. */

@@ -1,5 +1,7 @@
 import {
   type CallToolResult,
+  type ClientCapabilities,
+  type Implementation,
   InMemoryServerEventBus,
   ProtocolError,
   ProtocolErrorCode,
@@ -9,9 +11,13 @@ import {
   type StandardSchemaV1,
   type Tool,
 } from "@modelcontextprotocol/server";
+import { apiJournal, attributedApi } from "../api/journal.js";
 import type { WeavzApi } from "../api/types.js";
+import type { Actor, ChangeJournal } from "../domain/journal.js";
 import type { Logger } from "../log.js";
 import { VERSION } from "../version.js";
+import { actorOf } from "./actor.js";
+import { type Apps, createApps } from "./apps/index.js";
 import { createCatalogCache } from "./catalog-cache.js";
 import { assertClientCapabilities, requestCapabilities } from "./client-capabilities.js";
 import { createCompleter } from "./completions.js";
@@ -65,10 +71,22 @@ export interface ServerDeps {
    */
   confirmStore?: ConfirmStore;
   /**
+   * Who keeps the change journal: the local API (every change), or this process in hosted
+   * mode (only its own changes). Default "local-api".
+   */
+  historyKind?: ChangeJournal["kind"];
+  /**
+   * The principal of a call that brings no authentication: the local user on stdio, unknown on
+   * unauthenticated HTTP (the default).
+   */
+  localPrincipal?: Actor["principal"];
+  /**
    * Also register the official conformance suite's fixture tools (fixtures/index.ts); set
    * by WEAVZ_CONFORMANCE_FIXTURES=1 for scripts/conformance.mjs, never by default.
    */
   conformanceFixtures?: boolean;
+  /** In-chat views (MCP Apps, src/mcp/apps) for clients that render them (default true). */
+  apps?: boolean;
 }
 
 /**
@@ -165,6 +183,7 @@ export function createServerFactory(deps: ServerDeps): {
     outputSchema: t.outputJson as Tool["outputSchema"],
     annotations: t.def.annotations,
   }));
+  const apps = createApps(deps.apps !== false, listed);
   const hub = new ResourceHub(
     deps.api,
     deps.log,
@@ -178,15 +197,29 @@ export function createServerFactory(deps: ServerDeps): {
     log: deps.log,
     ...(deps.confirmStore ? { store: deps.confirmStore } : {}),
   });
-  /** What handlers get: the API through the caller's workspace limit (none without auth). */
+  const localPrincipal = deps.localPrincipal ?? { kind: "unknown", label: null };
+  /**
+   * What handlers get: the API through the caller's workspace limit (none without auth),
+   * attributing every write to the caller (its MCP client and principal) for the journal.
+   */
   const toolContext = (
     authInfo: Parameters<typeof scopeOf>[0],
     signal: AbortSignal,
     progress?: ToolContext["progress"],
+    client?: { envelope?: Record<string, unknown> | undefined; handshake?: Implementation },
   ): ToolContext => {
     const scope = scopeOf(authInfo);
+    const actor = actorOf(
+      authInfo as { extra?: Record<string, unknown> } | undefined,
+      client?.envelope,
+      client?.handshake,
+      localPrincipal,
+    );
+    const api = attributedApi(scopedApi(deps.api, scope), actor);
     return {
-      api: scopedApi(deps.api, scope),
+      api,
+      journal: apiJournal(api, deps.historyKind ?? "local-api", { signal }),
+      actor,
       defaultWorkspaceId: scopedDefaultWorkspace(scope, deps.defaultWorkspaceId),
       signal,
       log: deps.log,
@@ -250,7 +283,14 @@ export function createServerFactory(deps: ServerDeps): {
       return undefined;
     }
     const tool = byName.get(name);
-    if (!tool || tool.def.confirm || tool.def.needsClientCapabilities) return undefined;
+    // Writes go through the SDK: the journal records the client's name from the session.
+    if (
+      !tool ||
+      tool.def.confirm ||
+      tool.def.needsClientCapabilities ||
+      !tool.def.annotations.readOnlyHint
+    )
+      return undefined;
     const args = (params as { arguments?: unknown }).arguments;
     return runTool(tool, args, toolContext(undefined, signal));
   };
@@ -286,25 +326,55 @@ export function createServerFactory(deps: ServerDeps): {
         hub.detach(server);
       };
     }
-    registerResourceHandlers(server, deps, hub);
+    const declaredOf = (ctx: ServerContext) =>
+      requestCapabilities(ctx, () => server.getClientCapabilities());
+    registerResourceHandlers(server, deps, hub, apps, declaredOf);
     registerPromptHandlers(
       server,
       prompts,
       completer,
-      (ctx) => toolContext(ctx.http?.authInfo, ctx.mcpReq.signal),
+      (ctx) =>
+        toolContext(ctx.http?.authInfo, ctx.mcpReq.signal, undefined, {
+          envelope: ctx.mcpReq.envelope as Record<string, unknown> | undefined,
+          handshake: server.getClientVersion(),
+        }),
       deps.log,
     );
-    server.setRequestHandler("tools/list", async () => ({ tools: listed }));
+    server.setRequestHandler("tools/list", async (_req, ctx) => ({
+      tools: apps.renders(declaredOf(ctx)) ? (apps.tools as Tool[]) : listed,
+    }));
     server.setRequestHandler(
       "tools/call",
       { params: LooseCallToolParams },
       async (params, mcpCtx: ServerContext): Promise<CallToolResult> => {
+        const declared = () => declaredOf(mcpCtx);
+        const withApps = apps.renders(declared());
         const tool = byName.get(params.name);
+        // A token limited to some workspaces sees the API through that limit.
+        const ctx = toolContext(
+          mcpCtx.http?.authInfo,
+          mcpCtx.mcpReq.signal,
+          progressReporter(mcpCtx),
+          {
+            envelope: mcpCtx.mcpReq.envelope as Record<string, unknown> | undefined,
+            handshake: server.getClientVersion(),
+          },
+        );
+        const session = { mcpCtx, peer: { era, capabilities: declared } };
+        if (withApps && !tool) {
+          // The plan review App's Approve/Cancel: the previewed tool through the same gate.
+          const run = (name: string, args: unknown) => {
+            const target = byName.get(name);
+            return target && runTool(target, args, ctx, session);
+          };
+          const revoke = (name: string, token: string) => confirmations.revoke(name, token, mcpCtx);
+          const decided = apps.call(params.name, params.arguments, { run, revoke });
+          if (decided) return decided;
+        }
         if (!tool) {
           const why = unavailableToolMessage(params.name, tools);
           return unknownToolResult(params.name, [...byName.keys()], why);
         }
-        const declared = () => requestCapabilities(mcpCtx, () => server.getClientCapabilities());
         // Checked first: no argument fix helps when the client itself lacks the capability.
         if (tool.def.needsClientCapabilities) {
           assertClientCapabilities(
@@ -314,16 +384,8 @@ export function createServerFactory(deps: ServerDeps): {
             era,
           );
         }
-        // A token limited to some workspaces sees the API through that limit.
-        const ctx = toolContext(
-          mcpCtx.http?.authInfo,
-          mcpCtx.mcpReq.signal,
-          progressReporter(mcpCtx),
-        );
-        return runTool(tool, params.arguments, ctx, {
-          mcpCtx,
-          peer: { era, capabilities: declared },
-        });
+        const result = await runTool(tool, params.arguments, ctx, session);
+        return withApps ? apps.decorate(tool.def.name, params.arguments, result) : result;
       },
     );
     return server;
@@ -346,7 +408,13 @@ function progressReporter(mcpCtx: ServerContext): ToolContext["progress"] {
 }
 
 /** resources/* and subscriptions (completion lives with the prompts: prompts/register.ts). */
-function registerResourceHandlers(server: Server, deps: ServerDeps, hub: ResourceHub): void {
+function registerResourceHandlers(
+  server: Server,
+  deps: ServerDeps,
+  hub: ResourceHub,
+  apps: Apps,
+  declaredOf: (ctx: ServerContext) => ClientCapabilities | undefined,
+): void {
   // Each request is served through the caller's workspace limit (none without auth).
   const apiFor = (ctx: ServerContext) => scopedApi(deps.api, scopeOf(ctx.http?.authInfo));
   const refOf = (uri: string) => {
@@ -354,7 +422,7 @@ function registerResourceHandlers(server: Server, deps: ServerDeps, hub: Resourc
     if (!ref) {
       throw new ProtocolError(
         ProtocolErrorCode.InvalidParams,
-        `Unknown resource ${uri}. Resources: weavz://workspaces, weavz://workspaces/{workspaceId}/integrations, weavz://workspaces/{workspaceId}/mcp-tools.`,
+        `Unknown resource ${uri}. Resources: weavz://workspaces, weavz://workspaces/{workspaceId}/integrations, weavz://workspaces/{workspaceId}/mcp-tools, weavz://workspaces/{workspaceId}/history.`,
         { uri },
       );
     }
@@ -366,7 +434,7 @@ function registerResourceHandlers(server: Server, deps: ServerDeps, hub: Resourc
       { signal: ctx.mcpReq.signal },
     );
     const perWorkspace = workspaces.flatMap((w) => {
-      const [integrations, tools] = workspaceUris(w.id) as [string, string];
+      const [integrations, tools, history] = workspaceUris(w.id) as [string, string, string];
       return [
         {
           uri: integrations,
@@ -380,14 +448,23 @@ function registerResourceHandlers(server: Server, deps: ServerDeps, hub: Resourc
           title: `${w.name}: MCP server tools`,
           mimeType: "application/json",
         },
+        {
+          uri: history,
+          name: `${w.slug}-history`,
+          title: `${w.name}: change history`,
+          mimeType: "application/json",
+        },
       ];
     });
-    return { resources: [WORKSPACES_RESOURCE, ...perWorkspace] };
+    const views = apps.renders(declaredOf(ctx)) ? apps.resources : [];
+    return { resources: [WORKSPACES_RESOURCE, ...perWorkspace, ...views] };
   });
   server.setRequestHandler("resources/templates/list", async () => ({
     resourceTemplates: [...RESOURCE_TEMPLATES],
   }));
   server.setRequestHandler("resources/read", async (req, ctx) => {
+    const view = apps.read(req.params.uri);
+    if (view) return view;
     const ref = refOf(req.params.uri);
     try {
       const data = await readResource(apiFor(ctx), ref, ctx.mcpReq.signal);

@@ -26,6 +26,7 @@ import {
   resource,
   searchParams,
 } from "./context.js";
+import { writeContext } from "./history.js";
 
 const WorkspaceIntegrationQuerySchema = z.strictObject({});
 const CREATE_WI_FIELDS = keysOf(CreateWorkspaceIntegrationSchema);
@@ -111,6 +112,7 @@ export function integrationRoutes(app: App, deps: Deps): void {
       const input = parseWith(CreateWorkspaceIntegrationSchema, body, {
         allowed: CREATE_WI_FIELDS,
       });
+      const change = writeContext(c);
       let alias = input.alias ?? input.integrationName;
       try {
         const record = store.write(() => {
@@ -131,7 +133,7 @@ export function integrationRoutes(app: App, deps: Deps): void {
             createdAt: now,
             updatedAt: now,
           };
-          store.integrations.insert(rec);
+          store.integrations.insert(rec, change);
           return rec;
         });
         return ok(c, { integration: record }, 201);
@@ -159,6 +161,7 @@ export function integrationRoutes(app: App, deps: Deps): void {
         allowed: UPDATE_WI_FIELDS,
         hints: UPDATE_HINTS,
       });
+      const change = writeContext(c);
       let alias = patch.alias ?? "";
       try {
         const record = store.write(() => {
@@ -177,7 +180,7 @@ export function integrationRoutes(app: App, deps: Deps): void {
             now = new Date(Date.parse(existing.updatedAt) + 1).toISOString();
           }
           const rec: IntegrationRecord = { ...existing, ...config, updatedAt: now };
-          store.integrations.update(rec);
+          store.integrations.update(rec, change);
           return rec;
         });
         return ok(c, { integration: record });
@@ -189,7 +192,9 @@ export function integrationRoutes(app: App, deps: Deps): void {
       const workspaceId = param(c, "workspaceId");
       const id = param(c, "id");
       requireWorkspace(c, deps, workspaceId);
-      if (!store.integrations.delete(workspaceId, id)) throw notFoundIn(workspaceId, id);
+      if (!store.integrations.delete(workspaceId, id, writeContext(c))) {
+        throw notFoundIn(workspaceId, id);
+      }
       return ok(c, { deleted: true, id });
     },
   });

@@ -7,6 +7,7 @@ import { ConnectionsTable } from "./connections.js";
 import { EndUsersTable } from "./end-users.js";
 import { ExecutionResultsTable } from "./execution-results.js";
 import { IntegrationsTable } from "./integrations.js";
+import { JournalTable } from "./journal.js";
 import { KvEntriesTable } from "./kv-entries.js";
 import { McpServersTable } from "./mcp-servers.js";
 import { StoredFilesTable } from "./stored-files.js";
@@ -25,6 +26,8 @@ export interface StoreOptions {
   onCreate?: (store: Store) => void;
   /** Key sealing connection secrets; default: WEAVZ_LOCAL_SECRET_KEY or the key file. */
   secretKey?: Buffer;
+  /** Change journal entries kept per workspace (--history-limit). */
+  historyLimit?: number;
 }
 
 /**
@@ -53,6 +56,7 @@ export class Store {
   readonly kv = new KvEntriesTable(this);
   readonly files = new StoredFilesTable(this);
   readonly executions = new ExecutionResultsTable(this);
+  readonly journal: JournalTable;
 
   private readonly stmts = new Map<string, SqliteStatement>();
   private readonly changeListeners = new Set<(seq: number) => void>();
@@ -63,6 +67,7 @@ export class Store {
   constructor(path: string, options: StoreOptions = {}) {
     this.path = path;
     this.secretKey = options.secretKey;
+    this.journal = new JournalTable(this, options.historyLimit);
     preparePrivateDatabase(path);
     this.db = openDatabase(path, { timeout: 5000 });
     this.db.pragma("journal_mode = WAL");

@@ -1,5 +1,6 @@
 import type { ConnectionStrategy } from "../../domain/index.js";
 import type { Store } from "./index.js";
+import type { WriteContext } from "./journal.js";
 import type { Row } from "./shared.js";
 
 /** A workspace integration exactly as the API returns it on create and update. */
@@ -109,9 +110,12 @@ export class IntegrationsTable {
     return row ? toRecord(row) : undefined;
   }
 
-  /** Inserts; throws SQLITE_CONSTRAINT_UNIQUE when the alias is taken. */
-  insert(r: IntegrationRecord): void {
-    this.store.write(() =>
+  /**
+   * Inserts; throws SQLITE_CONSTRAINT_UNIQUE when the alias is taken. With `change`, the write
+   * is journaled in the same transaction (as for update and delete).
+   */
+  insert(r: IntegrationRecord, change?: WriteContext): void {
+    this.store.write(() => {
       this.store
         .stmt(
           `INSERT INTO workspace_integrations (id, workspace_id, org_id, integration_name, alias, display_name, connection_strategy, connection_id, enabled_actions, settings, sort_order, created_at, updated_at)
@@ -122,13 +126,15 @@ export class IntegrationsTable {
           orgId: r.orgId,
           integrationName: r.integrationName,
           createdAt: r.createdAt,
-        }),
-    );
+        });
+      if (change) this.store.journal.record(r.workspaceId, null, r, change);
+    });
   }
 
   /** Replaces the mutable fields; throws SQLITE_CONSTRAINT_UNIQUE when the alias is taken. */
-  update(r: IntegrationRecord): void {
-    this.store.write(() =>
+  update(r: IntegrationRecord, change?: WriteContext): void {
+    this.store.write(() => {
+      const before = change ? this.get(r.workspaceId, r.id) : undefined;
       this.store
         .stmt(
           `UPDATE workspace_integrations SET alias = @alias, display_name = @displayName,
@@ -137,17 +143,21 @@ export class IntegrationsTable {
            updated_at = @updatedAt
          WHERE workspace_id = @workspaceId AND id = @id`,
         )
-        .run(mutable(r)),
-    );
+        .run(mutable(r));
+      if (change && before) this.store.journal.record(r.workspaceId, before, r, change);
+    });
   }
 
-  delete(workspaceId: string, id: string): boolean {
-    return this.store.write(
-      () =>
+  delete(workspaceId: string, id: string, change?: WriteContext): boolean {
+    return this.store.write(() => {
+      const before = change ? this.get(workspaceId, id) : undefined;
+      const gone =
         this.store
           .stmt("DELETE FROM workspace_integrations WHERE workspace_id = ? AND id = ?")
-          .run(workspaceId, id).changes > 0,
-    );
+          .run(workspaceId, id).changes > 0;
+      if (gone && change && before) this.store.journal.record(workspaceId, before, null, change);
+      return gone;
+    });
   }
 
   /** A workspace's integrations in list order (sortOrder, createdAt). */
