@@ -1,6 +1,9 @@
 import { defineConfig } from "vitest/config";
+import { dashboardAssetsVitePlugin } from "./scripts/dashboard-assets.mjs";
 
 export default defineConfig({
+  // The dashboard's browser script and styles, built as the package build does.
+  plugins: [dashboardAssetsVitePlugin],
   test: {
     include: ["test/**/*.test.ts", "src/**/*.test.ts"],
     pool: "forks",

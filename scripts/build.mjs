@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { buildAppViews } from "./build-apps.mjs";
+import { dashboardAssetsPlugin } from "./dashboard-assets.mjs";
 
 /** Resolves zod's all-locales index to English alone; nothing here selects another locale. */
 const onlyEnglishZodLocale = {
@@ -48,7 +49,7 @@ const result = await build({
   sourcemap: false,
   // BUILD_MINIFY=0 keeps names readable for profiling (--cpu-prof) and debugging.
   minify: process.env.BUILD_MINIFY !== "0",
-  plugins: [onlyEnglishZodLocale],
+  plugins: [onlyEnglishZodLocale, dashboardAssetsPlugin],
   legalComments: "none",
   logLevel: "warning",
   banner: {

@@ -112,6 +112,7 @@ describe("loadConfig", () => {
       WEAVZ_EXPORT_FILE: "out.yaml",
       WEAVZ_PRUNE: "1",
       WEAVZ_APPLY_YES: "yes",
+      WEAVZ_NO_DASHBOARD: "1",
       WEAVZ_JOURNAL_DB: "/tmp/j.db",
       WEAVZ_HISTORY_LIMIT: "500",
       WEAVZ_HISTORY_PAGE: "7",
@@ -152,6 +153,7 @@ describe("loadConfig", () => {
       output: "out.yaml",
       prune: true,
       yes: true,
+      dashboard: false,
       journalDb: "/tmp/j.db",
       historyLimit: 500,
       limit: 7,
@@ -221,6 +223,18 @@ describe("loadConfig", () => {
     );
     expect(() => loadConfig(["export", "--transport", "http"], {})).toThrow(
       /--transport does not apply to export/,
+    );
+  });
+
+  it("parses the dashboard command: its own port default, backend options, no MCP options", () => {
+    expect(loadConfig(["dashboard"], {})).toMatchObject({ command: "dashboard", port: 3334 });
+    expect(loadConfig(["dashboard", "--port", "0", "--db", "/tmp/d.db"], {})).toMatchObject({
+      port: 0,
+      localDb: "/tmp/d.db",
+    });
+    expect(loadConfig([], {}).dashboard).toBe(true);
+    expect(() => loadConfig(["dashboard", "--transport", "http"], {})).toThrow(
+      /--transport does not apply to dashboard/,
     );
   });
 
@@ -330,14 +344,27 @@ describe("loadConfig", () => {
     });
   });
 
-  it("never echoes the API key in an error", () => {
+  it("refuses an API key with spaces, and never echoes it in the error", () => {
+    // The error is caught outside the assertion, so no catch can swallow a failed expectation.
+    const refusal = (args: string[], env: Record<string, string>) => {
+      try {
+        loadConfig(args, env);
+      } catch (err) {
+        return err as Error;
+      }
+      return undefined;
+    };
     const secret = "wvz_this is not valid";
-    try {
-      loadConfig(["--api-key", secret], {});
-      expect.unreachable();
-    } catch (err) {
-      expect((err as Error).message).not.toContain(secret);
+    for (const [args, env] of [
+      [["--api-key", secret], {}],
+      [[], { WEAVZ_API_KEY: secret }],
+    ] as const) {
+      const err = refusal([...args], env);
+      expect(err).toBeInstanceOf(ConfigError);
+      expect(err?.message).toMatch(/without spaces/);
+      expect(err?.message).not.toContain(secret);
     }
+    expect(refusal(["--api-key", "wvz_without_spaces_0123"], {})).toBeUndefined();
   });
 
   it("puts the database under the platform's data directory", () => {

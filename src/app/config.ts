@@ -7,10 +7,12 @@ import { DEFAULT_TOOLSETS, parseToolsets, type ToolsetName } from "../mcp/toolse
 export const DEFAULT_BASE_URL = "https://api.weavz.io";
 export const DEFAULT_MCP_PORT = 3333;
 export const DEFAULT_LOCAL_API_PORT = 8787;
+export const DEFAULT_DASHBOARD_PORT = 3334;
 
 export type Command =
   | "mcp"
   | "local-api"
+  | "dashboard"
   | "export"
   | "plan"
   | "apply"
@@ -29,7 +31,7 @@ export type PlanCommand = (typeof PLAN_COMMANDS)[number];
 export function isPlanCommand(name: string | undefined): name is PlanCommand {
   return (PLAN_COMMANDS as readonly (string | undefined)[]).includes(name);
 }
-const BACKEND_COMMANDS: Command[] = ["mcp", ...PLAN_COMMANDS];
+const BACKEND_COMMANDS: Command[] = ["mcp", "dashboard", ...PLAN_COMMANDS];
 
 /** Shortest state secret accepted: 32 characters (e.g. `openssl rand -base64 32` gives 44). */
 export const STATE_SECRET_MIN_CHARS = 32;
@@ -82,6 +84,8 @@ export interface Config {
   /** OAuth mode: scopes every access token must carry. */
   readonly oauthScopes: readonly string[];
   readonly logLevel: "error" | "warn" | "info" | "debug";
+  /** HTTP mode: serve the dashboard at / (off with --no-dashboard). */
+  readonly dashboard: boolean;
   /** Redis (or Valkey) shared by replicas for change notifications; absent = one process. */
   readonly redisUrl: string | undefined;
   /** How long the poller lease lasts without renewal (takeover time when a replica dies). */
@@ -151,9 +155,9 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: "port",
     env: "WEAVZ_PORT",
     type: "string",
-    default: "3333 (mcp) / 8787 (local-api)",
+    default: "3333 (mcp) / 8787 (local-api) / 3334 (dashboard)",
     description: "Port to bind; 0 picks a free one.",
-    commands: ["mcp", "local-api"],
+    commands: ["mcp", "local-api", "dashboard"],
   },
   {
     flag: "api-key",
@@ -162,7 +166,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: "(none)",
     description:
       "mcp: a hosted Weavz API key (wvz_…); without one the embedded local API is used. local-api: the key the server accepts.",
-    commands: ["mcp", "export", "plan", "apply", "history", "undo", "local-api"],
+    commands: ["mcp", "dashboard", "export", "plan", "apply", "history", "undo", "local-api"],
   },
   {
     flag: "base-url",
@@ -170,7 +174,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: "string",
     default: DEFAULT_BASE_URL,
     description: "Weavz API base URL (used with an API key).",
-    commands: ["mcp", "export", "plan", "apply", "history", "undo"],
+    commands: ["mcp", "dashboard", "export", "plan", "apply", "history", "undo"],
   },
   {
     flag: "workspace-id",
@@ -187,7 +191,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: "string",
     default: "(data dir)/weavz-mcp/local.db",
     description: "SQLite file of the local API.",
-    commands: ["mcp", "export", "plan", "apply", "history", "undo", "local-api"],
+    commands: ["mcp", "dashboard", "export", "plan", "apply", "history", "undo", "local-api"],
   },
   {
     flag: "no-demo",
@@ -195,7 +199,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: "boolean",
     default: "false",
     description: "Do not seed demo data into a new local database.",
-    commands: ["mcp", "export", "plan", "apply", "history", "undo", "local-api"],
+    commands: ["mcp", "dashboard", "export", "plan", "apply", "history", "undo", "local-api"],
   },
   {
     flag: "timeout-ms",
@@ -203,7 +207,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: "string",
     default: "30000",
     description: "Time budget of one API call, retries included (1000-60000).",
-    commands: ["mcp", "export", "plan", "apply", "history", "undo"],
+    commands: ["mcp", "dashboard", "export", "plan", "apply", "history", "undo"],
   },
   {
     flag: "read-only",
@@ -238,6 +242,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: DEFAULT_TOOLSETS.join(","),
     description:
       "Comma-separated toolsets to expose: integrations, catalog, connections, mcp-servers, plan, execute, history; all; default.",
+    commands: ["mcp"],
+  },
+  {
+    flag: "no-dashboard",
+    env: "WEAVZ_NO_DASHBOARD",
+    type: "boolean",
+    default: "false",
+    description:
+      "--transport http: do not serve the dashboard at / (see Dashboard). stdio users run `weavz-mcp dashboard` instead.",
     commands: ["mcp"],
   },
   {
@@ -370,7 +383,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: "2000",
     description:
       "While a resource is watched, how often an API without a change feed (the hosted API) is re-read at first (100-60000); doubles while nothing changes, up to 30 s.",
-    commands: ["mcp"],
+    commands: ["mcp", "dashboard"],
   },
   {
     flag: "log-level",
@@ -378,7 +391,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: "string",
     default: "info (warn for export, plan, apply)",
     description: "stderr log level: error, warn, info or debug.",
-    commands: ["mcp", "local-api", "export", "plan", "apply", "history", "undo"],
+    commands: ["mcp", "dashboard", "local-api", "export", "plan", "apply", "history", "undo"],
   },
   {
     flag: "file",
@@ -424,7 +437,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: "(data dir)/weavz-mcp/journal.db",
     description:
       "With an API key (hosted mode): SQLite file of this server's own change journal (the hosted API keeps no history). With --redis-url the journal is in Redis instead. See History and undo.",
-    commands: ["mcp", "history", "undo", "apply"],
+    commands: ["mcp", "dashboard", "history", "undo", "apply"],
   },
   {
     flag: "history-limit",
@@ -432,7 +445,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: "string",
     default: "10000",
     description: "Change journal entries kept per workspace (100-1000000); older ones are dropped.",
-    commands: ["mcp", "local-api", "history", "undo", "apply"],
+    commands: ["mcp", "dashboard", "local-api", "history", "undo", "apply"],
   },
   {
     flag: "limit",
@@ -517,7 +530,7 @@ function parseUrlOption(raw: string, source: string, example: string): URL {
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Config {
   const args = [...argv];
   let command: Command = "mcp";
-  if (args[0] === "local-api" || isPlanCommand(args[0])) {
+  if (args[0] === "local-api" || args[0] === "dashboard" || isPlanCommand(args[0])) {
     command = args.shift() as Command;
   }
   const options: Record<string, { type: "string" | "boolean"; short?: string }> = {
@@ -536,7 +549,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       undoTarget = parsed.positionals.shift();
     if (parsed.positionals.length > 0) {
       throw new ConfigError(
-        `Unknown command "${parsed.positionals[0]}". Commands: (none) for the MCP server, local-api for the local Weavz API, export, plan, apply, history, undo. See --help.`,
+        `Unknown command "${parsed.positionals[0]}". Commands: (none) for the MCP server, local-api for the local Weavz API, dashboard, export, plan, apply, history, undo. See --help.`,
       );
     }
   } catch (err) {
@@ -586,7 +599,9 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     portRaw === undefined
       ? command === "local-api"
         ? DEFAULT_LOCAL_API_PORT
-        : DEFAULT_MCP_PORT
+        : command === "dashboard"
+          ? DEFAULT_DASHBOARD_PORT
+          : DEFAULT_MCP_PORT
       : parsePort(portRaw, "--port / WEAVZ_PORT");
 
   const apiKey = str("api-key", "WEAVZ_API_KEY");
@@ -745,6 +760,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       `--log-level / WEAVZ_LOG_LEVEL must be error, warn, info or debug (got "${logLevel}").`,
     );
   }
+  const dashboard = !bool("no-dashboard", "WEAVZ_NO_DASHBOARD");
   const redisUrl = str("redis-url", "WEAVZ_REDIS_URL");
   if (redisUrl !== undefined) {
     let ok = false;
@@ -848,6 +864,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     oauthJwksUrl,
     oauthScopes: Object.freeze(oauthScopes),
     logLevel: logLevel as Config["logLevel"],
+    dashboard,
     redisUrl,
     redisLeaseMs,
     stateSecret,

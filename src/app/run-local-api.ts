@@ -19,6 +19,7 @@ export async function runLocalApi(config: Config, log: Logger): Promise<void> {
       dbPath,
       ...(config.apiKey !== undefined ? { apiKey: config.apiKey } : {}),
       demo: config.demo,
+      allowedOrigins: config.allowedOrigins,
       historyLimit: config.historyLimit,
       httpAllow: config.httpAllow,
       log,

@@ -282,10 +282,13 @@ export function createConfirmations(
           answer = "decline";
       } else {
         try {
-          const res = await mcpCtx.mcpReq.elicitInput(
-            { mode: "form", message, requestedSchema },
+          // Sent as a request related to this tools/call, so over Streamable HTTP it travels
+          // on this call's own response stream, which every client reads: a client without a
+          // GET stream (where an unrelated request would go) is asked at once, not never.
+          const res = (await mcpCtx.mcpReq.send(
+            { method: "elicitation/create", params: { mode: "form", message, requestedSchema } },
             { signal: ctx.signal, timeout: ttl * 1000 },
-          );
+          )) as { action: "accept" | "decline" | "cancel"; content?: unknown };
           answer = res.action;
           if (answer === "accept" && AnswerSchema.safeParse(res.content).data?.confirm !== true)
             answer = "decline";

@@ -31,6 +31,7 @@ import {
   type RegisteredTool,
   unavailableToolMessage,
 } from "./registry.js";
+import { UriParamsSchema } from "./request-params.js";
 import {
   parseResourceUri,
   RESOURCE_TEMPLATES,
@@ -476,19 +477,25 @@ function registerResourceHandlers(
       throw errorToProtocolError(err, deps.log, `resources/read ${ref.uri}`, { uri: ref.uri });
     }
   });
-  server.setRequestHandler("resources/subscribe", async (req, ctx) => {
-    const ref = refOf(req.params.uri);
-    try {
-      if ("workspaceId" in ref)
-        assertWorkspaceAllowed(scopeOf(ctx.http?.authInfo), ref.workspaceId);
-      await hub.subscribe(server, ref.uri);
-    } catch (err) {
-      throw errorToProtocolError(err, deps.log, `resources/subscribe ${ref.uri}`, { uri: ref.uri });
-    }
-    return {};
-  });
-  server.setRequestHandler("resources/unsubscribe", async (req) => {
-    hub.unsubscribe(server, req.params.uri);
+  server.setRequestHandler(
+    "resources/subscribe",
+    { params: UriParamsSchema },
+    async (params, ctx) => {
+      const ref = refOf(params.uri);
+      try {
+        if ("workspaceId" in ref)
+          assertWorkspaceAllowed(scopeOf(ctx.http?.authInfo), ref.workspaceId);
+        await hub.subscribe(server, ref.uri);
+      } catch (err) {
+        throw errorToProtocolError(err, deps.log, `resources/subscribe ${ref.uri}`, {
+          uri: ref.uri,
+        });
+      }
+      return {};
+    },
+  );
+  server.setRequestHandler("resources/unsubscribe", { params: UriParamsSchema }, async (params) => {
+    hub.unsubscribe(server, params.uri);
     return {};
   });
 }
