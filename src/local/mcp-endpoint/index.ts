@@ -10,7 +10,7 @@ import { type Logger, silentLogger } from "../../log.js";
 import type { Catalog } from "../catalog.js";
 import type { ChangeFeed } from "../changes.js";
 import type { KeyChecker } from "../key-check.js";
-import type { Store } from "../store.js";
+import type { Store } from "../store/index.js";
 import { authenticate } from "./auth.js";
 import { type ExecuteFn, storeExecutor } from "./execute.js";
 import { buildEndpointServer, type EndpointDeps } from "./server.js";
@@ -253,7 +253,7 @@ export class McpEndpoints {
       let surface: ToolSurface | undefined;
       let hash: string | null | undefined;
       try {
-        hash = this.store.mcpServerTokenHash(id);
+        hash = this.store.mcpServers.tokenHash(id);
         surface = this.deps.surfaces.get(id);
       } catch (err) {
         this.log.warn(`MCP endpoint ${id}: cannot read the store: ${(err as Error).message}`);
