@@ -229,7 +229,7 @@ async function runPlanOrApply(
 function errorLine(err: unknown): string {
   if (err instanceof UserError) return err.message;
   if (err instanceof WeavzApiError)
-    return `Weavz API error ${err.status} ${err.code}: ${err.message}`;
+    return `Weavz API error ${err.status} ${err.reportedCode}: ${err.message}`;
   return err instanceof Error ? err.message : String(err);
 }
 

@@ -17,9 +17,9 @@ export function requestCapabilities(
   mcpCtx: ServerContext,
   handshake: () => ClientCapabilities | undefined,
 ): ClientCapabilities | undefined {
-  const fromEnvelope = mcpCtx.mcpReq.envelope?.[CLIENT_CAPABILITIES_META_KEY as never] as
-    | ClientCapabilities
-    | undefined;
+  // The SDK types the envelope as an open object; its keys are the spec's meta keys.
+  const envelope: Readonly<Record<string, unknown>> | undefined = mcpCtx.mcpReq.envelope;
+  const fromEnvelope = envelope?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
   return fromEnvelope ?? handshake();
 }
 

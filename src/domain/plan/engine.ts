@@ -204,11 +204,11 @@ export function computePlan(
 
   // 3. Steps: creates, updates (renames through a temporary alias when they form a cycle),
   //    deletes; ordered so that no alias is taken while another integration still holds it.
-  type Draft = Omit<PlanStep, "n"> & { occupies?: string; frees?: string };
+  type Draft = StepDraft;
   const steps: Draft[] = [];
   const unchanged: string[] = [];
   const usedAliases = new Set([...liveByAlias.keys(), ...desiredAliases]);
-  const renames = new Map<string, Draft>(); // live alias → its rename step
+  const renames = new Map<string, UpdateDraft>(); // live alias → its rename step
   for (const p of pairs) {
     const target = finalConfig.get(p.alias);
     if (!target) continue;
@@ -225,13 +225,13 @@ export function computePlan(
       for (const v of checked.violations) issues.push(wordViolation(p.alias, v, live.connections));
       continue;
     }
-    const step: Draft = {
+    const step: UpdateDraft = {
       action: "update",
       alias: p.alias,
       integrationName: p.live.integrationName,
       id: p.live.id,
       changes,
-      request: built as Record<string, unknown>,
+      request: built,
       destructive: current.connectionStrategy !== target.connectionStrategy,
     };
     if (p.live.alias !== p.alias) {
@@ -267,10 +267,10 @@ export function computePlan(
   // Break rename cycles (a↔b): the first rename of each cycle goes through a temporary alias.
   const freedBy = new Map<string, Draft>();
   for (const s of steps) if (s.frees) freedBy.set(s.frees, s);
-  const seen = new Set<Draft>();
+  const seen = new Set<UpdateDraft>();
   for (const start of renames.values()) {
-    const path: Draft[] = [];
-    let cur: Draft | undefined = start;
+    const path: UpdateDraft[] = [];
+    let cur: UpdateDraft | undefined = start;
     while (cur && !seen.has(cur) && !path.includes(cur)) {
       path.push(cur);
       cur = cur.occupies ? renames.get(cur.occupies) : undefined;
@@ -279,7 +279,7 @@ export function computePlan(
       const head = cur;
       const tmp = temporaryAlias(head.frees as string, usedAliases);
       usedAliases.add(tmp);
-      const first: Draft = {
+      const first: UpdateDraft = {
         action: "update",
         alias: tmp,
         integrationName: head.integrationName,
@@ -291,9 +291,7 @@ export function computePlan(
         // The temporary alias is fresh: this step waits for nothing.
         frees: head.frees,
       };
-      head.changes = (head.changes ?? []).map((c) =>
-        c.field === "alias" ? { ...c, before: tmp } : c,
-      );
+      head.changes = head.changes.map((c) => (c.field === "alias" ? { ...c, before: tmp } : c));
       head.frees = tmp;
       steps.splice(steps.indexOf(head), 0, first);
       freedBy.set(first.frees as string, first);
@@ -344,10 +342,18 @@ export function computePlan(
   };
 }
 
-function toStep(
-  s: Omit<PlanStep, "n"> & { occupies?: string; frees?: string },
-  i: number,
-): PlanStep {
+/** Where a step draft sits in the order: the alias it takes and the one it frees. */
+interface Ordering {
+  occupies?: string;
+  frees?: string;
+}
+/** A step before it is numbered (Omit per action, so the union stays one). */
+type StepDraft = (PlanStep extends infer S ? (S extends PlanStep ? Omit<S, "n"> : never) : never) &
+  Ordering;
+/** An update step before it is numbered: renames, and their temporary aliases. */
+type UpdateDraft = Omit<Extract<PlanStep, { action: "update" }>, "n"> & Ordering;
+
+function toStep(s: StepDraft, i: number): PlanStep {
   const { occupies: _o, frees: _f, ...rest } = s;
   return { n: i + 1, ...rest };
 }

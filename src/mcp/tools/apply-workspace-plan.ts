@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { applyPlan, outcomeOf, PlanRefusedError } from "../../api/workspace-plan.js";
-import { type Plan, PlanSchema, renderPlan } from "../../domain/plan/index.js";
+import { PlanSchema, type PlanWire, renderPlan } from "../../domain/plan/index.js";
 import { ConfirmArg, ConfirmOutput } from "../confirm.js";
 import { PLAN_TTL_MS, PLANS } from "../plan-store.js";
 import { DESTRUCTIVE, defineTool, ToolInputError } from "../tool.js";
@@ -48,7 +48,7 @@ export default defineTool({
       const plan = resolvePlan(args);
       const destructive = plan.steps.filter((s) => s.destructive);
       if (destructive.length === 0) return undefined;
-      const line = (s: Plan["steps"][number]) =>
+      const line = (s: PlanWire["steps"][number]) =>
         `${s.action === "delete" ? "delete" : "change the connection strategy of"} "${s.alias}" (${s.integrationName})`;
       return {
         key: { planId: plan.planId, workspaceId: plan.workspaceId, fingerprint: plan.fingerprint },
@@ -119,7 +119,7 @@ export default defineTool({
 function resolvePlan(args: {
   planId?: string | undefined;
   plan?: Record<string, unknown> | undefined;
-}): Plan {
+}): PlanWire {
   if ((args.planId === undefined) === (args.plan === undefined)) {
     throw new ToolInputError(
       "Give exactly one of planId or plan.",
