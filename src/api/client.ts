@@ -9,6 +9,7 @@ import {
 import { type Logger, silentLogger } from "../log.js";
 import { maskDeep, maskSecrets, mightHoldSecret, registerSecret } from "../mask.js";
 import { VERSION } from "../version.js";
+import { basePrefix, normaliseBaseUrl } from "./base-url.js";
 import {
   addSentence,
   WeavzAbortError,
@@ -91,8 +92,8 @@ export function createWeavzClient(opts: WeavzClientOptions): WeavzClient {
   const apiKey = opts.apiKey;
   // From here on the key is masked in everything this process emits (results, errors, logs).
   registerSecret(apiKey);
-  const prefix = url.pathname.replace(/\/+$/, "").replace(/\/api\/v1$/, "");
-  const baseUrl = `${url.origin}${prefix}`;
+  const prefix = basePrefix(url);
+  const baseUrl = normaliseBaseUrl(url);
   const timeoutMs = clamp("timeoutMs", opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, 1, MAX_TIMEOUT_MS);
   const maxRetries = Math.floor(clamp("maxRetries", opts.maxRetries ?? 2, 0, 10));
   const retryBaseMs = clamp("retryBaseMs", opts.retryBaseMs ?? 500, 0, MAX_TIMEOUT_MS);

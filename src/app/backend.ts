@@ -19,50 +19,53 @@ export interface Backend {
  * this process on a loopback port, reached through the very same HTTP client, with a
  * per-process key that is accepted in memory only and never stored.
  */
-export async function openBackend(config: Config, log: Logger): Promise<Backend> {
+export async function openBackend(
+  config: Pick<Config, "api" | "local">,
+  log: Logger,
+): Promise<Backend> {
   // Loaded here, not at the top: undici is the largest module in the bundle, and the MCP
   // handshake does not need it (see deferredApi).
   const { createWeavzClient } = await import("../api/client.js");
-  if (config.apiKey) {
+  if (config.api.apiKey) {
     const api = createWeavzClient({
-      baseUrl: config.baseUrl,
-      apiKey: config.apiKey,
-      timeoutMs: config.timeoutMs,
+      baseUrl: config.api.baseUrl,
+      apiKey: config.api.apiKey,
+      timeoutMs: config.api.timeoutMs,
       log,
     });
-    log.info(`backend: Weavz API at ${config.baseUrl}`);
+    log.info(`backend: Weavz API at ${config.api.baseUrl}`);
     return { api, kind: "hosted", close: () => api.close() };
   }
   const { startLocalApi } = await import("../local/server.js");
   try {
-    mkdirSync(dirname(config.localDb), { recursive: true });
+    mkdirSync(dirname(config.local.db), { recursive: true });
   } catch (err) {
     throw new Error(
-      `cannot create the directory of the local database ${config.localDb} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); set WEAVZ_LOCAL_DB or --db to a writable path, or WEAVZ_API_KEY to use the hosted API`,
+      `cannot create the directory of the local database ${config.local.db} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); set WEAVZ_LOCAL_DB or --db to a writable path, or WEAVZ_API_KEY to use the hosted API`,
     );
   }
   const key = `wvz_local_${randomBytes(24).toString("hex")}`;
   const local = await startLocalApi({
     host: "127.0.0.1",
     port: 0,
-    dbPath: config.localDb,
-    demo: config.demo,
+    dbPath: config.local.db,
+    demo: config.local.demo,
     log,
     extraKeys: [{ key }],
   });
   const api = createWeavzClient({
     baseUrl: local.url,
     apiKey: key,
-    timeoutMs: config.timeoutMs,
+    timeoutMs: config.api.timeoutMs,
     log,
   });
   log.info(
-    `backend: embedded local Weavz API at ${local.url} (database ${config.localDb}); set WEAVZ_API_KEY to use the hosted Weavz API`,
+    `backend: embedded local Weavz API at ${local.url} (database ${config.local.db}); set WEAVZ_API_KEY to use the hosted Weavz API`,
   );
   return {
     api,
     kind: "embedded",
-    dbPath: config.localDb,
+    dbPath: config.local.db,
     close: async () => {
       await api.close();
       await local.close();

@@ -10,14 +10,14 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
   // Redis client is ~1.5 MB of bundle: imported only with --redis-url so a plain stdio start
   // never parses it (it was the largest part of cold start).
   let scale: Scale | undefined;
-  if (config.redisUrl) {
+  if (config.redis.url) {
     const scaleMod = await import("../scale/index.js");
     // The replicas' shared state secret is checked before anything starts: a bad one stops here.
     let stateKey: Uint8Array | undefined;
     try {
       stateKey = scaleMod.loadStateKey({
-        secret: config.stateSecret,
-        file: config.stateSecretFile,
+        secret: config.redis.stateSecret,
+        file: config.redis.stateSecretFile,
       });
     } catch (err) {
       if (!(err instanceof scaleMod.StateSecretError)) throw err;
@@ -29,14 +29,14 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
         "--redis-url without a state secret: a confirmation (preview token or 2026 input_required round) only works on the replica that issued it; give every replica the same WEAVZ_STATE_SECRET (or WEAVZ_STATE_SECRET_FILE) to accept it on any",
       );
     }
-    scale = scaleMod.startScale(config.redisUrl, config.redisLeaseMs, log, stateKey);
+    scale = scaleMod.startScale(config.redis.url, config.redis.leaseMs, log, stateKey);
   }
   // The backend starts while the transport comes up; tool calls wait for it. Over stdio it
   // starts just after the transport reads stdin: loading undici, SQLite and the local API is
   // ~250 ms of CPU on one thread, and begun first it delayed the handshake answer behind it.
   let startBackend: () => void = () => {};
   const backendReady: Promise<Backend> =
-    config.transport === "stdio"
+    config.mcp.transport === "stdio"
       ? new Promise<void>((resolve) => {
           startBackend = resolve;
         }).then(() => openBackend(config, log))
@@ -48,14 +48,14 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
   const factory = createServerFactory({
     api: deferredApi(backendReady),
     log,
-    defaultWorkspaceId: config.workspaceId,
-    readOnly: config.readOnly,
-    resultLinks: config.resultLinks,
-    toolsets: config.toolsets,
-    conformanceFixtures: config.conformanceFixtures,
+    defaultWorkspaceId: config.api.workspaceId,
+    readOnly: config.mcp.readOnly,
+    resultLinks: config.mcp.resultLinks,
+    toolsets: config.mcp.toolsets,
+    conformanceFixtures: config.mcp.conformanceFixtures,
     hub: {
-      pollMinMs: config.pollIntervalMs,
-      pollMaxMs: Math.max(30_000, config.pollIntervalMs),
+      pollMinMs: config.mcp.pollIntervalMs,
+      pollMaxMs: Math.max(30_000, config.mcp.pollIntervalMs),
       ...(scale ? { coordinator: scale.coordinator } : {}),
     },
     ...(scale ? { bus: scale.bus } : {}),
@@ -72,7 +72,7 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
     process.exit(code);
   };
 
-  if (config.transport === "stdio") {
+  if (config.mcp.transport === "stdio") {
     process.once("SIGINT", () => void stop(0));
     process.once("SIGTERM", () => void stop(0));
     const { serveStdio } = await import("../transports/stdio.js");
@@ -107,16 +107,16 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
   let http: Awaited<ReturnType<typeof serveHttp>>;
   try {
     http = await serveHttp({
-      host: config.host,
-      port: config.port,
+      host: config.http.host,
+      port: config.http.port,
       newServer: factory.newServer,
       hub: factory.hub,
       log,
       // Behind a proxy, requests name the public host: it is this server's own origin.
-      allowedOrigins: config.publicUrl
-        ? [...config.allowedOrigins, new URL(config.publicUrl).origin]
-        : config.allowedOrigins,
-      maxSessions: config.maxSessions,
+      allowedOrigins: config.http.publicUrl
+        ? [...config.http.allowedOrigins, new URL(config.http.publicUrl).origin]
+        : config.http.allowedOrigins,
+      maxSessions: config.http.maxSessions,
       ...(auth ? { authenticate: nodeAuthenticate(auth.gate) } : {}),
     });
     // Only microtasks run between listening and here, so no request meets the gate unaware.
@@ -125,9 +125,9 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
     const code = (err as NodeJS.ErrnoException).code;
     const why =
       code === "EADDRINUSE"
-        ? `port ${config.port} is in use; pass --port (or WEAVZ_PORT) with a free port`
+        ? `port ${config.http.port} is in use; pass --port (or WEAVZ_PORT) with a free port`
         : (err as Error).message;
-    log.error(`cannot listen on ${config.host}:${config.port}: ${why}`);
+    log.error(`cannot listen on ${config.http.host}:${config.http.port}: ${why}`);
     await backendReady.then((b) => b.close()).catch(() => {});
     process.exit(1);
   }
@@ -138,13 +138,15 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
       weavz: {
         type: "http",
         url: auth?.gate.resourceUrl() ?? http.url,
-        ...(config.auth === "bearer" ? { headers: { Authorization: "Bearer YOUR_TOKEN" } } : {}),
+        ...(config.auth.mode === "bearer"
+          ? { headers: { Authorization: "Bearer YOUR_TOKEN" } }
+          : {}),
       },
     },
   };
   // HTTP mode leaves stdout free, so the URL and a config to paste go there.
   process.stdout.write(
-    `weavz-mcp ${backend.kind === "embedded" ? "(embedded local Weavz API)" : `(Weavz API ${config.baseUrl})`} listening on ${http.url}\n` +
+    `weavz-mcp ${backend.kind === "embedded" ? "(embedded local Weavz API)" : `(Weavz API ${config.api.baseUrl})`} listening on ${http.url}\n` +
       `Client config (e.g. .mcp.json / mcp.json):\n${JSON.stringify(clientConfig, null, 2)}\n`,
   );
   const shutdown = async () => {

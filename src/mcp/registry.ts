@@ -16,7 +16,7 @@ import listWorkspaces from "./tools/list-workspaces.js";
 import planWorkspace from "./tools/plan-workspace.js";
 import searchCatalog from "./tools/search-catalog.js";
 import updateWorkspaceIntegration from "./tools/update-workspace-integration.js";
-import type { ToolsetName } from "./toolsets.js";
+import type { ToolsetName } from "../toolsets.js";
 
 /** Every tool, in the order tools/list shows them. The registry is just this list. */
 export const TOOLS: readonly ToolDef[] = [

@@ -43,7 +43,7 @@ import { successResult } from "./results/success.js";
 import { parseArguments } from "./schema.js";
 import { assertWorkspaceAllowed, scopedApi, scopedDefaultWorkspace, scopeOf } from "./scope.js";
 import type { ToolContext } from "./tool.js";
-import type { ToolsetName } from "./toolsets.js";
+import type { ToolsetName } from "../toolsets.js";
 
 /** What one MCP server instance needs; shared by every session of a process. */
 export interface ServerDeps {

@@ -4,7 +4,7 @@ import type { Logger } from "../log.js";
 import type { ClientCapabilityName } from "./client-capabilities.js";
 import type { ConfirmSpec } from "./confirm.js";
 import type { NextStepCode } from "./results/next-steps.js";
-import type { ToolsetName } from "./toolsets.js";
+import type { ToolsetName } from "../toolsets.js";
 
 /** What every tool handler may use. Tools never see HTTP, URLs or tokens. */
 export interface ToolContext {

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildToolSet, TOOLS, unavailableToolMessage } from "../../src/mcp/registry.js";
-import { DEFAULT_TOOLSETS, TOOLSET_NAMES } from "../../src/mcp/toolsets.js";
+import { DEFAULT_TOOLSETS, TOOLSET_NAMES } from "../../src/toolsets.js";
 
 const NAMES = [
   "list_workspace_integrations",
