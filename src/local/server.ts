@@ -14,6 +14,7 @@ import { ChangeFeed } from "./changes.js";
 import { seedDemo } from "./demo.js";
 import { envelope } from "./errors.js";
 import { KeyChecker } from "./key-check.js";
+import type { KdfCost } from "./key-hash.js";
 import type { McpEndpoints } from "./mcp-endpoint/index.js";
 import { Store } from "./store.js";
 import { generateToken } from "./tokens.js";
@@ -36,6 +37,12 @@ export interface LocalApiOptions {
   log?: Logger;
   /** Keys accepted in memory only (never stored). */
   extraKeys?: InMemoryKey[];
+  /**
+   * scrypt cost of stored keys and tokens. Default: KDF_COST (production, ~0.1 s a hash).
+   * For tests only, which lower it to stay fast; the CLI never sets it, so no flag or env
+   * var can weaken a real database.
+   */
+  kdfCost?: KdfCost;
 }
 
 export interface LocalApi {
@@ -70,7 +77,7 @@ export async function startLocalApi(opts: LocalApiOptions): Promise<LocalApi> {
   });
 
   // Keys: only salted scrypt hashes are stored (key-hash.ts); the generated key is returned once.
-  const keyChecker = new KeyChecker();
+  const keyChecker = new KeyChecker({ cost: opts.kdfCost });
   let generatedApiKey: string | undefined;
   let usingStoredKey = false;
   try {
@@ -111,6 +118,7 @@ export async function startLocalApi(opts: LocalApiOptions): Promise<LocalApi> {
     catalog: loadCatalog,
     changes,
     origin: () => origin,
+    keys: keyChecker,
     authenticate: makeAuthenticator(store, keyChecker, opts.extraKeys ?? []),
     log,
     mcpEndpoint: async (request, serverId) => (await endpoints()).fetch(request, serverId),
