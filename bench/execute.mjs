@@ -1,6 +1,9 @@
 // Benchmark: kv-store put/get through the execute_action tool (MCP over stdio, raw JSON-RPC
 // lines) against the same POST /api/v1/actions/execute sent directly to the local API with
 // undici. Both paths hit one local-api process; blocks alternate to cancel noise.
+// Then code.run_code latency (POST /actions/execute): with BENCH_BASE_DIST=<another dist/>
+// a second local-api from that build runs the same code, blocks alternating, side by side
+// (e.g. main's build before the QuickJS sandbox against this one).
 // Run: npm run bench:execute   (loopback only; exits by itself)
 
 import { spawn } from "node:child_process";
@@ -17,6 +20,9 @@ const KEY = "wvz_bench_exec_0123456789abcdef";
 const CALLS = Number(process.env.BENCH_CALLS ?? 2000); // per path and action
 const BLOCK = Number(process.env.BENCH_BLOCK ?? 100);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 200);
+const CODE_CALLS = Number(process.env.BENCH_CODE_CALLS ?? 300);
+const CODE_BLOCK = 20;
+const BASE_DIST = process.env.BENCH_BASE_DIST;
 
 if (!existsSync(CLI)) {
   console.error("dist/cli.js is missing: run `npm run build` first.");
@@ -36,34 +42,39 @@ function childEnv(extra) {
   return { ...env, ...extra };
 }
 
-// 1. The local API, seeded with a workspace and a workspace-scoped kv-store.
-const local = spawn(
-  process.execPath,
-  [
-    CLI,
-    "local-api",
-    "--port",
-    "0",
-    "--db",
-    join(dir, "b.db"),
-    "--api-key",
-    KEY,
-    "--no-demo",
-    "--log-level",
-    "warn",
-  ],
-  { stdio: ["ignore", "pipe", "inherit"], env: childEnv({}) },
-);
-children.push(local);
-const url = await new Promise((res, rej) => {
-  let out = "";
-  local.stdout.on("data", (d) => {
-    out += d;
-    const m = /listening on (http:\/\/\S+)\/api\/v1/.exec(out);
-    if (m) res(m[1]);
+/** Starts `local-api` of the build at CLI_PATH on port 0; resolves to its origin. */
+function startLocal(cliPath, db) {
+  const child = spawn(
+    process.execPath,
+    [
+      cliPath,
+      "local-api",
+      "--port",
+      "0",
+      "--db",
+      db,
+      "--api-key",
+      KEY,
+      "--no-demo",
+      "--log-level",
+      "warn",
+    ],
+    { stdio: ["ignore", "pipe", "inherit"], env: childEnv({}) },
+  );
+  children.push(child);
+  return new Promise((res, rej) => {
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+      const m = /listening on (http:\/\/\S+)\/api\/v1/.exec(out);
+      if (m) res(m[1]);
+    });
+    child.once("exit", (c) => rej(new Error(`local-api exited ${c}`)));
   });
-  local.once("exit", (c) => rej(new Error(`local-api exited ${c}`)));
-});
+}
+
+// 1. The local API, seeded with a workspace and a workspace-scoped kv-store.
+const url = await startLocal(CLI, join(dir, "b.db"));
 const pool = new Pool(url, { connections: 1 });
 const rest = restClient({ key: KEY, pool });
 const ws = (await rest("POST", "/api/v1/workspaces", { name: "B", slug: "b" })).workspace.id;
@@ -183,6 +194,73 @@ for (const [action, lat] of Object.entries(results)) {
   );
 }
 mcp.stdin.end();
+
+// 3. code.run_code: a small program, and one that computes for a while, through REST.
+const PROGRAMS = {
+  small: { code: "return inputs.n * 2;", inputs: { n: 21 } },
+  loop: {
+    code: "let s = 0; for (let i = 0; i < 200000; i++) s += i % 7; return s;",
+    inputs: {},
+  },
+};
+async function codeTarget(label, cliPath) {
+  const origin = cliPath === CLI ? url : await startLocal(cliPath, join(dir, `${label}.db`));
+  const p = new Pool(origin, { connections: 1 });
+  const r = restClient({ key: KEY, pool: p });
+  const id = (await r("POST", "/api/v1/workspaces", { name: "C", slug: "c" })).workspace.id;
+  await r("POST", `/api/v1/workspaces/${id}/integrations`, { integrationName: "code" });
+  const run = async (program) => {
+    const t0 = performance.now();
+    const res = await p.request({
+      method: "POST",
+      path: "/api/v1/actions/execute",
+      headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        workspaceId: id,
+        integrationName: "code",
+        actionName: "run_code",
+        input: PROGRAMS[program],
+      }),
+    });
+    const text = await res.body.text();
+    const t1 = performance.now();
+    if (res.statusCode !== 200) throw new Error(`${label}: ${text}`);
+    return t1 - t0;
+  };
+  return { label, run, close: () => p.close() };
+}
+const targets = [await codeTarget("this", CLI)];
+if (BASE_DIST) targets.push(await codeTarget("base", join(resolve(BASE_DIST), "cli.js")));
+const codeLat = {};
+for (const program of Object.keys(PROGRAMS)) {
+  for (const t of targets) for (let i = 0; i < 20; i++) await t.run(program);
+  const lat = Object.fromEntries(targets.map((t) => [t.label, []]));
+  for (let done = 0, b = 0; done < CODE_CALLS; done += CODE_BLOCK, b++) {
+    const order = b % 2 === 0 ? targets : [...targets].reverse();
+    for (const t of order) {
+      for (let i = 0; i < Math.min(CODE_BLOCK, CODE_CALLS - done); i++) {
+        lat[t.label].push(await t.run(program));
+      }
+    }
+  }
+  codeLat[program] = lat;
+}
+console.log(
+  `\ncode.run_code through POST /actions/execute; ${CODE_CALLS} runs each, blocks of ${CODE_BLOCK} alternating${BASE_DIST ? `; base = ${BASE_DIST}` : ""}`,
+);
+console.log(
+  `program | this p50  this p99${BASE_DIST ? " | base p50  base p99 | p50 this/base" : ""}`,
+);
+for (const [program, lat] of Object.entries(codeLat)) {
+  const t50 = percentile(lat.this, 50);
+  let line = `${program.padEnd(7)} | ${f(t50)}  ${f(percentile(lat.this, 99))}`;
+  if (BASE_DIST) {
+    const b50 = percentile(lat.base, 50);
+    line += ` | ${f(b50)}  ${f(percentile(lat.base, 99))} | ${(t50 / b50).toFixed(2)}×`;
+  }
+  console.log(line);
+}
+for (const t of targets) await t.close();
 await pool.close();
 cleanup();
 process.exit(0);

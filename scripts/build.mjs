@@ -9,7 +9,7 @@
 // they took the cold start from about 1.07-1.10× to 0.98-1.05× of the last SDK 1.x build.
 // No code reads function or class names (error classes set `name` explicitly), so renaming
 // identifiers is safe; stack traces are never shown to users, so readability is not lost.
-import { readFileSync, rmSync } from "node:fs";
+import { copyFileSync, readFileSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
@@ -39,7 +39,13 @@ await build({
   format: "esm",
   platform: "node",
   target: "node20.18",
-  external: ["better-sqlite3", "better-sqlite3-napi"],
+  // QuickJS stays external too: its loader finds its .wasm file next to itself.
+  external: [
+    "better-sqlite3",
+    "better-sqlite3-napi",
+    "quickjs-emscripten-core",
+    "@jitl/quickjs-wasmfile-release-sync",
+  ],
   define: { __WEAVZ_VERSION__: JSON.stringify(pkg.version) },
   sourcemap: false,
   // BUILD_MINIFY=0 keeps names readable for profiling (--cpu-prof) and debugging.
@@ -52,3 +58,9 @@ await build({
     js: "import { createRequire as __weavzCreateRequire } from 'node:module'; const require = __weavzCreateRequire(import.meta.url);",
   },
 });
+// The code sandbox's worker runs as its own file (a worker thread loads it by URL), the same
+// file under src/ and dist/: the bundle finds it next to itself.
+copyFileSync(
+  new URL("../src/local/execute/sandbox/sandbox-worker.mjs", import.meta.url),
+  new URL("../dist/sandbox-worker.mjs", import.meta.url),
+);

@@ -14,6 +14,7 @@ export const TOOLSETS = [
   { name: "mcp-servers", description: "The workspace's MCP servers and the tools they expose." },
   { name: "plan", description: "Declarative setup: plan a desired state, then apply the plan." },
   { name: "execute", description: "Run one action of a workspace integration." },
+  { name: "history", description: "What changed, by whom; undo a change or a whole apply." },
 ] as const;
 
 export type ToolsetName = (typeof TOOLSETS)[number]["name"];
@@ -21,14 +22,17 @@ export type ToolsetName = (typeof TOOLSETS)[number]["name"];
 export const TOOLSET_NAMES: readonly ToolsetName[] = TOOLSETS.map((t) => t.name);
 
 /**
- * On when nothing is configured: today's everyday tools. Their tools/list is about 15.7 KB,
- * just under the 16 KB budget every client pays on connect; plan and execute are opt-in.
+ * On when nothing is configured: today's everyday tools, and history (list_changes and
+ * undo_change: the owner's way back from an agent's mistake, so on by default). Their
+ * tools/list is about 18.3 KB (15.9 KB before history; its two tools keep their schemas lean
+ * for that); plan and execute are opt-in.
  */
 export const DEFAULT_TOOLSETS: readonly ToolsetName[] = [
   "integrations",
   "catalog",
   "connections",
   "mcp-servers",
+  "history",
 ];
 
 /** Whether a string names a toolset. */

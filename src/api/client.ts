@@ -6,6 +6,7 @@ import {
   type CreateWorkspaceIntegrationInput,
   type WorkspaceIntegrationList,
 } from "../domain/index.js";
+import { CHANGE_HEADER, type ChangeContext, encodeChangeContext } from "../domain/journal.js";
 import { type Logger, silentLogger } from "../log.js";
 import { maskDeep, maskSecrets, mightHoldSecret, registerSecret } from "../mask.js";
 import { VERSION } from "../version.js";
@@ -143,6 +144,7 @@ export function createWeavzClient(opts: WeavzClientOptions): WeavzClient {
     body: unknown,
     signal: AbortSignal | undefined,
     budgetMs: number = timeoutMs,
+    change?: ChangeContext,
   ): Promise<T> {
     if (signal?.aborted) throw cancelled(method, path, 0);
     const startedAt = now();
@@ -177,10 +179,11 @@ export function createWeavzClient(opts: WeavzClientOptions): WeavzClient {
     signal?.addEventListener("abort", onCancel, { once: true });
     const fullPath = prefix + path;
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers =
+    const headers: Record<string, string> =
       payload === undefined
         ? { ...baseHeaders, "x-request-id": randomUUID() }
         : { ...baseHeaders, "content-type": "application/json", "x-request-id": randomUUID() };
+    if (change) headers[CHANGE_HEADER] = encodeChangeContext(change);
     let attempt = 0;
     try {
       for (;;) {
@@ -334,6 +337,7 @@ export function createWeavzClient(opts: WeavzClientOptions): WeavzClient {
         body,
         signal,
         timeoutMs - reserve,
+        callOpts?.change,
       );
     } catch (err) {
       if (!(err instanceof WeavzError)) throw err;
@@ -439,7 +443,14 @@ export function createWeavzClient(opts: WeavzClientOptions): WeavzClient {
     createWorkspaceIntegration,
 
     updateWorkspaceIntegration(workspaceId, id, body, callOpts) {
-      return call("PATCH", integrationPath("PATCH", workspaceId, id), body, callOpts?.signal);
+      return call(
+        "PATCH",
+        integrationPath("PATCH", workspaceId, id),
+        body,
+        callOpts?.signal,
+        timeoutMs,
+        callOpts?.change,
+      );
     },
 
     deleteWorkspaceIntegration(workspaceId, id, callOpts) {
@@ -448,7 +459,26 @@ export function createWeavzClient(opts: WeavzClientOptions): WeavzClient {
         integrationPath("DELETE", workspaceId, id),
         undefined,
         callOpts?.signal,
+        timeoutMs,
+        callOpts?.change,
       );
+    },
+
+    listChanges(q, callOpts) {
+      const w = segment("workspaceId", q.workspaceId, "GET", "/workspaces/{workspaceId}/history");
+      const qs = query({
+        integration: q.integration,
+        since: q.since,
+        planId: q.planId,
+        limit: q.limit,
+        offset: q.offset,
+      });
+      return call("GET", `${API}/workspaces/${w}/history${qs}`, undefined, callOpts?.signal);
+    },
+
+    getChange(changeId, callOpts) {
+      const i = segment("changeId", changeId, "GET", "/history/{changeId}");
+      return call("GET", `${API}/history/${i}`, undefined, callOpts?.signal);
     },
 
     listWorkspaces(q, callOpts) {

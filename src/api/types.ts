@@ -13,12 +13,18 @@ import type {
   WorkspaceIntegration,
   WorkspaceIntegrationList,
 } from "../domain/index.js";
+import type { ChangeContext, ChangeEntry, ChangePage } from "../domain/journal.js";
 import type { ChangesResult, GetMcpServerResult, McpServerList } from "../domain/mcp-server.js";
 
 /** Per-call options every API method takes. */
 export interface CallOptions {
   /** Aborts the upstream request (MCP cancellation is wired to this). */
   signal?: AbortSignal;
+  /**
+   * Writes only: who makes the change and why, for the change journal (sent to the local API
+   * in the x-weavz-change header; recorded in process by the hosted journal). See journal.ts.
+   */
+  change?: ChangeContext | undefined;
 }
 
 export interface PageQuery {
@@ -131,4 +137,20 @@ export interface WeavzApi {
   executeAction(body: ExecuteRequest, opts?: CallOptions): Promise<ExecuteResult>;
 
   health(opts?: CallOptions): Promise<{ status: string }>;
+
+  /**
+   * `GET /api/v1/workspaces/{id}/history` (a local API extension): the change journal, newest
+   * first. The hosted API has none and answers 404 (the MCP server then keeps its own).
+   */
+  listChanges(query: HistoryQuery, opts?: CallOptions): Promise<ChangePage>;
+  /** `GET /api/v1/history/{changeId}` (local API extension): one journal entry. */
+  getChange(changeId: string, opts?: CallOptions): Promise<{ change: ChangeEntry }>;
+}
+
+/** Query of {@link WeavzApi.listChanges}. */
+export interface HistoryQuery extends PageQuery {
+  workspaceId: string;
+  integration?: string | undefined;
+  since?: string | undefined;
+  planId?: string | undefined;
 }

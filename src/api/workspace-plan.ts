@@ -15,6 +15,7 @@ import {
   type PlanStep,
   type PlanStepWire,
   type PlanWire,
+  stepsDigest,
 } from "../domain/plan/index.js";
 import { WeavzAbortError, WeavzApiError, WeavzError } from "./errors.js";
 import { allPages, PAGE } from "./pages.js";
@@ -47,6 +48,7 @@ export async function loadLiveState(
     connections: connections.map((c) => ({
       id: c.id,
       integrationName: c.integrationName,
+      workspaceId: c.workspaceId ?? null,
       displayName: c.displayName,
       status: c.status,
     })),
@@ -105,7 +107,12 @@ export async function planWorkspace(
 export class PlanRefusedError extends WeavzError {
   override name = "PlanRefusedError";
   constructor(
-    readonly reason: "stale" | "issues",
+    /**
+     * "stale": the workspace or the plan's desired state differs from when it was planned;
+     * "altered": the plan's steps are not those its desired state gives (an edited plan);
+     * "issues": the desired state has problems.
+     */
+    readonly reason: "stale" | "altered" | "issues",
     message: string,
     readonly plan: Plan,
   ) {
@@ -151,14 +158,16 @@ export function outcomeOf(s: PlanStepWire, id?: string): StepOutcome {
 }
 
 /**
- * Applies a plan: re-plans its desired state against the workspace now and refuses
- * (PlanRefusedError "stale") unless the fingerprint is the plan's, so only the steps the user
- * saw run; a workspace already in the desired state is "nothing_to_do" (re-applying is a
- * no-op). Runs the steps in order and stops at the first failure.
+ * Applies a plan: re-plans its desired state against the workspace now and refuses unless the
+ * fingerprint is the plan's (PlanRefusedError "stale": the workspace or the desired state
+ * changed) and the recomputed steps are exactly the plan's ("altered"), so only the steps the
+ * user saw and confirmed run, whatever else a plan sent back whole says. A workspace already
+ * in the desired state is "nothing_to_do" (re-applying is a no-op). Runs the steps in order
+ * and stops at the first failure.
  */
 export async function applyPlan(
   api: WeavzApi,
-  plan: Pick<PlanWire, "planId" | "workspaceId" | "fingerprint" | "desired">,
+  plan: Pick<PlanWire, "planId" | "workspaceId" | "fingerprint" | "desired" | "steps">,
   opts: ApplyOptions = {},
 ): Promise<ApplyReport> {
   const now = await planWorkspace(api, plan.desired, { ...opts, planId: plan.planId });
@@ -167,6 +176,13 @@ export async function applyPlan(
     throw new PlanRefusedError(
       "stale",
       `workspace ${plan.workspaceId} changed since plan ${plan.planId} was made`,
+      now,
+    );
+  }
+  if (!reached && stepsDigest(now.steps) !== stepsDigest(plan.steps)) {
+    throw new PlanRefusedError(
+      "altered",
+      `plan ${plan.planId}'s steps are not the ones its desired state gives for workspace ${plan.workspaceId}`,
       now,
     );
   }
@@ -186,6 +202,8 @@ export async function applyPlan(
   };
   const ws = plan.workspaceId;
   const total = now.steps.length;
+  // Each write is journaled as a step of this plan (an undo passes source "undo").
+  const change = { ...opts.change, source: opts.change?.source ?? "apply", planId: plan.planId };
   for (const [i, step] of now.steps.entries()) {
     if (report.failed) {
       report.notRun.push(outcomeOf(step));
@@ -194,14 +212,15 @@ export async function applyPlan(
     await opts.onProgress?.(i, total, step);
     try {
       opts.signal?.throwIfAborted();
+      const stepOpts = { ...opts, change: { ...change, step: step.n } };
       let id = step.id;
       if (step.action === "create") {
-        const r = await api.createWorkspaceIntegration(ws, step.request, opts);
+        const r = await api.createWorkspaceIntegration(ws, step.request, stepOpts);
         id = r.integration.id;
       } else if (step.action === "update") {
-        await api.updateWorkspaceIntegration(ws, step.id, step.request, opts);
+        await api.updateWorkspaceIntegration(ws, step.id, step.request, stepOpts);
       } else {
-        await api.deleteWorkspaceIntegration(ws, step.id, opts);
+        await api.deleteWorkspaceIntegration(ws, step.id, stepOpts);
       }
       report.applied.push(outcomeOf(step, id));
     } catch (err) {

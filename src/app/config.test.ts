@@ -12,7 +12,7 @@ describe("loadConfig", () => {
         transport: "stdio",
         readOnly: false,
         resultLinks: true,
-        toolsets: ["integrations", "catalog", "connections", "mcp-servers"],
+        toolsets: ["integrations", "catalog", "connections", "mcp-servers", "history"],
       },
       http: { host: "127.0.0.1", port: 3333 },
       api: { apiKey: undefined, baseUrl: "https://api.weavz.io", timeoutMs: 30000 },
@@ -111,6 +111,11 @@ describe("loadConfig", () => {
       WEAVZ_EXPORT_FILE: "out.yaml",
       WEAVZ_PRUNE: "1",
       WEAVZ_APPLY_YES: "yes",
+      WEAVZ_JOURNAL_DB: "/tmp/j.db",
+      WEAVZ_HISTORY_LIMIT: "500",
+      WEAVZ_HISTORY_PAGE: "7",
+      WEAVZ_HISTORY_JSON: "1",
+      WEAVZ_HTTP_ALLOW: "localhost:8080, 127.1",
     };
     const c = loadConfig([], env);
     expect(c).toMatchObject({
@@ -151,14 +156,27 @@ describe("loadConfig", () => {
         stateSecretFile: undefined,
       },
       plan: { file: "support.yaml", output: "out.yaml", prune: true, yes: true },
+      history: { journalDb: "/tmp/j.db", limit: 500, page: 7, json: true },
     });
+    expect(c.local.httpAllow).toEqual([{ host: "localhost", port: 8080 }, { host: "127.0.0.1" }]);
+    expect(() => loadConfig(["--http-allow", "http://x/"], {})).toThrow(
+      /--http-allow \/ WEAVZ_HTTP_ALLOW entries must be HOST or HOST:PORT/,
+    );
     expect(
       loadConfig(["--port", "5000", "--workspace-id", "ws_2", "--toolsets", "all"], env),
     ).toMatchObject({
       http: { port: 5000 },
       api: { workspaceId: "ws_2" },
       mcp: {
-        toolsets: ["integrations", "catalog", "connections", "mcp-servers", "plan", "execute"],
+        toolsets: [
+          "integrations",
+          "catalog",
+          "connections",
+          "mcp-servers",
+          "plan",
+          "execute",
+          "history",
+        ],
       },
     });
     expect(loadConfig(["--toolsets", "default,plan"], {}).mcp.toolsets).toEqual([
@@ -167,6 +185,7 @@ describe("loadConfig", () => {
       "connections",
       "mcp-servers",
       "plan",
+      "history",
     ]);
     expect(loadConfig(["--result-links", "on"], env).mcp.resultLinks).toBe(true);
     expect(() => loadConfig(["--result-links", "maybe"], {})).toThrow(/WEAVZ_RESULT_LINKS/);
@@ -235,7 +254,7 @@ describe("loadConfig", () => {
     [
       ["--toolsets", "catalog,planz"],
       {},
-      /--toolsets \/ WEAVZ_TOOLSETS names unknown toolset\(s\) "planz"; valid: integrations, catalog, connections, mcp-servers, plan, execute, all, default/,
+      /--toolsets \/ WEAVZ_TOOLSETS names unknown toolset\(s\) "planz"; valid: integrations, catalog, connections, mcp-servers, plan, execute, history, all, default/,
     ],
     [[], { WEAVZ_TOOLSETS: " , " }, /WEAVZ_TOOLSETS is empty; use one or more of/],
     [["local-api", "--toolsets", "all"], {}, /--toolsets does not apply to local-api/],

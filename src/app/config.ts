@@ -19,9 +19,11 @@ export { ConfigError, isLoopbackHost } from "./parsers.js";
  * mcp, auth, redis, local, plan, log); its fields follow from the option table. Only src/app
  * reads it: each subsystem is handed the fields it uses.
  */
-export type Config = { readonly command: Command } & ConfigOf<
-  (typeof OPTIONS)[number] | (typeof ENV_ONLY)[number]
->;
+export type Config = {
+  readonly command: Command;
+  /** undo: the change id or plan id to undo (its one positional word). */
+  readonly undoTarget: string | undefined;
+} & ConfigOf<(typeof OPTIONS)[number] | (typeof ENV_ONLY)[number]>;
 
 const BACKEND_COMMANDS: readonly Command[] = ["mcp", ...PLAN_COMMANDS];
 
@@ -88,6 +90,13 @@ const RULES: ReadonlyArray<(c: Config, given: DefaultContext["given"]) => void> 
       );
     }
   },
+  function undoNeedsTarget(c) {
+    if (c.command === "undo" && c.undoTarget === undefined) {
+      throw new ConfigError(
+        "undo needs what to undo: `weavz-mcp undo CHANGE_ID` (a chg_… id from `weavz-mcp history`) or `weavz-mcp undo PLAN_ID` (a plan_… id: every step of that apply or undo).",
+      );
+    }
+  },
   function planNeedsFile(c) {
     if ((c.command === "plan" || c.command === "apply") && c.plan.file === undefined) {
       throw new ConfigError(
@@ -101,6 +110,7 @@ const RULES: ReadonlyArray<(c: Config, given: DefaultContext["given"]) => void> 
 function readArgv(argv: readonly string[]): {
   command: Command;
   values: Record<string, string | boolean | undefined>;
+  undoTarget: string | undefined;
 } {
   const args = [...argv];
   let command: Command = "mcp";
@@ -112,12 +122,16 @@ function readArgv(argv: readonly string[]): {
   for (const o of OPTIONS)
     options[o.flag] = "short" in o ? { type: o.type, short: o.short } : { type: o.type };
   let values: Record<string, string | boolean | undefined>;
+  let undoTarget: string | undefined;
   try {
     const parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
     values = parsed.values as Record<string, string | boolean | undefined>;
+    // undo takes one word: the change id or plan id.
+    if (command === "undo" && parsed.positionals.length > 0)
+      undoTarget = parsed.positionals.shift();
     if (parsed.positionals.length > 0) {
       throw new ConfigError(
-        `Unknown command "${parsed.positionals[0]}". Commands: (none) for the MCP server, local-api for the local Weavz API, export, plan, apply. See --help.`,
+        `Unknown command "${parsed.positionals[0]}". Commands: (none) for the MCP server, local-api for the local Weavz API, export, plan, apply, history, undo. See --help.`,
       );
     }
   } catch (err) {
@@ -126,12 +140,12 @@ function readArgv(argv: readonly string[]): {
   }
   if (values.help) command = "help";
   else if (values.version) command = "version";
-  return { command, values };
+  return { command, values, undoTarget };
 }
 
 /** Parses argv (without node and script) and env into a frozen Config, or throws ConfigError. */
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Config {
-  const { command, values } = readArgv(argv);
+  const { command, values, undoTarget } = readArgv(argv);
   const all: readonly OptionSpec[] = [...OPTIONS, ...ENV_ONLY];
   const byFlag = new Map(OPTIONS.map((o): [string, OptionSpec] => [o.flag, o]));
   /** An option's raw text: its flag (a switch gives "true"), else its env twin ("" is unset). */
@@ -169,7 +183,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   }
   for (const g of Object.values(groups)) Object.freeze(g);
   // Each field was typed by its option (option() ties parser and default to one type).
-  const config = Object.freeze({ command, ...groups }) as unknown as Config;
+  const config = Object.freeze({ command, undoTarget, ...groups }) as unknown as Config;
   for (const rule of RULES) rule(config, given);
   return config;
 }

@@ -24,6 +24,8 @@ Usage:
   weavz-mcp export [-o FILE]       Write a workspace's integrations as a desired-state YAML file
   weavz-mcp plan -f FILE           Show what applying FILE would change (exit 0 none, 2 some, 1 error)
   weavz-mcp apply -f FILE [--yes]  Apply FILE after confirmation (exit 0 done, 1 error)
+  weavz-mcp history [--limit N] [--json]   Recent changes of a workspace, newest first
+  weavz-mcp undo CHANGE_ID|PLAN_ID [--yes] Undo a change or a whole apply after confirmation
   weavz-mcp --help | --version
 
 Without WEAVZ_API_KEY the MCP server runs on an embedded local Weavz API (SQLite).
@@ -34,7 +36,7 @@ ${section("mcp")}
 local-api options:
 ${section("local-api")}
 
-export / plan / apply options (besides the backend's: --api-key, --base-url, --workspace-id, --db,
+export / plan / apply / history / undo options (besides the backend's: --api-key, --base-url, --workspace-id, --db,
 --no-demo, --timeout-ms, --log-level):
 ${rows((o) => o.commands.every(isPlanCommand), false)}
 `;

@@ -38,6 +38,8 @@ export async function main(argv: readonly string[]): Promise<void> {
         db: config.local.db,
         demo: config.local.demo,
         apiKey: config.api.apiKey,
+        historyLimit: config.history.limit,
+        httpAllow: config.local.httpAllow,
       },
       log,
     );

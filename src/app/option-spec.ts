@@ -1,10 +1,22 @@
 import type { Parser } from "./parsers.js";
 
 /** What the CLI was asked to do. */
-export type Command = "mcp" | "local-api" | "export" | "plan" | "apply" | "help" | "version";
+export type Command =
+  | "mcp"
+  | "local-api"
+  | "export"
+  | "plan"
+  | "apply"
+  | "history"
+  | "undo"
+  | "help"
+  | "version";
 
-/** The GitOps commands: they read or change one workspace through the same backend as `mcp`. */
-export const PLAN_COMMANDS = ["export", "plan", "apply"] as const;
+/**
+ * The GitOps commands, and history/undo: they read or change one workspace through the same
+ * backend as `mcp`.
+ */
+export const PLAN_COMMANDS = ["export", "plan", "apply", "history", "undo"] as const;
 export type PlanCommand = (typeof PLAN_COMMANDS)[number];
 
 /** Whether a command name (a parsed one, or argv's first word) is one of the GitOps commands. */

@@ -1,7 +1,8 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { open, writeFile } from "node:fs/promises";
 import { createInterface } from "node:readline/promises";
 import { Document, parse as parseYaml } from "yaml";
 import { WeavzApiError } from "../api/errors.js";
+import { attributedApi } from "../api/journal.js";
 import type { WeavzApi } from "../api/types.js";
 import {
   applyPlan,
@@ -12,6 +13,8 @@ import {
 } from "../api/workspace-plan.js";
 import { type DesiredState, DesiredStateSchema, renderPlan } from "../domain/plan/index.js";
 import type { Logger } from "../log.js";
+import { cliActor } from "../mcp/actor.js";
+import { VERSION } from "../version.js";
 import { openBackend } from "./backend.js";
 import type { Config } from "./config.js";
 
@@ -52,6 +55,30 @@ const processIo = (): CommandIo => ({
   },
 });
 
+/** Largest desired-state file plan / apply read (a few thousand integrations fit in 1 MiB). */
+export const MAX_PLAN_FILE_BYTES = 4 * 1024 * 1024;
+
+/** Too large a desired-state file: found without reading past the limit. */
+class FileTooLarge extends Error {}
+
+/** The file's text, reading at most `limit` + 1 bytes (a larger file throws FileTooLarge). */
+async function readCapped(file: string, limit: number): Promise<string> {
+  const handle = await open(file, "r");
+  try {
+    const buf = Buffer.alloc(limit + 1);
+    let size = 0;
+    while (size < buf.length) {
+      const { bytesRead } = await handle.read(buf, size, buf.length - size, null);
+      if (bytesRead === 0) break;
+      size += bytesRead;
+    }
+    if (size > limit) throw new FileTooLarge();
+    return buf.subarray(0, size).toString("utf8");
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Reads and validates a desired-state file (YAML or JSON: JSON is valid YAML 1.2). */
 async function readDesiredState(
   file: string,
@@ -59,8 +86,13 @@ async function readDesiredState(
 ): Promise<DesiredState> {
   let text: string;
   try {
-    text = await readFile(file, "utf8");
+    text = await readCapped(file, MAX_PLAN_FILE_BYTES);
   } catch (err) {
+    if (err instanceof FileTooLarge) {
+      throw new UserError(
+        `${file}: the file is larger than ${MAX_PLAN_FILE_BYTES / 1024 / 1024} MiB, the most plan and apply read (thousands of integrations fit in 1 MiB); check that this is the right file.`,
+      );
+    }
     const code = (err as NodeJS.ErrnoException).code;
     throw new UserError(
       `${file}: cannot read the file (${code === "ENOENT" ? "no such file" : (code ?? "unreadable")}).`,
@@ -203,7 +235,7 @@ async function runPlanOrApply(
   } catch (err) {
     if (err instanceof PlanRefusedError) {
       throw new UserError(
-        err.reason === "stale"
+        err.reason !== "issues"
           ? `apply: ${err.message}; nothing was applied. Run apply again to see the new plan.`
           : `apply: ${err.message}; nothing was applied.`,
       );
@@ -227,13 +259,14 @@ async function runPlanOrApply(
 
 /** One line for an error, never a stack: API errors keep their code, status and message. */
 function errorLine(err: unknown): string {
-  if (err instanceof UserError) return err.message;
+  if (err instanceof UserError || (err instanceof Error && err.name === "HistoryUserError"))
+    return err.message;
   if (err instanceof WeavzApiError)
     return `Weavz API error ${err.status} ${err.reportedCode}: ${err.message}`;
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Runs `export`, `plan` or `apply` against the configured backend; resolves to the exit code. */
+/** Runs `export`, `plan`, `apply`, `history` or `undo` against the configured backend; resolves to the exit code. */
 export async function runPlanCommand(
   config: Config,
   log: Logger,
@@ -241,15 +274,25 @@ export async function runPlanCommand(
 ): Promise<number> {
   let backend: Awaited<ReturnType<typeof openBackend>> | undefined;
   try {
+    if (config.command === "history" || config.command === "undo") {
+      const history = await import("./history-commands.js");
+      backend = await openBackend(config, log);
+      backend = { ...backend, api: attributedApi(backend.api, cliActor(VERSION)) };
+      return config.command === "history"
+        ? await history.runHistory(backend, config, io)
+        : await history.runUndo(backend, config, io);
+    }
     // A bad file is reported before any backend starts (no database is created for it).
     const desired =
       config.command === "export"
         ? undefined
         : await readDesiredState(config.plan.file as string, config.api.workspaceId);
     backend = await openBackend(config, log);
+    // apply's writes are journaled as the CLI's.
+    const api = attributedApi(backend.api, cliActor(VERSION));
     return desired === undefined
-      ? await runExport(backend.api, config, io)
-      : await runPlanOrApply(backend.api, config, desired, io);
+      ? await runExport(api, config, io)
+      : await runPlanOrApply(api, config, desired, io);
   } catch (err) {
     io.err(`weavz-mcp: ${errorLine(err)}\n`);
     return EXIT.error;

@@ -1,9 +1,10 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import type { HttpAllowEntry } from "../local/execute/http-allow.js";
 import { startLocalApi } from "../local/server.js";
 import type { Logger } from "../log.js";
 
-/** What the local API run uses of the configuration (from config.http, config.local, config.api). */
+/** What the local API run uses of the configuration (from config.http, local, api, history). */
 export interface LocalApiRun {
   host: string;
   port: number;
@@ -11,6 +12,10 @@ export interface LocalApiRun {
   demo: boolean;
   /** The key the server accepts; without one it keeps (or generates) its own. */
   apiKey: string | undefined;
+  /** Change journal entries kept per workspace. */
+  historyLimit: number;
+  /** Private destinations the http built-in may reach anyway. */
+  httpAllow: readonly HttpAllowEntry[];
 }
 
 /**
@@ -19,7 +24,7 @@ export interface LocalApiRun {
  */
 export async function runLocalApi(config: LocalApiRun, log: Logger): Promise<void> {
   const dbPath = resolve(config.db);
-  mkdirSync(dirname(dbPath), { recursive: true });
+  mkdirSync(dirname(dbPath), { recursive: true, mode: 0o700 });
   let api: Awaited<ReturnType<typeof startLocalApi>>;
   try {
     api = await startLocalApi({
@@ -28,6 +33,8 @@ export async function runLocalApi(config: LocalApiRun, log: Logger): Promise<voi
       dbPath,
       ...(config.apiKey !== undefined ? { apiKey: config.apiKey } : {}),
       demo: config.demo,
+      historyLimit: config.historyLimit,
+      httpAllow: config.httpAllow,
       log,
     });
   } catch (err) {

@@ -1,4 +1,5 @@
 import type { Logger } from "../log.js";
+import { localUser } from "../mcp/actor.js";
 import { createServerFactory } from "../mcp/server.js";
 import type { Scale } from "../scale/index.js";
 import { type Backend, deferredApi, openBackend } from "./backend.js";
@@ -39,8 +40,8 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
     config.mcp.transport === "stdio"
       ? new Promise<void>((resolve) => {
           startBackend = resolve;
-        }).then(() => openBackend(config, log))
-      : openBackend(config, log);
+        }).then(() => openBackend(config, log, scale ? { redis: scale.link } : {}))
+      : openBackend(config, log, scale ? { redis: scale.link } : {});
   backendReady.catch((err: unknown) => {
     log.error(`cannot start the backend: ${(err as Error).message}`);
     process.exit(1);
@@ -53,6 +54,11 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
     resultLinks: config.mcp.resultLinks,
     toolsets: config.mcp.toolsets,
     conformanceFixtures: config.mcp.conformanceFixtures,
+    historyKind: config.api.apiKey ? (config.redis.url ? "mcp-redis" : "mcp-sqlite") : "local-api",
+    localPrincipal:
+      config.mcp.transport === "stdio"
+        ? { kind: "stdio", label: localUser() }
+        : { kind: "unknown", label: null },
     hub: {
       pollMinMs: config.mcp.pollIntervalMs,
       pollMaxMs: Math.max(30_000, config.mcp.pollIntervalMs),

@@ -54,6 +54,13 @@ export type RuleViolation =
       integrationName: string;
     }
   | {
+      /** A WORKSPACE- or USER-scoped connection of another workspace: never usable here. */
+      rule: "CONNECTION_OTHER_WORKSPACE";
+      field: "connectionId";
+      connectionId: string;
+      integrationName: string;
+    }
+  | {
       rule: "CONNECTION_WRONG_INTEGRATION";
       field: "connectionId";
       connectionId: string;
@@ -93,8 +100,13 @@ export type RuleViolation =
 /** What the rules need to know about the workspace beyond the draft. */
 export interface RuleContext {
   catalog: CatalogIndex;
-  /** The connection with this id (any workspace), or undefined. */
-  connection(id: string): { integrationName: string } | undefined;
+  /** The workspace the integration belongs to. */
+  workspaceId: string;
+  /**
+   * The connection with this id (any workspace), or undefined; workspaceId null or absent
+   * for an organisation-level connection.
+   */
+  connection(id: string): { integrationName: string; workspaceId?: string | null } | undefined;
   /** The workspace's MCP servers with a static bearer token. */
   bearerServers(): BearerServerRef[];
 }
@@ -138,6 +150,13 @@ export function checkIntegrationRules(draft: IntegrationDraft, ctx: RuleContext)
     if (!conn) {
       violations.push({
         rule: "CONNECTION_NOT_FOUND",
+        field: "connectionId",
+        connectionId,
+        integrationName: integration.name,
+      });
+    } else if (!connectionUsableIn(conn, ctx.workspaceId)) {
+      violations.push({
+        rule: "CONNECTION_OTHER_WORKSPACE",
         field: "connectionId",
         connectionId,
         integrationName: integration.name,
@@ -223,6 +242,40 @@ export function checkIntegrationRules(draft: IntegrationDraft, ctx: RuleContext)
       sortOrder: draft.sortOrder,
     },
   };
+}
+
+/**
+ * Whether a connection may serve an integration of WORKSPACEID: organisation-level ones
+ * (no workspaceId) serve every workspace, the others only their own. The one rule the local
+ * API, the planner and execution all apply.
+ */
+export function connectionUsableIn(
+  conn: { workspaceId?: string | null },
+  workspaceId: string,
+): boolean {
+  return (
+    conn.workspaceId === null || conn.workspaceId === undefined || conn.workspaceId === workspaceId
+  );
+}
+
+/**
+ * The organisation-wide external namespaces a configuration reaches (persistence and the
+ * advanced-code storage mount with scope external): shared across every workspace of the
+ * organisation, so only an organisation-wide principal may point an integration at one.
+ */
+export function externalNamespacesOf(
+  settings: Record<string, unknown> | null | undefined,
+): string[] {
+  const out: string[] = [];
+  const persistence = settings?.persistence as { scope?: string; externalId?: string } | undefined;
+  if (persistence?.scope === "external" && persistence.externalId)
+    out.push(`persistence:${persistence.externalId}`);
+  const code = settings?.advancedCode as
+    | { storageMountScope?: string; storageExternalId?: string }
+    | undefined;
+  if (code?.storageMountScope === "external" && code.storageExternalId)
+    out.push(`storage:${code.storageExternalId}`);
+  return out;
 }
 
 /** Whether an integration blocks static bearer tokens in its workspace (strict per-user). */

@@ -101,6 +101,10 @@ export const GetMcpServerResultSchema = z.looseObject({
 export type GetMcpServerResult = z.infer<typeof GetMcpServerResultSchema>;
 
 /** `GET /api/v1/changes` (a local API extension): the database's change counter. */
-export const ChangesResultSchema = z.object({ seq: z.number().int().min(0) });
+export const ChangesResultSchema = z.object({
+  seq: z.number().int().min(0),
+  /** The newest change journal entry, when there is one (see GET …/history). */
+  lastChange: z.object({ id: z.string(), workspaceId: z.string() }).optional(),
+});
 export type ChangesResult = z.infer<typeof ChangesResultSchema>;
 export const CHANGES_MAX_WAIT_MS = 30_000;

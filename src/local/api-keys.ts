@@ -6,8 +6,13 @@ import type { Store } from "./store.js";
 
 /** Tag scope of API keys in the KeyChecker (MCP tokens use "mcp:<server id>"). */
 const API_SCOPE = "api";
-/** Keys stored in the database reach every workspace. */
-const STORED_KEY: Principal = Object.freeze({});
+/**
+ * How a key is named in the change journal: its first characters and last four (the way
+ * dashboards show keys), never enough of it to matter.
+ */
+export function keyLabel(key: string): string {
+  return key.length > 16 ? `${key.slice(0, key.indexOf("_", 4) + 1 || 4)}…${key.slice(-4)}` : "…";
+}
 
 /** A key accepted in memory only (never stored); with workspaceIds, limited to them. */
 export interface InMemoryKey {
@@ -34,7 +39,9 @@ export function makeAuthenticator(store: Store, checker: KeyChecker, inMemory: I
   // Only tags are kept, not the keys themselves.
   const extra = inMemory.map((k) => ({
     tag: checker.tag(API_SCOPE, k.key),
-    principal: (k.workspaceIds ? { scope: new Set(k.workspaceIds) } : {}) as Principal,
+    principal: (k.workspaceIds
+      ? { scope: new Set(k.workspaceIds), keyLabel: keyLabel(k.key) }
+      : { keyLabel: keyLabel(k.key) }) as Principal,
   }));
   const upgrade = (old: string, fresh: string) => store.replaceApiKeyHash(old, fresh);
   return async (header: string | undefined): Promise<Principal | undefined> => {
@@ -50,10 +57,10 @@ export function makeAuthenticator(store: Store, checker: KeyChecker, inMemory: I
     }
     if (found) return found;
     // Keys are never removed from a database, so a verified key stays valid.
-    if (checker.verifiedForm(tag) !== undefined) return STORED_KEY;
+    if (checker.verifiedForm(tag) !== undefined) return { keyLabel: keyLabel(key) };
     try {
       const match = await checker.match(tag, key, store.apiKeyHashes(), upgrade);
-      return match === undefined ? undefined : STORED_KEY;
+      return match === undefined ? undefined : { keyLabel: keyLabel(key) };
     } catch (err) {
       if (err instanceof KeyCheckBusy) throw busyError();
       throw err;

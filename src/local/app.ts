@@ -14,6 +14,7 @@ import {
   resource,
 } from "./routes/context.js";
 import { endUserRoutes } from "./routes/end-users.js";
+import { historyRoutes } from "./routes/history.js";
 import { integrationRoutes } from "./routes/integrations.js";
 import { mcpServerRoutes } from "./routes/mcp-servers.js";
 import { workspaceRoutes } from "./routes/workspaces.js";
@@ -116,6 +117,7 @@ export function createApp(
   catalogRoutes(app, deps);
   mcpServerRoutes(app, deps);
   changeRoutes(app, deps);
+  historyRoutes(app, deps);
   actionRoutes(app, deps);
 
   app.notFound((c) =>

@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { JOURNAL_SCHEMA } from "./journal-store.js";
 
 /** The single organisation of a local database (the spec's example org id). */
 export const LOCAL_ORG_ID = "550e8400-e29b-41d4-a716-446655440000";
@@ -156,4 +157,9 @@ export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
   // is unchanged, but the version moves: an older weavz-mcp then refuses this database with
   // "upgrade weavz-mcp" instead of rejecting every salted key and storing unsalted ones again.
   () => {},
+  // 6: the change journal (journal-store.ts): one entry per integration write, written in the
+  // write's own transaction, with the configuration before and after (never a secret).
+  (db) => {
+    db.exec(JOURNAL_SCHEMA);
+  },
 ];

@@ -13,6 +13,8 @@ import { loadCatalog } from "./catalog.js";
 import { ChangeFeed } from "./changes.js";
 import { seedDemo } from "./demo.js";
 import { envelope } from "./errors.js";
+import type { HttpAllowEntry } from "./execute/http-allow.js";
+import { setHttpAllowList } from "./execute/http-allow.js";
 import { KeyChecker } from "./key-check.js";
 import type { KdfCost } from "./key-hash.js";
 import type { McpEndpoints } from "./mcp-endpoint/index.js";
@@ -43,6 +45,10 @@ export interface LocalApiOptions {
    * var can weaken a real database.
    */
   kdfCost?: KdfCost;
+  /** Change journal entries kept per workspace (default 10,000). */
+  historyLimit?: number;
+  /** Private destinations the http built-in may reach anyway (--http-allow); per process. */
+  httpAllow?: readonly HttpAllowEntry[];
 }
 
 export interface LocalApi {
@@ -72,8 +78,10 @@ export function generateApiKey(): string {
 export async function startLocalApi(opts: LocalApiOptions): Promise<LocalApi> {
   const log = opts.log ?? silentLogger;
   const host = opts.host ?? "127.0.0.1";
+  setHttpAllowList(opts.httpAllow ?? []);
   const store = new Store(opts.dbPath, {
     onCreate: opts.demo === false ? undefined : (s) => seedDemo(s),
+    ...(opts.historyLimit !== undefined ? { historyLimit: opts.historyLimit } : {}),
   });
 
   // Keys: only salted scrypt hashes are stored (key-hash.ts); the generated key is returned once.

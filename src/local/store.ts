@@ -1,8 +1,9 @@
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
 import type { ConnectionStrategy, McpAuthMode, McpServerMode } from "../domain/index.js";
+import type { ChangeEntry, ChangePage, ChangeQuery } from "../domain/journal.js";
+import * as journal from "./journal-store.js";
 import { LOCAL_ORG_ID, MIGRATIONS } from "./migrations.js";
+import { preparePrivateDatabase } from "./private-files.js";
 import { loadSecretKey, SecretBox } from "./secrets.js";
 import { Database } from "./sqlite.js";
 
@@ -167,6 +168,8 @@ export interface StoreOptions {
   onCreate?: (store: Store) => void;
   /** Key sealing connection secrets; default: WEAVZ_LOCAL_SECRET_KEY or the key file. */
   secretKey?: Buffer;
+  /** Change journal entries kept per workspace (--history-limit). */
+  historyLimit?: number;
 }
 
 /**
@@ -189,11 +192,13 @@ export class Store {
   private readonly path: string;
   private secretKey: Buffer | undefined;
   private box: SecretBox | undefined;
+  private readonly historyLimit: number | undefined;
 
   constructor(path: string, options: StoreOptions = {}) {
     this.path = path;
+    this.historyLimit = options.historyLimit;
     this.secretKey = options.secretKey;
-    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    preparePrivateDatabase(path);
     this.db = new Database(path, { timeout: 5000 });
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");
@@ -581,37 +586,70 @@ export class Store {
     };
   }
 
-  /** Inserts; throws SQLITE_CONSTRAINT_UNIQUE when the alias is taken. */
-  insertIntegration(r: IntegrationRecord): void {
-    this.write(() =>
+  /**
+   * Inserts; throws SQLITE_CONSTRAINT_UNIQUE when the alias is taken. With `change`, the
+   * write is journaled in its own transaction (as for update and delete).
+   */
+  insertIntegration(r: IntegrationRecord, change?: journal.WriteContext): void {
+    this.write(() => {
       this.stmt(
         `INSERT INTO workspace_integrations (id, workspace_id, org_id, integration_name, alias, display_name, connection_strategy, connection_id, enabled_actions, settings, sort_order, created_at, updated_at)
          VALUES (@id, @workspaceId, @orgId, @integrationName, @alias, @displayName, @connectionStrategy, @connectionId, @enabledActions, @settings, @sortOrder, @createdAt, @updatedAt)`,
-      ).run(this.integrationParams(r)),
-    );
+      ).run(this.integrationParams(r));
+      if (change) this.journalWrite(r.workspaceId, null, r, change);
+    });
   }
 
   /** Replaces the mutable fields; throws SQLITE_CONSTRAINT_UNIQUE when the alias is taken. */
-  updateIntegration(r: IntegrationRecord): void {
-    this.write(() =>
+  updateIntegration(r: IntegrationRecord, change?: journal.WriteContext): void {
+    this.write(() => {
+      const before = change ? this.getIntegration(r.workspaceId, r.id) : undefined;
       this.stmt(
         `UPDATE workspace_integrations SET alias = @alias, display_name = @displayName,
            connection_strategy = @connectionStrategy, connection_id = @connectionId,
            enabled_actions = @enabledActions, settings = @settings, sort_order = @sortOrder,
            updated_at = @updatedAt
          WHERE workspace_id = @workspaceId AND id = @id`,
-      ).run(this.integrationParams(r)),
-    );
+      ).run(this.integrationParams(r));
+      if (change && before) this.journalWrite(r.workspaceId, before, r, change);
+    });
   }
 
-  deleteIntegration(workspaceId: string, id: string): boolean {
-    return this.write(
-      () =>
+  deleteIntegration(workspaceId: string, id: string, change?: journal.WriteContext): boolean {
+    return this.write(() => {
+      const before = change ? this.getIntegration(workspaceId, id) : undefined;
+      const gone =
         this.stmt("DELETE FROM workspace_integrations WHERE workspace_id = ? AND id = ?").run(
           workspaceId,
           id,
-        ).changes > 0,
-    );
+        ).changes > 0;
+      if (gone && change && before) this.journalWrite(workspaceId, before, null, change);
+      return gone;
+    });
+  }
+
+  // ---- Change journal (SQL in journal-store.ts) ----
+
+  private journalWrite(
+    workspaceId: string,
+    before: IntegrationRecord | null,
+    after: IntegrationRecord | null,
+    change: journal.WriteContext,
+  ): void {
+    const entry = journal.integrationChange(workspaceId, before, after, change);
+    if (entry) journal.insertChanges(this, [entry], this.historyLimit);
+  }
+
+  listHistory(q: ChangeQuery): ChangePage {
+    return journal.listChanges(this, q);
+  }
+
+  getHistoryEntry(id: string): ChangeEntry | undefined {
+    return journal.getChange(this, id);
+  }
+
+  lastHistoryEntry(): { id: string; workspaceId: string } | undefined {
+    return journal.lastChange(this);
   }
 
   /** A workspace's integrations in list order (sortOrder, createdAt). */

@@ -67,17 +67,18 @@ export function checkIntegrationConfig(
   const { store, workspaceId } = ctx;
   const outcome = checkIntegrationRules(draft, {
     catalog: ctx.catalog,
+    workspaceId,
     connection: (id) => store.getConnection(id),
     bearerServers: () => store.bearerMcpServers(workspaceId),
   });
   if (outcome.ok) return outcome.config;
   const bearer = outcome.violations.find((v) => v.rule === "BEARER_BLOCKS_PER_USER");
   if (bearer) throw perUserBlocked(workspaceId, bearer.alias, bearer.servers);
-  throw validationError(outcome.violations.map(restIssue));
+  throw validationError(outcome.violations.map((v) => restIssue(v, workspaceId)));
 }
 
 /** One violation in the local API's REST wording (paths, not tool names). */
-function restIssue(v: RuleViolation): FieldIssue {
+function restIssue(v: RuleViolation, workspaceId: string): FieldIssue {
   switch (v.rule) {
     case "UNKNOWN_INTEGRATION":
       return {
@@ -102,6 +103,11 @@ function restIssue(v: RuleViolation): FieldIssue {
       return {
         field: v.field,
         message: `no connection with id "${v.connectionId}"; list connections with GET /api/v1/connections?integrationName=${v.integrationName}`,
+      };
+    case "CONNECTION_OTHER_WORKSPACE":
+      return {
+        field: v.field,
+        message: `connection "${v.connectionId}" is not usable in workspace ${workspaceId}: it belongs to another workspace; pin an organisation-level connection or one of this workspace (GET /api/v1/connections?integrationName=${v.integrationName}&workspaceId=${workspaceId})`,
       };
     case "CONNECTION_WRONG_INTEGRATION":
       return {

@@ -1,3 +1,4 @@
+import type { ToolsetName } from "../toolsets.js";
 import { CONFORMANCE_FIXTURE_TOOLS } from "./fixtures/index.js";
 import { PROMPTS } from "./prompts/index.js";
 import type { PromptDef } from "./prompts/types.js";
@@ -9,14 +10,15 @@ import deleteWorkspaceIntegration from "./tools/delete-workspace-integration.js"
 import executeAction from "./tools/execute-action.js";
 import getCatalogIntegration from "./tools/get-catalog-integration.js";
 import getMcpServer from "./tools/get-mcp-server.js";
+import listChanges from "./tools/list-changes.js";
 import listConnections from "./tools/list-connections.js";
 import listMcpServers from "./tools/list-mcp-servers.js";
 import listWorkspaceIntegrations from "./tools/list-workspace-integrations.js";
 import listWorkspaces from "./tools/list-workspaces.js";
 import planWorkspace from "./tools/plan-workspace.js";
 import searchCatalog from "./tools/search-catalog.js";
+import undoChange from "./tools/undo-change.js";
 import updateWorkspaceIntegration from "./tools/update-workspace-integration.js";
-import type { ToolsetName } from "../toolsets.js";
 
 /** Every tool, in the order tools/list shows them. The registry is just this list. */
 export const TOOLS: readonly ToolDef[] = [
@@ -33,6 +35,8 @@ export const TOOLS: readonly ToolDef[] = [
   planWorkspace,
   applyWorkspacePlan,
   executeAction,
+  listChanges,
+  undoChange,
 ] as unknown as readonly ToolDef[];
 
 /**

@@ -127,6 +127,12 @@ export function scopedApi(api: WeavzApi, scope: WorkspaceScope): WeavzApi {
       return { workspaces: items, total };
     },
     getWorkspace: async (id, o) => api.getWorkspace(ok(id), o),
+    listChanges: async (q, o) => api.listChanges({ ...q, workspaceId: ok(q.workspaceId) }, o),
+    getChange: async (id, o) => {
+      const r = await api.getChange(id, o);
+      ok(r.change.workspaceId);
+      return r;
+    },
     listConnections: async (query, o) => {
       if (query?.workspaceId !== undefined) {
         ok(query.workspaceId);

@@ -1,5 +1,6 @@
 import {
   type CallToolResult,
+  type Implementation,
   InMemoryServerEventBus,
   ProtocolError,
   ProtocolErrorCode,
@@ -9,9 +10,13 @@ import {
   type StandardSchemaV1,
   type Tool,
 } from "@modelcontextprotocol/server";
+import { apiJournal, attributedApi } from "../api/journal.js";
 import type { WeavzApi } from "../api/types.js";
+import type { Actor, ChangeJournal } from "../domain/journal.js";
 import type { Logger } from "../log.js";
+import type { ToolsetName } from "../toolsets.js";
 import { VERSION } from "../version.js";
+import { actorOf } from "./actor.js";
 import { createCatalogCache } from "./catalog-cache.js";
 import { assertClientCapabilities, requestCapabilities } from "./client-capabilities.js";
 import { createCompleter } from "./completions.js";
@@ -43,7 +48,6 @@ import { successResult } from "./results/success.js";
 import { parseArguments } from "./schema.js";
 import { assertWorkspaceAllowed, scopedApi, scopedDefaultWorkspace, scopeOf } from "./scope.js";
 import type { ToolContext } from "./tool.js";
-import type { ToolsetName } from "../toolsets.js";
 
 /** What one MCP server instance needs; shared by every session of a process. */
 export interface ServerDeps {
@@ -64,6 +68,16 @@ export interface ServerDeps {
    * (--redis-url with a state secret: src/scale/confirm-store.ts).
    */
   confirmStore?: ConfirmStore;
+  /**
+   * Who keeps the change journal: the local API (every change), or this process in hosted
+   * mode (only its own changes). Default "local-api".
+   */
+  historyKind?: ChangeJournal["kind"];
+  /**
+   * The principal of a call that brings no authentication: the local user on stdio, unknown on
+   * unauthenticated HTTP (the default).
+   */
+  localPrincipal?: Actor["principal"];
   /**
    * Also register the official conformance suite's fixture tools (fixtures/index.ts); set
    * by WEAVZ_CONFORMANCE_FIXTURES=1 for scripts/conformance.mjs, never by default.
@@ -178,15 +192,29 @@ export function createServerFactory(deps: ServerDeps): {
     log: deps.log,
     ...(deps.confirmStore ? { store: deps.confirmStore } : {}),
   });
-  /** What handlers get: the API through the caller's workspace limit (none without auth). */
+  const localPrincipal = deps.localPrincipal ?? { kind: "unknown", label: null };
+  /**
+   * What handlers get: the API through the caller's workspace limit (none without auth),
+   * attributing every write to the caller (its MCP client and principal) for the journal.
+   */
   const toolContext = (
     authInfo: Parameters<typeof scopeOf>[0],
     signal: AbortSignal,
     progress?: ToolContext["progress"],
+    client?: { envelope?: Record<string, unknown> | undefined; handshake?: Implementation },
   ): ToolContext => {
     const scope = scopeOf(authInfo);
+    const actor = actorOf(
+      authInfo as { extra?: Record<string, unknown> } | undefined,
+      client?.envelope,
+      client?.handshake,
+      localPrincipal,
+    );
+    const api = attributedApi(scopedApi(deps.api, scope), actor);
     return {
-      api: scopedApi(deps.api, scope),
+      api,
+      journal: apiJournal(api, deps.historyKind ?? "local-api", { signal }),
+      actor,
       defaultWorkspaceId: scopedDefaultWorkspace(scope, deps.defaultWorkspaceId),
       signal,
       log: deps.log,
@@ -250,7 +278,14 @@ export function createServerFactory(deps: ServerDeps): {
       return undefined;
     }
     const tool = byName.get(name);
-    if (!tool || tool.def.confirm || tool.def.needsClientCapabilities) return undefined;
+    // Writes go through the SDK: the journal records the client's name from the session.
+    if (
+      !tool ||
+      tool.def.confirm ||
+      tool.def.needsClientCapabilities ||
+      !tool.def.annotations.readOnlyHint
+    )
+      return undefined;
     const args = (params as { arguments?: unknown }).arguments;
     return runTool(tool, args, toolContext(undefined, signal));
   };
@@ -291,7 +326,11 @@ export function createServerFactory(deps: ServerDeps): {
       server,
       prompts,
       completer,
-      (ctx) => toolContext(ctx.http?.authInfo, ctx.mcpReq.signal),
+      (ctx) =>
+        toolContext(ctx.http?.authInfo, ctx.mcpReq.signal, undefined, {
+          envelope: ctx.mcpReq.envelope as Record<string, unknown> | undefined,
+          handshake: server.getClientVersion(),
+        }),
       deps.log,
     );
     server.setRequestHandler("tools/list", async () => ({ tools: listed }));
@@ -319,6 +358,10 @@ export function createServerFactory(deps: ServerDeps): {
           mcpCtx.http?.authInfo,
           mcpCtx.mcpReq.signal,
           progressReporter(mcpCtx),
+          {
+            envelope: mcpCtx.mcpReq.envelope as Record<string, unknown> | undefined,
+            handshake: server.getClientVersion(),
+          },
         );
         return runTool(tool, params.arguments, ctx, {
           mcpCtx,
@@ -354,7 +397,7 @@ function registerResourceHandlers(server: Server, deps: ServerDeps, hub: Resourc
     if (!ref) {
       throw new ProtocolError(
         ProtocolErrorCode.InvalidParams,
-        `Unknown resource ${uri}. Resources: weavz://workspaces, weavz://workspaces/{workspaceId}/integrations, weavz://workspaces/{workspaceId}/mcp-tools.`,
+        `Unknown resource ${uri}. Resources: weavz://workspaces, weavz://workspaces/{workspaceId}/integrations, weavz://workspaces/{workspaceId}/mcp-tools, weavz://workspaces/{workspaceId}/history.`,
         { uri },
       );
     }
@@ -366,7 +409,7 @@ function registerResourceHandlers(server: Server, deps: ServerDeps, hub: Resourc
       { signal: ctx.mcpReq.signal },
     );
     const perWorkspace = workspaces.flatMap((w) => {
-      const [integrations, tools] = workspaceUris(w.id) as [string, string];
+      const [integrations, tools, history] = workspaceUris(w.id) as [string, string, string];
       return [
         {
           uri: integrations,
@@ -378,6 +421,12 @@ function registerResourceHandlers(server: Server, deps: ServerDeps, hub: Resourc
           uri: tools,
           name: `${w.slug}-mcp-tools`,
           title: `${w.name}: MCP server tools`,
+          mimeType: "application/json",
+        },
+        {
+          uri: history,
+          name: `${w.slug}-history`,
+          title: `${w.name}: change history`,
           mimeType: "application/json",
         },
       ];

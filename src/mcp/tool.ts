@@ -1,10 +1,11 @@
 import type { z } from "zod";
 import type { WeavzApi } from "../api/types.js";
+import type { Actor, ChangeJournal } from "../domain/journal.js";
 import type { Logger } from "../log.js";
+import type { ToolsetName } from "../toolsets.js";
 import type { ClientCapabilityName } from "./client-capabilities.js";
 import type { ConfirmSpec } from "./confirm.js";
 import type { NextStepCode } from "./results/next-steps.js";
-import type { ToolsetName } from "../toolsets.js";
 
 /** What every tool handler may use. Tools never see HTTP, URLs or tokens. */
 export interface ToolContext {
@@ -16,6 +17,13 @@ export interface ToolContext {
   log: Logger;
   /** Tells resource subscribers that a workspace's integrations changed. */
   changed(workspaceId: string): void;
+  /**
+   * The change journal as this caller may read it (same workspace limit as `api`); its kind
+   * says whether it holds every change (the local API) or only this server's (hosted mode).
+   */
+  journal: ChangeJournal;
+  /** Who this call acts as: recorded on every write it makes (api is attributed already). */
+  actor: Actor;
   /** Reports progress to the client; present only when the call carried a progressToken. */
   progress?: ((progress: number, total: number, message: string) => Promise<void>) | undefined;
 }

@@ -4,3 +4,5 @@ export const integrationsUri = (workspaceId: string) =>
   `weavz://workspaces/${encodeURIComponent(workspaceId)}/integrations`;
 export const mcpToolsUri = (workspaceId: string) =>
   `weavz://workspaces/${encodeURIComponent(workspaceId)}/mcp-tools`;
+export const historyUri = (workspaceId: string) =>
+  `weavz://workspaces/${encodeURIComponent(workspaceId)}/history`;

@@ -2,15 +2,18 @@ import type { Logger } from "../log.js";
 import type { ConfirmStore } from "../mcp/confirm.js";
 import { createRedisConfirmStore } from "./confirm-store.js";
 import { RedisCoordinator } from "./coordinator.js";
-import { connectRedis } from "./redis.js";
+import { connectRedis, type RedisLink } from "./redis.js";
 import { RedisEventBus } from "./redis-bus.js";
 
+export { createRedisJournal } from "./journal.js";
 export { maskRedisUrl } from "./redis.js";
 export { loadStateKey, StateSecretError } from "./state-secret.js";
 export { RedisCoordinator, RedisEventBus };
 
 /** Everything a replica needs to run beside others: the shared bus and the coordination. */
 export interface Scale {
+  /** The command and subscriber connections (the shared change journal uses them too). */
+  link: RedisLink;
   bus: RedisEventBus;
   coordinator: RedisCoordinator;
   /** Confirmations every replica verifies and spends once; absent without a state key. */
@@ -33,6 +36,7 @@ export function startScale(
   const bus = new RedisEventBus(link, log);
   const coordinator = new RedisCoordinator(link, log, { leaseMs });
   return {
+    link,
     bus,
     coordinator,
     confirmStore: stateKey ? createRedisConfirmStore(link, stateKey) : undefined,

@@ -198,6 +198,7 @@ describe("prompts and completions through the 2025 SDK client", () => {
       "setup_workspace_integration",
       "audit_workspace",
       "describe_workspace_setup",
+      "review_recent_changes",
     ]);
     for (const p of prompts) {
       expect(p.description?.length, p.name).toBeGreaterThan(40);
@@ -216,6 +217,7 @@ describe("prompts and completions through the 2025 SDK client", () => {
     expect((await def.client.listPrompts()).prompts.map((p) => p.name)).toEqual([
       "setup_workspace_integration",
       "audit_workspace",
+      "review_recent_changes",
     ]);
     await def.client.close();
     const ro = createServerFactory({ api: env.api, log: silentLogger, readOnly: true });
@@ -224,7 +226,10 @@ describe("prompts and completions through the 2025 SDK client", () => {
     const c = new Client({ name: "ro", version: "1" });
     const [a, b] = InMemoryTransport.createLinkedPair();
     await Promise.all([ro.newServer().connect(b), c.connect(a)]);
-    expect((await c.listPrompts()).prompts.map((p) => p.name)).toEqual(["audit_workspace"]);
+    expect((await c.listPrompts()).prompts.map((p) => p.name)).toEqual([
+      "audit_workspace",
+      "review_recent_changes",
+    ]);
     await c.close();
   });
 
@@ -339,7 +344,7 @@ describe("prompts and completions through the 2026 SDK client", () => {
     );
     try {
       await client.connect(new ModernHttp(new URL(http.url)));
-      expect((await client.listPrompts()).prompts.length).toBe(3);
+      expect((await client.listPrompts()).prompts.length).toBe(4);
       const r = await client.getPrompt({
         name: "audit_workspace",
         arguments: { workspaceId: DEMO_WS },

@@ -39,6 +39,7 @@ describe("resources", () => {
     expect(uris).toEqual(expect.arrayContaining(["weavz://workspaces", INTEGRATIONS, MCP_TOOLS]));
     const { resourceTemplates } = await env.client.listResourceTemplates();
     expect(resourceTemplates.map((t) => t.uriTemplate).sort()).toEqual([
+      "weavz://workspaces/{workspaceId}/history",
       "weavz://workspaces/{workspaceId}/integrations",
       "weavz://workspaces/{workspaceId}/mcp-tools",
     ]);

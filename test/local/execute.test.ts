@@ -5,9 +5,12 @@ import { activeCodeRuns } from "../../src/local/execute/javascript.js";
 import { issue, useLocalApi } from "../helpers/local-api.js";
 
 const SCOPED_KEY = "wvz_scoped_0123456789abcdefghijklmn";
+// The http tests' echo server is on loopback, which the http built-in refuses unless allowed
+// (test/local/http-guard.test.ts holds the refusal itself).
 const env = useLocalApi({
   demo: false,
   extraKeys: [{ key: SCOPED_KEY, workspaceIds: ["ws-scoped"] }],
+  httpAllow: [{ host: "127.0.0.1" }],
 });
 const { call } = env;
 const EXEC = "/api/v1/actions/execute";
@@ -494,7 +497,7 @@ describe("built-ins run for real", () => {
     expect(new Set(uuids).size).toBe(3);
   });
 
-  it("code runs JavaScript in a worker; advanced-code past its timeout is stopped and reported", async () => {
+  it("code runs JavaScript in the sandbox; advanced-code past its timeout is stopped and reported", async () => {
     await create(ws, {
       integrationName: "advanced-code",
       settings: { advancedCode: { timeoutSeconds: 1 } },

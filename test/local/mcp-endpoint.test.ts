@@ -538,6 +538,37 @@ describe("MCP endpoints: CODE mode", () => {
     expect(result.message).toMatch(/aliases: kv/);
   });
 
+  it("weavz_execute reaches nothing of the host through weavz, results or errors", async () => {
+    const f = await fixture({ mode: "CODE" });
+    const c = await legacyClient(f.mcpEndpoint, f.token);
+    const r = await c.callTool("weavz_execute", {
+      code: `
+        await weavz.kv.put({ key: "k", value: { a: 1 } });
+        const got = await weavz.kv.get({ key: "k" });
+        const out = {};
+        const tries = {
+          fn: () => weavz.kv.get.constructor("return process")(),
+          result: () => got.constructor.constructor("return process")(),
+          evaled: () => eval("process"),
+        };
+        for (const [k, t] of Object.entries(tries)) { try { out[k] = typeof t(); } catch (e) { out[k] = e.name; } }
+        try { await weavz.kv.get({}); } catch (err) {
+          try { err.constructor.constructor("return process")(); } catch (e) { out.error = e.name; }
+        }
+        try { await import("fs"); } catch (e) { out.imported = e.message; }
+        return out;
+      `,
+    });
+    expect(r.isError, text(r)).toBeFalsy();
+    expect(JSON.parse(text(r)).result).toEqual({
+      fn: "EvalError",
+      result: "EvalError",
+      evaled: "EvalError",
+      error: "EvalError",
+      imported: 'modules are not available in the code sandbox (import of "fs")',
+    });
+  });
+
   it("weavz_execute stops code past its timeout and says so", async () => {
     const f = await fixture({ mode: "CODE" });
     const c = await legacyClient(f.mcpEndpoint, f.token);

@@ -1,12 +1,32 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { normaliseBaseUrl } from "../../api/base-url.js";
+import { type HttpAllowEntry, parseHttpAllow } from "../../local/execute/http-allow.js";
 import { isPlanCommand, option, unset } from "../option-spec.js";
-import { bool, mapped, matching, oneOf, text, url, wholeNumber } from "../parsers.js";
+import {
+  bool,
+  ConfigError,
+  mapped,
+  matching,
+  oneOf,
+  type Parser,
+  text,
+  url,
+  wholeNumber,
+} from "../parsers.js";
 
 /** Options of the backend (the Weavz API, or the local one) and of logging, for every command. */
 
 export const DEFAULT_BASE_URL = "https://api.weavz.io";
+
+/** HOST[:PORT] entries of private destinations the http built-in may reach. */
+const httpAllow: Parser<HttpAllowEntry[]> = (raw, source) => {
+  try {
+    return parseHttpAllow(raw);
+  } catch (err) {
+    throw new ConfigError(`${source} ${(err as Error).message}.`);
+  }
+};
 
 /** The user's data directory for weavz-mcp, per platform. */
 export function defaultDataDir(
@@ -29,7 +49,7 @@ export const API_OPTIONS = [
     default: "(none)",
     description:
       "mcp: a hosted Weavz API key (wvz_…); without one the embedded local API is used. local-api: the key the server accepts.",
-    commands: ["mcp", "export", "plan", "apply", "local-api"],
+    commands: ["mcp", "export", "plan", "apply", "history", "undo", "local-api"],
     parse: matching(
       /^[\x21-\x7e]{8,512}$/,
       "8-512 printable characters without spaces (a Weavz key looks like wvz_…)",
@@ -45,7 +65,7 @@ export const API_OPTIONS = [
     type: "string",
     default: DEFAULT_BASE_URL,
     description: "Weavz API base URL (used with an API key).",
-    commands: ["mcp", "export", "plan", "apply"],
+    commands: ["mcp", "export", "plan", "apply", "history", "undo"],
     parse: mapped(
       url({
         schemes: ["http", "https"],
@@ -64,8 +84,8 @@ export const API_OPTIONS = [
     type: "string",
     default: "(none)",
     description:
-      "Default workspace for tools when workspaceId is omitted; export: the workspace to export; plan, apply: used when the file has no workspaceId.",
-    commands: ["mcp", "export", "plan", "apply"],
+      "Default workspace for tools when workspaceId is omitted; export: the workspace to export; plan, apply: used when the file has no workspaceId; history: the workspace shown.",
+    commands: ["mcp", "export", "plan", "apply", "history", "undo"],
     parse: matching(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$/, "a workspace id"),
     fallback: unset,
   }),
@@ -77,7 +97,7 @@ export const API_OPTIONS = [
     type: "string",
     default: "30000",
     description: "Time budget of one API call, retries included (1000-60000).",
-    commands: ["mcp", "export", "plan", "apply"],
+    commands: ["mcp", "export", "plan", "apply", "history", "undo"],
     parse: wholeNumber(1000, 60_000, { unit: "milliseconds" }),
     fallback: () => 30_000,
   }),
@@ -92,7 +112,7 @@ export const LOCAL_OPTIONS = [
     type: "string",
     default: "(data dir)/weavz-mcp/local.db",
     description: "SQLite file of the local API.",
-    commands: ["mcp", "export", "plan", "apply", "local-api"],
+    commands: ["mcp", "export", "plan", "apply", "history", "undo", "local-api"],
     parse: text,
     fallback: ({ env }) => join(defaultDataDir(env), "local.db"),
   }),
@@ -104,9 +124,22 @@ export const LOCAL_OPTIONS = [
     type: "boolean",
     default: "false",
     description: "Do not seed demo data into a new local database.",
-    commands: ["mcp", "export", "plan", "apply", "local-api"],
+    commands: ["mcp", "export", "plan", "apply", "history", "undo", "local-api"],
     parse: mapped(bool, (noDemo) => !noDemo),
     fallback: () => true,
+  }),
+  option({
+    flag: "http-allow",
+    env: "WEAVZ_HTTP_ALLOW",
+    group: "local",
+    key: "httpAllow",
+    type: "string",
+    default: "(none)",
+    description:
+      "Comma-separated HOST[:PORT] the http built-in may reach although private (loopback, LAN, link-local), for local testing.",
+    commands: ["mcp", "local-api"],
+    parse: httpAllow,
+    fallback: (): HttpAllowEntry[] => [],
   }),
 ] as const;
 
@@ -119,7 +152,7 @@ export const LOG_OPTIONS = [
     type: "string",
     default: "info (warn for export, plan, apply)",
     description: "stderr log level: error, warn, info or debug.",
-    commands: ["mcp", "local-api", "export", "plan", "apply"],
+    commands: ["mcp", "local-api", "export", "plan", "apply", "history", "undo"],
     parse: oneOf(["error", "warn", "info", "debug"]),
     fallback: ({ command }) => (isPlanCommand(command) ? "warn" : "info"),
   }),

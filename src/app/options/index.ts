@@ -4,7 +4,7 @@
  * over this table (OPTIONS, gathered below from one file per subsystem), and --help and the README's configuration table are printed from it.
  *
  * Adding an option is one entry in the file of its subsystem (./server.ts, ./backend.ts,
- * ./scale.ts, ./plan.ts, or a new file added to OPTIONS below):
+ * ./scale.ts, ./plan.ts, ./history.ts, or a new file added to OPTIONS below):
  *   option({
  *     flag: "history-limit", env: "WEAVZ_HISTORY_LIMIT",     // the two spellings
  *     group: "mcp", key: "historyLimit",                     // → config.mcp.historyLimit
@@ -22,6 +22,7 @@
  * here. Only src/app reads Config: hand the subsystem the fields it uses.
  */
 import { API_OPTIONS, LOCAL_OPTIONS, LOG_OPTIONS } from "./backend.js";
+import { HISTORY_OPTIONS } from "./history.js";
 import { PLAN_OPTIONS } from "./plan.js";
 import { REDIS_OPTIONS } from "./scale.js";
 import { AUTH_OPTIONS, HTTP_OPTIONS, MCP_OPTIONS } from "./server.js";
@@ -45,4 +46,5 @@ export const OPTIONS = [
   ...REDIS_OPTIONS,
   ...LOG_OPTIONS,
   ...PLAN_OPTIONS,
+  ...HISTORY_OPTIONS,
 ] as const;

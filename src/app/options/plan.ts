@@ -52,8 +52,8 @@ export const PLAN_OPTIONS = [
     type: "boolean",
     default: "false",
     description:
-      "apply: do not ask for confirmation (needed when stdin is not a terminal, e.g. in CI).",
-    commands: ["apply"],
+      "apply, undo: do not ask for confirmation (needed when stdin is not a terminal, e.g. in CI).",
+    commands: ["apply", "undo"],
     parse: bool,
     fallback: () => false,
   }),

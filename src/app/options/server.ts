@@ -87,7 +87,7 @@ export const MCP_OPTIONS = [
     type: "string",
     default: DEFAULT_TOOLSETS.join(","),
     description:
-      "Comma-separated toolsets to expose: integrations, catalog, connections, mcp-servers, plan, execute; all; default.",
+      "Comma-separated toolsets to expose: integrations, catalog, connections, mcp-servers, plan, execute, history; all; default.",
     commands: ["mcp"],
     parse: toolsets,
     fallback: () => [...DEFAULT_TOOLSETS],
@@ -211,7 +211,7 @@ export const AUTH_OPTIONS = [
     type: "string",
     default: "(none)",
     description:
-      "--auth bearer: file of accepted tokens, one a line (`TOKEN` or `sha256:HEX`, optional `workspaces=ID,ID` and `name=LABEL`).",
+      "--auth bearer: file of accepted tokens, one a line (`TOKEN` or `sha256:HEX`, optional `workspaces=ID,ID`, `name=NAME` and `label=LABEL` for the change journal).",
     commands: ["mcp"],
     parse: text,
     fallback: unset,

@@ -8,6 +8,7 @@ import type {
 } from "../integration.js";
 import {
   checkIntegrationRules,
+  connectionUsableIn,
   createIntegrationDraft,
   type IntegrationConfig,
   integrationConfigOf,
@@ -26,6 +27,7 @@ import {
   type Plan,
   type PlanIssue,
   type PlanStep,
+  type PlanStepWire,
 } from "./model.js";
 
 /** JSON with object keys sorted at every level: equal values give equal text. */
@@ -43,9 +45,10 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
- * A hash of what a plan depends on: the workspace's integrations (every configured field),
- * its static-bearer MCP servers, and the connections the desired state pins. A plan applies
- * only while this is unchanged.
+ * A hash of what a plan depends on: the desired state it was computed for (every entry and
+ * `prune`), the workspace's integrations (every configured field), its static-bearer MCP
+ * servers, and the connections the desired state pins. A plan applies only while this is
+ * unchanged; a plan sent back with an edited desired state no longer matches it.
  */
 export function fingerprintLiveState(live: LiveState, desired: DesiredState): string {
   const pinned = new Set(
@@ -54,6 +57,7 @@ export function fingerprintLiveState(live: LiveState, desired: DesiredState): st
       .filter((c): c is string => typeof c === "string"),
   );
   const material = {
+    desired,
     workspaceId: live.workspaceId,
     integrations: [...live.integrations]
       .map((i) => ({ id: i.id, ...integrationConfigOf(i) }))
@@ -65,6 +69,14 @@ export function fingerprintLiveState(live: LiveState, desired: DesiredState): st
       .sort(),
   };
   return `sha256:${createHash("sha256").update(canonicalJson(material)).digest("hex").slice(0, 32)}`;
+}
+
+/**
+ * A digest of a plan's steps, everything they would send and change: what a confirmation
+ * binds, and what an apply recomputes and compares before it writes anything.
+ */
+export function stepsDigest(steps: readonly PlanStepWire[]): string {
+  return `sha256:${createHash("sha256").update(canonicalJson(steps)).digest("hex").slice(0, 32)}`;
 }
 
 /** Options of {@link computePlan}. */
@@ -175,6 +187,7 @@ export function computePlan(
   const connections = new Map(live.connections.map((c) => [c.id, c]));
   const ruleCtx = {
     catalog,
+    workspaceId: live.workspaceId,
     connection: (id: string) => connections.get(id),
     bearerServers: () => live.bearerServers,
   };
@@ -197,7 +210,7 @@ export function computePlan(
             continue;
           }
         }
-        issues.push(wordViolation(alias, v, live.connections));
+        issues.push(wordViolation(alias, v, live.connections, live.workspaceId));
       }
     }
   }
@@ -222,7 +235,8 @@ export function computePlan(
     if (!built) continue;
     const checked = checkIntegrationRules(mergeIntegrationPatch(current, built), ruleCtx);
     if (!checked.ok) {
-      for (const v of checked.violations) issues.push(wordViolation(p.alias, v, live.connections));
+      for (const v of checked.violations)
+        issues.push(wordViolation(p.alias, v, live.connections, live.workspaceId));
       continue;
     }
     const step: UpdateDraft = {
@@ -432,12 +446,31 @@ function temporaryAlias(base: string, used: Set<string>): string {
   }
 }
 
-function connectionsList(integrationName: string, all: readonly LiveConnection[]): string[] {
-  return all.filter((c) => c.integrationName === integrationName).map((c) => c.id);
+/** The connections of INTEGRATIONNAME an integration of WORKSPACEID may pin. */
+function usable(
+  integrationName: string,
+  all: readonly LiveConnection[],
+  workspaceId: string,
+): LiveConnection[] {
+  return all.filter(
+    (c) => c.integrationName === integrationName && connectionUsableIn(c, workspaceId),
+  );
 }
 
-function describeConnections(integrationName: string, all: readonly LiveConnection[]): string {
-  const list = all.filter((c) => c.integrationName === integrationName);
+function connectionsList(
+  integrationName: string,
+  all: readonly LiveConnection[],
+  workspaceId: string,
+): string[] {
+  return usable(integrationName, all, workspaceId).map((c) => c.id);
+}
+
+function describeConnections(
+  integrationName: string,
+  all: readonly LiveConnection[],
+  workspaceId: string,
+): string {
+  const list = usable(integrationName, all, workspaceId);
   if (list.length === 0) return `there are no ${integrationName} connections yet`;
   return `${integrationName} connections: ${list
     .slice(0, 8)
@@ -450,6 +483,7 @@ function wordViolation(
   alias: string,
   v: RuleViolation,
   conns: readonly LiveConnection[],
+  ws: string,
 ): PlanIssue {
   const base = { alias, field: v.field, rule: v.rule };
   switch (v.rule) {
@@ -471,25 +505,31 @@ function wordViolation(
           "per_user takes no connectionId (each end user brings their own); remove it, or use per_user_with_fallback to pin a fallback connection",
       };
     case "CONNECTION_NOT_FOUND": {
-      const ids = connectionsList(v.integrationName, conns);
+      const ids = connectionsList(v.integrationName, conns, ws);
       const close = closestNames(v.connectionId, ids);
       return {
         ...base,
-        message: `no connection "${v.connectionId}"; ${describeConnections(v.integrationName, conns)}`,
+        message: `no connection "${v.connectionId}"; ${describeConnections(v.integrationName, conns, ws)}`,
         suggestions: close.length > 0 ? close : ids.slice(0, 8),
       };
     }
+    case "CONNECTION_OTHER_WORKSPACE":
+      return {
+        ...base,
+        message: `connection "${v.connectionId}" belongs to another workspace and cannot be pinned here; ${describeConnections(v.integrationName, conns, ws)}`,
+        suggestions: connectionsList(v.integrationName, conns, ws).slice(0, 8),
+      };
     case "CONNECTION_WRONG_INTEGRATION":
       return {
         ...base,
-        message: `connection "${v.connectionId}" is a ${v.connectionIntegration} connection, not ${v.integrationName}; ${describeConnections(v.integrationName, conns)}`,
-        suggestions: connectionsList(v.integrationName, conns).slice(0, 8),
+        message: `connection "${v.connectionId}" is a ${v.connectionIntegration} connection, not ${v.integrationName}; ${describeConnections(v.integrationName, conns, ws)}`,
+        suggestions: connectionsList(v.integrationName, conns, ws).slice(0, 8),
       };
     case "CONNECTION_REQUIRED":
       return {
         ...base,
-        message: `connectionStrategy ${v.strategy} on ${v.integrationName} needs a connectionId (${describeConnections(v.integrationName, conns)}), or use per_user`,
-        suggestions: connectionsList(v.integrationName, conns).slice(0, 8),
+        message: `connectionStrategy ${v.strategy} on ${v.integrationName} needs a connectionId (${describeConnections(v.integrationName, conns, ws)}), or use per_user`,
+        suggestions: connectionsList(v.integrationName, conns, ws).slice(0, 8),
       };
     case "UNKNOWN_ACTIONS": {
       const close = [...new Set(v.unknown.flatMap((u) => closestNames(u, v.valid, 2)))];

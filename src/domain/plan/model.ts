@@ -104,6 +104,7 @@ export const PLAN_ISSUE_RULES = [
   "CONNECTION_NOT_USED",
   "CONNECTION_NOT_FOUND",
   "CONNECTION_WRONG_INTEGRATION",
+  "CONNECTION_OTHER_WORKSPACE",
   "CONNECTION_REQUIRED",
   "UNKNOWN_ACTIONS",
   "SETTINGS_BLOCK",
@@ -159,6 +160,8 @@ export interface LiveIntegration extends IntegrationConfig {
 export interface LiveConnection {
   id: string;
   integrationName: string;
+  /** Null or absent: an organisation-level connection, usable in every workspace. */
+  workspaceId?: string | null;
   displayName?: string;
   status?: string;
 }

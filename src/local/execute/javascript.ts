@@ -1,88 +1,26 @@
-import { Worker } from "node:worker_threads";
+import { ApiError } from "../errors.js";
+import { jsonDepth, MAX_JSON_DEPTH } from "./json-depth.js";
+import {
+  type Lease,
+  SANDBOX_MAX_RESULT_BYTES,
+  SANDBOX_MEMORY_MB,
+  SANDBOX_QUEUE,
+  SANDBOX_WORKERS,
+  SandboxBusy,
+  SandboxPool,
+  type WorkerCall,
+  type WorkerDone,
+} from "./sandbox/pool.js";
 import { actionFailed } from "./types.js";
 
-/** Heap limit of one code run; past it the worker dies and the run fails. */
-export const CODE_MEMORY_MB = 64;
-const MAX_LOG_LINES = 100;
-const MAX_LOG_LINE = 2000;
+/** Memory limit of one code run, all of it (the JS heap and ArrayBuffers alike). */
+export const CODE_MEMORY_MB = SANDBOX_MEMORY_MB;
 
-// Runs inside the worker (CommonJS, eval'd). The user's code gets a fresh vm context with no
-// require, process, fetch or timers of ours: this stops mistakes, NOT hostile code (a vm
-// context can be escaped). The worker gives the real limits: its own heap (resourceLimits)
-// and terminate() from the parent on timeout.
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require("node:worker_threads");
-const vm = require("node:vm");
-const logs = [];
-const line = (args) => {
-  if (logs.length >= ${MAX_LOG_LINES}) return;
-  logs.push(args.map((a) => { try { return typeof a === "string" ? a : JSON.stringify(a); } catch { return String(a); } }).join(" ").slice(0, ${MAX_LOG_LINE}));
-};
-const sandbox = {
-  console: { log: (...a) => line(a), info: (...a) => line(a), warn: (...a) => line(a), error: (...a) => line(a), debug: (...a) => line(a) },
-  inputs: workerData.inputs,
-};
-// With a host (CODE-mode MCP servers), weavz.<alias>.<action>(input) asks the parent to run
-// the action and resolves with its output; a failure rejects with an Error carrying .code.
-if (workerData.bridge) {
-  const pending = new Map();
-  let nextId = 0;
-  parentPort.on("message", (m) => {
-    const p = pending.get(m.id);
-    if (!p) return;
-    pending.delete(m.id);
-    if (m.ok) return p.resolve(m.value);
-    const e = new Error(m.error.message);
-    if (m.error.code) e.code = m.error.code;
-    if (m.error.details !== undefined) e.details = m.error.details;
-    p.reject(e);
-  });
-  const call = (alias, action, input) => new Promise((resolve, reject) => {
-    const id = ++nextId;
-    pending.set(id, { resolve, reject });
-    try {
-      parentPort.postMessage({ type: "call", id, alias, action, input: input === undefined ? {} : input });
-    } catch (e) {
-      pending.delete(id);
-      reject(new TypeError("weavz." + alias + "." + action + ": the input must be plain JSON data"));
-    }
-  });
-  // "then" stays undefined so that awaiting weavz or weavz.alias does not call an action.
-  const skip = (k) => typeof k !== "string" || k === "then";
-  sandbox.weavz = new Proxy(Object.create(null), {
-    get: (_, alias) => skip(alias) ? undefined : new Proxy(Object.create(null), {
-      get: (_, action) => skip(action) ? undefined : (input) => call(alias, action, input),
-    }),
-  });
-}
-const context = vm.createContext(sandbox, { codeGeneration: { strings: false, wasm: false } });
-let src = workerData.code;
-let wrapped;
-if (/^\\s*export\\s+const\\s+code\\s*=/m.test(src)) {
-  wrapped = "(async () => {" + src.replace(/^(\\s*)export\\s+const\\s+code\\s*=/m, "$1const code =") + "\\n;return await code(inputs);})()";
-} else if (/^\\s*export\\s+default\\s+/m.test(src)) {
-  wrapped = "(async () => {const __default = " + src.replace(/^\\s*export\\s+default\\s+/m, "") + "\\n;return typeof __default === 'function' ? await __default(inputs) : __default;})()";
-} else {
-  wrapped = "(async () => {" + src + "\\n})()";
-}
-(async () => {
-  try {
-    const result = await vm.runInContext(wrapped, context, { filename: "code.js" });
-    let json;
-    try { json = JSON.stringify(result === undefined ? null : result); } catch (e) { throw new Error("the result is not JSON-serialisable: " + e.message); }
-    parentPort.postMessage({ type: "done", ok: true, result: JSON.parse(json), logs });
-  } catch (e) {
-    const message = e && typeof e === "object" && "message" in e ? String(e.code || e.name || "Error") + ": " + String(e.message) : String(e);
-    parentPort.postMessage({ type: "done", ok: false, error: message.slice(0, 2000), logs });
-  }
-})();
-`;
+const pool = new SandboxPool();
 
-let running = 0;
-
-/** How many code workers are alive right now (tests check that cancelled runs end). */
+/** How many code runs hold a sandbox worker right now (tests check that cancelled runs end). */
 export function activeCodeRuns(): number {
-  return running;
+  return pool.active;
 }
 
 /**
@@ -96,11 +34,19 @@ export type CodeHost = (
   signal: AbortSignal,
 ) => Promise<unknown>;
 
+/** The storage the code may use as `storage.write/read/list/delete` (advanced-code). */
+export type CodeStorage = (
+  op: "write" | "read" | "list" | "delete",
+  args: Record<string, unknown>,
+) => Promise<unknown>;
+
 export interface CodeRunOptions {
   timeoutSeconds: number;
   signal?: AbortSignal | undefined;
-  /** Exposes `weavz` to the code; its calls run here, in the parent. */
+  /** Exposes `weavz` to the code; its calls run here, in the server. */
   host?: CodeHost;
+  /** Exposes `storage` to the code; its calls run here, in the server. */
+  storage?: CodeStorage;
 }
 
 /** What a finished run returns: the code's value and what it logged. */
@@ -109,41 +55,48 @@ export interface CodeRunOutput {
   logs: string[];
 }
 
-type WorkerMessage =
-  | { type: "call"; id: number; alias: string; action: string; input: unknown }
-  | { type: "done"; ok: boolean; result?: unknown; error?: string; logs: string[] };
+const STORAGE_OPS = new Set(["write", "read", "list", "delete"]);
 
-/** Runs one weavz.<alias>.<action>() call of the code through the host and answers the worker. */
-function answerCall(
-  worker: Worker,
-  m: { id: number; alias: string; action: string; input: unknown },
-  host: CodeHost | undefined,
-  signal: AbortSignal,
-  ended: () => boolean,
-): void {
-  const reply = (body: Record<string, unknown>) => {
-    if (!ended()) worker.postMessage({ id: m.id, ...body });
+/** A host call's failure as the code sees it: {message, code?, details?}. */
+function callError(err: unknown): { message: string; code?: string; details?: unknown } {
+  const e = (err ?? {}) as { code?: unknown; message?: unknown; details?: unknown };
+  return {
+    message: typeof e.message === "string" ? e.message : String(err),
+    ...(typeof e.code === "string" ? { code: e.code } : {}),
+    ...(e.details !== undefined ? { details: e.details } : {}),
   };
-  if (!host) return;
-  host(String(m.alias), String(m.action), m.input, signal).then(
-    (value) => reply({ ok: true, value }),
-    (err: unknown) => {
-      const e = (err ?? {}) as { code?: unknown; message?: unknown; details?: unknown };
-      reply({
-        ok: false,
-        error: {
-          message: typeof e.message === "string" ? e.message : String(err),
-          ...(typeof e.code === "string" ? { code: e.code } : {}),
-          ...(e.details !== undefined ? { details: e.details } : {}),
-        },
-      });
-    },
-  );
+}
+
+/** Runs one call the code made and gives its JSON answer (or throws what the code sees). */
+async function answer(call: WorkerCall, opts: CodeRunOptions, signal: AbortSignal) {
+  if (jsonDepth(call.json) > MAX_JSON_DEPTH) {
+    throw { message: `the arguments are nested deeper than ${MAX_JSON_DEPTH} levels` };
+  }
+  let args: unknown;
+  try {
+    args = JSON.parse(call.json);
+  } catch {
+    throw { message: "the arguments are not JSON" };
+  }
+  let value: unknown;
+  if (call.kind === "action" && opts.host) {
+    value = await opts.host(call.a, call.b, args, signal);
+  } else if (call.kind === "storage" && opts.storage && STORAGE_OPS.has(call.a)) {
+    value = await opts.storage(
+      call.a as "write",
+      args && typeof args === "object" ? (args as Record<string, unknown>) : {},
+    );
+  } else {
+    throw { message: `${call.kind} calls are not available to this code` };
+  }
+  return JSON.stringify(value === undefined ? null : value);
 }
 
 /**
- * Runs JavaScript in a worker thread with a heap limit and a wall-clock timeout; the worker
- * is terminated on timeout, on cancellation and when done. Errors are ACTION_FAILED.
+ * Runs JavaScript in the QuickJS sandbox (a pool of worker threads, see sandbox/pool.ts) with
+ * a memory limit, a wall-clock timeout and a bounded queue. The code sees `inputs`, `console`
+ * and, when given, `weavz` and `storage`; nothing else of the host. Failures are ACTION_FAILED;
+ * a full queue is 429 RATE_LIMITED with retryAfterSeconds.
  */
 export function runJavaScript(
   code: string,
@@ -151,25 +104,12 @@ export function runJavaScript(
   opts: CodeRunOptions,
 ): Promise<CodeRunOutput> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { code, inputs, bridge: opts.host !== undefined },
-      // No copy of our environment (it may hold API keys); output never reaches our stdout.
-      env: {},
-      stdout: true,
-      stderr: true,
-      resourceLimits: {
-        maxOldGenerationSizeMb: CODE_MEMORY_MB,
-        maxYoungGenerationSizeMb: 16,
-        stackSizeMb: 4,
-      },
-    });
-    running++;
-    worker.once("exit", () => running--);
-    worker.stdout.resume();
-    worker.stderr.resume();
     let settled = false;
-    // Aborts the actions the code started when the run ends (timeout, cancel, done).
+    let timer: NodeJS.Timeout | undefined;
+    let lease: Lease | undefined;
+    let stop: (() => void) | undefined;
+    let cancelQueued: () => void = () => {};
+    // Aborts the calls the code started when the run ends (timeout, cancel, done).
     const calls = new AbortController();
     const finish = (fn: () => void) => {
       if (settled) return;
@@ -177,52 +117,121 @@ export function runJavaScript(
       clearTimeout(timer);
       opts.signal?.removeEventListener("abort", onAbort);
       calls.abort();
-      void worker.terminate();
+      cancelQueued();
+      stop?.();
       fn();
     };
-    const timer = setTimeout(() => {
+    const onAbort = () =>
+      finish(() => reject(actionFailed("The run was cancelled.", { reason: "cancelled" })));
+    if (opts.signal?.aborted) return onAbort();
+    opts.signal?.addEventListener("abort", onAbort, { once: true });
+
+    let inputsJson: string;
+    try {
+      inputsJson = JSON.stringify(inputs ?? {}) ?? "{}";
+    } catch {
+      return finish(() => reject(actionFailed("inputs must be plain JSON data.")));
+    }
+    const onDone = (m: WorkerDone) =>
+      finish(() => {
+        if (m.ok && jsonDepth(m.json ?? "") > MAX_JSON_DEPTH) {
+          reject(
+            actionFailed(
+              `The code's result is nested deeper than ${MAX_JSON_DEPTH} levels; return a flatter value.`,
+              { reason: "output_too_deep", maxDepth: MAX_JSON_DEPTH, logs: m.logs },
+            ),
+          );
+          return;
+        }
+        if (m.ok) {
+          try {
+            resolve({ result: JSON.parse(m.json ?? "null"), logs: m.logs });
+          } catch {
+            reject(actionFailed("The code's result is not JSON.", { reason: "error" }));
+          }
+          return;
+        }
+        if (m.reason === "memory") {
+          reject(
+            actionFailed(
+              `The code ran out of memory (limit ${CODE_MEMORY_MB} MiB) and was stopped.`,
+              { reason: "memory", memoryLimitMb: CODE_MEMORY_MB, logs: m.logs },
+            ),
+          );
+        } else if (m.reason === "output_too_large") {
+          reject(
+            actionFailed(
+              `The code's result is larger than ${SANDBOX_MAX_RESULT_BYTES / 1024 / 1024} MiB as JSON; return less.`,
+              { reason: "output_too_large", limitBytes: SANDBOX_MAX_RESULT_BYTES, logs: m.logs },
+            ),
+          );
+        } else {
+          reject(actionFailed(`The code threw ${m.error}`, { reason: "error", logs: m.logs }));
+        }
+      });
+    try {
+      cancelQueued = pool.submit(
+        {
+          code,
+          inputs: inputsJson,
+          timeoutMs: opts.timeoutSeconds * 1000,
+          bridge: opts.host !== undefined,
+          storage: opts.storage !== undefined,
+        },
+        {
+          onCall: (call) => {
+            answer(call, opts, calls.signal).then(
+              (json) => lease?.reply(call.callId, { ok: true, json }),
+              (err: unknown) => lease?.reply(call.callId, { ok: false, error: callError(err) }),
+            );
+          },
+          onDone,
+          onCrash: (err) =>
+            finish(() =>
+              reject(
+                err.code === "ERR_WORKER_OUT_OF_MEMORY"
+                  ? actionFailed(
+                      `The code ran out of memory (limit ${CODE_MEMORY_MB} MiB) and was stopped.`,
+                      { reason: "memory", memoryLimitMb: CODE_MEMORY_MB },
+                    )
+                  : actionFailed(`The code's sandbox failed: ${err.message}`, { reason: "error" }),
+              ),
+            ),
+        },
+        (l) => {
+          lease = l;
+          stop = l.stop;
+          if (settled) return l.stop();
+          // The timeout counts from the start of the run, not from its wait in the queue.
+          timer = setTimeout(() => {
+            finish(() =>
+              reject(
+                actionFailed(
+                  `The code ran longer than its ${opts.timeoutSeconds} s timeout and was stopped.`,
+                  { reason: "timeout", timeoutSeconds: opts.timeoutSeconds },
+                ),
+              ),
+            );
+          }, opts.timeoutSeconds * 1000);
+        },
+      );
+    } catch (err) {
+      if (!(err instanceof SandboxBusy)) throw err;
       finish(() =>
         reject(
-          actionFailed(
-            `The code ran longer than its ${opts.timeoutSeconds} s timeout and was stopped.`,
-            { reason: "timeout", timeoutSeconds: opts.timeoutSeconds },
+          new ApiError(
+            429,
+            "RATE_LIMITED",
+            `The code sandbox is busy (${err.running} runs running, ${err.waiting} waiting; at most ${SANDBOX_WORKERS} run at once and ${SANDBOX_QUEUE} wait); retry in ${err.retryAfterSeconds} s.`,
+            {
+              reason: "code_sandbox_busy",
+              retryAfterSeconds: err.retryAfterSeconds,
+              running: err.running,
+              waiting: err.waiting,
+            },
           ),
         ),
       );
-    }, opts.timeoutSeconds * 1000);
-    const onAbort = () =>
-      finish(() => reject(actionFailed("The run was cancelled.", { reason: "cancelled" })));
-    if (opts.signal?.aborted) onAbort();
-    else opts.signal?.addEventListener("abort", onAbort, { once: true });
-    worker.on("message", (m: WorkerMessage) => {
-      if (m.type === "call") {
-        answerCall(worker, m, opts.host, calls.signal, () => settled);
-        return;
-      }
-      finish(() => {
-        if (m.ok) resolve({ result: m.result, logs: m.logs });
-        else reject(actionFailed(`The code threw ${m.error}`, { reason: "error", logs: m.logs }));
-      });
-    });
-    worker.on("error", (err: Error & { code?: string }) => {
-      finish(() =>
-        reject(
-          err.code === "ERR_WORKER_OUT_OF_MEMORY"
-            ? actionFailed(
-                `The code ran out of memory (limit ${CODE_MEMORY_MB} MiB) and was stopped.`,
-                {
-                  reason: "memory",
-                  memoryLimitMb: CODE_MEMORY_MB,
-                },
-              )
-            : actionFailed(`The code failed: ${err.message}`, { reason: "error" }),
-        ),
-      );
-    });
-    worker.on("exit", (code) => {
-      finish(() =>
-        reject(actionFailed(`The code's worker exited early (code ${code}).`, { reason: "error" })),
-      );
-    });
+    }
   });
 }

@@ -1,6 +1,7 @@
 import {
   type CatalogAction,
   type CatalogIntegration,
+  connectionUsableIn,
   needsConnection,
   type ParsedExecuteRequest,
   PersistenceSettingsSchema,
@@ -101,7 +102,9 @@ function pickConnection(
   const ws = record.workspaceId;
   const name = record.integrationName;
   const pinned = (): ConnectionRecord => {
-    const c = record.connectionId ? store.getConnection(record.connectionId) : undefined;
+    const found = record.connectionId ? store.getConnection(record.connectionId) : undefined;
+    // A connection of another workspace (pinned before the rule, or moved) is never used.
+    const c = found && connectionUsableIn(found, ws) ? found : undefined;
     if (!c) {
       throw new ApiError(
         400,
@@ -118,7 +121,7 @@ function pickConnection(
   };
   if (req.connectionExternalId !== undefined) {
     const c = store.getConnectionByExternalId(name, req.connectionExternalId);
-    if (!c || (c.workspaceId !== null && c.workspaceId !== ws)) {
+    if (!c || !connectionUsableIn(c, ws)) {
       throw notFound(
         `No ${name} connection with externalId "${req.connectionExternalId}" usable in workspace ${ws}.`,
         "CONNECTION_NOT_FOUND",

@@ -172,7 +172,7 @@ async function callCodeTool(
       };
     }
   };
-  // The same worker runtime as the code built-ins (heap limit, timeout, no environment).
+  // The same QuickJS sandbox as the code built-ins (memory limit, timeout, queue), plus weavz.
   try {
     const out = await runJavaScript(a.code, {}, { timeoutSeconds: a.timeoutSeconds, signal, host });
     return ok({ result: out.result, logs: out.logs });

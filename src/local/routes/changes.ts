@@ -21,7 +21,9 @@ export function changeRoutes(app: App, deps: Deps): void {
       const q = parseWith(ChangesQuerySchema, query(c), { allowed: keysOf(ChangesQuerySchema) });
       const feed = deps.changes;
       const seq = feed ? await feed.wait(q.since, q.waitMs, clientGone(c)) : deps.store.changeSeq();
-      return ok(c, { seq });
+      // The newest journal entry rides along: a watcher of history knows which workspace moved.
+      const last = deps.store.lastHistoryEntry();
+      return ok(c, last ? { seq, lastChange: last } : { seq });
     },
   });
 }

@@ -10,6 +10,8 @@ import { type Store, sqliteCode } from "../store.js";
 /** Who is calling: a scoped key only reaches its workspaces. */
 export interface Principal {
   scope?: ReadonlySet<string>;
+  /** The key as the change journal names it (api-keys.ts keyLabel). */
+  keyLabel?: string;
 }
 
 /** Hono environment of the local API: the node request/response, and what middleware found. */

@@ -2,6 +2,7 @@ import { z } from "zod";
 import {
   CreateWorkspaceIntegrationSchema,
   createIntegrationDraft,
+  externalNamespacesOf,
   mergeIntegrationPatch,
   UpdateWorkspaceIntegrationSchema,
 } from "../../domain/index.js";
@@ -25,6 +26,7 @@ import {
   resource,
   searchParams,
 } from "./context.js";
+import { writeContext } from "./history.js";
 
 const WorkspaceIntegrationQuerySchema = z.strictObject({});
 const CREATE_WI_FIELDS = keysOf(CreateWorkspaceIntegrationSchema);
@@ -67,6 +69,29 @@ export function integrationRoutes(app: App, deps: Deps): void {
     return err;
   };
 
+  /**
+   * A key limited to some workspaces may not point an integration at an organisation-wide
+   * external namespace (persistence or storage mount scope external): that data is shared by
+   * every workspace of the organisation, so reaching it would cross the key's limit. One the
+   * owner configured stays usable and editable in its other fields.
+   */
+  const checkExternalReach = (
+    c: Parameters<typeof checkScope>[0],
+    settings: Record<string, unknown>,
+    before: Record<string, unknown> | undefined,
+  ) => {
+    if (!c.get("principal").scope) return;
+    const had = new Set(externalNamespacesOf(before));
+    const added = externalNamespacesOf(settings).filter((n) => !had.has(n));
+    if (added.length === 0) return;
+    throw new ApiError(
+      403,
+      "SCOPE_DENIED",
+      "This API key is limited to some workspaces, and scope external shares data across every workspace of the organisation: use scope workspace (or end_user), or have an organisation-wide key set up the external namespace.",
+      { field: "settings", namespaces: added.map((n) => n.slice(n.indexOf(":") + 1)) },
+    );
+  };
+
   resource(app, "/api/v1/workspaces/:workspaceId/integrations", {
     GET: (c) => {
       const ws = param(c, "workspaceId");
@@ -87,6 +112,7 @@ export function integrationRoutes(app: App, deps: Deps): void {
       const input = parseWith(CreateWorkspaceIntegrationSchema, body, {
         allowed: CREATE_WI_FIELDS,
       });
+      const change = writeContext(c);
       let alias = input.alias ?? input.integrationName;
       try {
         const record = store.write(() => {
@@ -96,6 +122,7 @@ export function integrationRoutes(app: App, deps: Deps): void {
             workspaceId: ws.id,
             mode: "create",
           });
+          checkExternalReach(c, config.settings, undefined);
           alias = config.alias;
           const now = new Date().toISOString();
           const rec: IntegrationRecord = {
@@ -106,7 +133,7 @@ export function integrationRoutes(app: App, deps: Deps): void {
             createdAt: now,
             updatedAt: now,
           };
-          store.insertIntegration(rec);
+          store.insertIntegration(rec, change);
           return rec;
         });
         return ok(c, { integration: record }, 201);
@@ -134,6 +161,7 @@ export function integrationRoutes(app: App, deps: Deps): void {
         allowed: UPDATE_WI_FIELDS,
         hints: UPDATE_HINTS,
       });
+      const change = writeContext(c);
       let alias = patch.alias ?? "";
       try {
         const record = store.write(() => {
@@ -145,13 +173,14 @@ export function integrationRoutes(app: App, deps: Deps): void {
             workspaceId,
             mode: "update",
           });
+          checkExternalReach(c, config.settings, existing.settings);
           alias = config.alias;
           let now = new Date().toISOString();
           if (now <= existing.updatedAt) {
             now = new Date(Date.parse(existing.updatedAt) + 1).toISOString();
           }
           const rec: IntegrationRecord = { ...existing, ...config, updatedAt: now };
-          store.updateIntegration(rec);
+          store.updateIntegration(rec, change);
           return rec;
         });
         return ok(c, { integration: record });
@@ -163,7 +192,9 @@ export function integrationRoutes(app: App, deps: Deps): void {
       const workspaceId = param(c, "workspaceId");
       const id = param(c, "id");
       requireWorkspace(c, deps, workspaceId);
-      if (!store.deleteIntegration(workspaceId, id)) throw notFoundIn(workspaceId, id);
+      if (!store.deleteIntegration(workspaceId, id, writeContext(c))) {
+        throw notFoundIn(workspaceId, id);
+      }
       return ok(c, { deleted: true, id });
     },
   });

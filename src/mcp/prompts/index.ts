@@ -2,6 +2,7 @@ import { resolveWorkspaceId } from "../args.js";
 import { fenceData } from "../fence.js";
 import { auditWorkspace } from "./audit.js";
 import { gatherAuditFacts } from "./gather.js";
+import { reviewRecentChanges } from "./history.js";
 import { type PromptDef, userText } from "./types.js";
 
 const WORKSPACE_ARG = {
@@ -189,6 +190,7 @@ export const PROMPTS: readonly PromptDef[] = [
   setupWorkspaceIntegration,
   auditWorkspacePrompt,
   describeWorkspaceSetup,
+  reviewRecentChanges,
 ];
 
 /** Why a prompt argument is not acceptable, worded like a tool error (for prompts/get). */

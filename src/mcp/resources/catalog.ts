@@ -1,12 +1,14 @@
 import { WeavzApiError } from "../../api/errors.js";
 import type { WeavzApi } from "../../api/types.js";
 import { integrationsUri, mcpToolsUri, WORKSPACES_URI } from "../uris.js";
+import { HISTORY_TEMPLATE, historyUri, readHistory } from "./history.js";
 
 /** A resource the server can read, identified by a parsed URI. */
 export type ResourceRef =
   | { kind: "workspaces"; uri: string }
   | { kind: "integrations"; uri: string; workspaceId: string }
-  | { kind: "mcp-tools"; uri: string; workspaceId: string };
+  | { kind: "mcp-tools"; uri: string; workspaceId: string }
+  | { kind: "history"; uri: string; workspaceId: string };
 
 /** Resource templates, as resources/templates/list shows them. */
 export const RESOURCE_TEMPLATES = [
@@ -26,6 +28,7 @@ export const RESOURCE_TEMPLATES = [
       "Every MCP server of the workspace with the tools it exposes right now, auto-synced from the workspace's integrations.",
     mimeType: "application/json",
   },
+  HISTORY_TEMPLATE,
 ] as const;
 
 export const WORKSPACES_RESOURCE = {
@@ -36,7 +39,7 @@ export const WORKSPACES_RESOURCE = {
   mimeType: "application/json",
 } as const;
 
-const TEMPLATE_RE = /^weavz:\/\/workspaces\/([^/]+)\/(integrations|mcp-tools)$/;
+const TEMPLATE_RE = /^weavz:\/\/workspaces\/([^/]+)\/(integrations|mcp-tools|history)$/;
 
 /** Parses a weavz:// URI, or returns undefined for one this server does not serve. */
 export function parseResourceUri(uri: string): ResourceRef | undefined {
@@ -50,7 +53,7 @@ export function parseResourceUri(uri: string): ResourceRef | undefined {
     return undefined;
   }
   if (!workspaceId || workspaceId === "." || workspaceId === "..") return undefined;
-  return { kind: m[2] as "integrations" | "mcp-tools", uri, workspaceId };
+  return { kind: m[2] as "integrations" | "mcp-tools" | "history", uri, workspaceId };
 }
 
 /** Reads a resource's JSON content through the API. */
@@ -61,6 +64,8 @@ export async function readResource(
 ): Promise<unknown> {
   const opts = signal ? { signal } : {};
   switch (ref.kind) {
+    case "history":
+      return readHistory(api, ref.workspaceId, signal);
     case "workspaces": {
       const { workspaces, total } = await api.listWorkspaces({ limit: 100 }, opts);
       return { workspaces, total };
@@ -98,4 +103,5 @@ export async function readResource(
 export const workspaceUris = (workspaceId: string) => [
   integrationsUri(workspaceId),
   mcpToolsUri(workspaceId),
+  historyUri(workspaceId),
 ];

@@ -1,6 +1,12 @@
 import { z } from "zod";
 import { applyPlan, outcomeOf, PlanRefusedError } from "../../api/workspace-plan.js";
-import { PlanSchema, type PlanWire, renderPlan } from "../../domain/plan/index.js";
+import {
+  canonicalJson,
+  PlanSchema,
+  type PlanWire,
+  renderPlan,
+  stepsDigest,
+} from "../../domain/plan/index.js";
 import { ConfirmArg, ConfirmOutput } from "../confirm.js";
 import { PLAN_TTL_MS, PLANS } from "../plan-store.js";
 import { DESTRUCTIVE, defineTool, ToolInputError } from "../tool.js";
@@ -51,7 +57,16 @@ export default defineTool({
       const line = (s: PlanWire["steps"][number]) =>
         `${s.action === "delete" ? "delete" : "change the connection strategy of"} "${s.alias}" (${s.integrationName})`;
       return {
-        key: { planId: plan.planId, workspaceId: plan.workspaceId, fingerprint: plan.fingerprint },
+        // The user confirms these steps for this desired state: the apply recomputes the steps
+        // from plan.desired and refuses unless they equal plan.steps (see applyPlan).
+        key: {
+          planId: plan.planId,
+          workspaceId: plan.workspaceId,
+          fingerprint: plan.fingerprint,
+          prune: plan.prune,
+          desired: canonicalJson(plan.desired),
+          steps: stepsDigest(plan.steps),
+        },
         question: `Apply plan ${plan.planId} to workspace ${plan.workspaceId}? It will ${destructive.map(line).join(", ")}${plan.steps.length > destructive.length ? `, plus ${plan.steps.length - destructive.length} other step(s)` : ""}.`,
         what: `applying plan ${plan.planId} (${destructive.length} destructive step(s)) to workspace ${plan.workspaceId}`,
         preview: {
@@ -95,8 +110,10 @@ export default defineTool({
       if (err instanceof PlanRefusedError) {
         throw new ToolInputError(
           err.reason === "stale"
-            ? `Workspace ${plan.workspaceId} changed since plan ${plan.planId} was made; nothing was applied. The plan for it now:\n${renderPlan(err.plan)}`
-            : `Plan ${plan.planId} has problems; nothing was applied.\n${renderPlan(err.plan)}`,
+            ? `Workspace ${plan.workspaceId} changed since plan ${plan.planId} was made, or the plan sent back differs from the one plan_workspace returned; nothing was applied. The plan for it now:\n${renderPlan(err.plan)}`
+            : err.reason === "altered"
+              ? `Plan ${plan.planId}'s steps are not the ones its desired state gives (the plan was edited); nothing was applied. The plan for it now:\n${renderPlan(err.plan)}`
+              : `Plan ${plan.planId} has problems; nothing was applied.\n${renderPlan(err.plan)}`,
           "re-plan with plan_workspace (the same integrations), show the new preview, then apply its planId.",
         );
       }

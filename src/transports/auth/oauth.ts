@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify } from "jose";
 import type { Logger } from "../../log.js";
+import { PRINCIPAL_AUTH_KEY } from "../../mcp/actor.js";
 import { WORKSPACES_AUTH_KEY } from "../../mcp/scope.js";
 import { AuthFailure, type AuthInfo, type TokenVerifier } from "./types.js";
 
@@ -178,6 +179,8 @@ export function jwtVerifier(opts: OAuthOptions): TokenVerifier {
       subject: payload.sub,
       // Sessions are bound to the user (tokens are refreshed; the subject stays).
       principal: `oauth:${payload.sub ?? clientId}`,
+      // The change journal names the user (the subject), else the client.
+      [PRINCIPAL_AUTH_KEY]: { kind: "oauth", label: String(payload.sub ?? clientId) },
       ...(workspaces ? { [WORKSPACES_AUTH_KEY]: workspaces } : {}),
     };
     return info;

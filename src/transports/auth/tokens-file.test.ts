@@ -16,14 +16,29 @@ describe("tokens file", () => {
     `sha256:${hex(BOB).toUpperCase()} workspaces=ws_1,ws_2 name=bob`,
   ].join("\n");
 
+  it("takes label= as the holder's name in the change journal (default: the name)", async () => {
+    const entries = parseTokensFile(`${ALICE} name=alice label=alice@example.com\n`);
+    expect(entries[0]?.label).toBe("alice@example.com");
+    const info = await tokenFileVerifier(entries)(ALICE);
+    expect(info.extra?.weavzPrincipal).toEqual({ kind: "bearer", label: "alice@example.com" });
+    expect(() => parseTokensFile(`${ALICE} label=\n`)).toThrow(/line 1: label= needs/);
+  });
+
   it("accepts plain and sha256: lines, and gives each its name and workspace limit", async () => {
     const verify = tokenFileVerifier(parseTokensFile(text));
     const alice = await verify(ALICE);
     expect(alice).toMatchObject({ clientId: "alice", scopes: [] });
-    expect(alice.extra).toEqual({ principal: "token:0" });
+    expect(alice.extra).toEqual({
+      principal: "token:0",
+      weavzPrincipal: { kind: "bearer", label: "alice" },
+    });
     const bob = await verify(BOB);
     expect(bob.clientId).toBe("bob");
-    expect(bob.extra).toEqual({ principal: "token:1", [WORKSPACES_AUTH_KEY]: ["ws_1", "ws_2"] });
+    expect(bob.extra).toEqual({
+      principal: "token:1",
+      weavzPrincipal: { kind: "bearer", label: "bob" },
+      [WORKSPACES_AUTH_KEY]: ["ws_1", "ws_2"],
+    });
   });
 
   it("keeps only digests, and refuses unknown tokens, prefixes and suffixes alike", async () => {
@@ -42,7 +57,7 @@ describe("tokens file", () => {
     ["sha256:abc", /line 1: after "sha256:" put the 64 hex digits/],
     [
       `${ALICE} role=admin`,
-      /line 1: unknown field "role"; allowed: workspaces=ID,ID and name=LABEL/,
+      /line 1: unknown field "role"; allowed: workspaces=ID,ID, name=NAME and label=LABEL/,
     ],
     [`${ALICE} workspaces=`, /line 1: workspaces= needs at least one workspace id/],
     [`# only\n${ALICE}\n\n${ALICE} name=again`, /line 4: the same token is already on line 2/],

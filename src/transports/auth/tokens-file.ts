@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
+import { PRINCIPAL_AUTH_KEY } from "../../mcp/actor.js";
 import { WORKSPACES_AUTH_KEY } from "../../mcp/scope.js";
 import { AuthFailure, type AuthInfo, type TokenVerifier } from "./types.js";
 
@@ -7,6 +8,11 @@ export interface TokenEntry {
   hash: Buffer;
   /** Label for logs and authInfo.clientId (`name=`), else "line N". */
   name: string;
+  /**
+   * Who the token belongs to, as the change journal names them (`label=`, e.g.
+   * label=alice@example.com); else the name.
+   */
+  label: string;
   /** Workspace ids the token may use; undefined means all. */
   workspaces: readonly string[] | undefined;
   /** Whether the file holds the token itself rather than its digest. */
@@ -30,6 +36,9 @@ const sha256 = (text: string) => createHash("sha256").update(text, "utf8").diges
  *     # alice: every workspace
  *     3f9c…long-random…   name=alice
  *     sha256:9b74c9…(64 hex)   name=bob workspaces=ws_1,ws_2
+ *     5d1e…long-random…   name=ci label=deploy-bot
+ *
+ * `label=` names the token's holder in the change journal (default: the name).
  *
  * A token is written as itself or as `sha256:` and the hex SHA-256 of it (so the file need not
  * hold the secret). Either way only the digest is kept.
@@ -67,13 +76,21 @@ export function parseTokensFile(text: string): TokenEntry[] {
       hash = sha256(first);
     }
     let name = `line ${lineNo}`;
+    let label: string | undefined;
     let workspaces: string[] | undefined;
     for (const field of fields) {
       const eq = field.indexOf("=");
       const key = eq > 0 ? field.slice(0, eq) : "";
       const value = field.slice(eq + 1);
       if (key === "name" && value !== "") name = value;
-      else if (key === "workspaces") {
+      else if (key === "label") {
+        if (value === "" || value.length > 200) {
+          throw new TokensFileError(
+            `line ${lineNo}: label= needs 1-200 characters without spaces (e.g. label=alice@example.com).`,
+          );
+        }
+        label = value;
+      } else if (key === "workspaces") {
         workspaces = value.split(",").filter(Boolean);
         if (workspaces.length === 0) {
           throw new TokensFileError(
@@ -82,7 +99,7 @@ export function parseTokensFile(text: string): TokenEntry[] {
         }
       } else {
         throw new TokensFileError(
-          `line ${lineNo}: unknown field "${eq > 0 ? key : field}"; allowed: workspaces=ID,ID and name=LABEL.`,
+          `line ${lineNo}: unknown field "${eq > 0 ? key : field}"; allowed: workspaces=ID,ID, name=NAME and label=LABEL.`,
         );
       }
     }
@@ -95,6 +112,7 @@ export function parseTokensFile(text: string): TokenEntry[] {
     entries.push({
       hash,
       name,
+      label: label ?? name,
       workspaces: workspaces && Object.freeze(workspaces),
       plain: !first.toLowerCase().startsWith("sha256:"),
     });
@@ -128,7 +146,10 @@ export function tokenFileVerifier(entries: readonly TokenEntry[]): TokenVerifier
       clientId: match.name,
       scopes: [],
       // Sessions are bound to this: the same token, not just the same name.
-      extra: { principal: `token:${index}` },
+      extra: {
+        principal: `token:${index}`,
+        [PRINCIPAL_AUTH_KEY]: { kind: "bearer", label: match.label },
+      },
     };
     if (match.workspaces)
       info.extra = { ...info.extra, [WORKSPACES_AUTH_KEY]: [...match.workspaces] };

@@ -1,4 +1,6 @@
 import { Agent, interceptors, request } from "undici";
+import { jsonDepth, MAX_JSON_DEPTH } from "../json-depth.js";
+import { BlockedDestination, guardedConnect } from "../net-guard.js";
 import { actionFailed, type BuiltIn } from "../types.js";
 
 /** Largest response body an http action reads; past it the request is aborted. */
@@ -6,8 +8,24 @@ export const HTTP_MAX_RESPONSE_BYTES = 5 * 1024 * 1024;
 const DEFAULT_TIMEOUT_S = 30;
 const MAX_TIMEOUT_S = 60;
 
-const plain = new Agent();
-const following = new Agent().compose(interceptors.redirect({ maxRedirections: 5 }));
+// Every connection, redirect hops included, goes through the guarded connector (net-guard.ts).
+const plain = new Agent({ connect: guardedConnect });
+const following = new Agent({ connect: guardedConnect }).compose(
+  interceptors.redirect({ maxRedirections: 5 }),
+);
+
+/** The refusal behind an undici error, if that is what it is. */
+function blocked(err: unknown): BlockedDestination | undefined {
+  for (let e = err, i = 0; e && typeof e === "object" && i < 5; i++) {
+    if (e instanceof BlockedDestination) return e;
+    if (e instanceof AggregateError) {
+      const inner = e.errors.find((x) => x instanceof BlockedDestination);
+      if (inner) return inner;
+    }
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
 
 type Obj = Record<string, unknown>;
 
@@ -92,10 +110,17 @@ export const http: BuiltIn = {
       let parsed: unknown;
       if (i.response_is_binary === true) parsed = raw.toString("base64");
       else if (/json/i.test(contentType)) {
+        const text = raw.toString("utf8");
+        if (jsonDepth(text) > MAX_JSON_DEPTH) {
+          throw actionFailed(
+            `The JSON response from ${url.host} is nested deeper than ${MAX_JSON_DEPTH} levels; it was not parsed.`,
+            { reason: "response_too_deep", maxDepth: MAX_JSON_DEPTH },
+          );
+        }
         try {
-          parsed = JSON.parse(raw.toString("utf8"));
+          parsed = JSON.parse(text);
         } catch {
-          parsed = raw.toString("utf8");
+          parsed = text;
         }
       } else parsed = raw.toString("utf8");
       const output = {
@@ -131,6 +156,16 @@ export const http: BuiltIn = {
             : `${i.method} ${url.host} did not answer within ${timeoutS} s.`,
           { reason: ctx.signal?.aborted ? "cancelled" : "timeout", timeoutSeconds: timeoutS },
         );
+      }
+      const refused = blocked(err);
+      if (refused) {
+        throw actionFailed(`${i.method} ${url.host} was refused: ${refused.message}`, {
+          reason: "blocked_destination",
+          host: refused.host,
+          port: refused.port,
+          address: refused.address,
+          kind: refused.kind,
+        });
       }
       throw actionFailed(`${i.method} ${url.host} failed: ${(err as Error).message}`, {
         reason: "network",

@@ -1,0 +1,37 @@
+import type { WeavzApi } from "../../api/types.js";
+import { changeView } from "../tools/list-changes.js";
+import { historyUri } from "../uris.js";
+
+/**
+ * `weavz://workspaces/{workspaceId}/history`: the latest page of the workspace's change
+ * journal (as list_changes shows it). Subscribable in both eras like the other workspace
+ * resources: changes made through this server refresh it at once, changes made by another
+ * process are found by the change feed (the local API's counter moves with every journal
+ * entry; in hosted mode the watched resources are re-read).
+ */
+export const HISTORY_TEMPLATE = {
+  uriTemplate: "weavz://workspaces/{workspaceId}/history",
+  name: "workspace-history",
+  title: "Change history of a workspace",
+  description:
+    "The latest changes to the workspace's integrations, newest first: who, what (before → after), when; ids for undo_change.",
+  mimeType: "application/json",
+} as const;
+
+/** Entries on the resource's one page. */
+export const HISTORY_PAGE = 20;
+
+export { historyUri };
+
+/** The resource's content. */
+export async function readHistory(
+  api: WeavzApi,
+  workspaceId: string,
+  signal?: AbortSignal,
+): Promise<unknown> {
+  const page = await api.listChanges(
+    { workspaceId, limit: HISTORY_PAGE, offset: 0 },
+    signal ? { signal } : {},
+  );
+  return { workspaceId, changes: page.entries.map(changeView), total: page.total };
+}
