@@ -12,6 +12,8 @@
 import { copyFileSync, readFileSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { buildAppViews } from "./build-apps.mjs";
+import { dashboardAssetsPlugin } from "./dashboard-assets.mjs";
 
 /** Resolves zod's all-locales index to English alone; nothing here selects another locale. */
 const onlyEnglishZodLocale = {
@@ -50,7 +52,7 @@ await build({
   sourcemap: false,
   // BUILD_MINIFY=0 keeps names readable for profiling (--cpu-prof) and debugging.
   minify: process.env.BUILD_MINIFY !== "0",
-  plugins: [onlyEnglishZodLocale],
+  plugins: [onlyEnglishZodLocale, dashboardAssetsPlugin],
   legalComments: "none",
   logLevel: "warning",
   banner: {
@@ -64,3 +66,8 @@ copyFileSync(
   new URL("../src/local/execute/sandbox/sandbox-worker.mjs", import.meta.url),
   new URL("../dist/sandbox-worker.mjs", import.meta.url),
 );
+// The in-chat views (MCP Apps): self-contained HTML files the server serves as ui:// resources.
+await buildAppViews({
+  plugins: [onlyEnglishZodLocale],
+  minify: process.env.BUILD_MINIFY !== "0",
+});

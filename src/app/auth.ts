@@ -5,6 +5,7 @@ import {
   jwtVerifier,
   loadTokens,
   tokenFileVerifier,
+  tokenPrincipal,
 } from "../transports/auth/index.js";
 import { type Config, isLoopbackHost } from "./config.js";
 
@@ -15,6 +16,11 @@ export interface AuthSetup {
   gate: AuthGate;
   /** Re-reads the tokens file (on SIGHUP); a file with a mistake leaves the old tokens. */
   reload?: () => Promise<void>;
+  /**
+   * Whether a session or stream owner (authInfo.extra.principal) is still accepted by the
+   * tokens loaded now: after a reload, what a removed or narrowed token opened is closed.
+   */
+  accepts?: (principal: unknown) => boolean;
 }
 
 /** The authentication the configuration asks for, or undefined for --auth none. */
@@ -37,7 +43,9 @@ export async function authFromConfig(
   }
   if (config.auth.mode === "bearer") {
     const file = config.auth.tokensFile as string;
-    let verify = tokenFileVerifier(await loadTokens(file, log));
+    let entries = await loadTokens(file, log);
+    let verify = tokenFileVerifier(entries);
+    let principals = new Set(entries.map(tokenPrincipal));
     const gate = createAuthGate({
       verifier: (token) => verify(token),
       publicUrl: config.http.publicUrl,
@@ -46,12 +54,14 @@ export async function authFromConfig(
     // A bad edit keeps the tokens in force: the server never falls open or shut on a typo.
     const reload = async () => {
       try {
-        verify = tokenFileVerifier(await loadTokens(file, log));
+        entries = await loadTokens(file, log);
+        verify = tokenFileVerifier(entries);
+        principals = new Set(entries.map(tokenPrincipal));
       } catch (err) {
         log.error(`${(err as Error).message}; keeping the tokens loaded before`);
       }
     };
-    return { gate, reload };
+    return { gate, reload, accepts: (p) => typeof p === "string" && principals.has(p) };
   }
   const issuer = config.auth.oauthIssuer as string;
   let gate: AuthGate | undefined;

@@ -92,6 +92,7 @@ describe("loadConfig", () => {
       WEAVZ_TIMEOUT_MS: "5000",
       WEAVZ_READ_ONLY: "1",
       WEAVZ_RESULT_LINKS: "false",
+      WEAVZ_APPS: "false",
       WEAVZ_TOOLSETS: "plan, catalog",
       WEAVZ_ALLOWED_ORIGINS: "https://a.example, https://b.example",
       WEAVZ_MAX_SESSIONS: "50",
@@ -111,6 +112,7 @@ describe("loadConfig", () => {
       WEAVZ_EXPORT_FILE: "out.yaml",
       WEAVZ_PRUNE: "1",
       WEAVZ_APPLY_YES: "yes",
+      WEAVZ_NO_DASHBOARD: "1",
       WEAVZ_JOURNAL_DB: "/tmp/j.db",
       WEAVZ_HISTORY_LIMIT: "500",
       WEAVZ_HISTORY_PAGE: "7",
@@ -123,6 +125,7 @@ describe("loadConfig", () => {
         transport: "http",
         readOnly: true,
         resultLinks: false,
+        apps: false,
         toolsets: ["catalog", "plan"],
         pollIntervalMs: 500,
       },
@@ -132,6 +135,7 @@ describe("loadConfig", () => {
         allowedOrigins: ["https://a.example", "https://b.example"],
         maxSessions: 50,
         publicUrl: "https://mcp.example.com/mcp",
+        dashboard: false,
       },
       api: {
         apiKey: "wvz_env_key_123",
@@ -189,6 +193,11 @@ describe("loadConfig", () => {
     ]);
     expect(loadConfig(["--result-links", "on"], env).mcp.resultLinks).toBe(true);
     expect(() => loadConfig(["--result-links", "maybe"], {})).toThrow(/WEAVZ_RESULT_LINKS/);
+    expect(loadConfig(["--apps", "on"], env).mcp.apps).toBe(true);
+    expect(loadConfig([], {}).mcp.apps).toBe(true);
+    expect(() => loadConfig(["--apps", "maybe"], {})).toThrow(
+      /--apps \/ WEAVZ_APPS must be true or false/,
+    );
     // One env twin per flag, and no two flags share one.
     expect(new Set(OPTIONS.map((o) => o.env)).size).toBe(OPTIONS.length);
     // The secret's file twin excludes the secret itself, so it is read in a run of its own.
@@ -217,6 +226,21 @@ describe("loadConfig", () => {
     );
     expect(() => loadConfig(["export", "--transport", "http"], {})).toThrow(
       /--transport does not apply to export/,
+    );
+  });
+
+  it("parses the dashboard command: its own port default, backend options, no MCP options", () => {
+    expect(loadConfig(["dashboard"], {})).toMatchObject({
+      command: "dashboard",
+      http: { port: 3334 },
+    });
+    expect(loadConfig(["dashboard", "--port", "0", "--db", "/tmp/d.db"], {})).toMatchObject({
+      http: { port: 0 },
+      local: { db: "/tmp/d.db" },
+    });
+    expect(loadConfig([], {}).http.dashboard).toBe(true);
+    expect(() => loadConfig(["dashboard", "--transport", "http"], {})).toThrow(
+      /--transport does not apply to dashboard/,
     );
   });
 
@@ -324,14 +348,27 @@ describe("loadConfig", () => {
     });
   });
 
-  it("never echoes the API key in an error", () => {
+  it("refuses an API key with spaces, and never echoes it in the error", () => {
+    // The error is caught outside the assertion, so no catch can swallow a failed expectation.
+    const refusal = (args: string[], env: Record<string, string>) => {
+      try {
+        loadConfig(args, env);
+      } catch (err) {
+        return err as Error;
+      }
+      return undefined;
+    };
     const secret = "wvz_this is not valid";
-    try {
-      loadConfig(["--api-key", secret], {});
-      expect.unreachable();
-    } catch (err) {
-      expect((err as Error).message).not.toContain(secret);
+    for (const [args, env] of [
+      [["--api-key", secret], {}],
+      [[], { WEAVZ_API_KEY: secret }],
+    ] as const) {
+      const err = refusal([...args], env);
+      expect(err).toBeInstanceOf(ConfigError);
+      expect(err?.message).toMatch(/without spaces/);
+      expect(err?.message).not.toContain(secret);
     }
+    expect(refusal(["--api-key", "wvz_without_spaces_0123"], {})).toBeUndefined();
   });
 
   it("puts the database under the platform's data directory", () => {

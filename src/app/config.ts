@@ -25,7 +25,7 @@ export type Config = {
   readonly undoTarget: string | undefined;
 } & ConfigOf<(typeof OPTIONS)[number] | (typeof ENV_ONLY)[number]>;
 
-const BACKEND_COMMANDS: readonly Command[] = ["mcp", ...PLAN_COMMANDS];
+const BACKEND_COMMANDS: readonly Command[] = ["mcp", "dashboard", ...PLAN_COMMANDS];
 
 /**
  * The rules between options, checked after each option is parsed on its own. Each throws a
@@ -114,7 +114,8 @@ function readArgv(argv: readonly string[]): {
 } {
   const args = [...argv];
   let command: Command = "mcp";
-  if (args[0] === "local-api" || isPlanCommand(args[0])) command = args.shift() as Command;
+  if (args[0] === "local-api" || args[0] === "dashboard" || isPlanCommand(args[0]))
+    command = args.shift() as Command;
   const options: Record<string, { type: "string" | "boolean"; short?: string }> = {
     help: { type: "boolean", short: "h" },
     version: { type: "boolean", short: "v" },
@@ -131,7 +132,7 @@ function readArgv(argv: readonly string[]): {
       undoTarget = parsed.positionals.shift();
     if (parsed.positionals.length > 0) {
       throw new ConfigError(
-        `Unknown command "${parsed.positionals[0]}". Commands: (none) for the MCP server, local-api for the local Weavz API, export, plan, apply, history, undo. See --help.`,
+        `Unknown command "${parsed.positionals[0]}". Commands: (none) for the MCP server, local-api for the local Weavz API, dashboard, export, plan, apply, history, undo. See --help.`,
       );
     }
   } catch (err) {

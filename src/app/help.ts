@@ -21,6 +21,7 @@ Usage:
   weavz-mcp [options]              MCP server over stdio (what MCP clients launch)
   weavz-mcp --transport http       MCP server over Streamable HTTP at http://HOST:PORT/mcp
   weavz-mcp local-api [options]    The local Weavz-compatible REST API alone
+  weavz-mcp dashboard [--port N]   The live dashboard alone, on loopback (for stdio users)
   weavz-mcp export [-o FILE]       Write a workspace's integrations as a desired-state YAML file
   weavz-mcp plan -f FILE           Show what applying FILE would change (exit 0 none, 2 some, 1 error)
   weavz-mcp apply -f FILE [--yes]  Apply FILE after confirmation (exit 0 done, 1 error)
@@ -35,6 +36,10 @@ ${section("mcp")}
 
 local-api options:
 ${section("local-api")}
+
+dashboard options (besides the backend's: --api-key, --base-url, --db, --journal-db, --no-demo,
+--timeout-ms, --poll-interval-ms, --log-level):
+${rows((o) => o.flag === "port", true)}
 
 export / plan / apply / history / undo options (besides the backend's: --api-key, --base-url, --workspace-id, --db,
 --no-demo, --timeout-ms, --log-level):

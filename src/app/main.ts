@@ -40,9 +40,15 @@ export async function main(argv: readonly string[]): Promise<void> {
         apiKey: config.api.apiKey,
         historyLimit: config.history.limit,
         httpAllow: config.local.httpAllow,
+        allowedOrigins: config.http.allowedOrigins,
       },
       log,
     );
+    return;
+  }
+  if (config.command === "dashboard") {
+    const { runDashboard } = await import("../dashboard/run.js");
+    await runDashboard(config, log);
     return;
   }
   if (isPlanCommand(config.command)) {

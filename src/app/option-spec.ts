@@ -4,6 +4,7 @@ import type { Parser } from "./parsers.js";
 export type Command =
   | "mcp"
   | "local-api"
+  | "dashboard"
   | "export"
   | "plan"
   | "apply"

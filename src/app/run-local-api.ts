@@ -16,6 +16,8 @@ export interface LocalApiRun {
   historyLimit: number;
   /** Private destinations the http built-in may reach anyway. */
   httpAllow: readonly HttpAllowEntry[];
+  /** Extra Origin values its MCP endpoints accept. */
+  allowedOrigins: readonly string[];
 }
 
 /**
@@ -33,6 +35,7 @@ export async function runLocalApi(config: LocalApiRun, log: Logger): Promise<voi
       dbPath,
       ...(config.apiKey !== undefined ? { apiKey: config.apiKey } : {}),
       demo: config.demo,
+      allowedOrigins: config.allowedOrigins,
       historyLimit: config.historyLimit,
       httpAllow: config.httpAllow,
       log,

@@ -27,7 +27,7 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
     }
     if (!stateKey) {
       log.warn(
-        "--redis-url without a state secret: a confirmation (preview token or 2026 input_required round) only works on the replica that issued it; give every replica the same WEAVZ_STATE_SECRET (or WEAVZ_STATE_SECRET_FILE) to accept it on any",
+        "--redis-url without a state secret: a confirmation (preview token or 2026 input_required round) only works on the replica that issued it; and Redis messages and the poller lease are unsigned (anyone who can write to this Redis can inject change notifications); give every replica the same WEAVZ_STATE_SECRET (or WEAVZ_STATE_SECRET_FILE) to accept confirmations on any and sign what they share",
       );
     }
     scale = scaleMod.startScale(config.redis.url, config.redis.leaseMs, log, stateKey);
@@ -52,6 +52,7 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
     defaultWorkspaceId: config.api.workspaceId,
     readOnly: config.mcp.readOnly,
     resultLinks: config.mcp.resultLinks,
+    apps: config.mcp.apps,
     toolsets: config.mcp.toolsets,
     conformanceFixtures: config.mcp.conformanceFixtures,
     historyKind: config.api.apiKey ? (config.redis.url ? "mcp-redis" : "mcp-sqlite") : "local-api",
@@ -97,10 +98,12 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
 
   // HTTP-only code (authentication, jose, the SDK's node adapter and hono) is loaded only in
   // HTTP mode: esbuild puts it in chunks a stdio start never reads.
-  const [{ AuthSetupError, authFromConfig, nodeAuthenticate }, { serveHttp }] = await Promise.all([
-    import("./auth.js"),
-    import("../transports/http.js"),
-  ]);
+  const [{ AuthSetupError, authFromConfig, nodeAuthenticate }, { serveHttp }, dashboardMod] =
+    await Promise.all([
+      import("./auth.js"),
+      import("../transports/http.js"),
+      import("../dashboard/index.js"),
+    ]);
   let auth: Awaited<ReturnType<typeof authFromConfig>>;
   try {
     auth = await authFromConfig(config, log);
@@ -110,6 +113,15 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
     await backendReady.then((b) => b.close()).catch(() => {});
     process.exit(2);
   }
+  // The dashboard at / on the same port, on the same API and change hub as the tools.
+  const dashboard = dashboardMod.httpDashboard({
+    config,
+    gate: auth?.gate,
+    api: deferredApi(backendReady),
+    hub: factory.hub,
+    backendReady,
+    log,
+  });
   let http: Awaited<ReturnType<typeof serveHttp>>;
   try {
     http = await serveHttp({
@@ -123,6 +135,7 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
         ? [...config.http.allowedOrigins, new URL(config.http.publicUrl).origin]
         : config.http.allowedOrigins,
       maxSessions: config.http.maxSessions,
+      serveOther: dashboardMod.dashboardHook(dashboard),
       ...(auth ? { authenticate: nodeAuthenticate(auth.gate) } : {}),
     });
     // Only microtasks run between listening and here, so no request meets the gate unaware.
@@ -153,6 +166,7 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
   // HTTP mode leaves stdout free, so the URL and a config to paste go there.
   process.stdout.write(
     `weavz-mcp ${backend.kind === "embedded" ? "(embedded local Weavz API)" : `(Weavz API ${config.api.baseUrl})`} listening on ${http.url}\n` +
+      `${dashboardMod.dashboardLine(dashboard, auth?.gate.resourceUrl() ?? http.url)}\n` +
       `Client config (e.g. .mcp.json / mcp.json):\n${JSON.stringify(clientConfig, null, 2)}\n`,
   );
   const shutdown = async () => {
@@ -162,7 +176,17 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
   process.once("SIGINT", () => void shutdown());
   process.once("SIGTERM", () => void shutdown());
   // Teammates come and go: `kill -HUP` re-reads the tokens file without dropping sessions.
+  // Then whatever a removed or narrowed token still has open (sessions, streams) is closed.
   const reload = auth?.reload;
-  if (reload) process.on("SIGHUP", () => void reload());
+  const accepts = auth?.accepts;
+  if (reload)
+    process.on("SIGHUP", () => {
+      void reload()
+        .then(() => (accepts ? http.revoke(accepts) : 0))
+        .then((n) => {
+          if (n > 0)
+            log.info(`auth: closed ${n} session(s) or stream(s) of tokens no longer accepted`);
+        });
+    });
   await new Promise<never>(() => {});
 }

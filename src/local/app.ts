@@ -24,7 +24,12 @@ export const API_PREFIX = "/api/v1";
 const MCP_ENDPOINT_PATH = /^\/api\/v1\/mcp\/servers\/[^/]+\/mcp$/;
 
 /** Serves one request to the MCP endpoint of MCP server `serverId` (web-standard). */
-export type McpEndpointHandler = (request: Request, serverId: string) => Promise<Response>;
+export type McpEndpointHandler = (
+  request: Request,
+  serverId: string,
+  /** The client's address: failed token checks are budgeted per source. */
+  source: string,
+) => Promise<Response>;
 const ROUTE_LIST =
   "Routes: /api/v1/workspaces, /api/v1/workspaces/{id}/integrations, /api/v1/connections, /api/v1/end-users, /api/v1/integrations, /api/v1/mcp/servers, /api/v1/actions/execute, /api/v1/changes.";
 
@@ -108,7 +113,9 @@ export function createApp(
   resource(app, "/health", { GET: (c) => json(c, '{"status":"healthy"}') });
   const serveMcp = deps.mcpEndpoint;
   if (serveMcp) {
-    app.all(`${API_PREFIX}/mcp/servers/:id/mcp`, (c) => serveMcp(c.req.raw, c.req.param("id")));
+    app.all(`${API_PREFIX}/mcp/servers/:id/mcp`, (c) =>
+      serveMcp(c.req.raw, c.req.param("id"), c.env?.incoming?.socket?.remoteAddress ?? "unknown"),
+    );
   }
   workspaceRoutes(app, deps);
   integrationRoutes(app, deps);

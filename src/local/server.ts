@@ -45,6 +45,8 @@ export interface LocalApiOptions {
    * var can weaken a real database.
    */
   kdfCost?: KdfCost;
+  /** Browser origins the MCP endpoints accept besides loopback ones (--allowed-origins). */
+  allowedOrigins?: readonly string[];
   /** Change journal entries kept per workspace (default 10,000). */
   historyLimit?: number;
   /** Private destinations the http built-in may reach anyway (--http-allow); per process. */
@@ -118,6 +120,7 @@ export async function startLocalApi(opts: LocalApiOptions): Promise<LocalApi> {
         changes,
         log,
         keys: keyChecker,
+        ...(opts.allowedOrigins ? { allowedOrigins: opts.allowedOrigins } : {}),
       });
       return mcpEndpoints;
     }));
@@ -129,7 +132,8 @@ export async function startLocalApi(opts: LocalApiOptions): Promise<LocalApi> {
     keys: keyChecker,
     authenticate: makeAuthenticator(store, keyChecker, opts.extraKeys ?? []),
     log,
-    mcpEndpoint: async (request, serverId) => (await endpoints()).fetch(request, serverId),
+    mcpEndpoint: async (request, serverId, source) =>
+      (await endpoints()).fetch(request, serverId, source),
   });
   // Bodies are read by our own reader (413 without buffering); the adapter must not drain them.
   const listener = getRequestListener(app.fetch, { autoCleanupIncoming: false });

@@ -386,7 +386,9 @@ export class Store {
     page: Page,
   ): { items: ConnectionRecord[]; total: number } {
     const s = filter.scope ? JSON.stringify(filter.scope) : null;
-    const where = `WHERE (@ws IS NULL OR workspace_id = @ws)
+    // A workspace filter lists the connections usable there: the workspace's own and the
+    // organisation's (no workspace), as pinning and execution accept them.
+    const where = `WHERE (@ws IS NULL OR workspace_id = @ws OR workspace_id IS NULL)
       AND (@name IS NULL OR integration_name = @name)
       AND (@scope IS NULL OR workspace_id IS NULL OR workspace_id IN (SELECT value FROM json_each(@scope)))`;
     const params = {

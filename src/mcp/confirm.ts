@@ -279,10 +279,13 @@ export function createConfirmations(
           answer = "decline";
       } else {
         try {
-          const res = await mcpCtx.mcpReq.elicitInput(
-            { mode: "form", message, requestedSchema },
+          // Sent as a request related to this tools/call, so over Streamable HTTP it travels
+          // on this call's own response stream, which every client reads: a client without a
+          // GET stream (where an unrelated request would go) is asked at once, not never.
+          const res = (await mcpCtx.mcpReq.send(
+            { method: "elicitation/create", params: { mode: "form", message, requestedSchema } },
             { signal: ctx.signal, timeout: ttl * 1000 },
-          );
+          )) as { action: "accept" | "decline" | "cancel"; content?: unknown };
           answer = res.action;
           if (answer === "accept" && AnswerSchema.safeParse(res.content).data?.confirm !== true)
             answer = "decline";
@@ -337,7 +340,27 @@ export function createConfirmations(
       return unavailable(def.name, args.confirm !== undefined);
     }
   };
-  return { gate };
+  /**
+   * Voids a preview's token for TOOL without applying anything (the user pressed Cancel in
+   * the plan review App): a later echo of it is refused as already used.
+   */
+  const revoke = async (
+    tool: string,
+    token: string,
+    mcpCtx: ServerContext,
+  ): Promise<"void" | "invalid" | "unavailable"> => {
+    const sealed = await open(token, mcpCtx);
+    if (sealed?.m !== "token" || sealed.t !== tool) return "invalid";
+    try {
+      return (await store.spend(sealed.n, sealed.g ?? "", ttl * 1000)) === "ok"
+        ? "void"
+        : "invalid";
+    } catch (err) {
+      if (err instanceof ConfirmStoreUnavailableError) return "unavailable";
+      throw err;
+    }
+  };
+  return { gate, revoke };
 }
 
 /** The refusal when the shared store cannot say whether a confirmation was already used. */

@@ -1,5 +1,6 @@
 import {
   type CallToolResult,
+  type ClientCapabilities,
   type Implementation,
   InMemoryServerEventBus,
   ProtocolError,
@@ -17,6 +18,7 @@ import type { Logger } from "../log.js";
 import type { ToolsetName } from "../toolsets.js";
 import { VERSION } from "../version.js";
 import { actorOf } from "./actor.js";
+import { type Apps, createApps } from "./apps/index.js";
 import { createCatalogCache } from "./catalog-cache.js";
 import { assertClientCapabilities, requestCapabilities } from "./client-capabilities.js";
 import { createCompleter } from "./completions.js";
@@ -30,6 +32,7 @@ import {
   type RegisteredTool,
   unavailableToolMessage,
 } from "./registry.js";
+import { UriParamsSchema } from "./request-params.js";
 import {
   parseResourceUri,
   RESOURCE_TEMPLATES,
@@ -83,6 +86,8 @@ export interface ServerDeps {
    * by WEAVZ_CONFORMANCE_FIXTURES=1 for scripts/conformance.mjs, never by default.
    */
   conformanceFixtures?: boolean;
+  /** In-chat views (MCP Apps, src/mcp/apps) for clients that render them (default true). */
+  apps?: boolean;
 }
 
 /**
@@ -179,6 +184,7 @@ export function createServerFactory(deps: ServerDeps): {
     outputSchema: t.outputJson as Tool["outputSchema"],
     annotations: t.def.annotations,
   }));
+  const apps = createApps(deps.apps !== false, listed);
   const hub = new ResourceHub(
     deps.api,
     deps.log,
@@ -321,7 +327,9 @@ export function createServerFactory(deps: ServerDeps): {
         hub.detach(server);
       };
     }
-    registerResourceHandlers(server, deps, hub);
+    const declaredOf = (ctx: ServerContext) =>
+      requestCapabilities(ctx, () => server.getClientCapabilities());
+    registerResourceHandlers(server, deps, hub, apps, declaredOf);
     registerPromptHandlers(
       server,
       prompts,
@@ -333,26 +341,16 @@ export function createServerFactory(deps: ServerDeps): {
         }),
       deps.log,
     );
-    server.setRequestHandler("tools/list", async () => ({ tools: listed }));
+    server.setRequestHandler("tools/list", async (_req, ctx) => ({
+      tools: apps.renders(declaredOf(ctx)) ? (apps.tools as Tool[]) : listed,
+    }));
     server.setRequestHandler(
       "tools/call",
       { params: LooseCallToolParams },
       async (params, mcpCtx: ServerContext): Promise<CallToolResult> => {
+        const declared = () => declaredOf(mcpCtx);
+        const withApps = apps.renders(declared());
         const tool = byName.get(params.name);
-        if (!tool) {
-          const why = unavailableToolMessage(params.name, tools);
-          return unknownToolResult(params.name, [...byName.keys()], why);
-        }
-        const declared = () => requestCapabilities(mcpCtx, () => server.getClientCapabilities());
-        // Checked first: no argument fix helps when the client itself lacks the capability.
-        if (tool.def.needsClientCapabilities) {
-          assertClientCapabilities(
-            tool.def.name,
-            tool.def.needsClientCapabilities,
-            declared(),
-            era,
-          );
-        }
         // A token limited to some workspaces sees the API through that limit.
         const ctx = toolContext(
           mcpCtx.http?.authInfo,
@@ -363,10 +361,32 @@ export function createServerFactory(deps: ServerDeps): {
             handshake: server.getClientVersion(),
           },
         );
-        return runTool(tool, params.arguments, ctx, {
-          mcpCtx,
-          peer: { era, capabilities: declared },
-        });
+        const session = { mcpCtx, peer: { era, capabilities: declared } };
+        if (withApps && !tool) {
+          // The plan review App's Approve/Cancel: the previewed tool through the same gate.
+          const run = (name: string, args: unknown) => {
+            const target = byName.get(name);
+            return target && runTool(target, args, ctx, session);
+          };
+          const revoke = (name: string, token: string) => confirmations.revoke(name, token, mcpCtx);
+          const decided = apps.call(params.name, params.arguments, { run, revoke });
+          if (decided) return decided;
+        }
+        if (!tool) {
+          const why = unavailableToolMessage(params.name, tools);
+          return unknownToolResult(params.name, [...byName.keys()], why);
+        }
+        // Checked first: no argument fix helps when the client itself lacks the capability.
+        if (tool.def.needsClientCapabilities) {
+          assertClientCapabilities(
+            tool.def.name,
+            tool.def.needsClientCapabilities,
+            declared(),
+            era,
+          );
+        }
+        const result = await runTool(tool, params.arguments, ctx, session);
+        return withApps ? apps.decorate(tool.def.name, params.arguments, result) : result;
       },
     );
     return server;
@@ -389,7 +409,13 @@ function progressReporter(mcpCtx: ServerContext): ToolContext["progress"] {
 }
 
 /** resources/* and subscriptions (completion lives with the prompts: prompts/register.ts). */
-function registerResourceHandlers(server: Server, deps: ServerDeps, hub: ResourceHub): void {
+function registerResourceHandlers(
+  server: Server,
+  deps: ServerDeps,
+  hub: ResourceHub,
+  apps: Apps,
+  declaredOf: (ctx: ServerContext) => ClientCapabilities | undefined,
+): void {
   // Each request is served through the caller's workspace limit (none without auth).
   const apiFor = (ctx: ServerContext) => scopedApi(deps.api, scopeOf(ctx.http?.authInfo));
   const refOf = (uri: string) => {
@@ -431,12 +457,15 @@ function registerResourceHandlers(server: Server, deps: ServerDeps, hub: Resourc
         },
       ];
     });
-    return { resources: [WORKSPACES_RESOURCE, ...perWorkspace] };
+    const views = apps.renders(declaredOf(ctx)) ? apps.resources : [];
+    return { resources: [WORKSPACES_RESOURCE, ...perWorkspace, ...views] };
   });
   server.setRequestHandler("resources/templates/list", async () => ({
     resourceTemplates: [...RESOURCE_TEMPLATES],
   }));
   server.setRequestHandler("resources/read", async (req, ctx) => {
+    const view = apps.read(req.params.uri);
+    if (view) return view;
     const ref = refOf(req.params.uri);
     try {
       const data = await readResource(apiFor(ctx), ref, ctx.mcpReq.signal);
@@ -448,19 +477,25 @@ function registerResourceHandlers(server: Server, deps: ServerDeps, hub: Resourc
       throw errorToProtocolError(err, deps.log, `resources/read ${ref.uri}`, { uri: ref.uri });
     }
   });
-  server.setRequestHandler("resources/subscribe", async (req, ctx) => {
-    const ref = refOf(req.params.uri);
-    try {
-      if ("workspaceId" in ref)
-        assertWorkspaceAllowed(scopeOf(ctx.http?.authInfo), ref.workspaceId);
-      await hub.subscribe(server, ref.uri);
-    } catch (err) {
-      throw errorToProtocolError(err, deps.log, `resources/subscribe ${ref.uri}`, { uri: ref.uri });
-    }
-    return {};
-  });
-  server.setRequestHandler("resources/unsubscribe", async (req) => {
-    hub.unsubscribe(server, req.params.uri);
+  server.setRequestHandler(
+    "resources/subscribe",
+    { params: UriParamsSchema },
+    async (params, ctx) => {
+      const ref = refOf(params.uri);
+      try {
+        if ("workspaceId" in ref)
+          assertWorkspaceAllowed(scopeOf(ctx.http?.authInfo), ref.workspaceId);
+        await hub.subscribe(server, ref.uri);
+      } catch (err) {
+        throw errorToProtocolError(err, deps.log, `resources/subscribe ${ref.uri}`, {
+          uri: ref.uri,
+        });
+      }
+      return {};
+    },
+  );
+  server.setRequestHandler("resources/unsubscribe", { params: UriParamsSchema }, async (params) => {
+    hub.unsubscribe(server, params.uri);
     return {};
   });
 }

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "../log.js";
 import type { ChangeCoordinator, ResourceHub } from "../mcp/resources/hub.js";
 import type { RedisLink } from "./redis.js";
+import { signedBy, signParts } from "./redis-bus.js";
 
 /** Tuning of the coordination; tests shorten the lease. */
 export interface CoordinatorOptions {
@@ -9,7 +10,14 @@ export interface CoordinatorOptions {
   leaseMs: number;
   /** Key prefix, so several deployments can share one Redis. */
   prefix?: string;
+  /** The replicas' message key (from the state secret): signs the lease's holder. */
+  key?: Buffer | undefined;
 }
+
+/** Most watched URIs the poller takes from the shared interest (the rest wait their turn). */
+export const MAX_WATCHED = 1000;
+/** Takes the lease from HOLDER (ARGV[1]) only if it still holds it. */
+const TAKE_OVER = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("SET", KEYS[1], ARGV[2], "PX", ARGV[3]) else return false end`;
 
 /** Extends the lease only if this replica still holds it (check-and-extend in one step). */
 const RENEW = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) else return 0 end`;
@@ -32,7 +40,15 @@ export class RedisCoordinator implements ChangeCoordinator {
   readonly replicaId = randomUUID();
   private readonly leaseMs: number;
   private readonly tickMs: number;
-  private readonly keys: { lease: string; interest: string; record: (uri: string) => string };
+  private readonly keys: {
+    lease: string;
+    interest: string;
+    record: (uri: string) => string;
+    alive: (id: string) => string;
+  };
+  private readonly key: Buffer | undefined;
+  /** What this replica writes as the lease's value. */
+  private readonly leaseValue: string;
   private hub: ResourceHub | undefined;
   private leaseUntil = 0;
   private clusterInterest = false;
@@ -55,7 +71,14 @@ export class RedisCoordinator implements ChangeCoordinator {
       lease: `${p}poller`,
       interest: `${p}interest`,
       record: (uri) => `${p}seen:${uri}`,
+      alive: (id) => `${p}replica:${id}`,
     };
+    this.key = opts.key;
+    // The lease names its holder, signed when replicas share a key: a value anyone else
+    // wrote is not a replica's, and is taken over.
+    this.leaseValue = this.key
+      ? `${this.replicaId}.${signParts(this.key, ["lease", this.replicaId])}`
+      : this.replicaId;
     link.onReconnect(() => this.interestChanged());
   }
 
@@ -101,9 +124,21 @@ export class RedisCoordinator implements ChangeCoordinator {
     });
   }
 
+  /**
+   * The URIs some replica watches now: only our resource URIs, only with an expiry a replica
+   * would set (one far in the future was not written by a replica), at most MAX_WATCHED.
+   */
   async clusterWatched(): Promise<string[]> {
-    const live = await this.link.cmd.zRangeByScore(this.keys.interest, Date.now(), "+inf");
-    return live.filter((m) => m !== LIST_MEMBER);
+    const now = Date.now();
+    const live = await this.link.cmd.zRangeByScore(
+      this.keys.interest,
+      now,
+      now + 4 * this.leaseMs,
+      { LIMIT: { offset: 0, count: MAX_WATCHED + 1 } },
+    );
+    return live
+      .filter((m) => m !== LIST_MEMBER && m.startsWith("weavz://") && m.length <= 1000)
+      .slice(0, MAX_WATCHED);
   }
 
   /** Shares this replica's interest and renews or seeks the lease, soon (coalesced). */
@@ -132,10 +167,26 @@ export class RedisCoordinator implements ChangeCoordinator {
     await this.ticking;
     if (this.leader && this.link.up) {
       await this.link.cmd
-        .eval(RELEASE, { keys: [this.keys.lease], arguments: [this.replicaId] })
+        .eval(RELEASE, { keys: [this.keys.lease], arguments: [this.leaseValue] })
         .catch(() => {});
     }
     this.leaseUntil = 0;
+  }
+
+  /**
+   * Whether the lease's value names a live replica: signed by the replicas' key (when they
+   * share one), with an expiry no longer than a lease, and a holder whose liveness key exists.
+   */
+  private async liveHolder(holder: string): Promise<boolean> {
+    const dot = holder.indexOf(".");
+    const id = this.key ? holder.slice(0, dot) : holder;
+    if (this.key && (dot < 0 || !signedBy(this.key, ["lease", id], holder.slice(dot + 1))))
+      return false;
+    const [ttl, alive] = await Promise.all([
+      this.link.cmd.pTTL(this.keys.lease),
+      this.link.cmd.exists(this.keys.alive(id)),
+    ]);
+    return ttl >= 0 && ttl <= this.leaseMs && alive === 1;
   }
 
   /** A watched URI's record outlives a few missed ticks, then fades. */
@@ -159,6 +210,10 @@ export class RedisCoordinator implements ChangeCoordinator {
       m.pExpire(key, this.recordTtl());
     }
     if (listChanged) m.zAdd(this.keys.interest, { score: until, value: LIST_MEMBER });
+    // This replica is alive while this key is: a lease whose holder has none is taken over.
+    m.set(this.keys.alive(this.replicaId), "1", {
+      expiration: { type: "PX", value: 2 * this.leaseMs },
+    });
     m.zRemRangeByScore(this.keys.interest, "-inf", now);
     m.zCard(this.keys.interest);
     const replies = await m.exec();
@@ -168,7 +223,7 @@ export class RedisCoordinator implements ChangeCoordinator {
     if (this.leader) {
       const kept = await this.link.cmd.eval(RENEW, {
         keys: [this.keys.lease],
-        arguments: [this.replicaId, String(this.leaseMs)],
+        arguments: [this.leaseValue, String(this.leaseMs)],
       });
       if (Number(kept) === 1) this.leaseUntil = started + this.leaseMs;
       else {
@@ -178,10 +233,25 @@ export class RedisCoordinator implements ChangeCoordinator {
       }
     }
     if (!this.leader) {
-      const won = await this.link.cmd.set(this.keys.lease, this.replicaId, {
+      let won = await this.link.cmd.set(this.keys.lease, this.leaseValue, {
         condition: "NX",
         expiration: { type: "PX", value: this.leaseMs },
       });
+      if (won !== "OK") {
+        const holder = await this.link.cmd.get(this.keys.lease);
+        if (holder !== null && holder !== this.leaseValue && !(await this.liveHolder(holder))) {
+          const taken = await this.link.cmd.eval(TAKE_OVER, {
+            keys: [this.keys.lease],
+            arguments: [holder, this.leaseValue, String(this.leaseMs)],
+          });
+          if (taken === "OK") {
+            won = "OK";
+            this.log.warn(
+              "change feed: took over a poller lease held by no live replica (squatted, or its holder died)",
+            );
+          }
+        }
+      }
       if (won === "OK") {
         this.leaseUntil = started + this.leaseMs;
         this.stats.leasesWon++;

@@ -3,7 +3,7 @@ import type { ConfirmStore } from "../mcp/confirm.js";
 import { createRedisConfirmStore } from "./confirm-store.js";
 import { RedisCoordinator } from "./coordinator.js";
 import { connectRedis, type RedisLink } from "./redis.js";
-import { RedisEventBus } from "./redis-bus.js";
+import { messageKey, RedisEventBus } from "./redis-bus.js";
 
 export { createRedisJournal } from "./journal.js";
 export { maskRedisUrl } from "./redis.js";
@@ -33,8 +33,10 @@ export function startScale(
   stateKey?: Uint8Array,
 ): Scale {
   const link = connectRedis(url, log);
-  const bus = new RedisEventBus(link, log);
-  const coordinator = new RedisCoordinator(link, log, { leaseMs });
+  // Messages and the poller lease are signed with a key from the replicas' state secret.
+  const key = stateKey ? messageKey(stateKey) : undefined;
+  const bus = new RedisEventBus(link, log, undefined, key);
+  const coordinator = new RedisCoordinator(link, log, { leaseMs, key });
   return {
     link,
     bus,

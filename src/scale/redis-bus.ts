@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 import {
   InMemoryServerEventBus,
   type ServerEvent,
@@ -12,7 +12,34 @@ interface Wire {
   o: string;
   k: ServerEvent["kind"];
   u?: string;
+  /** HMAC of the above under the replicas' message key (absent without a state secret). */
+  s?: string;
 }
+
+/** Received events are delivered in batches this often, identical ones once per batch. */
+const COALESCE_MS = 100;
+/** Most distinct events delivered per batch; the rest of a burst is dropped (and counted). */
+const MAX_PER_BATCH = 50;
+/** Longest resource URI accepted from the channel. */
+const MAX_URI = 1000;
+
+/** The key signing Redis messages, derived from the state key (never the key itself). */
+export function messageKey(stateKey: Uint8Array): Buffer {
+  return createHmac("sha256", stateKey).update("weavz-mcp redis messages v1").digest();
+}
+
+const sign = (key: Buffer, parts: readonly string[]) =>
+  createHmac("sha256", key).update(parts.join("\0")).digest("base64url");
+
+/** Whether SIG is the signature of PARTS (constant time). */
+export function signedBy(key: Buffer, parts: readonly string[], sig: unknown): boolean {
+  if (typeof sig !== "string") return false;
+  const want = Buffer.from(sign(key, parts));
+  const got = Buffer.from(sig);
+  return want.length === got.length && timingSafeEqual(want, got);
+}
+
+export { sign as signParts };
 
 const KINDS = new Set<string>([
   "tools_list_changed",
@@ -35,12 +62,31 @@ export class RedisEventBus implements ServerEventBus {
   /** This replica, as named in the events it publishes. */
   readonly origin = randomUUID();
   /** Counters for tests and benchmarks. */
-  readonly stats = { published: 0, received: 0, echoesDropped: 0, publishFailed: 0 };
+  readonly stats = {
+    published: 0,
+    received: 0,
+    echoesDropped: 0,
+    publishFailed: 0,
+    /** Messages refused: unsigned, badly signed or malformed. */
+    rejected: 0,
+    /** Received events merged with an identical one, or past a batch's cap. */
+    coalesced: 0,
+    dropped: 0,
+  };
+  /** Received events waiting for the next batch, by kind and URI. */
+  private readonly pending = new Map<string, ServerEvent>();
+  private flushTimer: NodeJS.Timeout | undefined;
 
+  /**
+   * KEY (from the replicas' state secret) signs what this replica publishes; with it, only
+   * messages signed with it are heard, so whoever else can publish on Redis cannot inject
+   * notifications. Without one (no state secret) messages are unsigned and taken as they come.
+   */
   constructor(
     private readonly link: RedisLink,
     private readonly log: Logger,
     private readonly channel = "weavz-mcp:events",
+    private readonly key?: Buffer,
   ) {
     this.local = new InMemoryServerEventBus((err) => log.debug(`event listener: ${err.message}`));
     link.sub
@@ -54,6 +100,7 @@ export class RedisEventBus implements ServerEventBus {
     this.local.publish(event);
     const wire: Wire = { o: this.origin, k: event.kind };
     if (event.kind === "resource_updated") wire.u = event.uri;
+    if (this.key) wire.s = sign(this.key, [wire.o, wire.k, wire.u ?? ""]);
     if (!this.link.up) {
       this.stats.publishFailed++;
       return;
@@ -74,18 +121,54 @@ export class RedisEventBus implements ServerEventBus {
     try {
       wire = JSON.parse(message) as Partial<Wire>;
     } catch {
+      this.stats.rejected++;
       return;
     }
     if (wire.o === this.origin) {
       this.stats.echoesDropped++;
       return;
     }
-    if (typeof wire.k !== "string" || !KINDS.has(wire.k)) return;
-    this.stats.received++;
-    if (wire.k === "resource_updated") {
-      if (typeof wire.u === "string") this.local.publish({ kind: wire.k, uri: wire.u });
+    const uri = wire.u;
+    if (
+      typeof wire.o !== "string" ||
+      typeof wire.k !== "string" ||
+      !KINDS.has(wire.k) ||
+      (wire.k === "resource_updated"
+        ? typeof uri !== "string" || uri.length > MAX_URI
+        : uri !== undefined) ||
+      (this.key && !signedBy(this.key, [wire.o, wire.k, uri ?? ""], wire.s))
+    ) {
+      this.stats.rejected++;
       return;
     }
-    this.local.publish({ kind: wire.k } as ServerEvent);
+    this.stats.received++;
+    const event = (
+      wire.k === "resource_updated" ? { kind: wire.k, uri } : { kind: wire.k }
+    ) as ServerEvent;
+    this.enqueue(`${wire.k}\0${uri ?? ""}`, event);
+  }
+
+  /**
+   * Received events go out in batches: identical ones once, at most MAX_PER_BATCH distinct
+   * ones each, so a burst on the channel (a flood, or a storm of real changes) costs each
+   * session a bounded number of notifications.
+   */
+  private enqueue(id: string, event: ServerEvent): void {
+    if (this.pending.has(id)) {
+      this.stats.coalesced++;
+      return;
+    }
+    if (this.pending.size >= MAX_PER_BATCH) {
+      this.stats.dropped++;
+      return;
+    }
+    this.pending.set(id, event);
+    this.flushTimer ??= setTimeout(() => {
+      this.flushTimer = undefined;
+      const batch = [...this.pending.values()];
+      this.pending.clear();
+      for (const e of batch) this.local.publish(e);
+    }, COALESCE_MS);
+    this.flushTimer.unref?.();
   }
 }

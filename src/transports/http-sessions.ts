@@ -89,6 +89,13 @@ export class SessionTable {
     }
   }
 
+  /** Closes the sessions whose owner matches; resolves to how many. */
+  async closeWhere(match: (owner: unknown) => boolean): Promise<number> {
+    const ids = [...this.sessions].filter(([, s]) => match(s.owner)).map(([id]) => id);
+    await Promise.all(ids.map((id) => this.close(id)));
+    return ids.length;
+  }
+
   async closeAll(): Promise<void> {
     await Promise.all([...this.sessions.keys()].map((id) => this.close(id)));
   }

@@ -65,6 +65,11 @@ export interface HttpOptions {
   /** Change hub: its bus feeds 2026 listen streams; listens keep its feed running. */
   hub: ResourceHub;
   log: Logger;
+  /**
+   * Serves requests for paths other than /mcp before authentication (the dashboard, which has
+   * its own login); resolves false to decline a path.
+   */
+  serveOther?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
   /** Authentication hook (default: everyone who passes the Host/Origin checks). */
   authenticate?: Authenticate;
   /** Origins accepted besides loopback ones. */
@@ -86,6 +91,11 @@ export interface HttpHandle {
   url: string;
   port: number;
   sessionCount(): number;
+  /**
+   * Closes every 2025 session and 2026 listen stream whose owner `keep` no longer accepts
+   * (after the tokens file was reloaded without its token, or with a narrower limit).
+   */
+  revoke(keep: (owner: unknown) => boolean): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -144,6 +154,8 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
     evictableAfterMs: opts.evictableAfterMs ?? 60_000,
   });
   const guard = rebindingGuard(opts.host, opts.allowedOrigins ?? []);
+  /** Open 2026 listen streams and who opened them (for revoke). */
+  const listens = new Set<{ res: ServerResponse; owner: unknown }>();
   const modern = createMcpHandler(() => opts.newServer({ era: "modern", deliver: false }), {
     legacy: "reject",
     bus: opts.hub.bus,
@@ -174,6 +186,7 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
       });
       return;
     }
+    if (path !== "/mcp" && opts.serveOther && (await opts.serveOther(req, res))) return;
     // Before routing, so the hook can also serve its own routes (OAuth resource metadata).
     if (opts.authenticate) {
       const outcome = await opts.authenticate(req);
@@ -245,6 +258,9 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
           // A listen stream keeps the change feed running for what it named, until it closes,
           // and lives at most timeouts.listenMs (the client re-listens).
           res.once("close", watchListen(opts.hub, interest));
+          const stream = { res, owner: ownerOf(req) };
+          listens.add(stream);
+          res.once("close", () => listens.delete(stream));
           bound(res, timeouts.listenMs, () => res.destroy());
         }
         await serveModern(req, res, body);
@@ -360,6 +376,16 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpHandle> {
     url: `http://${shownHost}:${port}/mcp`,
     port,
     sessionCount: () => sessions.size,
+    revoke: async (keep) => {
+      let closed = 0;
+      for (const l of listens) {
+        if (keep(l.owner)) continue;
+        listens.delete(l);
+        l.res.destroy();
+        closed++;
+      }
+      return closed + (await sessions.closeWhere((owner) => !keep(owner)));
+    },
     close: async () => {
       clearInterval(sweep);
       await modern.close().catch(() => {});

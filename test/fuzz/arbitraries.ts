@@ -1,7 +1,7 @@
 /**
  * Shared building blocks of the fuzz suite (fast-check): arbitraries derived from a tool's
  * published JSON input schema (valid-ish values and deliberately broken ones), hostile JSON
- * values, run bounds (FUZZ_RUNS / FUZZ_BUDGET_MS) and the per-surface figures every fuzz file
+ * values, run bounds (FUZZ_RUNS; FUZZ_BUDGET_MS in the long run) and the per-surface figures every fuzz file
  * reports. Other surfaces (e.g. raw JSON-RPC lines) build on these.
  */
 import { appendFileSync } from "node:fs";
@@ -274,25 +274,31 @@ export function fuzzRuns(defaultRuns: number): number {
 export const LONG_RUN = Number(process.env.FUZZ_RUNS) > 0;
 
 /**
- * fast-check parameters: the run count, a time budget (FUZZ_BUDGET_MS in the long run,
- * `defaultBudgetMs` otherwise) after which it stops, and FUZZ_SEED to replay a failure. In
- * the long run stopping early counts as a failure, so a reported figure is a full one.
+ * fast-check parameters: the run count, FUZZ_SEED to replay a failure and, in the long run
+ * only, a time budget (FUZZ_BUDGET_MS) after which stopping counts as a failure. `npm test`
+ * sets no time limit: every planned case runs (a short run's count is small instead), and
+ * FuzzStats.expectFloor fails a run that ran fewer, so a reported figure is a full one.
  */
-export function fuzzParams(defaultRuns: number, defaultBudgetMs: number): fc.Parameters<unknown> {
+export function fuzzParams(defaultRuns: number): fc.Parameters<unknown> {
   const seed = Number(process.env.FUZZ_SEED);
   return {
     numRuns: fuzzRuns(defaultRuns),
-    interruptAfterTimeLimit: LONG_RUN
-      ? Number(process.env.FUZZ_BUDGET_MS) || 9 * 60_000
-      : defaultBudgetMs,
-    markInterruptAsFailure: LONG_RUN,
+    ...(LONG_RUN
+      ? {
+          interruptAfterTimeLimit: Number(process.env.FUZZ_BUDGET_MS) || 9 * 60_000,
+          markInterruptAsFailure: true,
+        }
+      : {}),
     ...(Number.isInteger(seed) ? { seed } : {}),
   };
 }
 
-/** Vitest timeout for a fuzz test: its budget plus room to start and stop. */
-export function fuzzTimeout(defaultBudgetMs: number): number {
-  return (LONG_RUN ? Number(process.env.FUZZ_BUDGET_MS) || 9 * 60_000 : defaultBudgetMs) + 30_000;
+/**
+ * Vitest timeout for a fuzz test: its budget plus room to start and stop; a short run has no
+ * budget, so this only catches a hang (two minutes, whatever the machine's load).
+ */
+export function fuzzTimeout(shortRunMs = 120_000): number {
+  return LONG_RUN ? (Number(process.env.FUZZ_BUDGET_MS) || 9 * 60_000) + 30_000 : shortRunMs;
 }
 
 /** Which of `secrets` (or their long suffixes) occurs in `text`, if any. */
@@ -310,14 +316,32 @@ export class FuzzStats {
   rejected = 0;
   accepted = 0;
   readonly startedAt = performance.now();
+  /** The cases this run must reach: its planned count (FUZZ_RUNS, else the default). */
+  readonly floor: number;
 
-  constructor(readonly surface: string) {}
+  /** FLOOR overrides the planned count when a surface runs another number than FUZZ_RUNS. */
+  constructor(
+    readonly surface: string,
+    defaultRuns: number,
+    floor?: number,
+  ) {
+    this.floor = floor ?? fuzzRuns(defaultRuns);
+  }
+
+  /** Fails the run when it ran fewer cases than its floor (a quietly shortened run). */
+  expectFloor(): void {
+    if (this.cases < this.floor)
+      throw new Error(
+        `fuzz ${this.surface}: ran ${this.cases} case(s), below its floor of ${this.floor}`,
+      );
+  }
 
   /** One line on stderr, and a JSON line appended to FUZZ_REPORT when set. */
   report(): void {
     const figures = {
       surface: this.surface,
       cases: this.cases,
+      floor: this.floor,
       crashes: this.crashes,
       unanswered: this.unanswered,
       leaks: this.leaks,

@@ -21,7 +21,8 @@ import { DEMO_WS, serveOverHttp } from "../helpers/mcp.js";
 import { FuzzStats, fuzzParams, fuzzTimeout, hostileJson, nastyString } from "./arbitraries.js";
 import { answered, capturingLog, UNANSWERED } from "./harness.js";
 
-const BUDGET_MS = 8_000;
+/** Cases per transport in `npm test` (all run; `npm run fuzz` runs FUZZ_RUNS). */
+const RUNS = 100;
 // Generous: a loaded CI machine runs this next to every other test file.
 const REPLY_MS = 30_000;
 const MODERN = "2026-07-28";
@@ -202,7 +203,7 @@ describe("fuzz: raw JSON-RPC over stdio", () => {
   it(
     "answers every request with a valid id exactly once, writes only JSON-RPC, keeps serving",
     async () => {
-      const stats = new FuzzStats("jsonrpc-stdio");
+      const stats = new FuzzStats("jsonrpc-stdio", RUNS);
       await fc.assert(
         fc.asyncProperty(caseArb, async (c) => {
           stats.cases++;
@@ -222,7 +223,7 @@ describe("fuzz: raw JSON-RPC over stdio", () => {
           if (child.exitCode !== null) stats.crashes++;
           expect(child.exitCode, "the server exited").toBeNull();
         }),
-        fuzzParams(100, BUDGET_MS),
+        fuzzParams(RUNS),
       );
       // Late duplicates would show here.
       const ping = new Promise<void>((r) => waiters.set("last", r));
@@ -234,11 +235,12 @@ describe("fuzz: raw JSON-RPC over stdio", () => {
         (typeof id === "string" && id.startsWith("fuzz-"));
       const dupes = [...byId].filter(([id, n]) => ours(id) && n > 1);
       stats.report();
+      stats.expectFloor();
       expect(dupes, "ids answered more than once").toEqual([]);
       expect(nonJson, "non-JSON-RPC lines on stdout").toEqual([]);
       expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
     },
-    fuzzTimeout(BUDGET_MS),
+    fuzzTimeout(),
   );
 });
 
@@ -283,7 +285,7 @@ describe("fuzz: raw JSON-RPC over HTTP (both eras)", () => {
   it(
     "never answers 5xx and answers every request with a valid id exactly once",
     async () => {
-      const stats = new FuzzStats("jsonrpc-http");
+      const stats = new FuzzStats("jsonrpc-http", RUNS);
       await fc.assert(
         fc.asyncProperty(caseArb, fc.boolean(), async (c, modern) => {
           stats.cases++;
@@ -328,11 +330,12 @@ describe("fuzz: raw JSON-RPC over HTTP (both eras)", () => {
             `replies to ${line.slice(0, 300)} (status ${status}): ${text.slice(0, 300)}`,
           ).toHaveLength(1);
         }),
-        fuzzParams(100, BUDGET_MS),
+        fuzzParams(RUNS),
       );
       stats.report();
+      stats.expectFloor();
       expect(logs.lines.filter((l) => / error: /.test(l))).toEqual([]);
     },
-    fuzzTimeout(BUDGET_MS),
+    fuzzTimeout(),
   );
 });

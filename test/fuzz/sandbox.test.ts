@@ -27,7 +27,6 @@ import {
   LONG_RUN,
 } from "./arbitraries.js";
 
-const BUDGET_MS = 20_000;
 const CANARY = "fuzz-canary-0a1b2c3d4e";
 let api: TestLocalApi;
 let call: ReturnType<typeof client>;
@@ -151,7 +150,8 @@ describe("fuzz: code sandbox escapes", () => {
   it(
     "every generated escape fails or finds nothing, and the server keeps answering",
     async () => {
-      const stats = new FuzzStats("sandbox-escapes");
+      const runs = LONG_RUN ? Math.ceil(fuzzRuns(60) / 5) : 60;
+      const stats = new FuzzStats("sandbox-escapes", 60, runs);
       try {
         await fc.assert(
           fc.asyncProperty(program, async (code) => {
@@ -175,15 +175,16 @@ describe("fuzz: code sandbox escapes", () => {
             }
           }),
           // A run costs a sandbox round trip: the long run does a fifth of FUZZ_RUNS.
-          { ...fuzzParams(60, BUDGET_MS), numRuns: LONG_RUN ? Math.ceil(fuzzRuns(60) / 5) : 60 },
+          { ...fuzzParams(60), numRuns: runs },
         );
       } finally {
         stats.report();
       }
       expect((await call("GET", "/api/v1/workspaces")).status).toBe(200);
+      stats.expectFloor();
       expect(stats.crashes + stats.leaks).toBe(0);
     },
-    fuzzTimeout(BUDGET_MS),
+    fuzzTimeout(),
   );
 });
 
@@ -204,7 +205,7 @@ describe("fuzz: memory and concurrency", () => {
   it(
     "bursts of allocating runs get a result, ACTION_FAILED or 429 busy, never anything else",
     async () => {
-      const stats = new FuzzStats("sandbox-memory");
+      const stats = new FuzzStats("sandbox-memory", 2, LONG_RUN ? 10 : 1);
       let peakRss = 0;
       try {
         await fc.assert(
@@ -232,7 +233,7 @@ describe("fuzz: memory and concurrency", () => {
             }
           }),
           // A burst of 40 runs filling 64 MiB each takes seconds: a few bursts make the point.
-          { ...fuzzParams(2, BUDGET_MS * 3), numRuns: LONG_RUN ? 10 : 1 },
+          { ...fuzzParams(2), numRuns: LONG_RUN ? 10 : 1 },
         );
       } finally {
         stats.report();
@@ -241,9 +242,10 @@ describe("fuzz: memory and concurrency", () => {
         );
       }
       expect((await call("GET", "/api/v1/workspaces")).status).toBe(200);
+      stats.expectFloor();
       expect(stats.crashes).toBe(0);
     },
-    fuzzTimeout(BUDGET_MS * 3),
+    fuzzTimeout(),
   );
 });
 
@@ -299,7 +301,7 @@ describe("fuzz: SSRF spellings", () => {
   it(
     "every spelling of a private address is private once parsed, and refused by http",
     async () => {
-      const stats = new FuzzStats("sandbox-ssrf");
+      const stats = new FuzzStats("sandbox-ssrf", 300);
       targetHits = 0;
       try {
         await fc.assert(
@@ -337,14 +339,15 @@ describe("fuzz: SSRF spellings", () => {
             }
             stats.rejected++;
           }),
-          fuzzParams(300, BUDGET_MS),
+          fuzzParams(300),
         );
       } finally {
         stats.report();
       }
       expect(targetHits).toBe(0);
+      stats.expectFloor();
       expect(stats.crashes + stats.leaks).toBe(0);
     },
-    fuzzTimeout(BUDGET_MS),
+    fuzzTimeout(),
   );
 });

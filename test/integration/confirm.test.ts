@@ -55,7 +55,7 @@ function useSeededEnv() {
 describe("delete without elicitation: preview and confirm token", () => {
   useSeededEnv();
 
-  it("previews first, deletes only when the token is echoed, and never twice", async () => {
+  it("previews first, deletes only when the token is echoed", async () => {
     const first = await env.call("delete_workspace_integration", {
       workspaceId: DEMO_WS,
       alias: "ops_slack",
@@ -77,7 +77,9 @@ describe("delete without elicitation: preview and confirm token", () => {
     expect(ok.structuredContent).toMatchObject({ deleted: true, id: sc.id });
     expect(await aliases(env)).not.toContain("ops_slack");
 
-    // The same token again: refused, even though the target is gone anyway.
+    // The same token again: refused (here by NOT_FOUND, the target being gone; the single-use
+    // check itself is held by the apply_workspace_plan test below, whose inspection reads no
+    // live state).
     const again = await env.call("delete_workspace_integration", {
       workspaceId: DEMO_WS,
       id: sc.id,
@@ -160,7 +162,7 @@ describe("delete without elicitation: preview and confirm token", () => {
 describe("apply_workspace_plan with destructive steps", () => {
   useSeededEnv();
 
-  it("asks before a plan that deletes; the token applies exactly that plan", async () => {
+  it("asks before a plan that deletes; the token applies exactly that plan, and never twice", async () => {
     const plan = await env.call("plan_workspace", {
       workspaceId: DEMO_WS,
       prune: true,
@@ -181,6 +183,18 @@ describe("apply_workspace_plan with destructive steps", () => {
     });
     expect(ok.structuredContent?.status, textOf(ok)).toBe("applied");
     expect(await aliases(env)).not.toContain("ops_slack");
+    // Replayed, by planId or whole: the inspection finds the same change (it reads the plan,
+    // not the workspace), so only the per-process store's single-use record refuses it.
+    for (const args of [{ planId }, { plan: plan.structuredContent }]) {
+      const again = await env.call("apply_workspace_plan", {
+        ...args,
+        confirm: first.structuredContent?.confirm,
+      });
+      expect(again.isError, textOf(again)).toBe(true);
+      expect(textOf(again)).toMatch(
+        /CONFIRMATION_REFUSED: The confirm token was already used once/,
+      );
+    }
   });
 });
 

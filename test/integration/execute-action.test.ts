@@ -93,9 +93,11 @@ describe("execute_action through a real MCP client", () => {
       input: { channel: "C1", text: "hi" },
     });
     expect(r.isError).toBe(true);
-    expect(env.text(r)).toContain("INTEGRATION_UNAVAILABLE (HTTP 501)");
+    // Its own code heads it (not INVALID_ARGUMENTS), and the connection is named by its id,
+    // as list_connections shows it.
+    expect(env.text(r)).toMatch(/^Error INTEGRATION_UNAVAILABLE: .*\(HTTP 501\)/);
     expect(env.text(r)).toContain("WEAVZ_API_KEY");
-    expect(env.text(r)).toContain('connection "Slack Bot" (slack_bot, fixed)');
+    expect(env.text(r)).toContain(`connection ${SLACK_BOT_CONN} ("Slack Bot", fixed)`);
   });
 
   it("input errors list each field; a failing code action reports its error", async () => {

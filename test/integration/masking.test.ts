@@ -49,7 +49,8 @@ function successBody(method: string, path: string, leak: string): unknown {
     orgId: "org_1",
     integrationName: "slack",
     alias: "team_slack",
-    displayName: `Leaky ${leak}`,
+    // Twice in one string: every occurrence must go, not only the first.
+    displayName: `Leaky ${leak} (again: ${leak})`,
     connectionStrategy: "fixed",
     connectionId: "conn_1",
     enabledActions: [`act_${leak}`],
@@ -149,7 +150,7 @@ function hostile(mode: Mode, method: string, url: string, auth: string, leak: st
       return json(
         400,
         {
-          error: `Invalid request for key ${leak}`,
+          error: `Invalid request for key ${leak}; key ${leak} again`,
           message: `You sent ${auth}`,
           code: "VALIDATION_ERROR",
           details: {
@@ -282,6 +283,7 @@ describe("issue 8 #2: the API key never leaves the process", () => {
         const all = run.outputs.join("\n");
         expect(all).toMatch(/Leaky \*\*\*/);
         expect(all).toMatch(/Invalid request for key \*\*\*/);
+        expect(all).toMatch(/Leaky \*\*\* \(again: \*\*\*\)/);
       });
 
       it("no tool result, structuredContent, resource content or JSON-RPC error holds the key", () => {

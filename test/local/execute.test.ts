@@ -583,7 +583,11 @@ describe("http makes real requests", () => {
   let origin = "";
   beforeAll(async () => {
     server = createServer((req, res) => {
-      if (req.url?.startsWith("/big")) {
+      const sized = /^\/size\/(\d+)$/.exec(req.url ?? "");
+      if (sized) {
+        res.writeHead(200, { "content-type": "text/plain" });
+        res.end(Buffer.alloc(Number(sized[1]), "a"));
+      } else if (req.url?.startsWith("/big")) {
         res.writeHead(200, { "content-type": "application/octet-stream" });
         res.end(Buffer.alloc(6 * 1024 * 1024));
       } else if (req.url?.startsWith("/slow")) {
@@ -639,6 +643,17 @@ describe("http makes real requests", () => {
       auth: "Bearer t0k",
       body: '{"a":1}',
     });
+  });
+
+  it("reads a response of exactly 5 MiB, and refuses one byte more", async () => {
+    const limit = 5 * 1024 * 1024;
+    const at = await send({ url: `${origin}/size/${limit}` });
+    expect(at.status, at.text.slice(0, 300)).toBe(200);
+    expect(at.body.output.body).toHaveLength(limit);
+    const over = await send({ url: `${origin}/size/${limit + 1}` });
+    expect(over.body.code).toBe("ACTION_FAILED");
+    expect(over.body.details).toMatchObject({ reason: "response_too_large", limitBytes: limit });
+    expect(over.body.error).toMatch(/larger than 5 MiB/);
   });
 
   it("response size limit, timeout and error statuses are ACTION_FAILED with a reason", async () => {

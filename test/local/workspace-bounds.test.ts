@@ -205,3 +205,54 @@ describe("workspace limits cover connections and external namespaces", () => {
     }
   });
 });
+
+describe("connection lookups include organisation-level connections (issue 23.8)", () => {
+  let local: TestLocalApi;
+  beforeAll(async () => {
+    local = await startTestLocalApi({ demo: true });
+  });
+  afterAll(() => local.close());
+
+  it("list_connections and connectionId completion with a workspace offer the organisation's", async () => {
+    const admin = client(local.url, local.apiKey);
+    const ws = await admin("POST", "/api/v1/workspaces", { name: "Other", slug: "other" });
+    const other = ws.body.workspace.id;
+    const own = await admin("POST", "/api/v1/connections", {
+      type: "SECRET_TEXT",
+      externalId: "other_slack",
+      displayName: "Other slack",
+      integrationName: "slack",
+      workspaceId: other,
+      scope: "WORKSPACE",
+      secretText: "xoxb-other",
+    });
+    expect(own.status, own.text).toBe(201);
+    const api = createWeavzClient({ baseUrl: local.url, apiKey: local.apiKey, log: silentLogger });
+    const mcp = await connectMcp(api, { defaultWorkspaceId: A });
+    try {
+      const r = await mcp.call("list_connections", { integrationName: "slack", workspaceId: A });
+      const ids = (r.structuredContent as any).connections.map((c: any) => c.id).sort();
+      expect(ids).toEqual(
+        [
+          DEMO.slackBotConnectionId,
+          DEMO.slackDefaultConnectionId,
+          DEMO.slackBotPinnedConnectionId,
+        ].sort(),
+      );
+      const done = await mcp.client.complete({
+        ref: { type: "ref/prompt", name: "setup_workspace_integration" },
+        argument: { name: "connectionId", value: "" },
+        context: { arguments: { integrationName: "slack", workspaceId: A } },
+      } as never);
+      expect([...done.completion.values].sort()).toEqual(ids);
+      // The other workspace sees its own connection beside the organisation's.
+      const theirs = await mcp.call("list_connections", {
+        integrationName: "slack",
+        workspaceId: other,
+      });
+      expect((theirs.structuredContent as any).connections).toHaveLength(4);
+    } finally {
+      await mcp.close();
+    }
+  });
+});

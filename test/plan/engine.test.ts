@@ -76,10 +76,10 @@ function simulate(state: LiveState, p: Plan): Map<string, string> {
 
 describe("plan engine: ordering", () => {
   it("swaps two aliases through a temporary one, never colliding", () => {
-    const state = live({ alias: "a" }, { alias: "b" });
+    const state = live({ alias: "a", displayName: "A" }, { alias: "b", displayName: "B" });
     const p = plan(state, {
-      a: { integrationName: "kv-store", renamedFrom: "b" },
-      b: { integrationName: "kv-store", renamedFrom: "a" },
+      a: { integrationName: "kv-store", displayName: "B", renamedFrom: "b" },
+      b: { integrationName: "kv-store", displayName: "A", renamedFrom: "a" },
     });
     expect(p.issues).toEqual([]);
     expect(p.steps).toHaveLength(3);
@@ -91,11 +91,15 @@ describe("plan engine: ordering", () => {
   });
 
   it("breaks a three-way rotation and orders a chain without a temporary alias", () => {
-    const state = live({ alias: "a" }, { alias: "b" }, { alias: "c" });
+    const state = live(
+      { alias: "a", displayName: "A" },
+      { alias: "b", displayName: "B" },
+      { alias: "c", displayName: "C" },
+    );
     const rot = plan(state, {
-      b: { integrationName: "kv-store", renamedFrom: "a" },
-      c: { integrationName: "kv-store", renamedFrom: "b" },
-      a: { integrationName: "kv-store", renamedFrom: "c" },
+      b: { integrationName: "kv-store", displayName: "A", renamedFrom: "a" },
+      c: { integrationName: "kv-store", displayName: "B", renamedFrom: "b" },
+      a: { integrationName: "kv-store", displayName: "C", renamedFrom: "c" },
     });
     expect(rot.steps).toHaveLength(4);
     const end = simulate(state, rot);
@@ -104,9 +108,9 @@ describe("plan engine: ordering", () => {
     // a → b while b → c and a new "a" is created: c first, then b, then the create.
     const chain = plan(state, {
       a: { integrationName: "kv-store" },
-      b: { integrationName: "kv-store", renamedFrom: "a" },
-      x: { integrationName: "kv-store", renamedFrom: "b" },
-      c: { integrationName: "kv-store" },
+      b: { integrationName: "kv-store", displayName: "A", renamedFrom: "a" },
+      x: { integrationName: "kv-store", displayName: "B", renamedFrom: "b" },
+      c: { integrationName: "kv-store", displayName: "C" },
     });
     expect(chain.issues).toEqual([]);
     expect(chain.steps.some((s) => s.temporary)).toBe(false);
@@ -137,6 +141,15 @@ describe("plan engine: ordering", () => {
     ]);
     simulate(state, p);
     expect(p.destructive).toBe(true);
+  });
+
+  it("a swap of identical configurations counts as done: it would change only ids", () => {
+    const p = plan(live({ alias: "a" }, { alias: "b" }), {
+      a: { integrationName: "kv-store", renamedFrom: "b" },
+      b: { integrationName: "kv-store", renamedFrom: "a" },
+    });
+    expect(p.steps).toEqual([]);
+    expect(p.unchanged.sort()).toEqual(["a", "b"]);
   });
 
   it("re-planning after a rename matches by the new alias (renamedFrom is then a no-op)", () => {

@@ -49,7 +49,7 @@ export const API_OPTIONS = [
     default: "(none)",
     description:
       "mcp: a hosted Weavz API key (wvz_…); without one the embedded local API is used. local-api: the key the server accepts.",
-    commands: ["mcp", "export", "plan", "apply", "history", "undo", "local-api"],
+    commands: ["mcp", "dashboard", "export", "plan", "apply", "history", "undo", "local-api"],
     parse: matching(
       /^[\x21-\x7e]{8,512}$/,
       "8-512 printable characters without spaces (a Weavz key looks like wvz_…)",
@@ -65,7 +65,7 @@ export const API_OPTIONS = [
     type: "string",
     default: DEFAULT_BASE_URL,
     description: "Weavz API base URL (used with an API key).",
-    commands: ["mcp", "export", "plan", "apply", "history", "undo"],
+    commands: ["mcp", "dashboard", "export", "plan", "apply", "history", "undo"],
     parse: mapped(
       url({
         schemes: ["http", "https"],
@@ -97,7 +97,7 @@ export const API_OPTIONS = [
     type: "string",
     default: "30000",
     description: "Time budget of one API call, retries included (1000-60000).",
-    commands: ["mcp", "export", "plan", "apply", "history", "undo"],
+    commands: ["mcp", "dashboard", "export", "plan", "apply", "history", "undo"],
     parse: wholeNumber(1000, 60_000, { unit: "milliseconds" }),
     fallback: () => 30_000,
   }),
@@ -112,7 +112,7 @@ export const LOCAL_OPTIONS = [
     type: "string",
     default: "(data dir)/weavz-mcp/local.db",
     description: "SQLite file of the local API.",
-    commands: ["mcp", "export", "plan", "apply", "history", "undo", "local-api"],
+    commands: ["mcp", "dashboard", "export", "plan", "apply", "history", "undo", "local-api"],
     parse: text,
     fallback: ({ env }) => join(defaultDataDir(env), "local.db"),
   }),
@@ -124,7 +124,7 @@ export const LOCAL_OPTIONS = [
     type: "boolean",
     default: "false",
     description: "Do not seed demo data into a new local database.",
-    commands: ["mcp", "export", "plan", "apply", "history", "undo", "local-api"],
+    commands: ["mcp", "dashboard", "export", "plan", "apply", "history", "undo", "local-api"],
     parse: mapped(bool, (noDemo) => !noDemo),
     fallback: () => true,
   }),
@@ -152,7 +152,7 @@ export const LOG_OPTIONS = [
     type: "string",
     default: "info (warn for export, plan, apply)",
     description: "stderr log level: error, warn, info or debug.",
-    commands: ["mcp", "local-api", "export", "plan", "apply", "history", "undo"],
+    commands: ["mcp", "dashboard", "local-api", "export", "plan", "apply", "history", "undo"],
     parse: oneOf(["error", "warn", "info", "debug"]),
     fallback: ({ command }) => (isPlanCommand(command) ? "warn" : "info"),
   }),

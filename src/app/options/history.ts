@@ -15,7 +15,7 @@ export const HISTORY_OPTIONS = [
     default: "(data dir)/weavz-mcp/journal.db",
     description:
       "With an API key (hosted mode): SQLite file of this server's own change journal (the hosted API keeps no history). With --redis-url the journal is in Redis instead. See History and undo.",
-    commands: ["mcp", "history", "undo", "apply"],
+    commands: ["mcp", "dashboard", "history", "undo", "apply"],
     parse: text,
     fallback: ({ env }) => join(defaultDataDir(env), "journal.db"),
   }),
@@ -27,7 +27,7 @@ export const HISTORY_OPTIONS = [
     type: "string",
     default: "10000",
     description: "Change journal entries kept per workspace (100-1000000); older ones are dropped.",
-    commands: ["mcp", "local-api", "history", "undo", "apply"],
+    commands: ["mcp", "dashboard", "local-api", "history", "undo", "apply"],
     parse: wholeNumber(100, 1_000_000),
     fallback: () => 10_000,
   }),

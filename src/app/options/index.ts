@@ -31,6 +31,7 @@ export { DEFAULT_BASE_URL, defaultDataDir } from "./backend.js";
 export {
   AUTH_MODES,
   type AuthMode,
+  DEFAULT_DASHBOARD_PORT,
   DEFAULT_LOCAL_API_PORT,
   DEFAULT_MCP_PORT,
   ENV_ONLY,

@@ -17,6 +17,7 @@ import {
 
 export const DEFAULT_MCP_PORT = 3333;
 export const DEFAULT_LOCAL_API_PORT = 8787;
+export const DEFAULT_DASHBOARD_PORT = 3334;
 
 export const AUTH_MODES = ["none", "bearer", "oauth"] as const;
 /** HTTP authentication: none, static bearer tokens from a file, or OAuth 2.1 JWT access tokens. */
@@ -80,6 +81,19 @@ export const MCP_OPTIONS = [
     fallback: () => true,
   }),
   option({
+    flag: "apps",
+    env: "WEAVZ_APPS",
+    group: "mcp",
+    key: "apps",
+    type: "string",
+    default: "true",
+    description:
+      "Show plan reviews and the workspace overview as in-chat views (MCP Apps) in clients that render them; false turns them off.",
+    commands: ["mcp"],
+    parse: bool,
+    fallback: () => true,
+  }),
+  option({
     flag: "toolsets",
     env: "WEAVZ_TOOLSETS",
     group: "mcp",
@@ -101,7 +115,7 @@ export const MCP_OPTIONS = [
     default: "2000",
     description:
       "While a resource is watched, how often an API without a change feed (the hosted API) is re-read at first (100-60000); doubles while nothing changes, up to 30 s.",
-    commands: ["mcp"],
+    commands: ["mcp", "dashboard"],
     parse: wholeNumber(100, 60_000, { unit: "milliseconds" }),
     fallback: () => 2000,
   }),
@@ -126,12 +140,16 @@ export const HTTP_OPTIONS = [
     group: "http",
     key: "port",
     type: "string",
-    default: "3333 (mcp) / 8787 (local-api)",
+    default: "3333 (mcp) / 8787 (local-api) / 3334 (dashboard)",
     description: "Port to bind; 0 picks a free one.",
-    commands: ["mcp", "local-api"],
+    commands: ["mcp", "local-api", "dashboard"],
     parse: wholeNumber(0, 65535, { describe: "a port number 0-65535" }),
     fallback: ({ command }) =>
-      command === "local-api" ? DEFAULT_LOCAL_API_PORT : DEFAULT_MCP_PORT,
+      command === "local-api"
+        ? DEFAULT_LOCAL_API_PORT
+        : command === "dashboard"
+          ? DEFAULT_DASHBOARD_PORT
+          : DEFAULT_MCP_PORT,
   }),
   option({
     flag: "allowed-origins",
@@ -173,6 +191,19 @@ export const HTTP_OPTIONS = [
     commands: ["mcp"],
     parse: mapped(url({ example: "https://mcp.example.com/mcp" }), (u) => u.href),
     fallback: unset,
+  }),
+  option({
+    flag: "no-dashboard",
+    env: "WEAVZ_NO_DASHBOARD",
+    group: "http",
+    key: "dashboard",
+    type: "boolean",
+    default: "false",
+    description:
+      "--transport http: do not serve the dashboard at / (see Dashboard). stdio users run `weavz-mcp dashboard` instead.",
+    commands: ["mcp"],
+    parse: mapped(bool, (noDashboard) => !noDashboard),
+    fallback: () => true,
   }),
 ] as const;
 

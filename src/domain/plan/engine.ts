@@ -106,12 +106,47 @@ export function computePlan(
   const entries = Object.entries(desired.integrations);
   const desiredAliases = new Set(entries.map(([a]) => a));
 
-  // 1. Match desired entries to live integrations: renames first, then by alias.
+  const connections = new Map(live.connections.map((c) => [c.id, c]));
+  const ruleCtx = {
+    catalog,
+    workspaceId: live.workspaceId,
+    connection: (id: string) => connections.get(id),
+    bearerServers: () => live.bearerServers,
+  };
+
+  // 1. Match desired entries to live integrations: completed renames, then renames, then by
+  //    alias.
   const claimed = new Map<string, string>(); // live id → desired alias
   const matchOf = new Map<string, LiveIntegration>(); // desired alias → live
+  const claim = (alias: string, l: LiveIntegration) => {
+    claimed.set(l.id, alias);
+    matchOf.set(alias, l);
+  };
+  // a. A swap or rotation already done (a re-plan after its apply): the integration at the
+  //    wanted alias holds exactly the desired configuration, and the source alias is itself
+  //    renamed to. Matching by source alias instead would swap the aliases back on every
+  //    apply. (Aliases are all a desired state names: a swap of identical configurations
+  //    changes only ids, so it counts as done.)
+  const renameTargets = new Set(
+    entries.filter(([a, d]) => d.renamedFrom !== undefined && d.renamedFrom !== a).map(([a]) => a),
+  );
   for (const [alias, d] of entries) {
     if (d.renamedFrom === undefined || d.renamedFrom === alias) continue;
-    const source = liveByAlias.get(d.renamedFrom);
+    if (!renameTargets.has(d.renamedFrom)) continue;
+    const here = liveByAlias.get(alias);
+    if (!here || claimed.has(here.id) || here.integrationName !== d.integrationName) continue;
+    const target = checkIntegrationRules(createIntegrationDraft({ ...d, alias }), ruleCtx);
+    if (target.ok && deepEqual(integrationConfigOf(here), target.config)) claim(alias, here);
+  }
+  // b. Renames, from the source alias, or from the temporary alias an interrupted swap left
+  //    (`<source>-tmp`): that integration is finished, not stranded beside a new one.
+  for (const [alias, d] of entries) {
+    if (d.renamedFrom === undefined || d.renamedFrom === alias || matchOf.has(alias)) continue;
+    let source = liveByAlias.get(d.renamedFrom);
+    if (!source || claimed.has(source.id)) {
+      const leftover = leftoverTemporary(d.renamedFrom, d.integrationName, live.integrations);
+      if (leftover && !claimed.has(leftover.id)) source = leftover;
+    }
     if (!source) {
       // Already renamed (a re-plan after apply) matches by alias below.
       if (liveByAlias.has(alias)) continue;
@@ -134,8 +169,7 @@ export function computePlan(
       });
       continue;
     }
-    claimed.set(source.id, alias);
-    matchOf.set(alias, source);
+    claim(alias, source);
   }
   for (const [alias] of entries) {
     if (matchOf.has(alias)) continue;
@@ -184,13 +218,6 @@ export function computePlan(
   }
 
   // 2. Check every desired entry against the rules; compute the config each should end with.
-  const connections = new Map(live.connections.map((c) => [c.id, c]));
-  const ruleCtx = {
-    catalog,
-    workspaceId: live.workspaceId,
-    connection: (id: string) => connections.get(id),
-    bearerServers: () => live.bearerServers,
-  };
   const finalConfig = new Map<string, IntegrationConfig>();
   for (const [alias, d] of entries) {
     const draft = createIntegrationDraft({ ...d, alias });
@@ -435,6 +462,26 @@ export function createRequest(c: IntegrationConfig): CreateWorkspaceIntegration 
   if (Object.keys(c.settings).length > 0) body.settings = c.settings as Settings;
   if (c.sortOrder !== 0) body.sortOrder = c.sortOrder;
   return body;
+}
+
+/**
+ * The integration an interrupted swap left under a temporary alias of BASE (`<base>-tmp`,
+ * `<base>-tmp2`, … as {@link temporaryAlias} names them), if exactly one of that integration
+ * is there.
+ */
+function leftoverTemporary(
+  base: string,
+  integrationName: string,
+  all: readonly LiveIntegration[],
+): LiveIntegration | undefined {
+  const stem = base.slice(0, 56);
+  const found = all.filter(
+    (l) =>
+      l.integrationName === integrationName &&
+      l.alias.startsWith(`${stem}-tmp`) &&
+      /^\d*$/.test(l.alias.slice(stem.length + 4)),
+  );
+  return found.length === 1 ? found[0] : undefined;
 }
 
 /** A free alias for the middle of a swap: `<alias>-tmp`, `<alias>-tmp2`, … */

@@ -41,7 +41,7 @@ function unavailable(r: Resolved): ApiError {
     "INTEGRATION_UNAVAILABLE",
     `${r.integration.displayName} actions run only on the hosted Weavz API; offline, "${r.action.name}" was resolved and its input checked, and would have used ${
       conn
-        ? `connection "${conn.displayName}" (${conn.externalId}, ${r.connectionSource})`
+        ? `connection ${conn.id} ("${conn.displayName}", ${r.connectionSource})`
         : "no connection"
     } through workspace integration "${r.record.alias}".`,
     {

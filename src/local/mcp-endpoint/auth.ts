@@ -1,5 +1,6 @@
 import { KeyCheckBusy, type KeyChecker } from "../key-check.js";
 import type { Store } from "../store.js";
+import type { SourceBudget } from "./source-budget.js";
 
 const REALM = 'Bearer realm="weavz-local-mcp"';
 
@@ -10,9 +11,10 @@ function refuse(
   code: string,
   message: string,
   challenge?: { error: string; description: string },
+  retryAfterSeconds = 1,
 ): AuthOutcome {
   const headers: Record<string, string> = {};
-  if (status === 429) headers["retry-after"] = "1";
+  if (status === 429) headers["retry-after"] = String(retryAfterSeconds);
   if (status === 401) {
     // RFC 6750: no error code when no credentials were sent at all.
     headers["www-authenticate"] = challenge
@@ -33,6 +35,7 @@ export async function authenticate(
   keys: KeyChecker,
   serverId: string,
   headers: Headers,
+  budget?: { limits: SourceBudget; source: string },
 ): Promise<AuthOutcome> {
   const stored = store.mcpServerTokenHash(serverId);
   if (stored === undefined) {
@@ -61,12 +64,24 @@ export async function authenticate(
   const tag = keys.tag(`mcp:${serverId}`, token);
   // Valid only against the form stored now: a regenerated token has a new one.
   if (keys.verifiedForm(tag) === stored) return { ok: true, tokenHash: stored };
+  // An unrecognised token costs a KDF run: within its source's budget only.
+  const over = budget?.limits.begin(budget.source);
+  if (over) {
+    return refuse(
+      429,
+      "RATE_LIMITED",
+      "Too many unrecognised tokens from this client; retry later with the MCP server's token.",
+      undefined,
+      over.retryAfterSeconds,
+    );
+  }
   let current: string | undefined;
   try {
     current = await keys.match(tag, token, [stored], (old, fresh) =>
       store.replaceMcpServerTokenHash(serverId, old, fresh),
     );
   } catch (err) {
+    budget?.limits.end(budget.source, false);
     if (!(err instanceof KeyCheckBusy)) throw err;
     return refuse(
       429,
@@ -74,6 +89,7 @@ export async function authenticate(
       "Too many requests with unrecognised tokens are being checked; retry in a second.",
     );
   }
+  budget?.limits.end(budget.source, current === undefined);
   if (current === undefined) {
     return refuse(
       401,

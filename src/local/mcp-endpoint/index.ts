@@ -17,6 +17,7 @@ import type { Store } from "../store.js";
 import { authenticate } from "./auth.js";
 import { type ExecuteFn, storeExecutor } from "./execute.js";
 import { buildEndpointServer, type EndpointDeps } from "./server.js";
+import { SourceBudget } from "./source-budget.js";
 import { type ToolSurface, ToolSurfaces } from "./tools.js";
 
 export type { ExecuteFn, ExecuteRequest, ExecuteResult } from "./execute.js";
@@ -41,6 +42,8 @@ export interface McpEndpointsOptions {
   maxSessions?: number;
   /** Verifies bearer tokens (shared with the REST key checks: one KDF queue). */
   keys: KeyChecker;
+  /** Browser origins allowed besides loopback ones (e.g. https://app.example.com). */
+  allowedOrigins?: readonly string[];
 }
 
 interface Session {
@@ -85,14 +88,16 @@ const LOCAL_HOSTNAMES = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
 /**
  * Browsers send Origin; a page from another site must not drive a local endpoint (DNS
- * rebinding). Allowed: no Origin (non-browser clients), a loopback origin, or this host.
+ * rebinding). Allowed: no Origin (non-browser clients), a loopback origin, or one of the
+ * allowed origins. Never "the same as Host": a rebound name sends its own Host, so that
+ * comparison would admit exactly the page it is meant to stop.
  */
-function originAllowed(headers: Headers): boolean {
+function originAllowed(headers: Headers, allowed: ReadonlySet<string>): boolean {
   const origin = headers.get("origin");
   if (origin === null) return true;
   try {
     const url = new URL(origin);
-    return LOCAL_HOSTNAMES.has(url.hostname) || url.host === headers.get("host");
+    return LOCAL_HOSTNAMES.has(url.hostname) || allowed.has(url.origin);
   } catch {
     return false;
   }
@@ -115,6 +120,9 @@ export class McpEndpoints {
   private readonly deps: EndpointDeps;
   private readonly maxSessions: number;
   private readonly keys: KeyChecker;
+  private readonly allowedOrigins: ReadonlySet<string>;
+  /** Unrecognised-token checks per client address (see SourceBudget). */
+  private readonly budget = new SourceBudget();
   private readonly states = new Map<string, ServerState>();
   private watching = false;
   private watchAbort: AbortController | undefined;
@@ -126,6 +134,15 @@ export class McpEndpoints {
     this.log = opts.log ?? silentLogger;
     this.maxSessions = opts.maxSessions ?? DEFAULT_MAX_SESSIONS;
     this.keys = opts.keys;
+    this.allowedOrigins = new Set(
+      (opts.allowedOrigins ?? []).map((o) => {
+        try {
+          return new URL(o).origin;
+        } catch {
+          return o;
+        }
+      }),
+    );
     this.deps = {
       store: opts.store,
       surfaces: new ToolSurfaces(opts.store, opts.catalog),
@@ -146,13 +163,19 @@ export class McpEndpoints {
     return this.watching;
   }
 
-  /** Serves one HTTP request to the endpoint of MCP server `serverId`. */
-  async fetch(request: Request, serverId: string): Promise<Response> {
+  /**
+   * Serves one HTTP request to the endpoint of MCP server `serverId`; `source` is the
+   * client's address (its budget of unrecognised-token checks).
+   */
+  async fetch(request: Request, serverId: string, source = "unknown"): Promise<Response> {
     if (this.closed) return jsonRpcError(503, -32000, "The local API is shutting down.");
-    if (!originAllowed(request.headers)) {
+    if (!originAllowed(request.headers, this.allowedOrigins)) {
       return jsonRpcError(403, -32000, "Forbidden: the Origin header names another site.");
     }
-    const auth = await authenticate(this.store, this.keys, serverId, request.headers);
+    const auth = await authenticate(this.store, this.keys, serverId, request.headers, {
+      limits: this.budget,
+      source,
+    });
     if (!auth.ok) return auth.response;
     const state = this.stateFor(serverId, auth.tokenHash);
 

@@ -6,6 +6,7 @@ import {
 } from "@modelcontextprotocol/server";
 import type { Logger } from "../../log.js";
 import type { Completer } from "../completions.js";
+import { CompleteParamsSchema } from "../request-params.js";
 import { RESOURCE_TEMPLATES } from "../resources/catalog.js";
 import { errorToProtocolError } from "../results/errors.js";
 import type { ToolContext } from "../tool.js";
@@ -58,31 +59,36 @@ export function registerPromptHandlers(
     }
   });
 
-  server.setRequestHandler("completion/complete", async (req, ctx) => {
-    const { ref, argument } = req.params;
-    let kind: CompletionKind | undefined;
-    if (ref.type === "ref/prompt") {
-      kind = byName.get(ref.name)?.arguments.find((a) => a.name === argument.name)?.complete;
-    } else if (ref.type === "ref/resource") {
-      const known = RESOURCE_TEMPLATES.some((t) => t.uriTemplate === ref.uri);
-      kind = known ? TEMPLATE_VARIABLES[argument.name] : undefined;
-    }
-    if (!kind) return { completion: { values: [], hasMore: false } };
-    const context = (req.params.context?.arguments ?? {}) as Record<string, string>;
-    const tctx = toolContext(ctx);
-    try {
-      const completion = await completer.complete(
-        tctx.api,
-        kind,
-        argument.value,
-        context,
-        ctx.mcpReq.signal,
-      );
-      return { completion: { ...completion } };
-    } catch (err) {
-      // A completion is a convenience: a failed read offers nothing rather than an error box.
-      log.debug("completion failed", { kind, error: err instanceof Error ? err.message : "" });
-      return { completion: { values: [], hasMore: false } };
-    }
-  });
+  server.setRequestHandler(
+    "completion/complete",
+    { params: CompleteParamsSchema },
+    async (params, ctx) => {
+      const req = { params };
+      const { ref, argument } = req.params;
+      let kind: CompletionKind | undefined;
+      if (ref.type === "ref/prompt") {
+        kind = byName.get(ref.name)?.arguments.find((a) => a.name === argument.name)?.complete;
+      } else if (ref.type === "ref/resource") {
+        const known = RESOURCE_TEMPLATES.some((t) => t.uriTemplate === ref.uri);
+        kind = known ? TEMPLATE_VARIABLES[argument.name] : undefined;
+      }
+      if (!kind) return { completion: { values: [], hasMore: false } };
+      const context = (req.params.context?.arguments ?? {}) as Record<string, string>;
+      const tctx = toolContext(ctx);
+      try {
+        const completion = await completer.complete(
+          tctx.api,
+          kind,
+          argument.value,
+          context,
+          ctx.mcpReq.signal,
+        );
+        return { completion: { ...completion } };
+      } catch (err) {
+        // A completion is a convenience: a failed read offers nothing rather than an error box.
+        log.debug("completion failed", { kind, error: err instanceof Error ? err.message : "" });
+        return { completion: { values: [], hasMore: false } };
+      }
+    },
+  );
 }

@@ -50,8 +50,11 @@ export default defineTool({
   annotations: DESTRUCTIVE,
   // Deletes and connection-strategy changes (the plan's destructive steps) need the user's yes.
   confirm: {
-    async inspect(args) {
+    async inspect(args, ctx) {
       const plan = resolvePlan(args);
+      // A plan sent whole names its workspace: the caller's workspace limit applies before
+      // anything is previewed or asked (through the API as this caller may use it).
+      await ctx.api.getWorkspace(plan.workspaceId, { signal: ctx.signal });
       const destructive = plan.steps.filter((s) => s.destructive);
       if (destructive.length === 0) return undefined;
       const line = (s: PlanWire["steps"][number]) =>

@@ -97,10 +97,9 @@ export default defineTool({
           const logs = err.details?.logs;
           const logLine =
             Array.isArray(logs) && logs.length > 0 ? ` Logs: ${logs.slice(0, 10).join(" | ")}` : "";
-          throw new ToolInputError(
-            `${err.code} (HTTP ${err.status}): ${err.message}${logLine}`,
-            step,
-          );
+          // The API's own code heads the error (INVALID_ARGUMENTS would invite a retry with
+          // other arguments, which fixes none of these).
+          throw new ToolInputError(`${err.message} (HTTP ${err.status})${logLine}`, step, err.code);
         }
       }
       if (err instanceof WeavzTimeoutError || err instanceof WeavzConnectionError) {
@@ -109,6 +108,7 @@ export default defineTool({
           args.idempotencyKey
             ? "call again with the same idempotencyKey: a finished run is replayed, not repeated."
             : "check its effect before running it again; pass an idempotencyKey next time so a repeat is safe.",
+          err instanceof WeavzTimeoutError ? "TIMEOUT" : "CONNECTION_FAILED",
         );
       }
       throw err;

@@ -45,19 +45,28 @@ export default defineTool({
     const offset = args.offset ?? 0;
     const page = takePage(matching, offset, args.limit ?? DEFAULT_LIMIT);
     const filtered = matching.length !== res.integrations.length;
-    const range = page.items.length
-      ? `${offset + 1}-${offset + page.items.length} of ${matching.length}`
-      : `none of ${matching.length}`;
+    const range = `${offset + 1}-${offset + page.items.length} of ${matching.length}`;
     const aliases = nameList(page.items.map((i) => safeToken(i.alias)));
     const tail = {
       total: matching.length,
       offset,
       ...(page.nextOffset !== undefined ? { nextOffset: page.nextOffset } : {}),
     };
+    // An empty page says why, and what to do next, rather than "none of 0".
+    const empty =
+      res.integrations.length === 0
+        ? `Workspace ${workspaceId} has no integrations yet; add one with create_workspace_integration (search_catalog finds its integrationName).`
+        : matching.length === 0
+          ? `None of the ${res.integrations.length} integration(s) in workspace ${workspaceId} match these filters; call list_workspace_integrations without them to see all.`
+          : page.items.length === 0
+            ? `No integrations at offset ${offset}: workspace ${workspaceId} has ${matching.length}${filtered ? " matching" : ""}; call again with offset 0.`
+            : undefined;
     return {
       data: { workspaceId, integrations: page.items, ...tail },
       json: pageJson({ workspaceId }, "integrations", page.json, tail),
-      summary: `${range} integration(s)${filtered ? ` matching (${res.integrations.length} in all)` : ""} in workspace ${workspaceId}${aliases ? `: ${aliases}` : ""}.${moreHint("list_workspace_integrations", page.nextOffset, args)}`,
+      summary:
+        empty ??
+        `${range} integration(s)${filtered ? ` matching (${res.integrations.length} in all)` : ""} in workspace ${workspaceId}${aliases ? `: ${aliases}` : ""}.${moreHint("list_workspace_integrations", page.nextOffset, args)}`,
       links: [{ uri: integrationsUri(workspaceId), name: "workspace integrations" }],
     };
   },

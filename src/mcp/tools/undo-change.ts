@@ -49,6 +49,10 @@ const depsOf = (ctx: ToolContext): UndoDeps => ({
 
 /** The preview, or the refusal as the model reads it (what is in the way, what to do first). */
 async function preview(args: Args, ctx: ToolContext): Promise<UndoPreview> {
+  // The caller's workspace limit applies before the journal is read (through the API as
+  // this caller may use it: SCOPE_DENIED outside it), and to the workspace a change names.
+  const allowed = (id: string) => ctx.api.getWorkspace(id, { signal: ctx.signal });
+  if (args.workspaceId !== undefined) await allowed(args.workspaceId);
   let p: UndoPreview;
   try {
     p = await previewUndo(depsOf(ctx), targetOf(args, ctx));
@@ -62,6 +66,7 @@ async function preview(args: Args, ctx: ToolContext): Promise<UndoPreview> {
     }
     throw err;
   }
+  if (p.workspaceId !== args.workspaceId) await allowed(p.workspaceId);
   refuseProblems(p);
   return p;
 }

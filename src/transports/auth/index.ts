@@ -5,7 +5,7 @@ import { parseTokensFile, type TokenEntry, TokensFileError } from "./tokens-file
 export { type AuthGate, createAuthGate } from "./gate.js";
 export { nodeAuthenticate } from "./node.js";
 export { jwtVerifier } from "./oauth.js";
-export { tokenFileVerifier } from "./tokens-file.js";
+export { tokenFileVerifier, tokenPrincipal } from "./tokens-file.js";
 export type { AuthInfo } from "./types.js";
 
 /** A configuration problem found while setting authentication up, for the user. */

@@ -177,8 +177,11 @@ export function jwtVerifier(opts: OAuthOptions): TokenVerifier {
     const workspaces = workspacesOf(payload);
     info.extra = {
       subject: payload.sub,
-      // Sessions are bound to the user (tokens are refreshed; the subject stays).
-      principal: `oauth:${payload.sub ?? clientId}`,
+      // Sessions are bound to the user (tokens are refreshed; the subject stays); a token
+      // without a subject is its client's, in another namespace, so a client_id can never
+      // equal a user's sub.
+      principal:
+        typeof payload.sub === "string" ? `oauth:sub:${payload.sub}` : `oauth:client:${clientId}`,
       // The change journal names the user (the subject), else the client.
       [PRINCIPAL_AUTH_KEY]: { kind: "oauth", label: String(payload.sub ?? clientId) },
       ...(workspaces ? { [WORKSPACES_AUTH_KEY]: workspaces } : {}),

@@ -28,14 +28,15 @@ describe("tokens file", () => {
     const verify = tokenFileVerifier(parseTokensFile(text));
     const alice = await verify(ALICE);
     expect(alice).toMatchObject({ clientId: "alice", scopes: [] });
+    // Bound to the token's digest and limit, never to its line.
     expect(alice.extra).toEqual({
-      principal: "token:0",
+      principal: `token:${hex(ALICE)}:*`,
       weavzPrincipal: { kind: "bearer", label: "alice" },
     });
     const bob = await verify(BOB);
     expect(bob.clientId).toBe("bob");
     expect(bob.extra).toEqual({
-      principal: "token:1",
+      principal: `token:${hex(BOB)}:ws_1,ws_2`,
       weavzPrincipal: { kind: "bearer", label: "bob" },
       [WORKSPACES_AUTH_KEY]: ["ws_1", "ws_2"],
     });

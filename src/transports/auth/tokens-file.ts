@@ -126,6 +126,17 @@ export function parseTokensFile(text: string): TokenEntry[] {
 }
 
 /**
+ * Who a token's holder is, for binding sessions and streams: the token's digest and its
+ * workspace limit. Not its line number (reordering the file must not hand a session to
+ * another token); a narrowed or widened limit is another principal, so a reload that changes
+ * it ends what the old one had open.
+ */
+export function tokenPrincipal(e: Pick<TokenEntry, "hash" | "workspaces">): string {
+  const reach = e.workspaces ? [...e.workspaces].sort().join(",") : "*";
+  return `token:${e.hash.toString("hex")}:${reach}`;
+}
+
+/**
  * A verifier for static bearer tokens: the presented token is hashed and compared with every
  * entry in constant time (no early exit, equal-length digests), so timing tells nothing.
  */
@@ -133,12 +144,8 @@ export function tokenFileVerifier(entries: readonly TokenEntry[]): TokenVerifier
   return async (token) => {
     const presented = sha256(token);
     let match: TokenEntry | undefined;
-    let index = -1;
-    for (const [i, e] of entries.entries()) {
-      if (timingSafeEqual(presented, e.hash) && match === undefined) {
-        match = e;
-        index = i;
-      }
+    for (const e of entries) {
+      if (timingSafeEqual(presented, e.hash) && match === undefined) match = e;
     }
     if (!match) throw new AuthFailure(401, "invalid_token", "The bearer token is not accepted.");
     const info: AuthInfo = {
@@ -147,7 +154,7 @@ export function tokenFileVerifier(entries: readonly TokenEntry[]): TokenVerifier
       scopes: [],
       // Sessions are bound to this: the same token, not just the same name.
       extra: {
-        principal: `token:${index}`,
+        principal: tokenPrincipal(match),
         [PRINCIPAL_AUTH_KEY]: { kind: "bearer", label: match.label },
       },
     };

@@ -1,0 +1,133 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { Page } from "playwright-core";
+import { spawnCli } from "./cli.js";
+
+/** A spawned `weavz-mcp --transport http` (or `weavz-mcp dashboard`) and what it printed. */
+export interface SpawnedServer {
+  /** The MCP endpoint (http mode only). */
+  mcpUrl: string | undefined;
+  /** The printed dashboard URL (login link, login form), or undefined when off. */
+  dashboardUrl: string | undefined;
+  /** Origin of the dashboard, e.g. http://127.0.0.1:PORT. */
+  origin: string;
+  stdout: () => string;
+  stderr: () => string;
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Spawns the built CLI with ARGS and waits until it printed its URLs: for the MCP server the
+ * "listening on …/mcp" line and the dashboard line, for `dashboard` its login link.
+ */
+export function spawnServer(args: string[]): Promise<SpawnedServer> {
+  const child = spawnCli(args);
+  const dashboardCommand = args[0] === "dashboard";
+  let out = "";
+  let err = "";
+  child.stderr?.on("data", (d: Buffer) => {
+    err += d;
+  });
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no URL printed; stderr: ${err}`)), 20_000);
+    void exited.then((code) => reject(new Error(`exited with ${code}; stderr: ${err}`)));
+    child.stdout?.on("data", (d: Buffer) => {
+      out += d;
+      const listening = /listening on (http:\/\/127\.0\.0\.1:\d+)(\/mcp)?\n/.exec(out);
+      const ready = dashboardCommand
+        ? /login link\): (\S+)\n/.test(out)
+        : out.includes("mcpServers");
+      if (!listening || !ready) return;
+      clearTimeout(timer);
+      const link = /Dashboard[^\n]*?(http:\/\/\S+)/.exec(out) ?? /login link\): (\S+)/.exec(out);
+      resolve({
+        mcpUrl: listening[2] ? `${listening[1]}/mcp` : undefined,
+        dashboardUrl: link?.[1],
+        origin: listening[1] as string,
+        stdout: () => out,
+        stderr: () => err,
+        stop: () => {
+          child.kill("SIGTERM");
+          return exited;
+        },
+      });
+    });
+  });
+}
+
+/** A real SDK client over Streamable HTTP, with `call` returning structured results. */
+export async function connectHttpClient(url: string, headers: Record<string, string> = {}) {
+  const client = new Client({ name: "dashboard-test-agent", version: "1.0.0" });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }),
+  );
+  const call = async (name: string, args: Record<string, unknown> = {}) =>
+    (await client.callTool({ name, arguments: args })) as CallToolResult & {
+      structuredContent?: Record<string, any>;
+    };
+  return { client, call };
+}
+
+const axeSource = readFileSync(
+  createRequire(import.meta.url).resolve("axe-core/axe.min.js"),
+  "utf8",
+);
+
+/** An accessibility violation axe-core found. */
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: string[];
+}
+
+/** Runs axe-core on the page (WCAG 2 A/AA rules) and returns its serious and critical violations. */
+export async function seriousA11yViolations(page: Page): Promise<AxeViolation[]> {
+  // Evaluated through the driver, not a <script>: the dashboard's CSP allows only its own.
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const axe = (globalThis as any).axe;
+    const r = await axe.run((globalThis as any).document, {
+      runOnly: {
+        type: "tag",
+        values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"],
+      },
+    });
+    return r.violations.map((v: any) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.slice(0, 3).map((n: any) => n.target.join(" ")),
+    }));
+  });
+  return (violations as AxeViolation[]).filter(
+    (v) => v.impact === "serious" || v.impact === "critical",
+  );
+}
+
+/** The current document's navigation timing: redirect, server (request to first byte) and total. */
+export function navTiming(
+  page: Page,
+): Promise<{ redirect: number; server: number; total: number }> {
+  return page.evaluate(() => {
+    const nav = (performance as any).getEntriesByType("navigation")[0];
+    return {
+      redirect: Math.round(nav.redirectEnd - nav.redirectStart),
+      server: Math.round(nav.responseStart - nav.requestStart),
+      total: Math.round(nav.loadEventEnd - nav.startTime),
+    };
+  });
+}
+
+/** Milliseconds from navigation start to the load event of the page's current document. */
+export function loadTime(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    // Runs in the page; typed loosely because the tests compile without the DOM library.
+    const nav = (performance as any).getEntriesByType("navigation")[0];
+    return Math.round(nav.loadEventEnd - nav.startTime);
+  });
+}
