@@ -2,16 +2,18 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEMO } from "../../src/local/demo.js";
-import { legacyHash, verifySecret } from "../../src/local/key-hash.js";
+import { KDF_COST, legacyHash, verifySecret } from "../../src/local/key-hash.js";
 import { client, issue, useLocalApi } from "../helpers/local-api.js";
 
 const SCOPED_KEY = "wvz_scoped_mcp_key_for_tests_01";
 
 let n = 0;
 
+// This file checks the stored form of tokens: it runs at production cost.
 const env = useLocalApi({
   demo: true,
   extraKeys: [{ key: SCOPED_KEY, workspaceIds: [DEMO.workspaceId] }],
+  kdfCost: KDF_COST,
 });
 const { call } = env;
 
