@@ -560,10 +560,20 @@ describe("MCP_BEARER_BLOCKS_PER_USER", () => {
     const unchanged = await call("GET", `${SERVERS}/${server.id}`);
     expect(unchanged.body.server).toMatchObject({ authMode: "oauth", hasBearerToken: false });
 
-    // Switch the integration to per_user_with_fallback: bearer is allowed again.
+    // Switch the integration to per_user_with_fallback: bearer is allowed again. The fallback
+    // is a connection of this workspace (the demo's gmail connection belongs to another one).
+    const conn = await call("POST", "/api/v1/connections", {
+      type: "SECRET_TEXT",
+      externalId: "gmail-fallback",
+      displayName: "Team Gmail",
+      integrationName: "gmail",
+      workspaceId: ws,
+      secretText: "s3cret",
+    });
+    expect(conn.status, conn.text).toBe(201);
     const fix = await call("PATCH", `${wiBase(ws)}/${gmail.id}`, {
       connectionStrategy: "per_user_with_fallback",
-      connectionId: DEMO.gmailConnectionId,
+      connectionId: conn.body.connection.id,
     });
     expect(fix.status, fix.text).toBe(200);
     const ok = await call("PATCH", `${SERVERS}/${server.id}`, { authMode: "bearer" });
