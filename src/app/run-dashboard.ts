@@ -2,6 +2,7 @@ import { InMemoryServerEventBus } from "@modelcontextprotocol/server";
 import { createDashboard } from "../dashboard/app.js";
 import { serveDashboard } from "../dashboard/node.js";
 import type { Logger } from "../log.js";
+import { RESOURCES } from "../mcp/inventory.js";
 import { ResourceHub } from "../mcp/resources/hub.js";
 import { openBackend } from "./backend.js";
 import type { Config } from "./config.js";
@@ -15,10 +16,18 @@ import { backendLabel, historyKind } from "./dashboard-wire.js";
  */
 export async function runDashboard(config: Config, log: Logger): Promise<void> {
   const backend = await openBackend(config, log);
-  const hub = new ResourceHub(backend.api, log, new InMemoryServerEventBus(), {
-    pollMinMs: config.mcp.pollIntervalMs,
-    pollMaxMs: Math.max(30_000, config.mcp.pollIntervalMs),
-  });
+  // Every resource of the inventory: the pages watch a workspace's integrations, MCP tools
+  // and history whatever toolsets the stdio server beside it was given.
+  const hub = new ResourceHub(
+    backend.api,
+    log,
+    new InMemoryServerEventBus(),
+    {
+      pollMinMs: config.mcp.pollIntervalMs,
+      pollMaxMs: Math.max(30_000, config.mcp.pollIntervalMs),
+    },
+    RESOURCES,
+  );
   const dashboard = createDashboard({
     api: backend.api,
     hub,

@@ -104,7 +104,7 @@ export function createServerFactory(deps: ServerDeps): {
     deps.api,
     deps.log,
     deps.bus ?? new InMemoryServerEventBus(),
-    deps.hub,
+    deps.hub ?? {},
     inventory.resources,
   );
   const results = { links: deps.resultLinks !== false };

@@ -9,6 +9,7 @@ import { Sessions } from "../../src/dashboard/access.js";
 import { createDashboard, type Dashboard } from "../../src/dashboard/app.js";
 import { dashboardLine } from "../../src/dashboard/index.js";
 import { silentLogger } from "../../src/log.js";
+import { RESOURCES } from "../../src/mcp/inventory.js";
 import { ResourceHub } from "../../src/mcp/resources/hub.js";
 import { createAuthGate } from "../../src/transports/auth/gate.js";
 import { parseTokensFile, tokenFileVerifier } from "../../src/transports/auth/tokens-file.js";
@@ -33,7 +34,7 @@ describe("dashboard access", () => {
   beforeAll(async () => {
     local = await startTestLocalApi({ demo: true });
     api = createWeavzClient({ baseUrl: local.url, apiKey: local.apiKey, log: silentLogger });
-    hub = new ResourceHub(api, silentLogger, new InMemoryServerEventBus());
+    hub = new ResourceHub(api, silentLogger, new InMemoryServerEventBus(), {}, RESOURCES);
     tokensFile = join(local.dir, "tokens");
     writeFileSync(tokensFile, `${ALICE} name=alice\n${BOB} name=bob workspaces=ws_elsewhere\n`);
   });
