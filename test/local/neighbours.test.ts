@@ -82,7 +82,10 @@ describe("connections", () => {
     const own = usable.filter((c) => c.workspaceId === DEMO.workspaceId);
     expect(own.map((c) => c.id)).toEqual([DEMO.gmailConnectionId]);
     expect(own[0]).toMatchObject({ scope: "USER", endUserId: "user_123" });
-    const other = await call("POST", "/api/v1/workspaces", { name: "Elsewhere", slug: "elsewhere" });
+    const other = await call("POST", "/api/v1/workspaces", {
+      name: "Elsewhere",
+      slug: "elsewhere",
+    });
     expect(other.status, other.text).toBe(201);
     const elsewhere = await call(
       "GET",
