@@ -23,6 +23,8 @@ export function toJsonSchema(schema: z.ZodType, io: "input" | "output"): JsonSch
   if (io === "output") {
     for (const prop of Object.values(slimmed.properties ?? {})) dropNestedRequired(prop);
     slimOutput(slimmed, true);
+    for (const [k, prop] of Object.entries(slimmed.properties ?? {}))
+      (slimmed.properties as Record<string, JsonSchemaNode>)[k] = outline(prop);
   } else opaqueAsJsonText(slimmed);
   return slimmed;
 }
@@ -47,6 +49,21 @@ function opaqueAsJsonText(node: unknown): void {
       c.description = `${c.description ? `${c.description} ` : ""}A JSON object, as text.`;
     } else opaqueAsJsonText(c);
   }
+}
+
+/**
+ * A result's top-level fields keep their types and enums; a nested record (or list of
+ * records) is published as a bare object. Models read the data itself in the result, not
+ * the output schema; the record's fields are those of the input schemas and of
+ * list_workspace_integrations' description, and restating them cost about 3 KB of every
+ * tools/list (the default list is held to 16 KB).
+ */
+function outline(node: JsonSchemaNode): JsonSchemaNode {
+  if (acceptsType(node, "object") && node.properties) return { type: node.type };
+  const items = node.items as JsonSchemaNode | undefined;
+  if (items && acceptsType(items, "object") && items.properties)
+    return { ...node, items: { type: items.type } };
+  return node;
 }
 
 /** Bookkeeping fields of records: they pass through results, undescribed (tools/list bytes). */
