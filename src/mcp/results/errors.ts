@@ -22,7 +22,7 @@ import {
   quotesOnlyTokens,
   suggestionsBeyondIssues,
 } from "./issues.js";
-import { apiNextStep, checkFirst, createApplied } from "./next-steps.js";
+import { apiNextStep, checkFirst, createApplied, retryWithClosest } from "./next-steps.js";
 import { render } from "./render.js";
 
 /** Arguments rejected by the tool's schema, before any API call. */
@@ -57,10 +57,32 @@ export function unknownToolResult(
   }
   const [best] = closestMatches(name, available, 1);
   return render({
-    head: `Error UNKNOWN_TOOL: there is no tool "${name}"${best ? `; did you mean ${JSON.stringify(best)}?` : ""}.`,
+    head: `Error UNKNOWN_TOOL: there is no tool "${name}"${best ? `; did you mean ${JSON.stringify(best)}?` : "."}`,
     lines: [`Tools: ${available.join(", ")}.`],
     next: best ? `call ${best} instead.` : "call one of the tools listed above.",
   });
+}
+
+/**
+ * The one catalog name closest to a misspelt `integrationName` the API rejected, from the
+ * field issue's allowed values, the names the caller found, or the API's own suggestions.
+ */
+function closestIntegrationName(
+  err: WeavzApiError,
+  args: Record<string, unknown>,
+  candidates: Candidates,
+): string | undefined {
+  const given = args.integrationName;
+  if (typeof given !== "string") return undefined;
+  const issue = err.fieldIssues.find((i) => i.field === "integrationName");
+  if (!issue && err.code !== "INTEGRATION_NOT_FOUND") return undefined;
+  const suggested = err.details?.suggestions;
+  const pool = [
+    ...(Array.isArray(issue?.allowed) ? issue.allowed.map(String) : []),
+    ...(candidates.integrationName ?? []),
+    ...(Array.isArray(suggested) ? suggested.map(String) : []),
+  ].filter((n) => n !== given);
+  return closestMatches(given, pool, 1)[0];
 }
 
 /**
@@ -118,7 +140,15 @@ export function errorToResult(
     const applied = createApplied(err);
     if (applied === false && !/NOT created/.test(message))
       lines.push("Checked afterwards: the integration was NOT created, so nothing changed.");
-    const next = apiNextStep(err, tool, toolName, args, data, applied);
+    const closest = closestIntegrationName(err, args, candidates);
+    const next = closest
+      ? retryWithClosest(
+          toolName,
+          "integrationName",
+          closest,
+          err.fieldIssues.some((i) => i.field.split(".")[0] !== "integrationName"),
+        )
+      : apiNextStep(err, tool, toolName, args, data, applied);
     return render({ head, lines, next, data });
   }
   if (err instanceof WeavzCreateNotAppliedError) {
