@@ -9,7 +9,8 @@
 // they took the cold start from about 1.07-1.10× to 0.98-1.05× of the last SDK 1.x build.
 // No code reads function or class names (error classes set `name` explicitly), so renaming
 // identifiers is safe; stack traces are never shown to users, so readability is not lost.
-import { copyFileSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { buildAppViews } from "./build-apps.mjs";
@@ -33,7 +34,8 @@ const onlyEnglishZodLocale = {
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
-await build({
+const result = await build({
+  metafile: true,
   entryPoints: { cli: "src/cli.ts" },
   outdir: "dist",
   bundle: true,
@@ -42,12 +44,7 @@ await build({
   platform: "node",
   target: "node20.18",
   // QuickJS stays external too: its loader finds its .wasm file next to itself.
-  external: [
-    "better-sqlite3",
-    "better-sqlite3-napi",
-    "quickjs-emscripten-core",
-    "@jitl/quickjs-wasmfile-release-sync",
-  ],
+  external: ["better-sqlite3", "quickjs-emscripten-core", "@jitl/quickjs-wasmfile-release-sync"],
   define: { __WEAVZ_VERSION__: JSON.stringify(pkg.version) },
   sourcemap: false,
   // BUILD_MINIFY=0 keeps names readable for profiling (--cpu-prof) and debugging.
@@ -71,3 +68,29 @@ await buildAppViews({
   plugins: [onlyEnglishZodLocale],
   minify: process.env.BUILD_MINIFY !== "0",
 });
+
+// dist/ carries the code of every package it bundles, so the npm package needs none of them
+// installed (they are devDependencies; see README, SQLite drivers: Install size). Their licences travel with
+// it: dist/THIRD_PARTY_LICENSES.txt lists each bundled package with its licence text.
+const root = fileURLToPath(new URL("..", import.meta.url));
+const bundled = new Map();
+for (const input of Object.keys(result.metafile.inputs)) {
+  const at = input.lastIndexOf("node_modules/");
+  if (at < 0) continue;
+  const rest = input.slice(at + "node_modules/".length).split("/");
+  const name = rest[0]?.startsWith("@") ? `${rest[0]}/${rest[1]}` : rest[0];
+  const dir = join(root, input.slice(0, at), "node_modules", name);
+  if (!bundled.has(name)) bundled.set(name, dir);
+}
+const notices = [...bundled.entries()]
+  .sort(([a], [b]) => a.localeCompare(b))
+  .map(([name, dir]) => {
+    const meta = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
+    const file = readdirSync(dir).find((f) => /^(licen[cs]e|copying)/i.test(f));
+    const text = file ? readFileSync(join(dir, file), "utf8").trim() : `License: ${meta.license}`;
+    return `${name}@${meta.version} (${meta.license ?? "see text"})\n\n${text}\n`;
+  });
+writeFileSync(
+  join(root, "dist", "THIRD_PARTY_LICENSES.txt"),
+  `Packages bundled into dist/ by esbuild, with their licences.\n\n${notices.join(`\n${"-".repeat(78)}\n\n`)}`,
+);

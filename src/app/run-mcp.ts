@@ -86,7 +86,6 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
     const served = serveStdio(
       (ctx) => factory.newServer({ era: ctx.era, deliver: true }),
       factory.hub,
-      factory.directToolCall,
     );
     // setImmediate runs after the poll phase, so an initialize already waiting on stdin is read
     // and answered before the backend's imports take the thread.

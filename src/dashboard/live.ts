@@ -1,8 +1,7 @@
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
-import { workspaceUris } from "../mcp/resources/catalog.js";
 import type { ResourceHub } from "../mcp/resources/hub.js";
-import { WORKSPACES_URI } from "../mcp/uris.js";
+import { historyUri, integrationsUri, mcpToolsUri, WORKSPACES_URI } from "../mcp/uris.js";
 
 /** A comment line this often keeps proxies from closing an idle stream. */
 const KEEPALIVE_MS = 15_000;
@@ -18,7 +17,9 @@ const KEEPALIVE_MS = 15_000;
  * script then fetches the page's live region again, so what it shows is always rendered here.
  */
 export function serveEvents(c: Context, hub: ResourceHub, workspaceId: string | undefined) {
-  const uris = workspaceId ? workspaceUris(workspaceId) : [WORKSPACES_URI];
+  const uris = workspaceId
+    ? [integrationsUri(workspaceId), mcpToolsUri(workspaceId), historyUri(workspaceId)]
+    : [WORKSPACES_URI];
   const watched = new Set(uris);
   return streamSSE(c, async (stream) => {
     // Identity only: the hub keeps the feed running while this stream watches.
@@ -42,9 +43,10 @@ export function serveEvents(c: Context, hub: ResourceHub, workspaceId: string | 
         resolve();
       });
     });
-    // Each subscribe reads the resource once, so the next change is measured from now.
-    await Promise.all(uris.map((uri) => hub.subscribe(watcher, uri).catch(() => undefined)));
-    if (!workspaceId) hub.watch(watcher, [], true);
+    // Watching reads each resource once, so the next change is measured from now.
+    await hub
+      .watch(watcher, { uris: workspaceId ? uris : [], listChanged: !workspaceId })
+      .catch(() => undefined);
     // "ready" tells the script the feed is connected; a change during the subscribe reads
     // above may have been missed, so the script refreshes once on it.
     send("ready", "");

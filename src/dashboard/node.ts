@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
-import { rebindingGuard, sendJson } from "../transports/http-io.js";
+import { rebindingGuard, sendJson } from "../host/http-io.js";
 import type { Dashboard } from "./app.js";
 
 /** Serves a request if its path is the dashboard's; resolves false to let another handler have it. */

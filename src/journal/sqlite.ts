@@ -1,6 +1,5 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import type BetterSqlite3 from "better-sqlite3";
 import { type ChangeJournal, DEFAULT_HISTORY_LIMIT, type NewChange } from "../domain/journal.js";
 import {
   getChange,
@@ -9,7 +8,7 @@ import {
   listChanges,
   type SqlStatement,
 } from "../local/journal-store.js";
-import { Database } from "../local/sqlite.js";
+import { openDatabase, type SqliteDatabase } from "../local/sqlite.js";
 
 /**
  * The MCP server's own journal in hosted mode, one process: a SQLite file in the data directory
@@ -21,7 +20,7 @@ export function openSqliteJournal(
   limit: number = DEFAULT_HISTORY_LIMIT,
 ): ChangeJournal {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-  const db: BetterSqlite3.Database = new Database(path, { timeout: 5000 });
+  const db: SqliteDatabase = openDatabase(path, { timeout: 5000 });
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
   db.pragma("busy_timeout = 5000");
@@ -37,13 +36,12 @@ export function openSqliteJournal(
       return s;
     },
   };
-  const insert = db.transaction((changes: readonly NewChange[]) =>
-    insertChanges(host, changes, limit),
-  );
+  const insert = (changes: readonly NewChange[]) =>
+    db.transaction(() => insertChanges(host, changes, limit)).immediate();
   return {
     kind: "mcp-sqlite",
     async record(changes) {
-      return insert.immediate(changes);
+      return insert(changes);
     },
     async list(q) {
       return listChanges(host, q);

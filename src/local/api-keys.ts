@@ -3,7 +3,7 @@ import { ApiError } from "./errors.js";
 import { KeyCheckBusy, type KeyChecker } from "./key-check.js";
 import { hashSecret } from "./key-hash.js";
 import type { Principal } from "./routes/context.js";
-import type { Store } from "./store.js";
+import type { Store } from "./store/index.js";
 
 /** Tag scope of API keys in the KeyChecker (MCP tokens use "mcp:<server id>"). */
 const API_SCOPE = "api";
@@ -44,7 +44,7 @@ export function makeAuthenticator(store: Store, checker: KeyChecker, inMemory: I
       ? { scope: new Set(k.workspaceIds), keyLabel: keyLabel(k.key) }
       : { keyLabel: keyLabel(k.key) }) as Principal,
   }));
-  const upgrade = (old: string, fresh: string) => store.replaceApiKeyHash(old, fresh);
+  const upgrade = (old: string, fresh: string) => store.apiKeys.replaceHash(old, fresh);
   return async (header: string | undefined): Promise<Principal | undefined> => {
     if (!header) return undefined;
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -60,7 +60,7 @@ export function makeAuthenticator(store: Store, checker: KeyChecker, inMemory: I
     // Keys are never removed from a database, so a verified key stays valid.
     if (checker.verifiedForm(tag) !== undefined) return { keyLabel: keyLabel(key) };
     try {
-      const match = await checker.match(tag, key, store.apiKeyHashes(), upgrade);
+      const match = await checker.match(tag, key, store.apiKeys.hashes(), upgrade);
       return match === undefined ? undefined : { keyLabel: keyLabel(key) };
     } catch (err) {
       if (err instanceof KeyCheckBusy) throw busyError();
@@ -76,12 +76,12 @@ export function makeAuthenticator(store: Store, checker: KeyChecker, inMemory: I
  */
 export async function ensureApiKey(store: Store, checker: KeyChecker, key: string): Promise<void> {
   const tag = checker.tag(API_SCOPE, key);
-  const upgrade = (old: string, fresh: string) => store.replaceApiKeyHash(old, fresh);
-  if ((await checker.match(tag, key, store.apiKeyHashes(), upgrade)) !== undefined) return;
+  const upgrade = (old: string, fresh: string) => store.apiKeys.replaceHash(old, fresh);
+  if ((await checker.match(tag, key, store.apiKeys.hashes(), upgrade)) !== undefined) return;
   // Two processes starting at once with the same new key may both add it: two valid rows,
   // harmless (a salted hash cannot be a primary key that deduplicates).
   const stored = await hashSecret(key);
-  store.addApiKeyHash(stored);
+  store.apiKeys.add(stored);
   checker.remember(tag, stored);
 }
 
@@ -97,8 +97,8 @@ export async function storeGeneratedKey(
   const stored = await hashSecret(key);
   const added = store.write(() => {
     // Re-checked inside the write lock: another process may have just added one.
-    if (store.apiKeyCount() > 0) return false;
-    store.addApiKeyHash(stored);
+    if (store.apiKeys.count() > 0) return false;
+    store.apiKeys.add(stored);
     return true;
   });
   if (added) checker.remember(checker.tag(API_SCOPE, key), stored);

@@ -1,3 +1,5 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { Hono } from "hono";
 import type { Logger } from "../log.js";
 import { ApiError, envelope, errorBody } from "./errors.js";
@@ -23,13 +25,12 @@ export const API_PREFIX = "/api/v1";
 /** Each MCP server's own MCP endpoint: it authenticates with the server's mcp_ token, not the API key. */
 const MCP_ENDPOINT_PATH = /^\/api\/v1\/mcp\/servers\/[^/]+\/mcp$/;
 
-/** Serves one request to the MCP endpoint of MCP server `serverId` (web-standard). */
+/** Serves an MCP server's endpoint on the Node request itself (its body still unread). */
 export type McpEndpointHandler = (
-  request: Request,
+  req: IncomingMessage,
+  res: ServerResponse,
   serverId: string,
-  /** The client's address: failed token checks are budgeted per source. */
-  source: string,
-) => Promise<Response>;
+) => Promise<void>;
 const ROUTE_LIST =
   "Routes: /api/v1/workspaces, /api/v1/workspaces/{id}/integrations, /api/v1/connections, /api/v1/end-users, /api/v1/integrations, /api/v1/mcp/servers, /api/v1/actions/execute, /api/v1/changes.";
 
@@ -113,9 +114,11 @@ export function createApp(
   resource(app, "/health", { GET: (c) => json(c, '{"status":"healthy"}') });
   const serveMcp = deps.mcpEndpoint;
   if (serveMcp) {
-    app.all(`${API_PREFIX}/mcp/servers/:id/mcp`, (c) =>
-      serveMcp(c.req.raw, c.req.param("id"), c.env?.incoming?.socket?.remoteAddress ?? "unknown"),
-    );
+    // The host's dual-era endpoint answers on the Node response (streams included).
+    app.all(`${API_PREFIX}/mcp/servers/:id/mcp`, async (c) => {
+      await serveMcp(c.env.incoming, c.env.outgoing, c.req.param("id"));
+      return RESPONSE_ALREADY_SENT;
+    });
   }
   workspaceRoutes(app, deps);
   integrationRoutes(app, deps);

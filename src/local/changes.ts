@@ -1,4 +1,4 @@
-import type { Store } from "./store.js";
+import type { Store } from "./store/index.js";
 
 /** How often `PRAGMA data_version` is checked while someone waits (other processes' writes). */
 export const CHANGE_POLL_MS = 100;

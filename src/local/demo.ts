@@ -1,4 +1,4 @@
-import type { Store } from "./store.js";
+import type { Store } from "./store/index.js";
 
 /** Ids of the demo data: the ones the spec's curl examples use, so they run as written. */
 export const DEMO = {
@@ -19,9 +19,9 @@ export const DEMO = {
  */
 export function seedDemo(store: Store): void {
   store.write(() => {
-    store.insertWorkspace("Demo Workspace", "demo", DEMO.workspaceId);
+    store.workspaces.insert("Demo Workspace", "demo", DEMO.workspaceId);
     const org = { workspaceId: null, endUserId: null, secrets: null, scope: "ORGANIZATION" };
-    store.insertConnection({
+    store.connections.insert({
       ...org,
       id: DEMO.slackBotConnectionId,
       externalId: "slack_bot",
@@ -29,7 +29,7 @@ export function seedDemo(store: Store): void {
       integrationName: "slack",
       type: "OAUTH2",
     });
-    store.insertConnection({
+    store.connections.insert({
       ...org,
       id: DEMO.slackDefaultConnectionId,
       externalId: "slack_default",
@@ -37,7 +37,7 @@ export function seedDemo(store: Store): void {
       integrationName: "slack",
       type: "OAUTH2",
     });
-    store.insertConnection({
+    store.connections.insert({
       ...org,
       id: DEMO.slackBotPinnedConnectionId,
       externalId: "slack_bot_workspace",
@@ -45,7 +45,7 @@ export function seedDemo(store: Store): void {
       integrationName: "slack",
       type: "OAUTH2",
     });
-    store.insertConnection({
+    store.connections.insert({
       ...org,
       id: DEMO.openaiConnectionId,
       externalId: "org_openai",
@@ -53,7 +53,7 @@ export function seedDemo(store: Store): void {
       integrationName: "openai",
       type: "SECRET_TEXT",
     });
-    store.insertEndUser({
+    store.endUsers.insert({
       id: DEMO.endUserId,
       workspaceId: DEMO.workspaceId,
       externalId: DEMO.endUserExternalId,
@@ -61,7 +61,7 @@ export function seedDemo(store: Store): void {
       email: "user_123@example.com",
     });
     // endUserId holds the end user's externalId: the id callers pass at execution.
-    store.insertConnection({
+    store.connections.insert({
       id: DEMO.gmailConnectionId,
       externalId: "gmail_user_123",
       displayName: "Demo User's Gmail",

@@ -1,5 +1,5 @@
-import type Database from "better-sqlite3";
 import { JOURNAL_SCHEMA } from "./journal-store.js";
+import type { SqliteDatabase } from "./sqlite.js";
 
 /** The single organisation of a local database (the spec's example org id). */
 export const LOCAL_ORG_ID = "550e8400-e29b-41d4-a716-446655440000";
@@ -8,7 +8,7 @@ export const LOCAL_ORG_ID = "550e8400-e29b-41d4-a716-446655440000";
  * Schema migrations, applied in order; `PRAGMA user_version` holds how many ran. Never edit
  * a shipped migration: append a new one.
  */
-export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
+export const MIGRATIONS: ReadonlyArray<(db: SqliteDatabase) => void> = [
   (db) => {
     db.exec(`
       CREATE TABLE orgs (

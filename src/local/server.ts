@@ -17,7 +17,7 @@ import type { HttpAllowEntry } from "./execute/http-allow.js";
 import { setHttpAllowList } from "./execute/http-allow.js";
 import { KeyChecker } from "./key-check.js";
 import type { McpEndpoints } from "./mcp-endpoint/index.js";
-import { Store } from "./store.js";
+import { Store } from "./store/index.js";
 import { generateToken } from "./tokens.js";
 
 export { MAX_BODY_BYTES } from "./body.js";
@@ -87,7 +87,7 @@ export async function startLocalApi(opts: LocalApiOptions): Promise<LocalApi> {
     // Write only when something changes, so a restart leaves the change marker alone.
     if (opts.apiKey !== undefined) {
       await ensureApiKey(store, keyChecker, opts.apiKey);
-    } else if (store.apiKeyCount() > 0) {
+    } else if (store.apiKeys.count() > 0) {
       usingStoredKey = true;
     } else if (opts.generateKey ?? !opts.extraKeys?.length) {
       const candidate = generateApiKey();
@@ -124,8 +124,7 @@ export async function startLocalApi(opts: LocalApiOptions): Promise<LocalApi> {
     origin: () => origin,
     authenticate: makeAuthenticator(store, keyChecker, opts.extraKeys ?? []),
     log,
-    mcpEndpoint: async (request, serverId, source) =>
-      (await endpoints()).fetch(request, serverId, source),
+    mcpEndpoint: async (req, res, serverId) => (await endpoints()).handle(req, res, serverId),
   });
   // Bodies are read by our own reader (413 without buffering); the adapter must not drain them.
   const listener = getRequestListener(app.fetch, { autoCleanupIncoming: false });

@@ -9,7 +9,7 @@ import {
 } from "../domain/index.js";
 import type { Catalog } from "./catalog.js";
 import { ApiError, validationError } from "./errors.js";
-import type { Store } from "./store.js";
+import type { Store } from "./store/index.js";
 
 /** Extra words for fields a strict schema rejects, e.g. integrationName on PATCH. */
 export type FieldHints = Record<string, string>;
@@ -68,8 +68,8 @@ export function checkIntegrationConfig(
   const outcome = checkIntegrationRules(draft, {
     catalog: ctx.catalog,
     workspaceId,
-    connection: (id) => store.getConnection(id),
-    bearerServers: () => store.bearerMcpServers(workspaceId),
+    connection: (id) => store.connections.get(id),
+    bearerServers: () => store.mcpServers.withBearer(workspaceId),
   });
   if (outcome.ok) return outcome.config;
   const bearer = outcome.violations.find((v) => v.rule === "BEARER_BLOCKS_PER_USER");
@@ -162,7 +162,7 @@ function perUserBlocked(
  * integration of the workspace needs strict per_user credentials.
  */
 export function checkBearerAllowed(store: Store, workspaceId: string): void {
-  const blockers = store.perUserIntegrations(workspaceId);
+  const blockers = store.integrations.perUser(workspaceId);
   if (blockers.length === 0) return;
   const aliases = blockers.map((b) => `${b.alias} (${b.integrationName}, ${b.id})`).join(", ");
   throw new ApiError(

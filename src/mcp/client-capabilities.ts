@@ -17,9 +17,8 @@ export function requestCapabilities(
   mcpCtx: ServerContext,
   handshake: () => ClientCapabilities | undefined,
 ): ClientCapabilities | undefined {
-  const fromEnvelope = mcpCtx.mcpReq.envelope?.[CLIENT_CAPABILITIES_META_KEY as never] as
-    | ClientCapabilities
-    | undefined;
+  const envelope = mcpCtx.mcpReq.envelope as Readonly<Record<string, unknown>> | undefined;
+  const fromEnvelope = envelope?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
   return fromEnvelope ?? handshake();
 }
 

@@ -14,9 +14,12 @@ import type { ToolContext, ToolDef } from "./tool.js";
 /**
  * Confirmation of destructive changes, declared on a tool definition (`confirm`) and run by
  * the server before the handler. The user is asked through elicitation when the client can
- * show a form: a real `elicitation/create` request on a 2025 connection, an `input_required`
- * result (MRTR) on a 2026 request. A client without elicitation gets a preview and a
- * single-use `confirm` token instead, which the model echoes once the user has agreed.
+ * show a form: the gate answers `input_required` (MRTR) and the SDK does the rest, on both
+ * eras: a 2026 client retries with the answer, and on a 2025 connection the SDK's legacy shim
+ * sends a real `elicitation/create` and calls the tool again with the answer. The SDK also
+ * verifies the echoed state (ServerOptions.requestState.verify = `verifyState`) before the
+ * tool runs. A client without elicitation gets a preview and a single-use `confirm` token
+ * instead, which the model echoes once the user has agreed.
  *
  * Tokens and MRTR request state are sealed with the SDK's HMAC codec under the store's key
  * (made fresh for each process, unless replicas share one: see ConfirmStore): they bind the
@@ -122,12 +125,6 @@ function createLocalConfirmStore(): ConfirmStore {
   };
 }
 
-/** The connection facts the gate needs: era and the client's declared capabilities. */
-export interface Peer {
-  era: "legacy" | "modern";
-  capabilities(): ClientCapabilities | undefined;
-}
-
 /** The gate's answer: proceed with the handler, or return this result instead. */
 export type GateAnswer = { proceed: true } | { proceed: false; result: CallToolResult };
 
@@ -141,7 +138,8 @@ type Gate = <I>(
   args: I & { confirm?: string | undefined },
   ctx: ToolContext,
   mcpCtx: ServerContext,
-  peer: Peer,
+  /** The client's declared capabilities (this request's envelope, else the handshake's). */
+  capabilities: () => ClientCapabilities | undefined,
 ) => Promise<GateAnswer>;
 
 const ELICIT_KEY = "confirm";
@@ -180,16 +178,8 @@ export function createConfirmations(
       .update(JSON.stringify([tool, key]))
       .digest("base64url");
 
-  const open = async (state: string, mcpCtx: ServerContext): Promise<Sealed | undefined> => {
-    try {
-      return await codec.verify(state, mcpCtx);
-    } catch {
-      return undefined;
-    }
-  };
-
   /** The gate's decision; throws ConfirmStoreUnavailableError when the store cannot answer. */
-  const decide: Gate = async (def, spec, args, ctx, mcpCtx, peer) => {
+  const decide: Gate = async (def, spec, args, ctx, mcpCtx, capabilities) => {
     const found = await spec.inspect(args, ctx);
     if (!found) return { proceed: true };
     const pending = found;
@@ -223,7 +213,7 @@ export function createConfirmations(
     };
 
     if (args.confirm !== undefined) {
-      const sealed = await open(args.confirm, mcpCtx);
+      const sealed = await codec.verify(args.confirm, mcpCtx).catch(() => undefined);
       if (sealed?.m !== "token")
         return refuse(
           "The confirm token is not valid: it is expired, altered, or was issued by another server process or for another caller.",
@@ -239,75 +229,47 @@ export function createConfirmations(
       );
     }
 
-    const caps = peer.capabilities();
-    if (caps?.elicitation) {
-      const message = `${pending.question} This cannot be undone.`;
-      const requestedSchema = {
-        type: "object" as const,
-        properties: {
-          confirm: {
-            type: "boolean" as const,
-            title: "Yes, go ahead",
-            description: pending.question,
-            default: false,
+    if (capabilities()?.elicitation) {
+      // Verified by the SDK before the handler ran (verifyState): the opened state or nothing.
+      const sealed = mcpCtx.mcpReq.requestState<Sealed>();
+      const view = inputResponse(mcpCtx.mcpReq.inputResponses, ELICIT_KEY);
+      if (
+        sealed !== undefined &&
+        (typeof sealed !== "object" || sealed.m !== "ask" || sealed.t !== def.name)
+      )
+        return refuse("The confirmation state sent back is not valid or has expired.");
+      if (!sealed || view.kind !== "elicit") {
+        const message = `${pending.question} This cannot be undone.`;
+        const requestedSchema = {
+          type: "object" as const,
+          properties: {
+            confirm: {
+              type: "boolean" as const,
+              title: "Yes, go ahead",
+              description: pending.question,
+              default: false,
+            },
           },
-        },
-        required: ["confirm"],
-      };
-      let answer: "accept" | "decline" | "cancel";
-      if (peer.era === "modern") {
-        const raw = mcpCtx.mcpReq.requestState();
-        const sealed = typeof raw === "string" ? await open(raw, mcpCtx) : undefined;
-        if (typeof raw === "string" && (sealed?.m !== "ask" || sealed.t !== def.name))
-          return refuse("The confirmation state sent back is not valid or has expired.");
-        const view = inputResponse(mcpCtx.mcpReq.inputResponses, ELICIT_KEY);
-        if (!sealed || view.kind !== "elicit") {
-          const state = await seal("ask", def.name, k);
-          return {
-            proceed: false,
-            result: inputRequired({
-              inputRequests: {
-                [ELICIT_KEY]: inputRequired.elicit({ mode: "form", message, requestedSchema }),
-              },
-              requestState: await codec.mint(state, mcpCtx),
-            }) as unknown as CallToolResult,
-          };
-        }
-        if (sealed.k !== k)
-          return refuse(`${pending.what} changed while the user was being asked.`);
-        const spent = await spendOnce(sealed, "That confirmation was already used once.");
-        if (spent) return spent;
-        answer = view.action;
-        if (answer === "accept" && AnswerSchema.safeParse(view.content).data?.confirm !== true)
-          answer = "decline";
-      } else {
-        try {
-          // Sent as a request related to this tools/call, so over Streamable HTTP it travels
-          // on this call's own response stream, which every client reads: a client without a
-          // GET stream (where an unrelated request would go) is asked at once, not never.
-          const res = (await mcpCtx.mcpReq.send(
-            { method: "elicitation/create", params: { mode: "form", message, requestedSchema } },
-            { signal: ctx.signal, timeout: ttl * 1000 },
-          )) as { action: "accept" | "decline" | "cancel"; content?: unknown };
-          answer = res.action;
-          if (answer === "accept" && AnswerSchema.safeParse(res.content).data?.confirm !== true)
-            answer = "decline";
-        } catch (err) {
-          if (ctx.signal.aborted) throw err;
-          // The client declared elicitation but could not be asked (e.g. a stateless
-          // connection): fall through to the preview and token.
-          ctx.log.debug("elicitation failed; falling back to a confirm token", {
-            tool: def.name,
-          });
-          return tokenPreview();
-        }
-        if (answer === "accept") {
-          // The user took time to answer: the change must still be the one they saw.
-          const now = await spec.inspect(args, ctx);
-          if (!now || digest(def.name, now.key) !== k)
-            return refuse(`${pending.what} changed while the user was being asked.`);
-        }
+          required: ["confirm"],
+        };
+        const state = await seal("ask", def.name, k);
+        return {
+          proceed: false,
+          result: inputRequired({
+            inputRequests: {
+              [ELICIT_KEY]: inputRequired.elicit({ mode: "form", message, requestedSchema }),
+            },
+            requestState: await codec.mint(state, mcpCtx),
+          }) as unknown as CallToolResult,
+        };
       }
+      // The change must still be the one the user was shown.
+      if (sealed.k !== k) return refuse(`${pending.what} changed while the user was being asked.`);
+      const spent = await spendOnce(sealed, "That confirmation was already used once.");
+      if (spent) return spent;
+      let answer = view.action;
+      if (answer === "accept" && AnswerSchema.safeParse(view.content).data?.confirm !== true)
+        answer = "decline";
       if (answer === "accept") return { proceed: true };
       return stop(
         `The user ${answer === "decline" ? "declined" : "cancelled"}: nothing was changed (${pending.what} is as it was). Do not retry unless the user asks again.`,
@@ -332,9 +294,9 @@ export function createConfirmations(
   };
 
   /** Runs before a confirmed tool's handler (see {@link Gate}). */
-  const gate: Gate = async (def, spec, args, ctx, mcpCtx, peer) => {
+  const gate: Gate = async (def, spec, args, ctx, mcpCtx, capabilities) => {
     try {
-      return await decide(def, spec, args, ctx, mcpCtx, peer);
+      return await decide(def, spec, args, ctx, mcpCtx, capabilities);
     } catch (err) {
       if (!(err instanceof ConfirmStoreUnavailableError)) throw err;
       opts.log?.warn(
@@ -352,7 +314,7 @@ export function createConfirmations(
     token: string,
     mcpCtx: ServerContext,
   ): Promise<"void" | "invalid" | "unavailable"> => {
-    const sealed = await open(token, mcpCtx);
+    const sealed = await codec.verify(token, mcpCtx).catch(() => undefined);
     if (sealed?.m !== "token" || sealed.t !== tool) return "invalid";
     try {
       return (await store.spend(sealed.n, sealed.g ?? "", ttl * 1000)) === "ok"
@@ -363,7 +325,13 @@ export function createConfirmations(
       throw err;
     }
   };
-  return { gate, revoke };
+  /**
+   * The SDK's requestState hook: opens a state this gate sealed (for this caller, unexpired)
+   * or throws, and the SDK answers -32602 before any tool runs.
+   */
+  const verifyState = (state: string, mcpCtx: ServerContext): Promise<Sealed> =>
+    codec.verify(state, mcpCtx);
+  return { gate, verifyState, revoke };
 }
 
 /** The refusal when the shared store cannot say whether a confirmation was already used. */

@@ -1,6 +1,7 @@
+import type { ResourceDef } from "./resources/resource.js";
 import type { ToolDef } from "./tool.js";
 
-/** The README's tool table, generated from the registry so it cannot drift. */
+/** The README's tool table, generated from the inventory so it cannot drift. */
 export function renderToolTable(tools: readonly ToolDef[]): string {
   const rows = tools.map((t) => {
     const a = t.annotations;
@@ -14,5 +15,14 @@ export function renderToolTable(tools: readonly ToolDef[]): string {
     "| Tool | What it does | Toolset | Kind | Arguments |",
     "| --- | --- | --- | --- | --- |",
     ...rows,
+  ].join("\n");
+}
+
+/** The README's resource table, generated from the inventory so it cannot drift. */
+export function renderResourceTable(resources: readonly ResourceDef[]): string {
+  return [
+    "| URI | What it holds | Toolset |",
+    "| --- | --- | --- |",
+    ...resources.map((r) => `| \`${r.uri}\` | ${r.description} | \`${r.toolset}\` |`),
   ].join("\n");
 }

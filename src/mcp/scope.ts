@@ -1,7 +1,6 @@
 import { allPages, PAGE } from "../api/pages.js";
 import type { WeavzApi } from "../api/types.js";
 import type { Workspace } from "../domain/index.js";
-import { parseResourceUri } from "./resources/catalog.js";
 import { ToolInputError } from "./tool.js";
 
 /**
@@ -41,29 +40,6 @@ export function assertWorkspaceAllowed(scope: WorkspaceScope, workspaceId: strin
     `SCOPE_DENIED: the token this client uses may not reach workspace "${workspaceId}". It may use: ${listed(scope)}.`,
     "call list_workspaces to see the workspaces this token may use and pass one of them as workspaceId; for another workspace the server's operator must extend the token.",
   );
-}
-
-/**
- * Why a caller may not watch these resource URIs (a 2026 subscriptions/listen names them and
- * the SDK honours them verbatim), or undefined when all are within the caller's scope.
- */
-export function listenRefusal(
-  authInfo: ScopedAuthInfo | undefined,
-  uris: readonly string[],
-): string | undefined {
-  const scope = scopeOf(authInfo);
-  if (scope === undefined) return undefined;
-  for (const uri of uris) {
-    const ref = parseResourceUri(uri);
-    if (ref === undefined || !("workspaceId" in ref)) continue;
-    try {
-      assertWorkspaceAllowed(scope, ref.workspaceId);
-    } catch (err) {
-      const e = err as ScopeDeniedError;
-      return `${e.message} (resource ${uri})\nNext step: ${e.nextStep}`;
-    }
-  }
-  return undefined;
 }
 
 /**

@@ -1,15 +1,8 @@
 import {
-  type CallToolResult,
-  type ClientCapabilities,
   type Implementation,
   InMemoryServerEventBus,
-  ProtocolError,
-  ProtocolErrorCode,
   Server,
-  type ServerContext,
   type ServerEventBus,
-  type StandardSchemaV1,
-  type Tool,
 } from "@modelcontextprotocol/server";
 import { apiJournal, attributedApi } from "../api/journal.js";
 import type { WeavzApi } from "../api/types.js";
@@ -17,39 +10,18 @@ import type { Actor, ChangeJournal } from "../domain/journal.js";
 import type { Logger } from "../log.js";
 import { VERSION } from "../version.js";
 import { actorOf } from "./actor.js";
-import { type Apps, createApps } from "./apps/index.js";
+import { createApps } from "./apps/index.js";
 import { createCatalogCache } from "./catalog-cache.js";
-import { assertClientCapabilities, requestCapabilities } from "./client-capabilities.js";
+import { requestCapabilities } from "./client-capabilities.js";
 import { createCompleter } from "./completions.js";
-import { type ConfirmStore, createConfirmations, type Peer } from "./confirm.js";
+import { CONFIRM_TTL_SECONDS, type ConfirmStore, createConfirmations } from "./confirm.js";
+import { buildInventory, type Inventory, type RegisteredTool } from "./inventory.js";
 import { registerPromptHandlers } from "./prompts/register.js";
-import { findCandidates } from "./recover.js";
-import {
-  buildFixtureSet,
-  buildPromptSet,
-  buildToolSet,
-  type RegisteredTool,
-  unavailableToolMessage,
-} from "./registry.js";
-import { UriParamsSchema } from "./request-params.js";
-import {
-  parseResourceUri,
-  RESOURCE_TEMPLATES,
-  readResource,
-  WORKSPACES_RESOURCE,
-  workspaceUris,
-} from "./resources/catalog.js";
 import { type HubOptions, ResourceHub } from "./resources/hub.js";
-import {
-  argumentErrorResult,
-  errorToProtocolError,
-  errorToResult,
-  unknownToolResult,
-} from "./results/errors.js";
-import { successResult } from "./results/success.js";
-import { parseArguments } from "./schema.js";
-import { assertWorkspaceAllowed, scopedApi, scopedDefaultWorkspace, scopeOf } from "./scope.js";
+import { registerResourceHandlers } from "./resources/register.js";
+import { type ScopedAuthInfo, scopedApi, scopedDefaultWorkspace, scopeOf } from "./scope.js";
 import type { ToolContext } from "./tool.js";
+import { createToolHandlers, listedTools } from "./tools-call.js";
 import type { ToolsetName } from "./toolsets.js";
 
 /** What one MCP server instance needs; shared by every session of a process. */
@@ -90,15 +62,6 @@ export interface ServerDeps {
   apps?: boolean;
 }
 
-/**
- * Serves tools/call params without an SDK request context, or answers undefined when the
- * call needs one (see createServerFactory). `signal` aborts the call.
- */
-export type DirectToolCall = (
-  params: unknown,
-  signal: AbortSignal,
-) => Promise<CallToolResult> | undefined;
-
 /** Which protocol era an instance serves and whether it delivers changes itself. */
 export interface NewServerOptions {
   /** 2025-11-25 (`initialize`, sessions) or 2026-07-28 (stateless, per-request `_meta`). */
@@ -112,89 +75,42 @@ export interface NewServerOptions {
   deliver?: boolean;
 }
 
-/**
- * tools/call params with `arguments` left open: some clients send them as a JSON string, which
- * the SDK's own schema rejects before any handler runs. Our handler validates them per tool.
- * A Standard Schema written out rather than a zod object: it runs on every call, and two
- * field checks by hand cost a fraction of a zod parse.
- */
-const LooseCallToolParams: StandardSchemaV1<unknown, CallParams> = {
-  "~standard": {
-    version: 1,
-    vendor: "weavz-mcp",
-    validate(value) {
-      if (!value || typeof value !== "object" || Array.isArray(value)) {
-        return { issues: [{ message: "params must be an object" }] };
-      }
-      const name = (value as { name?: unknown }).name;
-      if (typeof name !== "string") {
-        return { issues: [{ message: "name must be a string", path: ["name"] }] };
-      }
-      return { value: value as CallParams };
-    },
-  },
-};
-interface CallParams {
-  name: string;
-  arguments?: unknown;
-  [key: string]: unknown;
-}
-
-/**
- * The SDK's low-level Server, minus its tools/call wrapper: that wrapper re-validates the
- * request against the strict wire schema (rejecting string `arguments` even in the 3-arg
- * registration form) and re-validates every result we already build to the schema, which
- * costs latency on the hottest path. Every other method keeps the SDK's wrapping.
- */
-class WeavzServer extends Server {
-  protected override _wrapHandler(
-    method: string,
-    handler: Parameters<Server["_wrapHandler"]>[1],
-  ): ReturnType<Server["_wrapHandler"]> {
-    return method === "tools/call" ? handler : super._wrapHandler(method, handler);
-  }
+/** Who the calling client says it is: the 2026 envelope, else the 2025 handshake. */
+export interface ClientIdentity {
+  envelope?: Record<string, unknown> | undefined;
+  handshake?: Implementation | undefined;
 }
 
 const INSTRUCTIONS = `Manage Weavz workspace integrations. Typical flow: list_workspaces → list_workspace_integrations → search_catalog / get_catalog_integration (exact integration and action names, settings blocks) → list_connections (connectionId) → create/update/delete_workspace_integration. Every error says what to do next.`;
 
 /**
- * Builds the per-process parts once (schemas, tool list, change hub); `newServer` then makes
- * one SDK Server per 2025 session, stdio connection or 2026 HTTP request. The tools/list
- * answer is computed once and reused.
+ * Builds the per-process parts once (the filtered inventory, schemas, the tools/list answer,
+ * the change hub, the confirmation gate); `newServer` then makes one SDK Server per 2025
+ * session, stdio connection or 2026 HTTP request, with every primitive registered from the
+ * inventory through the SDK's public API.
  */
 export function createServerFactory(deps: ServerDeps): {
   newServer(opts?: NewServerOptions): Server;
-  directToolCall: DirectToolCall;
   tools: RegisteredTool[];
+  inventory: Inventory;
   hub: ResourceHub;
 } {
   const filter = { readOnly: deps.readOnly === true, toolsets: deps.toolsets };
-  const tools = buildToolSet(filter);
-  if (deps.conformanceFixtures === true) tools.push(...buildFixtureSet());
-  const prompts = buildPromptSet(filter);
+  const inventory = buildInventory(filter, { fixtures: deps.conformanceFixtures === true });
   // One kept catalog for completion and for "did you mean …?" after a failed call.
   const catalog = createCatalogCache();
   const completer = createCompleter(deps.defaultWorkspaceId, catalog);
-  const byName = new Map(tools.map((t) => [t.def.name, t]));
-  const listed: Tool[] = tools.map((t) => ({
-    name: t.def.name,
-    title: t.def.title,
-    description: t.def.description,
-    inputSchema: t.inputJson as Tool["inputSchema"],
-    outputSchema: t.outputJson as Tool["outputSchema"],
-    annotations: t.def.annotations,
-  }));
-  const apps = createApps(deps.apps !== false, listed);
   const hub = new ResourceHub(
     deps.api,
     deps.log,
     deps.bus ?? new InMemoryServerEventBus(),
     deps.hub,
+    inventory.resources,
   );
-  const resultOptions = { links: deps.resultLinks !== false };
+  const results = { links: deps.resultLinks !== false };
   const onChange = (workspaceId: string) => hub.changed(workspaceId);
   const confirmations = createConfirmations({
-    results: resultOptions,
+    results,
     log: deps.log,
     ...(deps.confirmStore ? { store: deps.confirmStore } : {}),
   });
@@ -204,10 +120,10 @@ export function createServerFactory(deps: ServerDeps): {
    * attributing every write to the caller (its MCP client and principal) for the journal.
    */
   const toolContext = (
-    authInfo: Parameters<typeof scopeOf>[0],
+    authInfo: ScopedAuthInfo | undefined,
     signal: AbortSignal,
     progress?: ToolContext["progress"],
-    client?: { envelope?: Record<string, unknown> | undefined; handshake?: Implementation },
+    client?: ClientIdentity,
   ): ToolContext => {
     const scope = scopeOf(authInfo);
     const actor = actorOf(
@@ -228,77 +144,22 @@ export function createServerFactory(deps: ServerDeps): {
       ...(progress ? { progress } : {}),
     };
   };
-
-  /**
-   * One tools/call after the tool is found and its client capabilities checked: arguments,
-   * the confirmation gate (only with a session to ask through), the handler, and the result
-   * or error as the model reads it. Shared by the SDK handler and {@link directToolCall}.
-   */
-  const runTool = async (
-    tool: RegisteredTool,
-    rawArgs: unknown,
-    ctx: ToolContext,
-    session?: { mcpCtx: ServerContext; peer: Peer },
-  ): Promise<CallToolResult> => {
-    const parsed = parseArguments(tool.def.input, tool.inputJson, rawArgs);
-    if (!parsed.ok) return argumentErrorResult(tool.def.name, parsed.issues, rawArgs);
-    try {
-      if (tool.def.confirm) {
-        // directToolCall never takes a confirmed tool, so a session is always here.
-        if (!session) throw new Error(`${tool.def.name} needs a session to confirm through`);
-        const gate = await confirmations.gate(
-          tool.def,
-          tool.def.confirm,
-          parsed.value,
-          ctx,
-          session.mcpCtx,
-          session.peer,
-        );
-        if (!gate.proceed) return gate.result;
-      }
-      return successResult(await tool.def.handler(parsed.value, ctx), resultOptions);
-    } catch (err) {
-      const args = parsed.value as Record<string, unknown>;
-      const candidates = await findCandidates(err, args, ctx, catalog);
-      return errorToResult(err, deps.log, tool.def.name, tool.def, args, candidates);
-    }
-  };
-
-  /**
-   * tools/call without the SDK's request machinery, for a 2025 stdio connection that is past
-   * `initialize` (transports/stdio.ts decides when). Measured with bench/mcp.mjs: the SDK's
-   * era router, guards, request context and response path cost about 160 µs of CPU and
-   * 0.11 ms of stdio latency per call, a third of this server's work on a list. Undefined
-   * (the SDK serves it as usual) when the call needs the session: an unknown tool, a tool
-   * that confirms by elicitation or checks client capabilities, a progress token, or params
-   * not of the plain shape. Results are the same function's either way (runTool).
-   */
-  const directToolCall: DirectToolCall = (params, signal) => {
-    if (!params || typeof params !== "object" || Array.isArray(params)) return undefined;
-    const { name, _meta: meta } = params as { name?: unknown; _meta?: unknown };
-    if (typeof name !== "string") return undefined;
-    if (
-      meta !== undefined &&
-      (meta === null || typeof meta !== "object" || "progressToken" in meta)
-    ) {
-      return undefined;
-    }
-    const tool = byName.get(name);
-    // Writes go through the SDK: the journal records the client's name from the session.
-    if (
-      !tool ||
-      tool.def.confirm ||
-      tool.def.needsClientCapabilities ||
-      !tool.def.annotations.readOnlyHint
-    )
-      return undefined;
-    const args = (params as { arguments?: unknown }).arguments;
-    return runTool(tool, args, toolContext(undefined, signal));
-  };
+  const listed = listedTools(inventory.tools);
+  const apps = createApps(deps.apps !== false, listed);
+  const registerTools = createToolHandlers({
+    tools: inventory.tools,
+    listed,
+    apps,
+    log: deps.log,
+    results,
+    confirmations,
+    catalog,
+    toolContext,
+  });
 
   const newServer = (opts: NewServerOptions = {}): Server => {
     const era = opts.era ?? "legacy";
-    const server = new WeavzServer(
+    const server = new Server(
       { name: "weavz-mcp", title: "Weavz integrations", version: VERSION },
       {
         capabilities: {
@@ -308,6 +169,11 @@ export function createServerFactory(deps: ServerDeps): {
           completions: {},
         },
         instructions: INSTRUCTIONS,
+        // The SDK verifies an echoed MRTR requestState before the handler runs (deny: -32602)
+        // and hands the confirmation gate the opened state; on a 2025 connection its legacy
+        // shim fulfils the same input_required answer with a real elicitation/create.
+        requestState: { verify: confirmations.verifyState },
+        inputRequired: { roundTimeoutMs: CONFIRM_TTL_SECONDS * 1000 },
       },
     );
     if (opts.deliver !== false) {
@@ -327,12 +193,24 @@ export function createServerFactory(deps: ServerDeps): {
         hub.detach(server);
       };
     }
-    const declaredOf = (ctx: ServerContext) =>
-      requestCapabilities(ctx, () => server.getClientCapabilities());
-    registerResourceHandlers(server, deps, hub, apps, declaredOf);
+    registerTools(server, era);
+    const rendersApps = (ctx: Parameters<typeof requestCapabilities>[0]) =>
+      apps.renders(requestCapabilities(ctx, () => server.getClientCapabilities()));
+    registerResourceHandlers(server, {
+      api: deps.api,
+      log: deps.log,
+      hub,
+      inventory,
+      // The in-chat views' ui:// resources, to clients that render MCP Apps.
+      views: {
+        list: (ctx) => (rendersApps(ctx) ? apps.resources : []),
+        read: (uri) => apps.read(uri),
+      },
+    });
     registerPromptHandlers(
       server,
-      prompts,
+      inventory.prompts,
+      inventory.resources,
       completer,
       (ctx) =>
         toolContext(ctx.http?.authInfo, ctx.mcpReq.signal, undefined, {
@@ -341,161 +219,7 @@ export function createServerFactory(deps: ServerDeps): {
         }),
       deps.log,
     );
-    server.setRequestHandler("tools/list", async (_req, ctx) => ({
-      tools: apps.renders(declaredOf(ctx)) ? (apps.tools as Tool[]) : listed,
-    }));
-    server.setRequestHandler(
-      "tools/call",
-      { params: LooseCallToolParams },
-      async (params, mcpCtx: ServerContext): Promise<CallToolResult> => {
-        const declared = () => declaredOf(mcpCtx);
-        const withApps = apps.renders(declared());
-        const tool = byName.get(params.name);
-        // A token limited to some workspaces sees the API through that limit.
-        const ctx = toolContext(
-          mcpCtx.http?.authInfo,
-          mcpCtx.mcpReq.signal,
-          progressReporter(mcpCtx),
-          {
-            envelope: mcpCtx.mcpReq.envelope as Record<string, unknown> | undefined,
-            handshake: server.getClientVersion(),
-          },
-        );
-        const session = { mcpCtx, peer: { era, capabilities: declared } };
-        if (withApps && !tool) {
-          // The plan review App's Approve/Cancel: the previewed tool through the same gate.
-          const run = (name: string, args: unknown) => {
-            const target = byName.get(name);
-            return target && runTool(target, args, ctx, session);
-          };
-          const revoke = (name: string, token: string) => confirmations.revoke(name, token, mcpCtx);
-          const decided = apps.call(params.name, params.arguments, { run, revoke });
-          if (decided) return decided;
-        }
-        if (!tool) {
-          const why = unavailableToolMessage(params.name, tools);
-          return unknownToolResult(params.name, [...byName.keys()], why);
-        }
-        // Checked first: no argument fix helps when the client itself lacks the capability.
-        if (tool.def.needsClientCapabilities) {
-          assertClientCapabilities(
-            tool.def.name,
-            tool.def.needsClientCapabilities,
-            declared(),
-            era,
-          );
-        }
-        const result = await runTool(tool, params.arguments, ctx, session);
-        return withApps ? apps.decorate(tool.def.name, params.arguments, result) : result;
-      },
-    );
     return server;
   };
-  return { newServer, directToolCall, tools, hub };
-}
-
-/** notifications/progress for this call, when the client asked for them with a progressToken. */
-function progressReporter(mcpCtx: ServerContext): ToolContext["progress"] {
-  const token = mcpCtx.mcpReq._meta?.progressToken;
-  if (token === undefined) return undefined;
-  return async (progress, total, message) => {
-    await mcpCtx.mcpReq
-      .notify({
-        method: "notifications/progress",
-        params: { progressToken: token, progress, total, message },
-      })
-      .catch(() => {});
-  };
-}
-
-/** resources/* and subscriptions (completion lives with the prompts: prompts/register.ts). */
-function registerResourceHandlers(
-  server: Server,
-  deps: ServerDeps,
-  hub: ResourceHub,
-  apps: Apps,
-  declaredOf: (ctx: ServerContext) => ClientCapabilities | undefined,
-): void {
-  // Each request is served through the caller's workspace limit (none without auth).
-  const apiFor = (ctx: ServerContext) => scopedApi(deps.api, scopeOf(ctx.http?.authInfo));
-  const refOf = (uri: string) => {
-    const ref = parseResourceUri(uri);
-    if (!ref) {
-      throw new ProtocolError(
-        ProtocolErrorCode.InvalidParams,
-        `Unknown resource ${uri}. Resources: weavz://workspaces, weavz://workspaces/{workspaceId}/integrations, weavz://workspaces/{workspaceId}/mcp-tools, weavz://workspaces/{workspaceId}/history.`,
-        { uri },
-      );
-    }
-    return ref;
-  };
-  server.setRequestHandler("resources/list", async (_req, ctx) => {
-    const { workspaces } = await apiFor(ctx).listWorkspaces(
-      { limit: 100 },
-      { signal: ctx.mcpReq.signal },
-    );
-    const perWorkspace = workspaces.flatMap((w) => {
-      const [integrations, tools, history] = workspaceUris(w.id) as [string, string, string];
-      return [
-        {
-          uri: integrations,
-          name: `${w.slug}-integrations`,
-          title: `${w.name}: integrations`,
-          mimeType: "application/json",
-        },
-        {
-          uri: tools,
-          name: `${w.slug}-mcp-tools`,
-          title: `${w.name}: MCP server tools`,
-          mimeType: "application/json",
-        },
-        {
-          uri: history,
-          name: `${w.slug}-history`,
-          title: `${w.name}: change history`,
-          mimeType: "application/json",
-        },
-      ];
-    });
-    const views = apps.renders(declaredOf(ctx)) ? apps.resources : [];
-    return { resources: [WORKSPACES_RESOURCE, ...perWorkspace, ...views] };
-  });
-  server.setRequestHandler("resources/templates/list", async () => ({
-    resourceTemplates: [...RESOURCE_TEMPLATES],
-  }));
-  server.setRequestHandler("resources/read", async (req, ctx) => {
-    const view = apps.read(req.params.uri);
-    if (view) return view;
-    const ref = refOf(req.params.uri);
-    try {
-      const data = await readResource(apiFor(ctx), ref, ctx.mcpReq.signal);
-      return {
-        contents: [{ uri: ref.uri, mimeType: "application/json", text: JSON.stringify(data) }],
-      };
-    } catch (err) {
-      // `data.uri` names the resource, as the spec asks of resource errors (SEP-2164).
-      throw errorToProtocolError(err, deps.log, `resources/read ${ref.uri}`, { uri: ref.uri });
-    }
-  });
-  server.setRequestHandler(
-    "resources/subscribe",
-    { params: UriParamsSchema },
-    async (params, ctx) => {
-      const ref = refOf(params.uri);
-      try {
-        if ("workspaceId" in ref)
-          assertWorkspaceAllowed(scopeOf(ctx.http?.authInfo), ref.workspaceId);
-        await hub.subscribe(server, ref.uri);
-      } catch (err) {
-        throw errorToProtocolError(err, deps.log, `resources/subscribe ${ref.uri}`, {
-          uri: ref.uri,
-        });
-      }
-      return {};
-    },
-  );
-  server.setRequestHandler("resources/unsubscribe", { params: UriParamsSchema }, async (params) => {
-    hub.unsubscribe(server, params.uri);
-    return {};
-  });
+  return { newServer, tools: inventory.tools, inventory, hub };
 }

@@ -4,7 +4,7 @@ import { Experimental_StdioMCPTransport } from "@ai-sdk/mcp/mcp-stdio";
 import { convertToOpenAITool } from "@langchain/core/utils/function_calling";
 import { MultiServerMCPClient } from "@langchain/mcp-adapters";
 import { beforeAll, describe, expect, it } from "vitest";
-import { TOOLS } from "../../src/mcp/registry.js";
+import { TOOLS } from "../../src/mcp/inventory.js";
 import { CLI } from "../helpers/build.js";
 import { tempDir, useCliProcesses } from "../helpers/cli.js";
 import { DEMO_WS } from "../helpers/mcp.js";

@@ -133,7 +133,7 @@ describe("HTTP auth: bearer tokens from a file (spawned CLI)", () => {
   let lines: string[];
   beforeAll(async () => {
     local = await startTestLocalApi({ demo: true });
-    local.store.insertWorkspace("Other Team", "other", OTHER_WS);
+    local.store.workspaces.insert("Other Team", "other", OTHER_WS);
     file = join(tempDir("weavz-auth-"), "tokens");
     lines = [
       "# team tokens: alice everywhere, bob (as a digest) only in the demo workspace",
@@ -224,7 +224,7 @@ describe("HTTP auth: bearer tokens from a file (spawned CLI)", () => {
     );
     expect(textOf(denied)).toContain("list_workspaces");
     // Refused before reaching the API: nothing was created there.
-    expect(local.store.listIntegrationRecords(OTHER_WS)).toEqual([]);
+    expect(local.store.integrations.records(OTHER_WS)).toEqual([]);
 
     const list = await client.readResource({ uri: "weavz://workspaces" });
     const listed = JSON.parse((list.contents[0] as { text: string }).text);
@@ -306,7 +306,7 @@ describe("HTTP auth: OAuth 2.1 resource server (spawned CLI, local test issuer)"
   let resource: string;
   beforeAll(async () => {
     [local, issuer] = await Promise.all([startTestLocalApi({ demo: true }), startTestIssuer()]);
-    local.store.insertWorkspace("Other Team", "other", OTHER_WS);
+    local.store.workspaces.insert("Other Team", "other", OTHER_WS);
     // No JWKS URL given: the server finds it in the issuer's RFC 8414 metadata.
     mcp = await startMcpCli(local, [
       "--auth",

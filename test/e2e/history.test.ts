@@ -13,7 +13,7 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Store } from "../../src/local/store.js";
+import { Store } from "../../src/local/store/index.js";
 import {
   cliStdio,
   runCli,
@@ -253,11 +253,11 @@ describe("history: kill -9 during 20 concurrent writers", () => {
     const store = new Store(dbPath);
     try {
       const journaled = new Set(
-        store
-          .listHistory({ workspaceId: DEMO_WS, limit: 100_000, offset: 0 })
+        store.journal
+          .list({ workspaceId: DEMO_WS, limit: 100_000, offset: 0 })
           .entries.map((e) => e.target.integrationId),
       );
-      const stored = store.listIntegrationRecords(DEMO_WS).map((r) => r.id);
+      const stored = store.integrations.records(DEMO_WS).map((r) => r.id);
       const missingAcked = [...acked.keys()].filter((id) => !journaled.has(id));
       const missingStored = stored.filter((id) => !journaled.has(id));
       console.log(

@@ -38,8 +38,8 @@ describe("a token limited to two workspaces is refused outside them, on every to
 
   beforeAll(async () => {
     local = await startTestLocalApi({ demo: true });
-    local.store.insertWorkspace("B", "b", B);
-    local.store.insertWorkspace("C", "c", C);
+    local.store.workspaces.insert("B", "b", B);
+    local.store.workspaces.insert("C", "c", C);
     api = createWeavzClient({ baseUrl: local.url, apiKey: local.apiKey, log: silentLogger });
     await api.createWorkspaceIntegration(B, { integrationName: "kv-store", alias: "b_kv" });
     const made = await request(`${local.url}/api/v1/mcp/servers`, {

@@ -4,7 +4,7 @@
  * nothing) and a deadline for "one reply per request".
  */
 
-import type { Store } from "../../src/local/store.js";
+import type { Store } from "../../src/local/store/index.js";
 import { createLogger, type Logger } from "../../src/log.js";
 
 /** A real logger (masking included) writing into an array. */

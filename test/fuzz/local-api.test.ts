@@ -186,7 +186,7 @@ function withExisting(p: string, local: TestLocalApi): string {
   return p.replace(/\{(integration|connection|server):(\d+)\}/, (_m, kind: string, n: string) => {
     const ids =
       kind === "integration"
-        ? local.store.listIntegrationRecords(WS).map((r) => r.id)
+        ? local.store.integrations.records(WS).map((r) => r.id)
         : (local.store.db
             .prepare(
               `SELECT id FROM ${kind === "server" ? "mcp_servers" : "connections"} ORDER BY rowid`,

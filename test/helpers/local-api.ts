@@ -8,7 +8,7 @@ import type { ChangeFeed } from "../../src/local/changes.js";
 import { DEMO } from "../../src/local/demo.js";
 import type { McpEndpoints } from "../../src/local/mcp-endpoint/index.js";
 import { type LocalApiOptions, startLocalApi } from "../../src/local/server.js";
-import type { Store } from "../../src/local/store.js";
+import type { Store } from "../../src/local/store/index.js";
 import { silentLogger } from "../../src/log.js";
 
 export const TEST_API_KEY = "wvz_test_0123456789abcdefghijklmnop";

@@ -9,7 +9,7 @@ import { integrationConfigOf } from "../../src/domain/index.js";
 import type { NewChange } from "../../src/domain/journal.js";
 import { insertChanges } from "../../src/local/journal-store.js";
 import { silentLogger } from "../../src/log.js";
-import { buildToolSet } from "../../src/mcp/registry.js";
+import { buildToolSet } from "../../src/mcp/inventory.js";
 import { createServerFactory } from "../../src/mcp/server.js";
 import { client as httpClient, startTestLocalApi } from "../helpers/local-api.js";
 import { DEMO_WS, SLACK_BOT_CONN, serveOverHttp, setup, textOf } from "../helpers/mcp.js";

@@ -100,7 +100,7 @@ describe("bounded outputs at 1,000 integrations", () => {
     const { store } = env.local;
     const now = new Date().toISOString();
     const names = ["kv-store", "storage", "agent-memory", "slack", "gmail"];
-    store.bulkInsertIntegrations(
+    store.integrations.bulkInsert(
       Array.from({ length: N }, (_, i) => ({
         id: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`,
         workspaceId: DEMO_WS,
@@ -119,7 +119,7 @@ describe("bounded outputs at 1,000 integrations", () => {
       })),
     );
     for (let i = 0; i < 300; i++) {
-      store.insertConnection({
+      store.connections.insert({
         externalId: `ext_${i}`,
         displayName: `Connection number ${i} of the team`,
         integrationName: "slack",
@@ -130,7 +130,7 @@ describe("bounded outputs at 1,000 integrations", () => {
         secrets: null,
       });
     }
-    for (let i = 0; i < 150; i++) store.insertWorkspace(`Workspace ${i}`, `ws-${i}`);
+    for (let i = 0; i < 150; i++) store.workspaces.insert(`Workspace ${i}`, `ws-${i}`);
     const rest = client(env.local.url, env.local.apiKey);
     const made = await rest("POST", "/api/v1/mcp/servers", {
       name: "Everything",

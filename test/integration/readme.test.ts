@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { OPTIONS, renderConfigTable } from "../../src/app/config.js";
-import { renderToolTable } from "../../src/mcp/docs.js";
-import { TOOLS } from "../../src/mcp/registry.js";
+import { renderResourceTable, renderToolTable } from "../../src/mcp/docs.js";
+import { RESOURCES, TOOLS } from "../../src/mcp/inventory.js";
 
 const README = new URL("../../README.md", import.meta.url);
 
@@ -17,7 +17,11 @@ describe("README", () => {
   it("has the tool and configuration tables the code generates (npm run docs refreshes them)", () => {
     const current = readFileSync(README, "utf8");
     const fresh = splice(
-      splice(current, "tools", renderToolTable(TOOLS)),
+      splice(
+        splice(current, "tools", renderToolTable(TOOLS)),
+        "resources",
+        renderResourceTable(RESOURCES),
+      ),
       "config",
       renderConfigTable(OPTIONS),
     );

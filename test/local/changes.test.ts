@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { request } from "undici";
 import { describe, expect, it } from "vitest";
+import { sqliteDriver } from "../../src/local/sqlite.js";
 import { startLocalApiCli, stopCli, tempDir, useCliProcesses } from "../helpers/cli.js";
 import { client, startTestLocalApi, useLocalApi } from "../helpers/local-api.js";
 
@@ -168,7 +169,8 @@ describe("GET /api/v1/changes", () => {
   });
 });
 
-describe("GET /api/v1/changes across processes", () => {
+// Child processes run on the same Node with the same env, so on the same driver.
+describe(`GET /api/v1/changes across processes (SQLite driver: ${sqliteDriver()})`, () => {
   it("wakes within 1 s on a write by another process on the same database file", async () => {
     const dbPath = join(tempDir("weavz-changes-"), "shared.db");
     const key = "wvz_changes_cross_process_key_01";

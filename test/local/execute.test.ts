@@ -724,7 +724,7 @@ describe("idempotencyKey", () => {
   });
 
   it("a scoped key executes only in its workspaces (403 SCOPE_DENIED elsewhere)", async () => {
-    env.local.store.insertWorkspace("Scoped", "scoped", "ws-scoped");
+    env.local.store.workspaces.insert("Scoped", "scoped", "ws-scoped");
     const body = { integrationName: "kv-store", actionName: "get", input: { key: "a" } };
     const denied = await call(
       "POST",

@@ -83,7 +83,7 @@ describe("transport", () => {
     const list = await call("GET", "/api/v1/workspaces", undefined, { key: SCOPED_KEY });
     expect(list.body.workspaces.map((w: { id: string }) => w.id)).toEqual([DEMO.workspaceId]);
     // Extra keys are never stored.
-    expect(env.local.store.apiKeyCount()).toBe(1);
+    expect(env.local.store.apiKeys.count()).toBe(1);
   });
 
   it("INVALID_JSON, non-object bodies, empty body", async () => {

@@ -10,7 +10,7 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { createWeavzClient } from "../../src/api/client.js";
-import { Store } from "../../src/local/store.js";
+import { Store } from "../../src/local/store/index.js";
 import { silentLogger } from "../../src/log.js";
 import { initializeRequest, MCP_ACCEPT } from "../helpers/jsonrpc.js";
 import { useLocalApi } from "../helpers/local-api.js";
@@ -357,9 +357,9 @@ describe("MCP endpoints: TOOLS mode over the v1 SDK client (2025-11-25)", () => 
     seen = c.changed.count;
     const other = new Store(env.local.dbPath);
     try {
-      const rec = other.getIntegration(f.ws, wi.id);
+      const rec = other.integrations.get(f.ws, wi.id);
       if (!rec) throw new Error("integration missing");
-      other.updateIntegration({
+      other.integrations.update({
         ...rec,
         enabledActions: ["list_files"],
         updatedAt: new Date().toISOString(),

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { Database } from "../../src/local/sqlite.js";
+import { Database, sqliteDriver } from "../../src/local/sqlite.js";
 import { spawnCli, startLocalApiCli, stopCli, tempDir, useCliProcesses } from "../helpers/cli.js";
 import { client } from "../helpers/local-api.js";
 
@@ -64,7 +64,8 @@ describe("local-api CLI", () => {
   });
 });
 
-describe("several processes on one database", () => {
+// Child processes run on the same Node with the same env, so on the same driver.
+describe(`several processes on one database (SQLite driver: ${sqliteDriver()})`, () => {
   it("two server processes see each other's writes", async () => {
     const db = join(tempDir("weavz-proc-"), "shared.db");
     const a = await startLocalApiCli(["--db", db, "--api-key", KEY, "--no-demo"]);

@@ -16,7 +16,7 @@ import {
   secretKeyPath,
 } from "../../src/local/secrets.js";
 import { Database } from "../../src/local/sqlite.js";
-import { Store } from "../../src/local/store.js";
+import { Store } from "../../src/local/store/index.js";
 import { client, startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
 
 const SECRET = "hunter2-correct-horse";
@@ -74,7 +74,7 @@ describe("connection secrets at rest", () => {
 
     const keyFile = secretKeyPath(local.dbPath);
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
-    expect(local.store.connectionSecrets(r.body.connection.id)).toEqual(secrets);
+    expect(local.store.connections.secrets(r.body.connection.id)).toEqual(secrets);
     // The key is not in the database.
     const key = readFileSync(keyFile, "utf8").trim();
     expect(readFileSync(local.dbPath).includes(Buffer.from(key, "hex"))).toBe(false);
@@ -92,7 +92,7 @@ describe("connection secrets at rest", () => {
 
     const store = new Store(dbPath, { secretKey: key });
     try {
-      const c = store.insertConnection({
+      const c = store.connections.insert({
         externalId: "e",
         displayName: "d",
         integrationName: "openai",
@@ -102,7 +102,7 @@ describe("connection secrets at rest", () => {
         endUserId: null,
         secrets: { secretText: SECRET },
       });
-      expect(store.connectionSecrets(c.id)).toEqual({ secretText: SECRET });
+      expect(store.connections.secrets(c.id)).toEqual({ secretText: SECRET });
       const blob = store.db
         .prepare("SELECT secret_enc FROM connections WHERE id = ?")
         .pluck()
@@ -137,9 +137,9 @@ describe("connection secrets at rest", () => {
       ).map((c) => c.name);
       expect(cols).toContain("secret_enc");
       expect(cols).not.toContain("secret_hash");
-      expect(store.getConnection("conn_old")?.displayName).toBe("Old");
-      expect(store.connectionSecrets("conn_old")).toBeUndefined();
-      expect(store.getConnection(DEMO.openaiConnectionId)).toBeUndefined();
+      expect(store.connections.get("conn_old")?.displayName).toBe("Old");
+      expect(store.connections.secrets("conn_old")).toBeUndefined();
+      expect(store.connections.get(DEMO.openaiConnectionId)).toBeUndefined();
     } finally {
       store.close();
     }

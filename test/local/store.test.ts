@@ -6,7 +6,7 @@ import { DEMO } from "../../src/local/demo.js";
 import { legacyHash, verifySecret } from "../../src/local/key-hash.js";
 import { MIGRATIONS } from "../../src/local/migrations.js";
 import { startLocalApi } from "../../src/local/server.js";
-import { Database } from "../../src/local/sqlite.js";
+import { Database, sqliteDriver } from "../../src/local/sqlite.js";
 import { client, startTestLocalApi } from "../helpers/local-api.js";
 
 const dirs: string[] = [];
@@ -57,7 +57,8 @@ describe("demo data", () => {
   });
 });
 
-describe("persistence and keys", () => {
+// Child processes run on the same Node with the same env, so on the same driver.
+describe(`persistence and keys (SQLite driver: ${sqliteDriver()})`, () => {
   it("data survives close and reopen of the same file", async () => {
     const dir = tmp();
     const dbPath = join(dir, "p.db");

@@ -74,10 +74,10 @@ describe("workspace limits cover connections and external namespaces", () => {
   it("an execution never runs with another workspace's connection, even one pinned before", async () => {
     // A record pinned before the rule existed (written straight to the store).
     const now = new Date().toISOString();
-    local.store.insertIntegration({
+    local.store.integrations.insert({
       id: crypto.randomUUID(),
       workspaceId: A,
-      orgId: local.store.getWorkspace(A)?.orgId as string,
+      orgId: local.store.workspaces.get(A)?.orgId as string,
       integrationName: "slack",
       alias: "old_pin",
       displayName: null,

@@ -62,7 +62,7 @@ describe("apply_workspace_plan stopping at a failed step", () => {
     );
 
     // The workspace holds exactly the applied part; planning again plans only the rest.
-    const aliases = local.store.listIntegrationRecords(DEMO_WS).map((i) => i.alias);
+    const aliases = local.store.integrations.records(DEMO_WS).map((i) => i.alias);
     expect(aliases).toEqual(["kv_one"]);
     const rest = (await mcp.call("plan_workspace", desired)).structuredContent as any;
     expect(rest.steps.map((s: any) => `${s.action} ${s.alias}`)).toEqual([

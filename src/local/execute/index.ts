@@ -7,7 +7,7 @@ import {
 } from "../../domain/index.js";
 import { loadCatalog } from "../catalog.js";
 import { ApiError, validationError } from "../errors.js";
-import type { Store } from "../store.js";
+import type { Store } from "../store/index.js";
 import { parseWith } from "../validation.js";
 import { advancedCode, code } from "./builtins/code.js";
 import { dataTransformer } from "./builtins/data-transformer.js";
@@ -65,13 +65,7 @@ function fingerprint(req: ParsedExecuteRequest): string {
 
 function storedResult(store: Store, req: ParsedExecuteRequest): ExecuteResult | undefined {
   if (req.idempotencyKey === undefined) return undefined;
-  const row = store
-    .stmt(
-      "SELECT fingerprint, result, created_at AS createdAt FROM execution_results WHERE workspace_id = ? AND idempotency_key = ?",
-    )
-    .get(req.workspaceId, req.idempotencyKey) as
-    | { fingerprint: string; result: string; createdAt: string }
-    | undefined;
+  const row = store.executions.get(req.workspaceId, req.idempotencyKey);
   if (!row || Date.parse(row.createdAt) < Date.now() - IDEMPOTENCY_TTL_MS) return undefined;
   if (row.fingerprint !== fingerprint(req)) {
     throw validationError([
@@ -87,21 +81,16 @@ function storedResult(store: Store, req: ParsedExecuteRequest): ExecuteResult | 
 function saveResult(store: Store, req: ParsedExecuteRequest, result: ExecuteResult): void {
   if (req.idempotencyKey === undefined) return;
   const now = new Date();
-  store
-    .stmt("DELETE FROM execution_results WHERE created_at < ?")
-    .run(new Date(now.getTime() - IDEMPOTENCY_TTL_MS).toISOString());
-  store
-    .stmt(
-      `INSERT INTO execution_results (workspace_id, idempotency_key, fingerprint, result, created_at)
-       VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-    )
-    .run(
-      req.workspaceId,
-      req.idempotencyKey,
-      fingerprint(req),
-      JSON.stringify(result),
-      now.toISOString(),
-    );
+  store.executions.save(
+    {
+      workspaceId: req.workspaceId,
+      idempotencyKey: req.idempotencyKey,
+      fingerprint: fingerprint(req),
+      result: JSON.stringify(result),
+      createdAt: now.toISOString(),
+    },
+    new Date(now.getTime() - IDEMPOTENCY_TTL_MS).toISOString(),
+  );
 }
 
 // Same-key requests in flight in this process wait for the first one instead of running twice.

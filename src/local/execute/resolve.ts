@@ -8,7 +8,12 @@ import {
 } from "../../domain/index.js";
 import { type Catalog, requireCatalogIntegration } from "../catalog.js";
 import { ApiError, notFound, validationError } from "../errors.js";
-import type { ConnectionRecord, IntegrationRecord, Store, WorkspaceRecord } from "../store.js";
+import type {
+  ConnectionRecord,
+  IntegrationRecord,
+  Store,
+  WorkspaceRecord,
+} from "../store/index.js";
 
 /** Everything an execution needs, found before anything runs. */
 export interface Resolved {
@@ -36,7 +41,7 @@ function pickIntegration(
   let byId: IntegrationRecord | undefined;
   let byAlias: IntegrationRecord | undefined;
   if (req.workspaceIntegrationId !== undefined) {
-    byId = store.getIntegration(workspaceId, req.workspaceIntegrationId);
+    byId = store.integrations.get(workspaceId, req.workspaceIntegrationId);
     if (!byId) {
       throw notFound(
         `Workspace integration ${req.workspaceIntegrationId} not found in workspace ${workspaceId}; list the workspace's integrations.`,
@@ -45,7 +50,7 @@ function pickIntegration(
     }
   }
   if (req.integrationAlias !== undefined) {
-    byAlias = store.getIntegrationByAlias(workspaceId, req.integrationAlias);
+    byAlias = store.integrations.getByAlias(workspaceId, req.integrationAlias);
     if (!byAlias) {
       throw notFound(
         `No workspace integration with alias "${req.integrationAlias}" in workspace ${workspaceId}; list the workspace's integrations.`,
@@ -73,8 +78,8 @@ function pickIntegration(
     }
     return chosen;
   }
-  const candidates = store
-    .listIntegrationRecords(workspaceId)
+  const candidates = store.integrations
+    .records(workspaceId)
     .filter((r) => r.integrationName === name);
   if (candidates.length === 0) {
     throw notFound(
@@ -102,7 +107,7 @@ function pickConnection(
   const ws = record.workspaceId;
   const name = record.integrationName;
   const pinned = (): ConnectionRecord => {
-    const found = record.connectionId ? store.getConnection(record.connectionId) : undefined;
+    const found = record.connectionId ? store.connections.get(record.connectionId) : undefined;
     // A connection of another workspace (pinned before the rule, or moved) is never used.
     const c = found && connectionUsableIn(found, ws) ? found : undefined;
     if (!c) {
@@ -120,7 +125,7 @@ function pickConnection(
     return c;
   };
   if (req.connectionExternalId !== undefined) {
-    const c = store.getConnectionByExternalId(name, req.connectionExternalId);
+    const c = store.connections.getByExternalId(name, req.connectionExternalId);
     if (!c || !connectionUsableIn(c, ws)) {
       throw notFound(
         `No ${name} connection with externalId "${req.connectionExternalId}" usable in workspace ${ws}.`,
@@ -141,7 +146,9 @@ function pickConnection(
     case "fixed":
       return { connection: pinned(), connectionSource: "fixed" };
     case "per_user": {
-      const own = req.endUserId ? store.findUserConnection(name, req.endUserId, ws) : undefined;
+      const own = req.endUserId
+        ? store.connections.findForUser(name, req.endUserId, ws)
+        : undefined;
       if (!own) {
         throw new ApiError(
           400,
@@ -161,7 +168,9 @@ function pickConnection(
       return { connection: own, connectionSource: "end_user" };
     }
     case "per_user_with_fallback": {
-      const own = req.endUserId ? store.findUserConnection(name, req.endUserId, ws) : undefined;
+      const own = req.endUserId
+        ? store.connections.findForUser(name, req.endUserId, ws)
+        : undefined;
       if (own) return { connection: own, connectionSource: "end_user" };
       return { connection: pinned(), connectionSource: "fallback" };
     }
@@ -178,7 +187,7 @@ export function resolveExecution(
   catalog: Catalog,
   req: ParsedExecuteRequest,
 ): Resolved {
-  const workspace = store.getWorkspace(req.workspaceId);
+  const workspace = store.workspaces.get(req.workspaceId);
   if (!workspace) {
     throw notFound(`Workspace ${req.workspaceId} not found; list workspaces.`);
   }

@@ -1,5 +1,5 @@
 import { ApiError } from "../errors.js";
-import type { Store } from "../store.js";
+import type { Store } from "../store/index.js";
 import type { Resolved } from "./resolve.js";
 
 /** What a built-in action sees when it runs. */

@@ -1,5 +1,5 @@
 import { KeyCheckBusy, type KeyChecker } from "../key-check.js";
-import type { Store } from "../store.js";
+import type { Store } from "../store/index.js";
 import type { SourceBudget } from "./source-budget.js";
 
 const REALM = 'Bearer realm="weavz-local-mcp"';
@@ -37,7 +37,7 @@ export async function authenticate(
   headers: Headers,
   budget?: { limits: SourceBudget; source: string },
 ): Promise<AuthOutcome> {
-  const stored = store.mcpServerTokenHash(serverId);
+  const stored = store.mcpServers.tokenHash(serverId);
   if (stored === undefined) {
     return refuse(404, "NOT_FOUND", `MCP server ${serverId} not found.`);
   }
@@ -78,7 +78,7 @@ export async function authenticate(
   let current: string | undefined;
   try {
     current = await keys.match(tag, token, [stored], (old, fresh) =>
-      store.replaceMcpServerTokenHash(serverId, old, fresh),
+      store.mcpServers.replaceTokenHash(serverId, old, fresh),
     );
   } catch (err) {
     budget?.limits.end(budget.source, false);

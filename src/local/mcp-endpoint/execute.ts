@@ -1,6 +1,6 @@
 import type { ExecuteRequest, ExecuteResult } from "../../domain/index.js";
 import { executeAction } from "../execute/index.js";
-import type { Store } from "../store.js";
+import type { Store } from "../store/index.js";
 
 export type { ExecuteRequest, ExecuteResult };
 

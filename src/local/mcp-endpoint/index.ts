@@ -1,19 +1,16 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
 import {
-  createMcpHandler,
-  InMemoryServerEventBus,
-  isJsonContentType,
-  isLegacyRequest,
-  type McpHttpHandler,
-  readRequestBody,
-  type Server,
-  type ServerEvent,
-  WebStandardStreamableHTTPServerTransport,
-} from "@modelcontextprotocol/server";
+  createDualEraEndpoint,
+  DEFAULT_LIMITS,
+  type DualEraEndpoint,
+} from "../../host/dual-era.js";
+import { rpcError, sendWebResponse, webHeaders } from "../../host/http-io.js";
+import { SessionTable } from "../../host/sessions.js";
 import { type Logger, silentLogger } from "../../log.js";
 import type { Catalog } from "../catalog.js";
 import type { ChangeFeed } from "../changes.js";
 import type { KeyChecker } from "../key-check.js";
-import type { Store } from "../store.js";
+import type { Store } from "../store/index.js";
 import { authenticate } from "./auth.js";
 import { type ExecuteFn, storeExecutor } from "./execute.js";
 import { buildEndpointServer, type EndpointDeps } from "./server.js";
@@ -22,13 +19,8 @@ import { type ToolSurface, ToolSurfaces } from "./tools.js";
 
 export type { ExecuteFn, ExecuteRequest, ExecuteResult } from "./execute.js";
 
-/** The same 1 MiB limit as the REST routes. */
-const MAX_BODY_BYTES = 1024 * 1024;
 /** How long one change-feed wait lasts before it is renewed (it ends early on any change). */
 const WATCH_WAIT_MS = 25_000;
-const DEFAULT_MAX_SESSIONS = 1000;
-/** A session with no request for this long and no open stream is closed. */
-const SESSION_IDLE_MS = 30 * 60_000;
 
 export interface McpEndpointsOptions {
   store: Store;
@@ -38,7 +30,7 @@ export interface McpEndpointsOptions {
   /** Runs actions; defaults to the local execution engine on `store`. */
   execute?: ExecuteFn;
   log?: Logger;
-  /** Legacy (2025-11-25) sessions kept at once; the least recently used is closed beyond it. */
+  /** Legacy (2025-11-25) sessions kept at once, over every server (the host's limits policy). */
   maxSessions?: number;
   /** Verifies bearer tokens (shared with the REST key checks: one KDF queue). */
   keys: KeyChecker;
@@ -46,43 +38,16 @@ export interface McpEndpointsOptions {
   allowedOrigins?: readonly string[];
 }
 
-interface Session {
-  transport: WebStandardStreamableHTTPServerTransport;
-  server: Server;
-  lastUsed: number;
-  /** Open GET streams: the only way a legacy session can receive list_changed. */
-  streams: number;
-}
-
-/** A bus that tells the endpoints when a modern client starts listening. */
-class WatchedBus extends InMemoryServerEventBus {
-  constructor(private readonly onSubscribe: () => void) {
-    super();
-  }
-  override subscribe(listener: (event: ServerEvent) => void): () => void {
-    const off = super.subscribe(listener);
-    this.onSubscribe();
-    return off;
-  }
-}
-
-/** What is live for one Weavz MCP server: its legacy sessions and its modern handler. */
+/** What is live for one Weavz MCP server: its dual-era endpoint and who can hear it. */
 interface ServerState {
   /** The stored token form clients were admitted with: a new token or a deletion closes everything. */
   tokenHash: string;
-  sessions: Map<string, Session>;
-  modern?: McpHttpHandler;
-  bus: WatchedBus;
+  endpoint: DualEraEndpoint;
+  /** Open 2026 listen streams and 2025 GET streams: the clients that can hear list_changed. */
+  listening: number;
   /** The tools clients were last told about (notifications go out when it changes). */
   fingerprint: string | undefined;
 }
-
-const jsonRpcError = (
-  status: number,
-  code: number,
-  message: string,
-  headers?: Record<string, string>,
-) => Response.json({ jsonrpc: "2.0", error: { code, message }, id: null }, { status, headers });
 
 const LOCAL_HOSTNAMES = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
@@ -105,20 +70,20 @@ function originAllowed(headers: Headers, allowed: ReadonlySet<string>): boolean 
 
 /**
  * Serves every Weavz MCP server of the local API at its `mcpEndpoint` as a Streamable HTTP
- * MCP endpoint, for both protocol eras:
- * - 2025-11-25 clients (initialize, Mcp-Session-Id, GET stream): one SDK transport and
- *   server per session, so list_changed reaches them on their GET stream;
- * - 2026-07-28 clients (per-request envelope): the SDK's strict modern handler, one per
- *   MCP server, whose `subscriptions/listen` streams get list_changed from its bus.
- * Auto-sync: while any client is connected, the change feed is watched and each server's
- * tools are compared with what its clients last saw; a difference notifies them at once.
+ * MCP endpoint for both protocol eras, through the host's dual-era endpoint (src/host/): one
+ * endpoint per MCP server, one bounded session table and one limits policy for all of them,
+ * the same as the main MCP server's. This class adds what is the local API's: the origin
+ * rule, the server's `mcp_` token, and auto-sync: while any client can hear list_changed,
+ * the change feed is watched and each server's tools are compared with what its clients last
+ * saw; a difference notifies them at once.
  */
 export class McpEndpoints {
   private readonly store: Store;
   private readonly changes: ChangeFeed;
   private readonly log: Logger;
   private readonly deps: EndpointDeps;
-  private readonly maxSessions: number;
+  private readonly sessions: SessionTable;
+  private readonly limits: typeof DEFAULT_LIMITS;
   private readonly keys: KeyChecker;
   private readonly allowedOrigins: ReadonlySet<string>;
   /** Unrecognised-token checks per client address (see SourceBudget). */
@@ -132,7 +97,15 @@ export class McpEndpoints {
     this.store = opts.store;
     this.changes = opts.changes;
     this.log = opts.log ?? silentLogger;
-    this.maxSessions = opts.maxSessions ?? DEFAULT_MAX_SESSIONS;
+    this.limits = {
+      ...DEFAULT_LIMITS,
+      maxSessions: opts.maxSessions ?? DEFAULT_LIMITS.maxSessions,
+    };
+    this.sessions = new SessionTable({
+      max: this.limits.maxSessions,
+      idleTimeoutMs: this.limits.idleTimeoutMs,
+      evictableAfterMs: this.limits.evictableAfterMs,
+    });
     this.keys = opts.keys;
     this.allowedOrigins = new Set(
       (opts.allowedOrigins ?? []).map((o) => {
@@ -153,9 +126,7 @@ export class McpEndpoints {
 
   /** Legacy sessions open now (introspection for tests). */
   get sessionCount(): number {
-    let n = 0;
-    for (const s of this.states.values()) n += s.sessions.size;
-    return n;
+    return this.sessions.size;
   }
 
   /** True while the change feed is watched for connected clients (introspection for tests). */
@@ -164,43 +135,28 @@ export class McpEndpoints {
   }
 
   /**
-   * Serves one HTTP request to the endpoint of MCP server `serverId`; `source` is the
-   * client's address (its budget of unrecognised-token checks).
+   * Serves one HTTP request (body unread) to the endpoint of MCP server `serverId`; the
+   * client's address is its budget of unrecognised-token checks.
    */
-  async fetch(request: Request, serverId: string, source = "unknown"): Promise<Response> {
-    if (this.closed) return jsonRpcError(503, -32000, "The local API is shutting down.");
-    if (!originAllowed(request.headers, this.allowedOrigins)) {
-      return jsonRpcError(403, -32000, "Forbidden: the Origin header names another site.");
+  async handle(req: IncomingMessage, res: ServerResponse, serverId: string): Promise<void> {
+    if (this.closed) {
+      rpcError(res, 503, -32000, "The local API is shutting down.");
+      return;
     }
-    const auth = await authenticate(this.store, this.keys, serverId, request.headers, {
+    const headers = webHeaders(req);
+    if (!originAllowed(headers, this.allowedOrigins)) {
+      rpcError(res, 403, -32000, "Forbidden: the Origin header names another site.");
+      return;
+    }
+    const auth = await authenticate(this.store, this.keys, serverId, headers, {
       limits: this.budget,
-      source,
+      source: req.socket.remoteAddress ?? "unknown",
     });
-    if (!auth.ok) return auth.response;
-    const state = this.stateFor(serverId, auth.tokenHash);
-
-    const method = request.method.toUpperCase();
-    if (method === "GET" || method === "DELETE") return this.legacy(state, serverId, request);
-    if (method !== "POST") {
-      return jsonRpcError(405, -32000, `${method} is not allowed; use POST, GET or DELETE.`, {
-        allow: "POST, GET, DELETE",
-      });
+    if (!auth.ok) {
+      await sendWebResponse(res, auth.response);
+      return;
     }
-    if (!isJsonContentType(request.headers.get("content-type"))) {
-      return jsonRpcError(415, -32000, "Content-Type must be application/json.");
-    }
-    const read = await readRequestBody(request, MAX_BODY_BYTES);
-    if (read.tooLarge) {
-      return jsonRpcError(413, -32000, `The request body exceeds ${MAX_BODY_BYTES} bytes (1 MiB).`);
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(read.text);
-    } catch {
-      return jsonRpcError(400, -32700, "Parse error: the body is not valid JSON.");
-    }
-    if (await isLegacyRequest(request, body)) return this.legacy(state, serverId, request, body);
-    return this.modernHandler(state, serverId).fetch(request, { parsedBody: body });
+    await this.stateFor(serverId, auth.tokenHash).endpoint.handle(req, res);
   }
 
   /** Closes every session and subscription; the endpoints answer 503 afterwards. */
@@ -208,170 +164,51 @@ export class McpEndpoints {
     if (this.closed) return;
     this.closed = true;
     this.watchAbort?.abort();
-    clearInterval(this.sweepTimer);
     await Promise.all([...this.states.keys()].map((id) => this.teardown(id)));
+    await this.sessions.closeAll();
   }
 
   private stateFor(serverId: string, tokenHash: string): ServerState {
     const existing = this.states.get(serverId);
     if (existing && existing.tokenHash === tokenHash) return existing;
     if (existing) void this.teardown(serverId);
+    /** A client that can hear list_changed connected; the returned function says it left. */
+    const hearing = () => {
+      state.listening++;
+      this.startWatching();
+      return () => {
+        state.listening--;
+        this.stopWatchingIfIdle();
+      };
+    };
     const state: ServerState = {
       tokenHash,
-      sessions: new Map(),
-      bus: new WatchedBus(() => this.startWatching()),
+      endpoint: createDualEraEndpoint({
+        newServer: () => buildEndpointServer(this.deps, serverId),
+        sessions: this.sessions,
+        limits: this.limits,
+        onListen: () => ({ stop: hearing() }),
+        onStream: hearing,
+        onerror: (err) => this.log.debug(`MCP endpoint ${serverId}: ${err.message}`),
+      }),
+      listening: 0,
       fingerprint: this.deps.surfaces.get(serverId)?.fingerprint,
     };
     this.states.set(serverId, state);
     return state;
   }
 
-  private modernHandler(state: ServerState, serverId: string): McpHttpHandler {
-    state.modern ??= createMcpHandler(() => buildEndpointServer(this.deps, serverId), {
-      legacy: "reject",
-      bus: state.bus,
-      maxRequestBodySize: MAX_BODY_BYTES,
-      onerror: (err) => this.log.debug(`MCP endpoint ${serverId}: ${err.message}`),
-    });
-    return state.modern;
-  }
-
-  private async legacy(
-    state: ServerState,
-    serverId: string,
-    request: Request,
-    body?: unknown,
-  ): Promise<Response> {
-    const options = body === undefined ? {} : { parsedBody: body };
-    const sid = request.headers.get("mcp-session-id");
-    if (sid) {
-      const session = state.sessions.get(sid);
-      // The spec's answer for an unknown (or expired) session: 404, then the client starts over.
-      if (!session)
-        return jsonRpcError(404, -32001, "Session not found; initialize a new session.");
-      session.lastUsed = Date.now();
-      const response = await session.transport.handleRequest(request, options);
-      return request.method.toUpperCase() === "GET"
-        ? this.trackStream(session, response)
-        : response;
-    }
-    const isInitialize =
-      typeof body === "object" &&
-      body !== null &&
-      (body as { method?: unknown }).method === "initialize";
-    if (request.method.toUpperCase() !== "POST" || !isInitialize) {
-      return jsonRpcError(
-        400,
-        -32000,
-        "Bad Request: Mcp-Session-Id header required (send initialize first).",
-      );
-    }
-    this.evictIfFull();
-    const transport = new WebStandardStreamableHTTPServerTransport({
-      sessionIdGenerator: () => crypto.randomUUID(),
-      maxRequestBodySize: MAX_BODY_BYTES,
-      onsessioninitialized: (id) => {
-        state.sessions.set(id, { transport, server, lastUsed: Date.now(), streams: 0 });
-        this.sweepLater();
-      },
-    });
-    transport.onclose = () => {
-      if (transport.sessionId) state.sessions.delete(transport.sessionId);
-      this.stopWatchingIfIdle();
-    };
-    const server = buildEndpointServer(this.deps, serverId);
-    await server.connect(transport);
-    return transport.handleRequest(request, options);
-  }
-
-  /**
-   * Counts the session's GET stream while it is open: only then can it receive list_changed,
-   * so only then is the change feed watched for it.
-   */
-  private trackStream(session: Session, response: Response): Response {
-    if (response.status !== 200 || !response.body) return response;
-    const reader = response.body.getReader();
-    session.streams++;
-    this.startWatching();
-    let ended = false;
-    const end = () => {
-      if (ended) return;
-      ended = true;
-      session.streams--;
-      session.lastUsed = Date.now();
-      this.stopWatchingIfIdle();
-    };
-    const body = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        try {
-          const r = await reader.read();
-          if (r.done) {
-            end();
-            controller.close();
-          } else {
-            controller.enqueue(r.value);
-          }
-        } catch (err) {
-          end();
-          controller.error(err);
-        }
-      },
-      cancel(reason) {
-        end();
-        return reader.cancel(reason);
-      },
-    });
-    return new Response(body, { status: response.status, headers: response.headers });
-  }
-
-  private sweepTimer: NodeJS.Timeout | undefined;
-
-  /** Closes idle sessions (no request for SESSION_IDLE_MS, no open stream) every few minutes. */
-  private sweepLater(): void {
-    if (this.sweepTimer || this.closed) return;
-    this.sweepTimer = setInterval(() => {
-      const cutoff = Date.now() - SESSION_IDLE_MS;
-      let left = 0;
-      for (const state of this.states.values()) {
-        for (const s of state.sessions.values()) {
-          if (s.streams === 0 && s.lastUsed < cutoff) void s.transport.close();
-          else left++;
-        }
-      }
-      if (left === 0) {
-        clearInterval(this.sweepTimer);
-        this.sweepTimer = undefined;
-      }
-    }, SESSION_IDLE_MS / 6);
-    this.sweepTimer.unref();
-  }
-
-  private evictIfFull(): void {
-    if (this.sessionCount < this.maxSessions) return;
-    let oldest: Session | undefined;
-    for (const state of this.states.values()) {
-      for (const s of state.sessions.values())
-        if (!oldest || s.lastUsed < oldest.lastUsed) oldest = s;
-    }
-    void oldest?.transport.close();
-  }
-
   private async teardown(serverId: string): Promise<void> {
     const state = this.states.get(serverId);
     if (!state) return;
     this.states.delete(serverId);
-    const closing: Array<Promise<void>> = [];
-    for (const s of state.sessions.values()) closing.push(s.transport.close());
-    if (state.modern) closing.push(state.modern.close());
-    await Promise.allSettled(closing);
+    await state.endpoint.close();
+    this.stopWatchingIfIdle();
   }
 
   private needsWatch(): boolean {
     if (this.closed) return false;
-    for (const state of this.states.values()) {
-      if (state.bus.listenerCount > 0) return true;
-      for (const s of state.sessions.values()) if (s.streams > 0) return true;
-    }
+    for (const state of this.states.values()) if (state.listening > 0) return true;
     return false;
   }
 
@@ -416,7 +253,7 @@ export class McpEndpoints {
       let surface: ToolSurface | undefined;
       let hash: string | null | undefined;
       try {
-        hash = this.store.mcpServerTokenHash(id);
+        hash = this.store.mcpServers.tokenHash(id);
         surface = this.deps.surfaces.get(id);
       } catch (err) {
         this.log.warn(`MCP endpoint ${id}: cannot read the store: ${(err as Error).message}`);
@@ -429,12 +266,12 @@ export class McpEndpoints {
       }
       if (surface.fingerprint === state.fingerprint) continue;
       state.fingerprint = surface.fingerprint;
-      for (const s of state.sessions.values()) {
+      for (const s of state.endpoint.sessions()) {
         s.server.sendToolListChanged().catch(() => {
           // The session closed meanwhile: nothing to tell.
         });
       }
-      state.modern?.notify.toolsChanged();
+      state.endpoint.notify.toolsChanged();
     }
   }
 }

@@ -9,7 +9,7 @@ import type { Logger } from "../../log.js";
 import { VERSION } from "../../version.js";
 import { ApiError } from "../errors.js";
 import { type CodeHost, runJavaScript } from "../execute/javascript.js";
-import type { Store } from "../store.js";
+import type { Store } from "../store/index.js";
 import {
   CodeModeError,
   ExecuteArgsSchema,
@@ -170,7 +170,7 @@ async function callCodeTool(
  * integrations.
  */
 export function buildEndpointServer(deps: EndpointDeps, serverId: string): Server {
-  const initial = deps.store.getMcpServer(serverId);
+  const initial = deps.store.mcpServers.get(serverId);
   const server = new Server(
     { name: `weavz-local/${initial?.name ?? serverId}`, version: VERSION },
     {

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { CatalogAction, CatalogIntegration } from "../../domain/index.js";
 import type { Catalog } from "../catalog.js";
 import { deriveMcpTools } from "../mcp-tools.js";
-import type { IntegrationRecord, McpServerRecord, Store } from "../store.js";
+import type { IntegrationRecord, McpServerRecord, Store } from "../store/index.js";
 import { codeModeTools } from "./code-mode.js";
 import { actionInputSchema, type ObjectSchema } from "./schema.js";
 
@@ -109,13 +109,9 @@ export function toolSurface(
   catalog: Catalog,
   serverId: string,
 ): ToolSurface | undefined {
-  const server = store.getMcpServer(serverId);
+  const server = store.mcpServers.get(serverId);
   if (!server) return undefined;
-  const targets = workspaceActions(
-    server,
-    store.listIntegrationRecords(server.workspaceId),
-    catalog,
-  );
+  const targets = workspaceActions(server, store.integrations.records(server.workspaceId), catalog);
   const actions = new Map(targets.map((t) => [t.toolName, t]));
   // CODE mode's tools name the workspace's aliases, so they change with the integrations too.
   const tools = server.mode === "CODE" ? codeModeTools(targets) : targets.map(actionTool);

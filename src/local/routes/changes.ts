@@ -22,7 +22,7 @@ export function changeRoutes(app: App, deps: Deps): void {
       const feed = deps.changes;
       const seq = feed ? await feed.wait(q.since, q.waitMs, clientGone(c)) : deps.store.changeSeq();
       // The newest journal entry rides along: a watcher of history knows which workspace moved.
-      const last = deps.store.lastHistoryEntry();
+      const last = deps.store.journal.last();
       return ok(c, last ? { seq, lastChange: last } : { seq });
     },
   });

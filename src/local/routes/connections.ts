@@ -39,7 +39,7 @@ export function connectionRoutes(app: App, deps: Deps): void {
       if (q.workspaceId) filter.workspaceId = q.workspaceId;
       if (q.integrationName) filter.integrationName = q.integrationName;
       if (scope) filter.scope = scope;
-      const { items, total } = store.listConnections(filter, q);
+      const { items, total } = store.connections.list(filter, q);
       return ok(c, { connections: items, total });
     },
     POST: async (c) => {
@@ -67,7 +67,7 @@ export function connectionRoutes(app: App, deps: Deps): void {
           allowed: suggestions,
         });
       }
-      if (input.workspaceId && !store.getWorkspace(input.workspaceId)) {
+      if (input.workspaceId && !store.workspaces.get(input.workspaceId)) {
         issues.push({
           field: "workspaceId",
           message: `no workspace with id "${input.workspaceId}"; list workspaces with GET /api/v1/workspaces`,
@@ -90,7 +90,7 @@ export function connectionRoutes(app: App, deps: Deps): void {
       };
       const hasSecret = Object.values(secrets).some((v) => v !== undefined);
       try {
-        const connection = store.insertConnection({
+        const connection = store.connections.insert({
           externalId: input.externalId,
           displayName: input.displayName,
           integrationName: input.integrationName,
@@ -104,7 +104,7 @@ export function connectionRoutes(app: App, deps: Deps): void {
         return ok(c, { connection }, 201);
       } catch (err) {
         if (!isUnique(err)) throw err;
-        const existing = store.getConnectionByExternalId(input.integrationName, input.externalId);
+        const existing = store.connections.getByExternalId(input.integrationName, input.externalId);
         throw new ApiError(
           409,
           "DUPLICATE",
@@ -118,7 +118,7 @@ export function connectionRoutes(app: App, deps: Deps): void {
   resource(app, "/api/v1/connections/:id", {
     GET: (c) => {
       const id = param(c, "id");
-      const conn = store.getConnection(id);
+      const conn = store.connections.get(id);
       if (!conn) throw connNotFound(id);
       if (conn.workspaceId) checkScope(c, conn.workspaceId);
       return ok(c, { connection: conn });
@@ -126,7 +126,7 @@ export function connectionRoutes(app: App, deps: Deps): void {
     DELETE: (c) => {
       const connId = param(c, "id");
       store.write(() => {
-        const conn = store.getConnection(connId);
+        const conn = store.connections.get(connId);
         if (!conn) throw connNotFound(connId);
         if (c.get("principal").scope) {
           if (!conn.workspaceId) {
@@ -138,7 +138,7 @@ export function connectionRoutes(app: App, deps: Deps): void {
           }
           checkScope(c, conn.workspaceId);
         }
-        const users = store.integrationsUsingConnection(connId);
+        const users = store.integrations.usingConnection(connId);
         if (users.length > 0) {
           throw new ApiError(
             409,
@@ -147,7 +147,7 @@ export function connectionRoutes(app: App, deps: Deps): void {
             { integrations: users },
           );
         }
-        store.deleteConnection(connId);
+        store.connections.delete(connId);
       });
       return ok(c, { deleted: true, id: connId });
     },

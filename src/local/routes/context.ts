@@ -5,7 +5,7 @@ import { readJson } from "../body.js";
 import type { Catalog } from "../catalog.js";
 import type { ChangeFeed } from "../changes.js";
 import { ApiError, notFound, validationError } from "../errors.js";
-import { type Store, sqliteCode } from "../store.js";
+import { type Store, sqliteCode } from "../store/index.js";
 
 /** Who is calling: a scoped key only reaches its workspaces. */
 export interface Principal {
@@ -143,7 +143,7 @@ export function checkScope(c: Ctx, workspaceId: string): void {
 /** The workspace, after the scope check; 404 when it does not exist. */
 export function requireWorkspace(c: Ctx, deps: Deps, workspaceId: string) {
   checkScope(c, workspaceId);
-  const ws = deps.store.getWorkspace(workspaceId);
+  const ws = deps.store.workspaces.get(workspaceId);
   if (!ws) {
     throw notFound(
       `Workspace ${workspaceId} not found; list workspaces with GET /api/v1/workspaces.`,

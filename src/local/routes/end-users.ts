@@ -29,7 +29,7 @@ export function endUserRoutes(app: App, deps: Deps): void {
         allowed: keysOf(EndUserListQuerySchema),
       });
       const filter = workspaceFilter(c, deps, q.workspaceId);
-      const { items, total } = store.listEndUsers(filter, q);
+      const { items, total } = store.endUsers.list(filter, q);
       return ok(c, { endUsers: items, total });
     },
     POST: async (c) => {
@@ -38,7 +38,7 @@ export function endUserRoutes(app: App, deps: Deps): void {
         allowed: keysOf(CreateEndUserSchema),
       });
       checkScope(c, input.workspaceId);
-      if (!store.getWorkspace(input.workspaceId)) {
+      if (!store.workspaces.get(input.workspaceId)) {
         throw validationError([
           {
             field: "workspaceId",
@@ -47,7 +47,7 @@ export function endUserRoutes(app: App, deps: Deps): void {
         ]);
       }
       try {
-        const endUser = store.insertEndUser({
+        const endUser = store.endUsers.insert({
           workspaceId: input.workspaceId,
           externalId: input.externalId,
           displayName: input.displayName ?? null,
@@ -56,7 +56,7 @@ export function endUserRoutes(app: App, deps: Deps): void {
         return ok(c, { endUser }, 201);
       } catch (err) {
         if (!isUnique(err)) throw err;
-        const existing = store.getEndUserByExternalId(input.workspaceId, input.externalId);
+        const existing = store.endUsers.getByExternalId(input.workspaceId, input.externalId);
         throw new ApiError(
           409,
           "DUPLICATE",
@@ -73,10 +73,10 @@ export function endUserRoutes(app: App, deps: Deps): void {
   resource(app, "/api/v1/end-users/:id", {
     GET: (c) => {
       const id = param(c, "id");
-      const endUser = store.getEndUser(id);
+      const endUser = store.endUsers.get(id);
       if (!endUser) throw endUserNotFound(id);
       checkScope(c, endUser.workspaceId);
-      const connections = store.endUserConnections(endUser.workspaceId, endUser.externalId);
+      const connections = store.connections.ofEndUser(endUser.workspaceId, endUser.externalId);
       return ok(c, { endUser, connections });
     },
     // Deletes the user's own connections with them (refused while one is pinned) and the
@@ -84,12 +84,12 @@ export function endUserRoutes(app: App, deps: Deps): void {
     DELETE: (c) => {
       const id = param(c, "id");
       store.write(() => {
-        const endUser = store.getEndUser(id);
+        const endUser = store.endUsers.get(id);
         if (!endUser) throw endUserNotFound(id);
         checkScope(c, endUser.workspaceId);
-        const connections = store.endUserConnections(endUser.workspaceId, endUser.externalId);
+        const connections = store.connections.ofEndUser(endUser.workspaceId, endUser.externalId);
         for (const conn of connections) {
-          const users = store.integrationsUsingConnection(conn.id);
+          const users = store.integrations.usingConnection(conn.id);
           if (users.length > 0) {
             throw new ApiError(
               409,
@@ -99,11 +99,11 @@ export function endUserRoutes(app: App, deps: Deps): void {
             );
           }
         }
-        for (const conn of connections) store.deleteConnection(conn.id);
+        for (const conn of connections) store.connections.delete(conn.id);
         const scope = endUserScopeKey(endUser.workspaceId, endUser.externalId);
-        store.stmt("DELETE FROM kv_entries WHERE scope = ?").run(scope);
-        store.stmt("DELETE FROM stored_files WHERE scope = ?").run(scope);
-        store.deleteEndUser(id);
+        store.kv.deleteScope(scope);
+        store.files.deleteScope(scope);
+        store.endUsers.delete(id);
       });
       return ok(c, { deleted: true, id });
     },

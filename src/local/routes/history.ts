@@ -62,14 +62,14 @@ export function historyRoutes(app: App, deps: Deps): void {
     GET: (c) => {
       const ws = requireWorkspace(c, deps, param(c, "workspaceId"));
       const q = parseWith(HistoryQuerySchema, query(c), { allowed: keysOf(HistoryQuerySchema) });
-      const page = deps.store.listHistory({ workspaceId: ws.id, ...q });
+      const page = deps.store.journal.list({ workspaceId: ws.id, ...q });
       return ok(c, { ...page, limit: q.limit, offset: q.offset });
     },
   });
   resource(app, "/api/v1/history/:changeId", {
     GET: (c) => {
       const id = param(c, "changeId");
-      const change = deps.store.getHistoryEntry(id);
+      const change = deps.store.journal.get(id);
       if (!change) {
         throw notFound(
           `Change ${id} not found; list a workspace's changes with GET /api/v1/workspaces/{workspaceId}/history (older entries are dropped past the history limit).`,

@@ -7,8 +7,8 @@ import {
   UpdateWorkspaceIntegrationSchema,
 } from "../../domain/index.js";
 import { ApiError, notFound, validationError } from "../errors.js";
-import type { IntegrationRecord } from "../store.js";
-import { sqliteCode } from "../store.js";
+import type { IntegrationRecord } from "../store/index.js";
+import { sqliteCode } from "../store/index.js";
 import { checkIntegrationConfig, parseWith } from "../validation.js";
 import {
   type App,
@@ -50,7 +50,7 @@ export function integrationRoutes(app: App, deps: Deps): void {
 
   const mapWriteError = (err: unknown, workspaceId: string, alias: string): unknown => {
     if (isUnique(err)) {
-      const existing = store.getIntegrationByAlias(workspaceId, alias);
+      const existing = store.integrations.getByAlias(workspaceId, alias);
       return new ApiError(
         409,
         "DUPLICATE",
@@ -99,7 +99,7 @@ export function integrationRoutes(app: App, deps: Deps): void {
       if (searchParams(c).size > 0) {
         parseWith(WorkspaceIntegrationQuerySchema, query(c), { allowed: [] });
       }
-      const body = store.listIntegrationsJson(ws);
+      const body = store.integrations.listJson(ws);
       // An empty list may mean an unknown workspace: only then pay for the lookup.
       if (body.length < 40 && body.toString("utf8").startsWith('{"integrations":[]')) {
         requireWorkspace(c, deps, ws);
@@ -133,7 +133,7 @@ export function integrationRoutes(app: App, deps: Deps): void {
             createdAt: now,
             updatedAt: now,
           };
-          store.insertIntegration(rec, change);
+          store.integrations.insert(rec, change);
           return rec;
         });
         return ok(c, { integration: record }, 201);
@@ -165,7 +165,7 @@ export function integrationRoutes(app: App, deps: Deps): void {
       let alias = patch.alias ?? "";
       try {
         const record = store.write(() => {
-          const existing = store.getIntegration(workspaceId, id);
+          const existing = store.integrations.get(workspaceId, id);
           if (!existing) throw notFoundIn(workspaceId, id);
           const config = checkIntegrationConfig(mergeIntegrationPatch(existing, patch), {
             catalog: deps.catalog(),
@@ -180,7 +180,7 @@ export function integrationRoutes(app: App, deps: Deps): void {
             now = new Date(Date.parse(existing.updatedAt) + 1).toISOString();
           }
           const rec: IntegrationRecord = { ...existing, ...config, updatedAt: now };
-          store.updateIntegration(rec, change);
+          store.integrations.update(rec, change);
           return rec;
         });
         return ok(c, { integration: record });
@@ -192,7 +192,7 @@ export function integrationRoutes(app: App, deps: Deps): void {
       const workspaceId = param(c, "workspaceId");
       const id = param(c, "id");
       requireWorkspace(c, deps, workspaceId);
-      if (!store.deleteIntegration(workspaceId, id, writeContext(c))) {
+      if (!store.integrations.delete(workspaceId, id, writeContext(c))) {
         throw notFoundIn(workspaceId, id);
       }
       return ok(c, { deleted: true, id });

@@ -8,7 +8,7 @@ import {
 import { ApiError, notFound, validationError } from "../errors.js";
 import { hashSecret, hashSecretSync } from "../key-hash.js";
 import { deriveMcpTools } from "../mcp-tools.js";
-import type { McpServerRecord } from "../store.js";
+import type { McpServerRecord } from "../store/index.js";
 import { generateToken } from "../tokens.js";
 import { checkBearerAllowed, parseWith } from "../validation.js";
 import {
@@ -61,7 +61,7 @@ export function mcpServerRoutes(app: App, deps: Deps): void {
 
   /** The server if it exists and the key may reach its workspace. */
   const requireMcpServer = (c: Ctx, id: string): McpServerRecord => {
-    const server = store.getMcpServer(id);
+    const server = store.mcpServers.get(id);
     if (!server) {
       throw notFound(`MCP server ${id} not found; list them with GET /api/v1/mcp/servers.`);
     }
@@ -75,7 +75,7 @@ export function mcpServerRoutes(app: App, deps: Deps): void {
         allowed: keysOf(McpServerListQuerySchema),
       });
       const filter = workspaceFilter(c, deps, q.workspaceId);
-      const { items, total } = store.listMcpServers(filter, q);
+      const { items, total } = store.mcpServers.list(filter, q);
       return ok(c, { servers: items, total });
     },
     POST: async (c) => {
@@ -85,7 +85,7 @@ export function mcpServerRoutes(app: App, deps: Deps): void {
       const issued = authModeUsesBearer(input.authMode) ? await newToken() : undefined;
       let bearerToken: string | undefined;
       const server = store.write(() => {
-        const ws = store.getWorkspace(input.workspaceId);
+        const ws = store.workspaces.get(input.workspaceId);
         if (!ws) {
           throw validationError([
             {
@@ -111,7 +111,7 @@ export function mcpServerRoutes(app: App, deps: Deps): void {
           createdAt: now,
           updatedAt: now,
         };
-        store.insertMcpServer(rec, issued?.stored ?? null);
+        store.mcpServers.insert(rec, issued?.stored ?? null);
         return rec;
       });
       return ok(
@@ -130,7 +130,7 @@ export function mcpServerRoutes(app: App, deps: Deps): void {
     GET: (c) => {
       const server = requireMcpServer(c, param(c, "id"));
       // Derived on every read (auto-sync): nothing stored can go stale.
-      const integrations = store.listIntegrationRecords(server.workspaceId);
+      const integrations = store.integrations.records(server.workspaceId);
       const catalog = deps.catalog();
       const tools = deriveMcpTools(server, integrations, (name) => catalog.summary(name)?.actions);
       return ok(c, { server, tools });
@@ -152,7 +152,7 @@ export function mcpServerRoutes(app: App, deps: Deps): void {
       });
       // Whether a token will be issued is decided inside the transaction; hash one ahead when
       // it may be (the KDF cannot run inside it), judging by the server as read now.
-      const before = store.getMcpServer(serverId);
+      const before = store.mcpServers.get(serverId);
       const mayIssue =
         before !== undefined &&
         authModeUsesBearer(patch.authMode ?? before.authMode) &&
@@ -196,7 +196,7 @@ export function mcpServerRoutes(app: App, deps: Deps): void {
           hasBearerToken: tokenHash === undefined ? existing.hasBearerToken : tokenHash !== null,
           updatedAt: now,
         };
-        store.updateMcpServer(rec, tokenHash);
+        store.mcpServers.update(rec, tokenHash);
         return rec;
       });
       return ok(c, { server, ...(bearerToken ? { bearerToken } : {}) });
@@ -205,7 +205,7 @@ export function mcpServerRoutes(app: App, deps: Deps): void {
       const serverId = param(c, "id");
       store.write(() => {
         requireMcpServer(c, serverId);
-        store.deleteMcpServer(serverId);
+        store.mcpServers.delete(serverId);
       });
       return ok(c, { deleted: true, id: serverId });
     },

@@ -23,7 +23,7 @@ export function workspaceRoutes(app: App, deps: Deps): void {
   resource(app, "/api/v1/workspaces", {
     GET: (c) => {
       const page = parseWith(PagingSchema, query(c), { allowed: keysOf(PagingSchema) });
-      const { items, total } = store.listWorkspaces(page, scopeList(c));
+      const { items, total } = store.workspaces.list(page, scopeList(c));
       return ok(c, { workspaces: items, total });
     },
     POST: async (c) => {
@@ -39,10 +39,10 @@ export function workspaceRoutes(app: App, deps: Deps): void {
         allowed: keysOf(CreateWorkspaceSchema),
       });
       try {
-        return ok(c, { workspace: store.insertWorkspace(input.name, input.slug) }, 201);
+        return ok(c, { workspace: store.workspaces.insert(input.name, input.slug) }, 201);
       } catch (err) {
         if (!isUnique(err)) throw err;
-        const existing = store.getWorkspaceBySlug(input.slug);
+        const existing = store.workspaces.getBySlug(input.slug);
         throw new ApiError(
           409,
           "DUPLICATE",

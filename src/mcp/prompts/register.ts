@@ -7,7 +7,7 @@ import {
 import type { Logger } from "../../log.js";
 import type { Completer } from "../completions.js";
 import { CompleteParamsSchema } from "../request-params.js";
-import { RESOURCE_TEMPLATES } from "../resources/catalog.js";
+import type { ResourceDef } from "../resources/resource.js";
 import { errorToProtocolError } from "../results/errors.js";
 import type { ToolContext } from "../tool.js";
 import { promptArgumentProblem } from "./index.js";
@@ -23,6 +23,7 @@ const TEMPLATE_VARIABLES: Record<string, CompletionKind> = { workspaceId: "works
 export function registerPromptHandlers(
   server: Server,
   prompts: readonly PromptDef[],
+  resources: readonly ResourceDef[],
   completer: Completer,
   toolContext: (ctx: ServerContext) => ToolContext,
   log: Logger,
@@ -69,7 +70,7 @@ export function registerPromptHandlers(
       if (ref.type === "ref/prompt") {
         kind = byName.get(ref.name)?.arguments.find((a) => a.name === argument.name)?.complete;
       } else if (ref.type === "ref/resource") {
-        const known = RESOURCE_TEMPLATES.some((t) => t.uriTemplate === ref.uri);
+        const known = resources.some((r) => r.uri === ref.uri && r.uri.includes("{"));
         kind = known ? TEMPLATE_VARIABLES[argument.name] : undefined;
       }
       if (!kind) return { completion: { values: [], hasMore: false } };

@@ -1,6 +1,7 @@
 import type { WeavzApi } from "../../api/types.js";
 import { changeView } from "../tools/list-changes.js";
 import { historyUri } from "../uris.js";
+import { JSON_MIME, type ResourceDef } from "./resource.js";
 
 /**
  * `weavz://workspaces/{workspaceId}/history`: the latest page of the workspace's change
@@ -9,14 +10,18 @@ import { historyUri } from "../uris.js";
  * process are found by the change feed (the local API's counter moves with every journal
  * entry; in hosted mode the watched resources are re-read).
  */
-export const HISTORY_TEMPLATE = {
-  uriTemplate: "weavz://workspaces/{workspaceId}/history",
+const workspaceHistory: ResourceDef = {
+  uri: "weavz://workspaces/{workspaceId}/history",
   name: "workspace-history",
   title: "Change history of a workspace",
   description:
     "The latest changes to the workspace's integrations, newest first: who, what (before → after), when; ids for undo_change.",
-  mimeType: "application/json",
-} as const;
+  mimeType: JSON_MIME,
+  toolset: "history",
+  listed: (w) => ({ name: `${w.slug}-history`, title: `${w.name}: change history` }),
+  read: ({ api, workspaceId = "", signal }) => readHistory(api, workspaceId, signal),
+};
+export default workspaceHistory;
 
 /** Entries on the resource's one page. */
 export const HISTORY_PAGE = 20;

@@ -3,46 +3,31 @@ import type { ServerEvent, ServerEventBus } from "@modelcontextprotocol/server";
 import { WeavzApiError } from "../../api/errors.js";
 import type { WeavzApi } from "../../api/types.js";
 import type { Logger } from "../../log.js";
-import { parseResourceUri, readResource, workspaceUris } from "./catalog.js";
+import { uriParser } from "../inventory.js";
+import {
+  assertWorkspaceAllowed,
+  ScopeDeniedError,
+  type ScopedAuthInfo,
+  scopeOf,
+  type WorkspaceScope,
+} from "../scope.js";
+import type { ChangeCoordinator, HubOptions } from "./change-port.js";
+import { instanceUri, isTemplate, type ResourceDef, type ResourceRef } from "./resource.js";
 
-/** Tuning of the change feed; tests and benchmarks shorten it. */
-export interface HubOptions {
-  /** Long-poll wait on the local API's change counter. */
-  longPollMs?: number;
-  /** Polling interval bounds for APIs without a change counter (the hosted API). */
-  pollMinMs?: number;
-  pollMaxMs?: number;
-  /** Shared change state when several replicas serve one API (see ChangeCoordinator). */
-  coordinator?: ChangeCoordinator;
-}
-
-/**
- * What several replicas share so a change is noticed once and notified once (Redis in
- * practice; src/scale/). Without one, the hub keeps everything in this process, as before.
- */
-export interface ChangeCoordinator {
-  /**
-   * Records a URI's content hash for the whole cluster and resolves whether it differs from
-   * the one recorded before, or undefined when there was none (then nothing is recorded:
-   * only what somebody watches is). `first` (a new subscription) records only when nothing
-   * is recorded yet. Rejects when the store is unreachable.
-   */
-  record(uri: string, hash: string, first: boolean): Promise<boolean | undefined>;
-  /** Of these URIs, the ones watched on any replica (rejects when unreachable). */
-  watchedAnywhere(uris: readonly string[]): Promise<string[]>;
-  /** Every URI watched on any replica (rejects when unreachable). */
-  clusterWatched(): Promise<string[]>;
-  /** This replica's own interest changed: share it now. */
-  interestChanged(): void;
-  /** Whether this replica should run the change feed now (it holds the poller lease). */
-  readonly feedWanted: boolean;
-}
+export type { ChangeCoordinator, HubOptions } from "./change-port.js";
 
 /**
  * Whoever wants to hear about a resource: a 2025-era session that called resources/subscribe,
  * or a 2026-era subscriptions/listen stream. Identity only; delivery goes through the bus.
  */
 export type Watcher = object;
+
+/** What a watcher wants to hear about (a listen's filter; a subscribe is one URI). */
+export interface Interest {
+  uris: readonly string[];
+  /** resources/list_changed. */
+  listChanged: boolean;
+}
 
 interface Watched {
   watchers: Set<Watcher>;
@@ -59,12 +44,16 @@ const digest = (value: unknown) =>
 /**
  * Process-wide resource subscriptions and the change feed behind them.
  *
- * Changes made through this process's tools refresh the affected URIs at once. Changes made
- * elsewhere (another MCP client or process, the dashboard) are noticed by a feed that runs
- * only while somebody watches: a 2025 session subscribed to a URI, or a 2026 listen stream
- * naming one (or asking for resource-list changes). On the local API the feed long-polls the
- * change counter (`/changes`), on an API without one it re-reads the watched resources with
- * backoff. Either way a URI notifies only when its content really changed.
+ * Both eras come in through ONE entry, {@link ResourceHub.watch}: a 2025 session's
+ * resources/subscribe (strict: refused when the URI cannot be watched) and a 2026 listen
+ * stream (through {@link ResourceHub.listen}, the host's listen hook; lenient, since the SDK
+ * acknowledges the stream itself).
+ *
+ * Changes are noticed by a feed that runs only while somebody watches. On the local API it
+ * long-polls the change counter (`/changes`); on an API without one it re-reads the watched
+ * resources with backoff. A change made through this process's tools (`changed`) is left to
+ * a counter feed that has not seen it yet, and re-read at once otherwise, so it is re-read
+ * once either way. A URI notifies only when its content really changed.
  *
  * Every change leaves through ONE seam, `bus.publish` (the SDK's ServerEventBus shape): the
  * 2026 listen router and each 2025 session subscribe to that bus, so swapping the in-process
@@ -85,13 +74,26 @@ export class ResourceHub {
   /** Counters for tests and benchmarks. */
   readonly stats = { feedRequests: 0, refreshes: 0, notifications: 0 };
 
+  private readonly parseUri: (uri: string) => ResourceRef | undefined;
+  /** Per-workspace resources a tool's change refreshes. */
+  private readonly refreshed: readonly ResourceDef[];
+  /**
+   * The change counter as the running feed last saw it (undefined: no counter feed running),
+   * and whether the feed has refreshed at that value or only took it as its baseline.
+   */
+  private counter: { seq: number; refreshed: boolean } | undefined;
+
   constructor(
     private readonly api: WeavzApi,
     private readonly log: Logger,
     /** Where every change is published (the one seam; see the class comment). */
     readonly bus: ServerEventBus,
     opts: HubOptions = {},
+    /** The resources it can watch (the inventory's). */
+    resources: readonly ResourceDef[] = [],
   ) {
+    this.parseUri = uriParser(resources);
+    this.refreshed = resources.filter((r) => isTemplate(r) && r.refreshOnChange !== false);
     this.longPollMs = opts.longPollMs ?? 20_000;
     this.pollMinMs = opts.pollMinMs ?? 2_000;
     this.pollMaxMs = opts.pollMaxMs ?? 30_000;
@@ -147,32 +149,68 @@ export class ResourceHub {
   }
 
   /**
-   * A 2026 listen stream opened: keep the feed running for the URIs it names (ours only;
-   * others are ignored) and, if asked, for resource-list changes, until `detach`.
+   * The one entry for watching resources, for both eras. `strict` (2025 resources/subscribe)
+   * rejects a URI this server does not serve (undefined is never returned for one), outside
+   * `scope`, or naming a workspace that does not exist; lenient (2026 listen) skips them: a
+   * listen cannot be refused per URI, such a URI just never notifies.
    */
-  watch(watcher: Watcher, uris: readonly string[], listChanged: boolean): void {
-    if (listChanged) {
+  async watch(
+    watcher: Watcher,
+    interest: Interest,
+    opts: { scope?: WorkspaceScope; strict?: boolean } = {},
+  ): Promise<void> {
+    if (interest.listChanged) {
       this.listWatchers.add(watcher);
       this.coord?.interestChanged();
+      if (this.wantsFeed()) this.startFeed();
     }
-    for (const uri of uris) {
-      if (!parseResourceUri(uri)) continue;
-      void this.subscribe(watcher, uri).catch((err: unknown) => {
-        // A listen stream cannot be refused per URI: an unknown workspace just never notifies.
-        this.log.debug(`listen: not watching ${uri}: ${(err as Error).message}`);
-      });
-    }
-    if (this.listWatchers.size > 0 && this.wantsFeed()) this.startFeed();
+    await Promise.all(
+      interest.uris.map(async (uri) => {
+        try {
+          const ref = this.parseUri(uri);
+          if (!ref) throw new Error(`Unknown resource URI ${uri}`);
+          if (ref.workspaceId !== undefined) assertWorkspaceAllowed(opts.scope, ref.workspaceId);
+          await this.subscribe(watcher, ref);
+        } catch (err) {
+          if (opts.strict) throw err;
+          this.log.debug(`listen: not watching ${uri}: ${(err as Error).message}`);
+        }
+      }),
+    );
   }
 
+  /**
+   * The host's listen hook: a 2026 subscriptions/listen stream naming a URI outside the
+   * caller's workspace limit is refused (the SDK would honour it verbatim); otherwise its
+   * interest enters {@link watch} until the stream ends.
+   */
+  readonly listen = (
+    interest: Interest,
+    authInfo: ScopedAuthInfo | undefined,
+  ): { refusal: string } | { stop: () => void } => {
+    const scope = scopeOf(authInfo);
+    for (const uri of interest.uris) {
+      const workspaceId = this.parseUri(uri)?.workspaceId;
+      if (workspaceId === undefined) continue;
+      try {
+        assertWorkspaceAllowed(scope, workspaceId);
+      } catch (err) {
+        if (!(err instanceof ScopeDeniedError)) throw err;
+        return { refusal: `${err.message} (resource ${uri})\nNext step: ${err.nextStep}` };
+      }
+    }
+    const watcher = {};
+    void this.watch(watcher, interest, { scope });
+    return { stop: () => this.detach(watcher) };
+  };
+
   /** Subscribes a watcher to a URI; reads it once so the next change is measured from now. */
-  async subscribe(watcher: Watcher, uri: string): Promise<void> {
-    const ref = parseResourceUri(uri);
-    if (!ref) throw new Error(`Unknown resource URI ${uri}`);
+  private async subscribe(watcher: Watcher, ref: ResourceRef): Promise<void> {
+    const { uri } = ref;
     if (!this.watched.has(uri)) {
       let hash: string | undefined;
       try {
-        hash = digest(await readResource(this.api, ref));
+        hash = digest(await this.read(ref));
       } catch (err) {
         // A workspace that does not exist cannot be watched; a passing failure can.
         if (err instanceof WeavzApiError && err.status === 404) throw err;
@@ -192,6 +230,14 @@ export class ResourceHub {
     if (this.wantsFeed()) this.startFeed();
   }
 
+  private read(ref: ResourceRef): Promise<unknown> {
+    return ref.def.read({
+      api: this.api,
+      uri: ref.uri,
+      ...(ref.workspaceId !== undefined ? { workspaceId: ref.workspaceId } : {}),
+    });
+  }
+
   /** Whether this watcher is subscribed to the URI (2025 sessions gate their deliveries on it). */
   isSubscribed(watcher: Watcher, uri: string): boolean {
     return this.watched.get(uri)?.watchers.has(watcher) === true;
@@ -208,19 +254,38 @@ export class ResourceHub {
     this.stopFeedIfIdle();
   }
 
-  /** A tool changed a workspace: refresh its subscribed URIs (on any replica) now. */
+  /**
+   * A tool changed a workspace: its watched URIs (on any replica) are re-read once. A feed
+   * on a change counter that has not seen this change yet re-reads them itself when it does;
+   * otherwise (no counter, the counter's baseline, a coordinator) they are re-read now.
+   */
   changed(workspaceId: string): void {
-    const all = workspaceUris(workspaceId);
+    const all = this.refreshed.map((def) => instanceUri(def, workspaceId));
     const local = all.filter((u) => this.watched.has(u));
-    if (!this.coord) {
-      if (local.length > 0) void this.refresh(local);
+    if (this.coord) {
+      // A listener on another replica hears of this change only through this replica.
+      void this.coord
+        .watchedAnywhere(all)
+        .catch(() => local)
+        .then((uris) => (uris.length > 0 ? this.refresh(uris) : undefined));
       return;
     }
-    // A listener on another replica hears of this change only through this replica.
-    void this.coord
-      .watchedAnywhere(all)
-      .catch(() => local)
-      .then((uris) => (uris.length > 0 ? this.refresh(uris) : undefined));
+    if (local.length === 0) return;
+    if (!this.counter) {
+      void this.refresh(local);
+      return;
+    }
+    // The change is already counted (the tool's write came first): where does the counter
+    // stand? Past what the feed saw: the feed re-reads. At it, after a refresh there: already
+    // re-read. At the feed's baseline: the change predates the feed, so re-read now.
+    void this.api
+      .waitForChange(undefined, 0)
+      .then(({ seq }) => {
+        const c = this.counter;
+        return c === undefined || (seq === c.seq && !c.refreshed);
+      })
+      .catch(() => true)
+      .then((now) => (now ? this.refresh(local) : undefined));
   }
 
   /** Stops the feed and forgets everything (process shutdown). */
@@ -231,6 +296,7 @@ export class ResourceHub {
     // Other replicas' interest would keep a coordinated feed wanted: stop it regardless.
     this.feed?.abort();
     this.feed = undefined;
+    this.counter = undefined;
   }
 
   /** Re-reads URIs one batch at a time and notifies the ones whose content changed. */
@@ -245,11 +311,11 @@ export class ResourceHub {
 
   private async refreshOne(uri: string): Promise<void> {
     const w = this.watched.get(uri);
-    const ref = parseResourceUri(uri);
+    const ref = this.parseUri(uri);
     if ((!w && !this.coord) || !ref) return;
     let hash: string;
     try {
-      hash = digest(await readResource(this.api, ref));
+      hash = digest(await this.read(ref));
     } catch (err) {
       // A workspace that vanished reads as NOT_FOUND: that too is a change to report.
       if (err instanceof WeavzApiError && err.status === 404) hash = "gone";
@@ -308,6 +374,7 @@ export class ResourceHub {
     if (this.wantsFeed() || !this.feed) return;
     this.feed.abort();
     this.feed = undefined;
+    this.counter = undefined;
   }
 
   /** What the feed re-reads: this replica's URIs, or with a coordinator every replica's. */
@@ -335,7 +402,12 @@ export class ResourceHub {
           const first = since === undefined;
           const moved = seq !== since;
           since = seq;
-          if (!first && moved) await this.refresh(await this.feedTargets(), true);
+          if (signal.aborted) return;
+          if (first) this.counter = { seq, refreshed: false };
+          else if (moved) {
+            this.counter = { seq, refreshed: true };
+            await this.refresh(await this.feedTargets(), true);
+          }
           continue;
         } catch (err) {
           if (signal.aborted) return;

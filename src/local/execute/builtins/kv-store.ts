@@ -1,4 +1,4 @@
-import type { Store } from "../../store.js";
+import type { Store } from "../../store/index.js";
 import { actionFailed, type BuiltIn, type RunContext } from "../types.js";
 
 /** Largest JSON-encoded value one key may hold. */
@@ -22,20 +22,12 @@ function encode(value: unknown): string {
 }
 
 function read(store: Store, scope: string, k: string): unknown {
-  const row = store
-    .stmt("SELECT value FROM kv_entries WHERE scope = ? AND key = ?")
-    .pluck()
-    .get(scope, k) as string | undefined;
+  const row = store.kv.get(scope, k);
   return row === undefined ? undefined : JSON.parse(row);
 }
 
 function write(store: Store, scope: string, k: string, value: unknown): void {
-  store
-    .stmt(
-      `INSERT INTO kv_entries (scope, key, value, updated_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-    )
-    .run(scope, k, encode(value), new Date().toISOString());
+  store.kv.put(scope, k, encode(value));
 }
 
 /** A list update is read-modify-write: one IMMEDIATE transaction so concurrent writers serialise. */
@@ -43,19 +35,17 @@ function updateList(ctx: RunContext, change: (list: unknown[]) => unknown[]): un
   const scope = ctx.scope();
   const k = key(ctx);
   const { store } = ctx;
-  return store.db
-    .transaction(() => {
-      const current = read(store, scope, k);
-      if (current !== undefined && !Array.isArray(current)) {
-        throw actionFailed(
-          `Key "${k}" holds a ${typeof current}, not a list; delete it or use another key.`,
-        );
-      }
-      const next = change((current as unknown[] | undefined) ?? []);
-      write(store, scope, k, next);
-      return next;
-    })
-    .immediate();
+  return store.immediate(() => {
+    const current = read(store, scope, k);
+    if (current !== undefined && !Array.isArray(current)) {
+      throw actionFailed(
+        `Key "${k}" holds a ${typeof current}, not a list; delete it or use another key.`,
+      );
+    }
+    const next = change((current as unknown[] | undefined) ?? []);
+    write(store, scope, k, next);
+    return next;
+  });
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -74,10 +64,7 @@ export const kvStore: BuiltIn = {
   },
   delete(ctx) {
     const k = key(ctx);
-    const info = ctx.store
-      .stmt("DELETE FROM kv_entries WHERE scope = ? AND key = ?")
-      .run(ctx.scope(), k);
-    return { key: key(ctx), deleted: info.changes > 0 };
+    return { key: key(ctx), deleted: ctx.store.kv.delete(ctx.scope(), k) };
   },
   add_to_list(ctx) {
     const value = ctx.input.value;

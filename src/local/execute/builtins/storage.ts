@@ -1,3 +1,4 @@
+import type { StoredFile } from "../../store/stored-files.js";
 import { actionFailed, type BuiltIn, type RunContext } from "../types.js";
 
 const MAX_FILE_BYTES = 5 * 1024 * 1024;
@@ -20,18 +21,8 @@ function path(ctx: RunContext, field = "path"): string {
   return raw;
 }
 
-interface FileRow {
-  content: Buffer;
-  contentType: string;
-  updatedAt: string;
-}
-
-function readRow(ctx: RunContext, p: string): FileRow {
-  const row = ctx.store
-    .stmt(
-      "SELECT content, content_type AS contentType, updated_at AS updatedAt FROM stored_files WHERE scope = ? AND path = ?",
-    )
-    .get(ctx.scope(), p) as FileRow | undefined;
+function readRow(ctx: RunContext, p: string): StoredFile {
+  const row = ctx.store.files.get(ctx.scope(), p);
   if (!row)
     throw actionFailed(`No file "${p}" in this storage; list_files shows what exists.`, {
       path: p,
@@ -52,13 +43,7 @@ export const storage: BuiltIn = {
       throw actionFailed(`File is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB.`);
     }
     const contentType = (ctx.input.contentType as string | undefined) ?? "application/octet-stream";
-    ctx.store
-      .stmt(
-        `INSERT INTO stored_files (scope, path, content, content_type, updated_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (scope, path) DO UPDATE SET content = excluded.content,
-           content_type = excluded.content_type, updated_at = excluded.updated_at`,
-      )
-      .run(ctx.scope(), p, content, contentType, new Date().toISOString());
+    ctx.store.files.put(ctx.scope(), p, content, contentType);
     return { path: p, size: content.length, contentType };
   },
   read_file(ctx) {
@@ -75,19 +60,11 @@ export const storage: BuiltIn = {
   },
   delete_file(ctx) {
     const p = path(ctx);
-    const info = ctx.store
-      .stmt("DELETE FROM stored_files WHERE scope = ? AND path = ?")
-      .run(ctx.scope(), p);
-    return { path: p, deleted: info.changes > 0 };
+    return { path: p, deleted: ctx.store.files.delete(ctx.scope(), p) };
   },
   list_files(ctx) {
     const prefix = String(ctx.input.prefix ?? "").replace(/^\/+/, "");
-    const files = ctx.store
-      .stmt(
-        `SELECT path, length(content) AS size, content_type AS contentType, updated_at AS updatedAt
-         FROM stored_files WHERE scope = ? AND substr(path, 1, length(?)) = ? ORDER BY path LIMIT 1000`,
-      )
-      .all(ctx.scope(), prefix, prefix);
+    const files = ctx.store.files.list(ctx.scope(), prefix);
     return { files, total: files.length };
   },
   // Offline there is no file server: the URL is a data: URL holding the bytes (it never

@@ -1,6 +1,16 @@
 import { CONFORMANCE_FIXTURE_TOOLS } from "./fixtures/index.js";
 import { PROMPTS } from "./prompts/index.js";
 import type { PromptDef } from "./prompts/types.js";
+import workspaceHistory from "./resources/history.js";
+import {
+  isTemplate,
+  type ResourceDef,
+  type ResourceRef,
+  uriMatcher,
+} from "./resources/resource.js";
+import workspaceIntegrations from "./resources/workspace-integrations.js";
+import workspaceMcpTools from "./resources/workspace-mcp-tools.js";
+import workspaces from "./resources/workspaces.js";
 import { type JsonSchema, toJsonSchema } from "./schema.js";
 import type { ToolDef } from "./tool.js";
 import applyWorkspacePlan from "./tools/apply-workspace-plan.js";
@@ -20,7 +30,14 @@ import undoChange from "./tools/undo-change.js";
 import updateWorkspaceIntegration from "./tools/update-workspace-integration.js";
 import type { ToolsetName } from "./toolsets.js";
 
-/** Every tool, in the order tools/list shows them. The registry is just this list. */
+/**
+ * The inventory: every tool, resource and prompt this server can serve, as data. Adding one
+ * is a file (tools/, resources/, prompts/) plus one line here; registration (server.ts),
+ * filtering (toolsets, read-only: {@link buildInventory}), the README tables (docs.ts) and
+ * the schema snapshot all loop over these lists.
+ */
+
+/** Every tool, in the order tools/list shows them. */
 export const TOOLS: readonly ToolDef[] = [
   listWorkspaceIntegrations,
   createWorkspaceIntegration,
@@ -38,6 +55,17 @@ export const TOOLS: readonly ToolDef[] = [
   listChanges,
   undoChange,
 ] as unknown as readonly ToolDef[];
+
+/** Every resource, in the order resources/list and resources/templates/list show them. */
+export const RESOURCES: readonly ResourceDef[] = [
+  workspaces,
+  workspaceIntegrations,
+  workspaceMcpTools,
+  workspaceHistory,
+];
+
+/** Every prompt (the list lives with the prompts: prompts/index.ts). */
+export { PROMPTS };
 
 /**
  * Why a tool name is not callable here, for the model: a tool switched off by the toolsets
@@ -104,3 +132,43 @@ function register(def: ToolDef): RegisteredTool {
 export function buildPromptSet(filter: ToolFilter): PromptDef[] {
   return PROMPTS.filter((p) => passes(p.toolset, p.writes, filter));
 }
+
+/** The resources to expose: by toolset (every resource only reads). */
+export function buildResourceSet(filter: ToolFilter): ResourceDef[] {
+  return RESOURCES.filter((r) => passes(r.toolset, false, filter));
+}
+
+/** What one server exposes, filtered once per process. */
+export interface Inventory {
+  tools: RegisteredTool[];
+  resources: ResourceDef[];
+  prompts: PromptDef[];
+  /** Parses a URI of an exposed resource, or undefined for one this server does not serve. */
+  parseUri(uri: string): ResourceRef | undefined;
+}
+
+/** The filtered inventory (fixture tools added in conformance fixture mode only). */
+export function buildInventory(filter: ToolFilter, opts: { fixtures?: boolean } = {}): Inventory {
+  const tools = buildToolSet(filter);
+  if (opts.fixtures === true) tools.push(...buildFixtureSet());
+  const resources = buildResourceSet(filter);
+  return { tools, resources, prompts: buildPromptSet(filter), parseUri: uriParser(resources) };
+}
+
+/** A parser over some resources: fixed URIs first, then templates. */
+export function uriParser(
+  resources: readonly ResourceDef[],
+): (uri: string) => ResourceRef | undefined {
+  const ordered = [...resources].sort((a, b) => Number(isTemplate(a)) - Number(isTemplate(b)));
+  const matchers = ordered.map(uriMatcher);
+  return (uri) => {
+    for (const match of matchers) {
+      const ref = match(uri);
+      if (ref) return ref;
+    }
+    return undefined;
+  };
+}
+
+/** Parses any URI of the inventory (whatever is exposed): scope checks use it. */
+export const parseResourceUri = uriParser(RESOURCES);

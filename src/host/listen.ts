@@ -1,15 +1,29 @@
-import type { ResourceHub } from "../mcp/resources/hub.js";
+import type { AuthInfo } from "@modelcontextprotocol/server";
 
-/** The part of a subscriptions/listen request the change feed cares about. */
+/** What a 2026 `subscriptions/listen` request asks to hear about. */
 export interface ListenInterest {
+  /** `resourceSubscriptions`: URIs whose `notifications/resources/updated` it wants. */
   uris: string[];
+  /** `resourcesListChanged`. */
   listChanged: boolean;
 }
 
 /**
+ * What the server does when a listen stream opens: a refusal (answered as a JSON-RPC -32602
+ * error instead of the stream), or the function that ends its interest when the stream ends.
+ *
+ * The SDK owns the listen stream itself (ack, filter, subscriptionId tagging) but has no
+ * per-URI attach/detach or authorization hook (typescript-sdk issue #2827): until it has one,
+ * the host reads the request on its way in and hands it to this hook.
+ */
+export type ListenHook = (
+  interest: ListenInterest,
+  authInfo: AuthInfo | undefined,
+) => { refusal: string } | { stop: () => void };
+
+/**
  * Reads what a 2026 `subscriptions/listen` request asks for, or undefined for any other
- * message. The SDK owns the listen stream itself and has no per-URI hook, so the transports
- * look at the request on its way in to keep the change feed running for those URIs.
+ * message.
  */
 export function listenInterest(message: unknown): ListenInterest | undefined {
   if (typeof message !== "object" || message === null) return undefined;
@@ -22,11 +36,4 @@ export function listenInterest(message: unknown): ListenInterest | undefined {
     ? resourceSubscriptions.filter((u): u is string => typeof u === "string")
     : [];
   return { uris, listChanged: resourcesListChanged === true };
-}
-
-/** Registers a listen stream's interest with the hub; the returned function ends it. */
-export function watchListen(hub: ResourceHub, interest: ListenInterest): () => void {
-  const watcher = {};
-  hub.watch(watcher, interest.uris, interest.listChanged);
-  return () => hub.detach(watcher);
 }

@@ -8,8 +8,10 @@ export interface Session {
   lastSeen: number;
   /** Requests and GET streams open right now; a session in use is never evicted. */
   active: number;
-  /** Who opened it (authInfo.extra.principal); only they may use it. */
+  /** Who opened it (from the authentication hook); only they may use it. */
   owner: unknown;
+  /** The endpoint it belongs to: one table bounds the sessions of several endpoints. */
+  endpoint: object;
 }
 
 /** Limits of the session table. */
@@ -25,12 +27,14 @@ export interface SessionLimits {
 /**
  * The 2025-era session table, bounded: at the cap a new session takes the place of the
  * longest-unused one that has nothing open and has been quiet for a while; when every session
- * is in use the caller answers 503. The sweep closes sessions left idle.
+ * is in use the caller answers 503. A sweep, running while any session is held, closes
+ * sessions left idle.
  */
 export class SessionTable {
   private readonly sessions = new Map<string, Session>();
+  private sweeper: NodeJS.Timeout | undefined;
 
-  constructor(private readonly limits: SessionLimits) {}
+  constructor(readonly limits: SessionLimits) {}
 
   get size(): number {
     return this.sessions.size;
@@ -42,10 +46,21 @@ export class SessionTable {
 
   add(id: string, session: Session): void {
     this.sessions.set(id, session);
+    if (!this.sweeper) {
+      const every = Math.min(60_000, Math.max(1000, Math.floor(this.limits.idleTimeoutMs / 2)));
+      this.sweeper = setInterval(() => this.sweep(), every);
+      this.sweeper.unref();
+    }
   }
 
   delete(id: string): void {
     this.sessions.delete(id);
+    if (this.sessions.size === 0) this.stopSweep();
+  }
+
+  /** The sessions of one endpoint. */
+  *of(endpoint: object): Iterable<Session> {
+    for (const s of this.sessions.values()) if (s.endpoint === endpoint) yield s;
   }
 
   /** Marks a request or stream of this session open until `res` closes. */
@@ -76,7 +91,7 @@ export class SessionTable {
   async close(id: string): Promise<void> {
     const s = this.sessions.get(id);
     if (!s) return;
-    this.sessions.delete(id);
+    this.delete(id);
     await s.transport.close().catch(() => {});
     await s.server.close().catch(() => {});
   }
@@ -96,7 +111,15 @@ export class SessionTable {
     return ids.length;
   }
 
-  async closeAll(): Promise<void> {
-    await Promise.all([...this.sessions.keys()].map((id) => this.close(id)));
+  /** Closes every session (of one endpoint, when given). */
+  async closeAll(endpoint?: object): Promise<void> {
+    const ids = [...this.sessions].filter(([, s]) => !endpoint || s.endpoint === endpoint);
+    await Promise.all(ids.map(([id]) => this.close(id)));
+    if (!endpoint) this.stopSweep();
+  }
+
+  private stopSweep(): void {
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
   }
 }

@@ -4,6 +4,12 @@
  * multi-line schema dump; a client then waits forever or shows the model noise. Here every
  * malformed request gets exactly one reply: -32600 (not a valid request) or -32602 (bad
  * params), with one sentence saying what was wrong and what is allowed.
+ *
+ * It also accepts tools/call `arguments` sent as a JSON string (some clients do): the string is
+ * decoded here, before the SDK's tools/call wrapper validates the request against the wire
+ * schema, so that wrapper runs as designed. A value that does not decode into an object is
+ * moved to `params._meta[UNDECODED_ARGUMENTS_META_KEY]` (and `arguments` left out), so the
+ * server can answer it as a tool error with its own advice rather than the wrapper's -32602.
  */
 
 import {
@@ -14,6 +20,9 @@ import {
 } from "@modelcontextprotocol/server";
 
 type Id = string | number | null;
+
+/** Where a tools/call `arguments` value that is not an object goes (see the file comment). */
+export const UNDECODED_ARGUMENTS_META_KEY = "jsonrpc-guard/undecodedArguments";
 
 /** A JSON-RPC error reply. */
 export interface ErrorReply {
@@ -131,7 +140,33 @@ export function checkMessage(value: unknown): Verdict {
   const rule = modern && value.method === "initialize" ? undefined : PARAM_RULES[value.method];
   const problem = rule?.((value.params as Record<string, unknown> | undefined) ?? {});
   if (problem) return answer(INVALID_PARAMS, `Invalid params: ${problem}`);
+  if (value.method === "tools/call") return { kind: "pass", message: withObjectArguments(value) };
   return { kind: "pass", message: value };
+}
+
+/**
+ * A tools/call whose `arguments` is an object or absent, as the wire schema wants: a JSON
+ * string of an object is decoded; null is left out; anything else moves to `_meta`.
+ */
+function withObjectArguments(message: Record<string, unknown>): Record<string, unknown> {
+  const params = message.params as Record<string, unknown>;
+  const args = params.arguments;
+  if (args === undefined || isObject(args)) return message;
+  const { arguments: _, ...rest } = params;
+  if (args === null) return { ...message, params: rest };
+  if (typeof args === "string") {
+    try {
+      const decoded: unknown = JSON.parse(args);
+      if (isObject(decoded)) return { ...message, params: { ...rest, arguments: decoded } };
+    } catch {
+      // Not JSON: the tool says so.
+    }
+  }
+  const meta = {
+    ...(rest._meta as Record<string, unknown> | undefined),
+    [UNDECODED_ARGUMENTS_META_KEY]: args,
+  };
+  return { ...message, params: { ...rest, _meta: meta } };
 }
 
 /** Best effort: the id of a request too large to parse, read from its first bytes. */

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { errorReply } from "./jsonrpc-guard.js";
 
 /** Writes a JSON body with its length. */
 export function sendJson(
@@ -16,7 +17,7 @@ export function sendJson(
   res.end(text);
 }
 
-/** A JSON-RPC error object with no id, as the transport itself would send. */
+/** A JSON-RPC error reply with no id (the one error shape of the host), as an HTTP answer. */
 export function rpcError(
   res: ServerResponse,
   status: number,
@@ -24,7 +25,7 @@ export function rpcError(
   message: string,
   headers: Record<string, string> = {},
 ): void {
-  sendJson(res, status, { jsonrpc: "2.0", error: { code, message }, id: null }, headers);
+  sendJson(res, status, errorReply(null, code, message), headers);
 }
 
 /** The body went over the limit; the rest of it is being drained. */
@@ -81,7 +82,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
   });
 }
 
-/** Writes a web Response (from the auth hook) to a Node response. */
+/** Writes a web Response (from an authentication hook) to a Node response. */
 export async function sendWebResponse(res: ServerResponse, response: Response): Promise<void> {
   const headers: Record<string, string> = {};
   response.headers.forEach((value, key) => {
