@@ -36,6 +36,7 @@ Usage:
   weavz-mcp apply -f FILE [--yes]  Apply FILE after confirmation (exit 0 done, 1 error)
   weavz-mcp history [--limit N] [--json]   Recent changes of a workspace, newest first
   weavz-mcp undo CHANGE_ID|PLAN_ID [--yes] Undo a change or a whole apply after confirmation
+  weavz-mcp mcp-server token ID    Mint a local MCP server's bearer token; prints it and the endpoint
   weavz-mcp --help | --version
 
 Without WEAVZ_API_KEY the MCP server runs on an embedded local Weavz API (SQLite).
@@ -60,6 +61,14 @@ async function main(): Promise<void> {
   // Node ≥ 22.1 caches compiled code between runs (compiling the bundle is a large part of
   // cold start); on Node 20 the function does not exist and this is a no-op.
   (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+  if (process.argv[2] === "mcp-server") {
+    const { runMcpServerCommand } = await import("./app/mcp-server-command.js");
+    process.exitCode = await runMcpServerCommand(process.argv.slice(3), {
+      out: (t) => process.stdout.write(t),
+      err: (t) => process.stderr.write(t),
+    });
+    return;
+  }
   let config: Config;
   try {
     config = loadConfig(process.argv.slice(2));
