@@ -10,7 +10,9 @@ import { CHANGE_HEADER, type ChangeContext, encodeChangeContext } from "../domai
 import { type Logger, silentLogger } from "../log.js";
 import { maskDeep, maskSecrets, mightHoldSecret, registerSecret } from "../mask.js";
 import { VERSION } from "../version.js";
+import { basePrefix, normaliseBaseUrl } from "./base-url.js";
 import {
+  addSentence,
   WeavzAbortError,
   WeavzApiError,
   WeavzConnectionError,
@@ -91,8 +93,8 @@ export function createWeavzClient(opts: WeavzClientOptions): WeavzClient {
   const apiKey = opts.apiKey;
   // From here on the key is masked in everything this process emits (results, errors, logs).
   registerSecret(apiKey);
-  const prefix = url.pathname.replace(/\/+$/, "").replace(/\/api\/v1$/, "");
-  const baseUrl = `${url.origin}${prefix}`;
+  const prefix = basePrefix(url);
+  const baseUrl = normaliseBaseUrl(url);
   const timeoutMs = clamp("timeoutMs", opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, 1, MAX_TIMEOUT_MS);
   const maxRetries = Math.floor(clamp("maxRetries", opts.maxRetries ?? 2, 0, 10));
   const retryBaseMs = clamp("retryBaseMs", opts.retryBaseMs ?? 500, 0, MAX_TIMEOUT_MS);
@@ -315,8 +317,8 @@ export function createWeavzClient(opts: WeavzClientOptions): WeavzClient {
    * After an ambiguous failure it lists the workspace's integrations once and looks for the
    * alias: found and matching every field the request set → `{integration, reconciled: true}`;
    * found but different → {@link WeavzCreateNotAppliedError} (what exists, `applied: false`);
-   * absent → the original error, `createOutcome = "not_created"`, message says it is safe to
-   * retry; list failed → the original error, `createOutcome = "unknown"`.
+   * absent → the original error remade with `createOutcome = "not_created"` and a message that
+   * says it is safe to retry; list failed → remade with `createOutcome = "unknown"`.
    */
   async function createWorkspaceIntegration(
     workspaceId: string,
@@ -339,87 +341,96 @@ export function createWeavzClient(opts: WeavzClientOptions): WeavzClient {
       );
     } catch (err) {
       if (!(err instanceof WeavzError)) throw err;
-      const kind = createFailureKind(err);
-      if (kind === "definite") {
-        if (err instanceof WeavzApiError && err.status === 429) err.createOutcome = "not_created";
-        throw err;
-      }
-      if (kind === "not_sent") {
-        err.createOutcome = "not_created";
-        err.message = addSentence(
-          err.message,
-          "The request never reached the server, so the integration was NOT created; it is safe to retry.",
-        );
-        throw err;
-      }
-      if (kind === "cancelled") {
-        err.createOutcome = "unknown";
-        err.message = addSentence(
-          err.message,
-          "The integration may or may not have been created; list the workspace's integrations before retrying.",
-        );
-        throw err;
-      }
-      const alias = body.alias ?? body.integrationName;
-      let list: WorkspaceIntegrationList;
-      try {
-        const left = Math.max(1, timeoutMs - (now() - startedAt));
-        list = await call<WorkspaceIntegrationList>("GET", path, undefined, signal, left);
-      } catch (listErr) {
-        err.createOutcome = "unknown";
-        err.message = addSentence(
-          err.message,
-          `Whether the integration was created is unknown: listing the workspace's integrations to check failed (${
-            listErr instanceof Error ? listErr.message : String(listErr)
-          }); list them before retrying.`,
-        );
-        throw err;
-      }
-      const found = Array.isArray(list?.integrations)
-        ? list.integrations.find((i) => i.alias === alias)
-        : undefined;
-      if (!found) {
-        err.createOutcome = "not_created";
-        err.message = addSentence(
-          err.message,
-          `The integration was NOT created (alias "${alias}" is not in the workspace's integrations); it is safe to retry.`,
-        );
-        throw err;
-      }
-      const differences = createDifferences(body, found);
-      if (differences.length === 0) {
-        log.info("create reconciled: found after an ambiguous failure", {
-          method: "POST",
-          path,
-          alias,
-          id: found.id,
-          error: err.message,
-        });
-        return { integration: found, reconciled: true };
-      }
-      // Same alias, different content: someone else's integration (or ours was refused).
-      // Reporting it as created would be a lie, so the facts travel to the wording layer.
-      log.info("create not applied: alias holds a different integration", {
+      const settled = await reconcileCreate(err, path, body, signal, startedAt);
+      if (settled instanceof WeavzError) throw settled;
+      return settled;
+    }
+  }
+
+  /**
+   * After a failed create: the error to throw, made once with what was established (never the
+   * thrown error changed), or the integration when the alias holds exactly what was asked.
+   */
+  async function reconcileCreate(
+    err: WeavzError,
+    path: string,
+    body: CreateWorkspaceIntegrationInput,
+    signal: AbortSignal | undefined,
+    startedAt: number,
+  ): Promise<WeavzError | CreateWorkspaceIntegrationResult> {
+    const kind = createFailureKind(err);
+    if (kind === "definite") {
+      return err instanceof WeavzApiError && err.status === 429
+        ? err.afterCreateCheck({ outcome: "not_created", basis: "refused" })
+        : err;
+    }
+    if (kind === "not_sent") {
+      return err.afterCreateCheck(
+        { outcome: "not_created", basis: "not_sent" },
+        "The request never reached the server, so the integration was NOT created; it is safe to retry.",
+      );
+    }
+    if (kind === "cancelled") {
+      return err.afterCreateCheck(
+        { outcome: "unknown", basis: "cancelled" },
+        "The integration may or may not have been created; list the workspace's integrations before retrying.",
+      );
+    }
+    const alias = body.alias ?? body.integrationName;
+    let list: WorkspaceIntegrationList;
+    try {
+      const left = Math.max(1, timeoutMs - (now() - startedAt));
+      list = await call<WorkspaceIntegrationList>("GET", path, undefined, signal, left);
+    } catch (listErr) {
+      return err.afterCreateCheck(
+        { outcome: "unknown", basis: "list_failed" },
+        `Whether the integration was created is unknown: listing the workspace's integrations to check failed (${
+          listErr instanceof Error ? listErr.message : String(listErr)
+        }); list them before retrying.`,
+      );
+    }
+    const found = Array.isArray(list?.integrations)
+      ? list.integrations.find((i) => i.alias === alias)
+      : undefined;
+    if (!found) {
+      return err.afterCreateCheck(
+        { outcome: "not_created", basis: "absent" },
+        `The integration was NOT created (alias "${alias}" is not in the workspace's integrations); it is safe to retry.`,
+      );
+    }
+    const differences = createDifferences(body, found);
+    if (differences.length === 0) {
+      log.info("create reconciled: found after an ambiguous failure", {
         method: "POST",
         path,
         alias,
         id: found.id,
-        fields: differences.map((d) => d.field),
         error: err.message,
       });
-      throw new WeavzCreateNotAppliedError(
-        addSentence(
-          err.message,
-          `The integration was NOT created: alias "${alias}" belongs to an existing ${found.integrationName} integration (id ${found.id}) that differs in ${differences
-            .map((d) => d.field)
-            .join(", ")}.`,
-        ),
-        alias,
-        found,
-        differences,
-        err,
-      );
+      return { integration: found, reconciled: true };
     }
+    // Same alias, different content: someone else's integration (or ours was refused).
+    // Reporting it as created would be a lie, so the facts travel to the wording layer.
+    log.info("create not applied: alias holds a different integration", {
+      method: "POST",
+      path,
+      alias,
+      id: found.id,
+      fields: differences.map((d) => d.field),
+      error: err.message,
+    });
+    return new WeavzCreateNotAppliedError(
+      addSentence(
+        err.message,
+        `The integration was NOT created: alias "${alias}" belongs to an existing ${found.integrationName} integration (id ${found.id}) that differs in ${differences
+          .map((d) => d.field)
+          .join(", ")}.`,
+      ),
+      alias,
+      found,
+      differences,
+      err,
+    );
   }
 
   return {
@@ -612,11 +623,6 @@ function maskedHeader(v: string | string[] | undefined): string | undefined {
 function clamp(name: string, n: number, min: number, max: number): number {
   if (!Number.isFinite(n)) throw new TypeError(`${name} must be a finite number`);
   return Math.min(max, Math.max(min, n));
-}
-
-/** Appends a sentence to an error message, without doubling the full stop. */
-function addSentence(message: string, sentence: string): string {
-  return `${message.replace(/[.\s]+$/, "")}. ${sentence}`;
 }
 
 function round(ms: number): number {

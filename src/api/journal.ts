@@ -169,15 +169,13 @@ export function journaledApi(api: WeavzApi, journal: ChangeJournal, log: Logger)
           return async (id: string) => {
             const change = await journal.get(id);
             if (!change) {
-              throw new WeavzApiError(
-                404,
-                "NOT_FOUND",
-                `Change ${id} is not in this server's journal.`,
-                undefined,
-                undefined,
-                "GET",
-                "/api/v1/history/{changeId}",
-              );
+              throw new WeavzApiError({
+                status: 404,
+                code: "NOT_FOUND",
+                message: `Change ${id} is not in this server's journal.`,
+                method: "GET",
+                path: "/api/v1/history/{changeId}",
+              });
             }
             return { change };
           };

@@ -13,9 +13,11 @@ import {
   type LiveState,
   type Plan,
   type PlanStep,
+  type PlanStepWire,
+  type PlanWire,
   stepsDigest,
 } from "../domain/plan/index.js";
-import { WeavzApiError, WeavzError } from "./errors.js";
+import { WeavzAbortError, WeavzApiError, WeavzError } from "./errors.js";
 import { allPages, PAGE } from "./pages.js";
 import type { CallOptions, WeavzApi } from "./types.js";
 
@@ -121,7 +123,7 @@ export class PlanRefusedError extends WeavzError {
 /** A step's outcome in an apply report. */
 export interface StepOutcome {
   n: number;
-  action: PlanStep["action"];
+  action: PlanStepWire["action"];
   alias: string;
   integrationName: string;
   id?: string | undefined;
@@ -144,7 +146,7 @@ export interface ApplyOptions extends CallOptions {
 }
 
 /** A step as an apply report lists it; `id` is the one the API gave, else the plan's. */
-export function outcomeOf(s: PlanStep, id?: string): StepOutcome {
+export function outcomeOf(s: PlanStepWire, id?: string): StepOutcome {
   const known = id ?? s.id;
   return {
     n: s.n,
@@ -165,7 +167,7 @@ export function outcomeOf(s: PlanStep, id?: string): StepOutcome {
  */
 export async function applyPlan(
   api: WeavzApi,
-  plan: Plan,
+  plan: Pick<PlanWire, "planId" | "workspaceId" | "fingerprint" | "desired" | "steps">,
   opts: ApplyOptions = {},
 ): Promise<ApplyReport> {
   const now = await planWorkspace(api, plan.desired, { ...opts, planId: plan.planId });
@@ -213,17 +215,12 @@ export async function applyPlan(
       const stepOpts = { ...opts, change: { ...change, step: step.n } };
       let id = step.id;
       if (step.action === "create") {
-        const r = await api.createWorkspaceIntegration(ws, step.request as never, stepOpts);
+        const r = await api.createWorkspaceIntegration(ws, step.request, stepOpts);
         id = r.integration.id;
       } else if (step.action === "update") {
-        await api.updateWorkspaceIntegration(
-          ws,
-          step.id as string,
-          step.request as never,
-          stepOpts,
-        );
+        await api.updateWorkspaceIntegration(ws, step.id, step.request, stepOpts);
       } else {
-        await api.deleteWorkspaceIntegration(ws, step.id as string, stepOpts);
+        await api.deleteWorkspaceIntegration(ws, step.id, stepOpts);
       }
       report.applied.push(outcomeOf(step, id));
     } catch (err) {
@@ -232,9 +229,9 @@ export async function applyPlan(
         ...outcomeOf(step),
         error:
           err instanceof WeavzApiError
-            ? { code: err.code, message: err.message, status: err.status }
+            ? { code: err.reportedCode, message: err.message, status: err.status }
             : {
-                code: err instanceof Error && err.name === "AbortError" ? "CANCELLED" : "FAILED",
+                code: isCancel(err) ? "CANCELLED" : "FAILED",
                 message: err instanceof Error ? err.message : String(err),
               },
       };
@@ -243,6 +240,11 @@ export async function applyPlan(
   if (total > 0 && !report.failed)
     await opts.onProgress?.(total, total, now.steps[total - 1] as PlanStep);
   return report;
+}
+
+/** A stop by the caller: the client's WeavzAbortError, or the signal's own AbortError. */
+function isCancel(err: unknown): boolean {
+  return err instanceof WeavzAbortError || (err instanceof Error && err.name === "AbortError");
 }
 
 /** The live workspace as a desired state: what `export` writes (plan on it shows no change). */

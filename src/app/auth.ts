@@ -24,28 +24,31 @@ export interface AuthSetup {
 }
 
 /** The authentication the configuration asks for, or undefined for --auth none. */
-export async function authFromConfig(config: Config, log: Logger): Promise<AuthSetup | undefined> {
-  if (config.auth === "none") {
-    if (!isLoopbackHost(config.host)) {
+export async function authFromConfig(
+  config: Pick<Config, "auth" | "http">,
+  log: Logger,
+): Promise<AuthSetup | undefined> {
+  if (config.auth.mode === "none") {
+    if (!isLoopbackHost(config.http.host)) {
       log.warn(
-        `--insecure-no-auth: serving ${config.host} without authentication; only safe behind a proxy that authenticates every request.`,
+        `--insecure-no-auth: serving ${config.http.host} without authentication; only safe behind a proxy that authenticates every request.`,
       );
     }
     return undefined;
   }
-  if (!isLoopbackHost(config.host) && !config.publicUrl?.startsWith("https:")) {
+  if (!isLoopbackHost(config.http.host) && !config.http.publicUrl?.startsWith("https:")) {
     log.warn(
       "tokens travel in clear over plain HTTP: put a TLS proxy in front and set --public-url to its https URL.",
     );
   }
-  if (config.auth === "bearer") {
-    const file = config.tokensFile as string;
+  if (config.auth.mode === "bearer") {
+    const file = config.auth.tokensFile as string;
     let entries = await loadTokens(file, log);
     let verify = tokenFileVerifier(entries);
     let principals = new Set(entries.map(tokenPrincipal));
     const gate = createAuthGate({
       verifier: (token) => verify(token),
-      publicUrl: config.publicUrl,
+      publicUrl: config.http.publicUrl,
       log,
     });
     // A bad edit keeps the tokens in force: the server never falls open or shut on a typo.
@@ -60,24 +63,24 @@ export async function authFromConfig(config: Config, log: Logger): Promise<AuthS
     };
     return { gate, reload, accepts: (p) => typeof p === "string" && principals.has(p) };
   }
-  const issuer = config.oauthIssuer as string;
+  const issuer = config.auth.oauthIssuer as string;
   let gate: AuthGate | undefined;
   const verifier = jwtVerifier({
     issuer,
-    jwksUrl: config.oauthJwksUrl,
+    jwksUrl: config.auth.oauthJwksUrl,
     audience: () => (gate as AuthGate).resourceUrl(),
-    requiredScopes: config.oauthScopes,
+    requiredScopes: config.auth.oauthScopes,
     log,
   });
   gate = createAuthGate({
     verifier,
-    publicUrl: config.publicUrl,
+    publicUrl: config.http.publicUrl,
     authorizationServer: issuer,
-    scopes: config.oauthScopes,
+    scopes: config.auth.oauthScopes,
     log,
   });
   log.info(
-    `auth: oauth, tokens from ${issuer}${config.oauthScopes.length ? ` with scope(s) ${config.oauthScopes.join(" ")}` : ""}`,
+    `auth: oauth, tokens from ${issuer}${config.auth.oauthScopes.length ? ` with scope(s) ${config.auth.oauthScopes.join(" ")}` : ""}`,
   );
   return { gate };
 }

@@ -25,18 +25,18 @@ export interface Backend {
  * per-process key that is accepted in memory only and never stored.
  */
 export async function openBackend(
-  config: Config,
+  config: Pick<Config, "api" | "local" | "history">,
   log: Logger,
   opts: { redis?: RedisLink } = {},
 ): Promise<Backend> {
   // Loaded here, not at the top: undici is the largest module in the bundle, and the MCP
   // handshake does not need it (see deferredApi).
   const { createWeavzClient } = await import("../api/client.js");
-  if (config.apiKey) {
+  if (config.api.apiKey) {
     const client = createWeavzClient({
-      baseUrl: config.baseUrl,
-      apiKey: config.apiKey,
-      timeoutMs: config.timeoutMs,
+      baseUrl: config.api.baseUrl,
+      apiKey: config.api.apiKey,
+      timeoutMs: config.api.timeoutMs,
       log,
     });
     // The hosted API keeps no history: this process journals the changes it makes.
@@ -44,7 +44,7 @@ export async function openBackend(
     const { journaledApi } = await import("../api/journal.js");
     const api = journaledApi(client, journal, log);
     log.info(
-      `backend: Weavz API at ${config.baseUrl}; change journal: ${journal.kind === "mcp-redis" ? "Redis (shared by replicas)" : config.journalDb}`,
+      `backend: Weavz API at ${config.api.baseUrl}; change journal: ${journal.kind === "mcp-redis" ? "Redis (shared by replicas)" : config.history.journalDb}`,
     );
     return {
       api,
@@ -58,37 +58,37 @@ export async function openBackend(
   }
   const { startLocalApi } = await import("../local/server.js");
   try {
-    mkdirSync(dirname(config.localDb), { recursive: true, mode: 0o700 });
+    mkdirSync(dirname(config.local.db), { recursive: true, mode: 0o700 });
   } catch (err) {
     throw new Error(
-      `cannot create the directory of the local database ${config.localDb} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); set WEAVZ_LOCAL_DB or --db to a writable path, or WEAVZ_API_KEY to use the hosted API`,
+      `cannot create the directory of the local database ${config.local.db} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); set WEAVZ_LOCAL_DB or --db to a writable path, or WEAVZ_API_KEY to use the hosted API`,
     );
   }
   const key = `wvz_local_${randomBytes(24).toString("hex")}`;
   const local = await startLocalApi({
     host: "127.0.0.1",
     port: 0,
-    dbPath: config.localDb,
-    demo: config.demo,
-    httpAllow: config.httpAllow,
+    dbPath: config.local.db,
+    demo: config.local.demo,
+    httpAllow: config.local.httpAllow,
     log,
     extraKeys: [{ key }],
-    historyLimit: config.historyLimit,
+    historyLimit: config.history.limit,
   });
   const api = createWeavzClient({
     baseUrl: local.url,
     apiKey: key,
-    timeoutMs: config.timeoutMs,
+    timeoutMs: config.api.timeoutMs,
     log,
   });
   log.info(
-    `backend: embedded local Weavz API at ${local.url} (database ${config.localDb}); set WEAVZ_API_KEY to use the hosted Weavz API`,
+    `backend: embedded local Weavz API at ${local.url} (database ${config.local.db}); set WEAVZ_API_KEY to use the hosted Weavz API`,
   );
   return {
     api,
     kind: "embedded",
     historyKind: "local-api",
-    dbPath: config.localDb,
+    dbPath: config.local.db,
     close: async () => {
       await api.close();
       await local.close();
@@ -114,17 +114,17 @@ export function deferredApi(backend: Promise<Backend>): WeavzApi {
 }
 
 /** Hosted mode's journal: shared in Redis with --redis-url, else a SQLite file (--journal-db). */
-async function openHostedJournal(config: Config, redis: RedisLink | undefined) {
+async function openHostedJournal(config: Pick<Config, "history">, redis: RedisLink | undefined) {
   if (redis) {
     const { createRedisJournal } = await import("../scale/journal.js");
-    return createRedisJournal(redis, config.historyLimit);
+    return createRedisJournal(redis, config.history.limit);
   }
   const { openSqliteJournal } = await import("../journal/sqlite.js");
   try {
-    return openSqliteJournal(config.journalDb, config.historyLimit);
+    return openSqliteJournal(config.history.journalDb, config.history.limit);
   } catch (err) {
     throw new Error(
-      `cannot open the change journal ${config.journalDb} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); set WEAVZ_JOURNAL_DB or --journal-db to a writable path`,
+      `cannot open the change journal ${config.history.journalDb} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); set WEAVZ_JOURNAL_DB or --journal-db to a writable path`,
     );
   }
 }

@@ -1,30 +1,29 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, defaultDataDir, loadConfig, OPTIONS } from "./config.js";
+import { ConfigError, loadConfig } from "./config.js";
+import { defaultDataDir, OPTIONS } from "./options/index.js";
 
 describe("loadConfig", () => {
   it("defaults to stdio on the embedded local API", () => {
     const c = loadConfig([], { XDG_DATA_HOME: "/data" });
     expect(c).toMatchObject({
       command: "mcp",
-      transport: "stdio",
-      host: "127.0.0.1",
-      port: 3333,
-      apiKey: undefined,
-      baseUrl: "https://api.weavz.io",
-      localDb: join("/data", "weavz-mcp", "local.db"),
-      demo: true,
-      timeoutMs: 30000,
-      readOnly: false,
-      resultLinks: true,
-      toolsets: ["integrations", "catalog", "connections", "mcp-servers", "history"],
+      mcp: {
+        transport: "stdio",
+        readOnly: false,
+        resultLinks: true,
+        toolsets: ["integrations", "catalog", "connections", "mcp-servers", "history"],
+      },
+      http: { host: "127.0.0.1", port: 3333 },
+      api: { apiKey: undefined, baseUrl: "https://api.weavz.io", timeoutMs: 30000 },
+      local: { db: join("/data", "weavz-mcp", "local.db"), demo: true },
     });
     expect(Object.isFrozen(c)).toBe(true);
   });
 
   it("turns the conformance fixtures on only from the env, and never lists the switch", () => {
-    expect(loadConfig([], {}).conformanceFixtures).toBe(false);
-    expect(loadConfig([], { WEAVZ_CONFORMANCE_FIXTURES: "1" }).conformanceFixtures).toBe(true);
+    expect(loadConfig([], {}).mcp.conformanceFixtures).toBe(false);
+    expect(loadConfig([], { WEAVZ_CONFORMANCE_FIXTURES: "1" }).mcp.conformanceFixtures).toBe(true);
     expect(() => loadConfig([], { WEAVZ_CONFORMANCE_FIXTURES: "maybe" })).toThrow(
       /WEAVZ_CONFORMANCE_FIXTURES must be true or false/,
     );
@@ -35,9 +34,8 @@ describe("loadConfig", () => {
 
   it("checks the Redis options without echoing a Redis URL (it may hold a password)", () => {
     expect(loadConfig([], {})).toMatchObject({
-      redisUrl: undefined,
-      redisLeaseMs: 15000,
-      pollIntervalMs: 2000,
+      redis: { url: undefined, leaseMs: 15000 },
+      mcp: { pollIntervalMs: 2000 },
     });
     let message = "";
     try {
@@ -76,7 +74,9 @@ describe("loadConfig", () => {
     expect(
       messageOf([...redis, "--state-secret-file", "/run/s"], { WEAVZ_STATE_SECRET: `${secret}y` }),
     ).toMatch(/give one/);
-    expect(loadConfig([...redis, "--state-secret", `${secret}y`]).stateSecret).toBe(`${secret}y`);
+    expect(loadConfig([...redis, "--state-secret", `${secret}y`]).redis.stateSecret).toBe(
+      `${secret}y`,
+    );
   });
 
   it("reads every option from its env twin, and a flag wins over its twin", () => {
@@ -121,64 +121,69 @@ describe("loadConfig", () => {
     };
     const c = loadConfig([], env);
     expect(c).toMatchObject({
-      transport: "http",
-      host: "0.0.0.0",
-      port: 4000,
-      apiKey: "wvz_env_key_123",
-      baseUrl: "https://platform.weavz.io",
-      workspaceId: "ws_1",
-      localDb: "/tmp/x.db",
-      demo: false,
-      timeoutMs: 5000,
-      readOnly: true,
-      resultLinks: false,
-      apps: false,
-      toolsets: ["catalog", "plan"],
-      allowedOrigins: ["https://a.example", "https://b.example"],
-      maxSessions: 50,
-      logLevel: "debug",
-      auth: "oauth",
-      insecureNoAuth: false,
-      tokensFile: "/etc/weavz/tokens",
-      publicUrl: "https://mcp.example.com/mcp",
-      oauthIssuer: "https://auth.example.com",
-      oauthJwksUrl: "https://auth.example.com/jwks.json",
-      oauthScopes: ["weavz:read", "weavz:write"],
-      redisUrl: "redis://:pw@redis:6379/0",
-      redisLeaseMs: 3000,
-      stateSecret: "s".repeat(32),
-      stateSecretFile: undefined,
-      pollIntervalMs: 500,
-      file: "support.yaml",
-      output: "out.yaml",
-      prune: true,
-      yes: true,
-      dashboard: false,
-      journalDb: "/tmp/j.db",
-      historyLimit: 500,
-      limit: 7,
-      json: true,
-      httpAllow: [{ host: "localhost", port: 8080 }, { host: "127.0.0.1" }],
+      mcp: {
+        transport: "http",
+        readOnly: true,
+        resultLinks: false,
+        apps: false,
+        toolsets: ["catalog", "plan"],
+        pollIntervalMs: 500,
+      },
+      http: {
+        host: "0.0.0.0",
+        port: 4000,
+        allowedOrigins: ["https://a.example", "https://b.example"],
+        maxSessions: 50,
+        publicUrl: "https://mcp.example.com/mcp",
+        dashboard: false,
+      },
+      api: {
+        apiKey: "wvz_env_key_123",
+        baseUrl: "https://platform.weavz.io",
+        workspaceId: "ws_1",
+        timeoutMs: 5000,
+      },
+      local: { db: "/tmp/x.db", demo: false },
+      log: { level: "debug" },
+      auth: {
+        mode: "oauth",
+        insecureNoAuth: false,
+        tokensFile: "/etc/weavz/tokens",
+        oauthIssuer: "https://auth.example.com",
+        oauthJwksUrl: "https://auth.example.com/jwks.json",
+        oauthScopes: ["weavz:read", "weavz:write"],
+      },
+      redis: {
+        url: "redis://:pw@redis:6379/0",
+        leaseMs: 3000,
+        stateSecret: "s".repeat(32),
+        stateSecretFile: undefined,
+      },
+      plan: { file: "support.yaml", output: "out.yaml", prune: true, yes: true },
+      history: { journalDb: "/tmp/j.db", limit: 500, page: 7, json: true },
     });
+    expect(c.local.httpAllow).toEqual([{ host: "localhost", port: 8080 }, { host: "127.0.0.1" }]);
     expect(() => loadConfig(["--http-allow", "http://x/"], {})).toThrow(
       /--http-allow \/ WEAVZ_HTTP_ALLOW entries must be HOST or HOST:PORT/,
     );
     expect(
       loadConfig(["--port", "5000", "--workspace-id", "ws_2", "--toolsets", "all"], env),
     ).toMatchObject({
-      port: 5000,
-      workspaceId: "ws_2",
-      toolsets: [
-        "integrations",
-        "catalog",
-        "connections",
-        "mcp-servers",
-        "plan",
-        "execute",
-        "history",
-      ],
+      http: { port: 5000 },
+      api: { workspaceId: "ws_2" },
+      mcp: {
+        toolsets: [
+          "integrations",
+          "catalog",
+          "connections",
+          "mcp-servers",
+          "plan",
+          "execute",
+          "history",
+        ],
+      },
     });
-    expect(loadConfig(["--toolsets", "default,plan"], {}).toolsets).toEqual([
+    expect(loadConfig(["--toolsets", "default,plan"], {}).mcp.toolsets).toEqual([
       "integrations",
       "catalog",
       "connections",
@@ -186,10 +191,10 @@ describe("loadConfig", () => {
       "plan",
       "history",
     ]);
-    expect(loadConfig(["--result-links", "on"], env).resultLinks).toBe(true);
+    expect(loadConfig(["--result-links", "on"], env).mcp.resultLinks).toBe(true);
     expect(() => loadConfig(["--result-links", "maybe"], {})).toThrow(/WEAVZ_RESULT_LINKS/);
-    expect(loadConfig(["--apps", "on"], env).apps).toBe(true);
-    expect(loadConfig([], {}).apps).toBe(true);
+    expect(loadConfig(["--apps", "on"], env).mcp.apps).toBe(true);
+    expect(loadConfig([], {}).mcp.apps).toBe(true);
     expect(() => loadConfig(["--apps", "maybe"], {})).toThrow(
       /--apps \/ WEAVZ_APPS must be true or false/,
     );
@@ -197,7 +202,7 @@ describe("loadConfig", () => {
     expect(new Set(OPTIONS.map((o) => o.env)).size).toBe(OPTIONS.length);
     // The secret's file twin excludes the secret itself, so it is read in a run of its own.
     const fileEnv = { ...env, WEAVZ_STATE_SECRET: "", WEAVZ_STATE_SECRET_FILE: "/run/s/state" };
-    expect(loadConfig([], fileEnv).stateSecretFile).toBe("/run/s/state");
+    expect(loadConfig([], fileEnv).redis.stateSecretFile).toBe("/run/s/state");
     for (const o of OPTIONS) expect(Object.keys(fileEnv)).toContain(o.env);
   });
 
@@ -206,16 +211,14 @@ describe("loadConfig", () => {
       loadConfig(["apply", "-f", "s.yaml", "-y", "--prune", "--db", "/tmp/d.db"], {}),
     ).toMatchObject({
       command: "apply",
-      file: "s.yaml",
-      yes: true,
-      prune: true,
-      localDb: "/tmp/d.db",
-      logLevel: "warn",
+      plan: { file: "s.yaml", yes: true, prune: true },
+      local: { db: "/tmp/d.db" },
+      log: { level: "warn" },
     });
     expect(loadConfig(["export", "-o", "o.yaml", "--workspace-id", "ws_1"], {})).toMatchObject({
       command: "export",
-      output: "o.yaml",
-      workspaceId: "ws_1",
+      plan: { output: "o.yaml" },
+      api: { workspaceId: "ws_1" },
     });
     expect(() => loadConfig(["plan"], {})).toThrow(/-f FILE \(or WEAVZ_PLAN_FILE\)/);
     expect(() => loadConfig(["plan", "-f", "s.yaml", "--yes"], {})).toThrow(
@@ -227,12 +230,15 @@ describe("loadConfig", () => {
   });
 
   it("parses the dashboard command: its own port default, backend options, no MCP options", () => {
-    expect(loadConfig(["dashboard"], {})).toMatchObject({ command: "dashboard", port: 3334 });
-    expect(loadConfig(["dashboard", "--port", "0", "--db", "/tmp/d.db"], {})).toMatchObject({
-      port: 0,
-      localDb: "/tmp/d.db",
+    expect(loadConfig(["dashboard"], {})).toMatchObject({
+      command: "dashboard",
+      http: { port: 3334 },
     });
-    expect(loadConfig([], {}).dashboard).toBe(true);
+    expect(loadConfig(["dashboard", "--port", "0", "--db", "/tmp/d.db"], {})).toMatchObject({
+      http: { port: 0 },
+      local: { db: "/tmp/d.db" },
+    });
+    expect(loadConfig([], {}).http.dashboard).toBe(true);
     expect(() => loadConfig(["dashboard", "--transport", "http"], {})).toThrow(
       /--transport does not apply to dashboard/,
     );
@@ -245,10 +251,9 @@ describe("loadConfig", () => {
     );
     expect(c).toMatchObject({
       command: "local-api",
-      port: 8787,
-      localDb: "/tmp/a.db",
-      demo: false,
-      apiKey: "wvz_local_1234",
+      http: { port: 8787 },
+      local: { db: "/tmp/a.db", demo: false },
+      api: { apiKey: "wvz_local_1234" },
     });
   });
 
@@ -304,24 +309,25 @@ describe("loadConfig", () => {
       ConfigError,
     );
     expect(loadConfig([...open, "--insecure-no-auth"], {})).toMatchObject({
-      auth: "none",
-      insecureNoAuth: true,
+      auth: { mode: "none", insecureNoAuth: true },
     });
-    expect(loadConfig(open, { WEAVZ_INSECURE_NO_AUTH: "1" }).insecureNoAuth).toBe(true);
+    expect(loadConfig(open, { WEAVZ_INSECURE_NO_AUTH: "1" }).auth.insecureNoAuth).toBe(true);
     expect(
       loadConfig([...open, "--auth", "bearer"], { WEAVZ_MCP_TOKENS_FILE: "/t" }),
-    ).toMatchObject({ auth: "bearer", tokensFile: "/t" });
+    ).toMatchObject({ auth: { mode: "bearer", tokensFile: "/t" } });
     // Loopback needs no auth; stdio has no network side at all.
     for (const host of ["127.0.0.1", "localhost", "::1", "127.0.0.2"])
-      expect(loadConfig(["--transport", "http", "--host", host], {}).auth).toBe("none");
-    expect(loadConfig(["--host", "0.0.0.0"], {}).transport).toBe("stdio");
+      expect(loadConfig(["--transport", "http", "--host", host], {}).auth.mode).toBe("none");
+    expect(loadConfig(["--host", "0.0.0.0"], {}).mcp.transport).toBe("stdio");
   });
 
   it("infers the mode from a tokens file or an issuer, so forgetting --auth cannot leave it open", () => {
     const http = ["--transport", "http"];
-    expect(loadConfig(http, { WEAVZ_MCP_TOKENS_FILE: "/t" }).auth).toBe("bearer");
-    expect(loadConfig(http, { WEAVZ_OAUTH_ISSUER: "https://auth.example.com" }).auth).toBe("oauth");
-    expect(loadConfig([...http, "--auth", "none"], { WEAVZ_MCP_TOKENS_FILE: "/t" }).auth).toBe(
+    expect(loadConfig(http, { WEAVZ_MCP_TOKENS_FILE: "/t" }).auth.mode).toBe("bearer");
+    expect(loadConfig(http, { WEAVZ_OAUTH_ISSUER: "https://auth.example.com" }).auth.mode).toBe(
+      "oauth",
+    );
+    expect(loadConfig([...http, "--auth", "none"], { WEAVZ_MCP_TOKENS_FILE: "/t" }).auth.mode).toBe(
       "none",
     );
     expect(() =>
@@ -338,9 +344,7 @@ describe("loadConfig", () => {
       {},
     );
     expect(c).toMatchObject({
-      auth: "oauth",
-      oauthIssuer: "http://127.0.0.1:9000",
-      oauthScopes: [],
+      auth: { mode: "oauth", oauthIssuer: "http://127.0.0.1:9000", oauthScopes: [] },
     });
   });
 

@@ -45,13 +45,13 @@ const scopeNote = (b: Backend) =>
 /** `weavz-mcp history`: the newest changes of a workspace, a line each (or --json). */
 export async function runHistory(backend: Backend, config: Config, io: CommandIo): Promise<number> {
   const api = backend.api;
-  const workspaceId = await historyWorkspace(api, config.workspaceId);
+  const workspaceId = await historyWorkspace(api, config.api.workspaceId);
   const page = await apiJournal(api, backend.historyKind).list({
     workspaceId,
-    limit: config.limit,
+    limit: config.history.page,
     offset: 0,
   });
-  if (config.json) {
+  if (config.history.json) {
     io.out(`${JSON.stringify({ workspaceId, ...page }, null, 2)}\n`);
     return EXIT.ok;
   }
@@ -71,8 +71,8 @@ export async function runHistory(backend: Backend, config: Config, io: CommandIo
 export async function runUndo(backend: Backend, config: Config, io: CommandIo): Promise<number> {
   const raw = config.undoTarget as string;
   const target: UndoTarget = raw.startsWith("plan_")
-    ? config.workspaceId
-      ? { planId: raw, workspaceId: config.workspaceId }
+    ? config.api.workspaceId
+      ? { planId: raw, workspaceId: config.api.workspaceId }
       : { planId: raw }
     : { changeId: raw };
   const deps: UndoDeps = {
@@ -103,7 +103,7 @@ export async function runUndo(backend: Backend, config: Config, io: CommandIo): 
     return EXIT.error;
   }
   io.out(`${renderUndoPreview(preview)}\n`);
-  if (!config.yes) {
+  if (!config.plan.yes) {
     if (!io.isTty) {
       io.err(
         "weavz-mcp: undo: refusing to change the workspace without confirmation: stdin is not a terminal. Review the undo above and pass --yes (or WEAVZ_APPLY_YES=1).\n",

@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { createLogger } from "../log.js";
-import { ConfigError, DEFAULT_LOCAL_API_PORT, loadConfig } from "./config.js";
+import { ConfigError, loadConfig } from "./config.js";
+import { DEFAULT_LOCAL_API_PORT } from "./options/server.js";
 
 /** Where the command writes: stdout for the result, stderr for errors. */
 export interface McpServerCommandIo {
@@ -38,13 +39,13 @@ export async function runMcpServerCommand(
     io.err(`weavz-mcp: ${err.message.replace(/\bhistory\b/g, "mcp-server token")}\n`);
     return 2;
   }
-  if (config.apiKey) {
+  if (config.api.apiKey) {
     io.err(
       "weavz-mcp: mcp-server token works on the local database; with WEAVZ_API_KEY (hosted Weavz) regenerate the token in the Weavz dashboard.\n",
     );
     return 1;
   }
-  const dbPath = resolve(config.localDb);
+  const dbPath = resolve(config.local.db);
   mkdirSync(dirname(dbPath), { recursive: true, mode: 0o700 });
   const { startLocalApi } = await import("../local/server.js");
   const key = `wvz_local_${randomBytes(24).toString("hex")}`;
@@ -52,8 +53,8 @@ export async function runMcpServerCommand(
     host: "127.0.0.1",
     port: 0,
     dbPath,
-    demo: config.demo,
-    log: createLogger(config.logLevel),
+    demo: config.local.demo,
+    log: createLogger(config.log.level),
     extraKeys: [{ key }],
   });
   try {

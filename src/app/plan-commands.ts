@@ -165,25 +165,25 @@ async function exportTarget(api: WeavzApi, configured: string | undefined): Prom
 const outcome = (o: StepOutcome) => `${o.n}. ${o.action} ${o.alias} (${o.integrationName})`;
 
 async function runExport(api: WeavzApi, config: Config, io: CommandIo): Promise<number> {
-  const workspaceId = await exportTarget(api, config.workspaceId);
+  const workspaceId = await exportTarget(api, config.api.workspaceId);
   const state = await exportWorkspace(api, workspaceId);
   const yaml = desiredStateToYaml(
     state,
     ` Desired state of workspace ${workspaceId}, exported by weavz-mcp.\n Preview changes with: weavz-mcp plan -f FILE; apply with: weavz-mcp apply -f FILE`,
   );
-  if (config.output === undefined) {
+  if (config.plan.output === undefined) {
     io.out(yaml);
     return EXIT.ok;
   }
   try {
-    await writeFile(config.output, yaml, "utf8");
+    await writeFile(config.plan.output, yaml, "utf8");
   } catch (err) {
     throw new UserError(
-      `${config.output}: cannot write the file (${(err as NodeJS.ErrnoException).code ?? "error"}).`,
+      `${config.plan.output}: cannot write the file (${(err as NodeJS.ErrnoException).code ?? "error"}).`,
     );
   }
   io.err(
-    `Wrote ${Object.keys(state.integrations).length} integration(s) of workspace ${workspaceId} to ${config.output}.\n`,
+    `Wrote ${Object.keys(state.integrations).length} integration(s) of workspace ${workspaceId} to ${config.plan.output}.\n`,
   );
   return EXIT.ok;
 }
@@ -194,8 +194,8 @@ async function runPlanOrApply(
   desired: DesiredState,
   io: CommandIo,
 ): Promise<number> {
-  const file = config.file as string;
-  if (config.prune) desired.prune = true;
+  const file = config.plan.file as string;
+  if (config.plan.prune) desired.prune = true;
   const plan = await planWorkspace(api, desired);
   io.out(`${renderPlan(plan)}\n`);
   if (plan.issues.length > 0) {
@@ -209,7 +209,7 @@ async function runPlanOrApply(
     io.out("Nothing to apply.\n");
     return EXIT.ok;
   }
-  if (!config.yes) {
+  if (!config.plan.yes) {
     if (!io.isTty) {
       io.err(
         "weavz-mcp: apply: refusing to change the workspace without confirmation: stdin is not a terminal. Review the plan above and pass --yes (or WEAVZ_APPLY_YES=1).\n",
@@ -262,7 +262,7 @@ function errorLine(err: unknown): string {
   if (err instanceof UserError || (err instanceof Error && err.name === "HistoryUserError"))
     return err.message;
   if (err instanceof WeavzApiError)
-    return `Weavz API error ${err.status} ${err.code}: ${err.message}`;
+    return `Weavz API error ${err.status} ${err.reportedCode}: ${err.message}`;
   return err instanceof Error ? err.message : String(err);
 }
 
@@ -286,7 +286,7 @@ export async function runPlanCommand(
     const desired =
       config.command === "export"
         ? undefined
-        : await readDesiredState(config.file as string, config.workspaceId);
+        : await readDesiredState(config.plan.file as string, config.api.workspaceId);
     backend = await openBackend(config, log);
     // apply's writes are journaled as the CLI's.
     const api = attributedApi(backend.api, cliActor(VERSION));

@@ -1,15 +1,31 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import type { HttpAllowEntry } from "../local/execute/http-allow.js";
 import { startLocalApi } from "../local/server.js";
 import type { Logger } from "../log.js";
-import type { Config } from "./config.js";
+
+/** What the local API run uses of the configuration (from config.http, local, api, history). */
+export interface LocalApiRun {
+  host: string;
+  port: number;
+  db: string;
+  demo: boolean;
+  /** The key the server accepts; without one it keeps (or generates) its own. */
+  apiKey: string | undefined;
+  /** Change journal entries kept per workspace. */
+  historyLimit: number;
+  /** Private destinations the http built-in may reach anyway. */
+  httpAllow: readonly HttpAllowEntry[];
+  /** Extra Origin values its MCP endpoints accept. */
+  allowedOrigins: readonly string[];
+}
 
 /**
  * `weavz-mcp local-api`: runs the local Weavz-compatible API until SIGINT/SIGTERM.
  * stdout gets the listening URL (and a generated key, once); logs go to stderr.
  */
-export async function runLocalApi(config: Config, log: Logger): Promise<void> {
-  const dbPath = resolve(config.localDb);
+export async function runLocalApi(config: LocalApiRun, log: Logger): Promise<void> {
+  const dbPath = resolve(config.db);
   mkdirSync(dirname(dbPath), { recursive: true, mode: 0o700 });
   let api: Awaited<ReturnType<typeof startLocalApi>>;
   try {

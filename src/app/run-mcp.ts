@@ -11,14 +11,14 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
   // Redis client is ~1.5 MB of bundle: imported only with --redis-url so a plain stdio start
   // never parses it (it was the largest part of cold start).
   let scale: Scale | undefined;
-  if (config.redisUrl) {
+  if (config.redis.url) {
     const scaleMod = await import("../scale/index.js");
     // The replicas' shared state secret is checked before anything starts: a bad one stops here.
     let stateKey: Uint8Array | undefined;
     try {
       stateKey = scaleMod.loadStateKey({
-        secret: config.stateSecret,
-        file: config.stateSecretFile,
+        secret: config.redis.stateSecret,
+        file: config.redis.stateSecretFile,
       });
     } catch (err) {
       if (!(err instanceof scaleMod.StateSecretError)) throw err;
@@ -30,14 +30,14 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
         "--redis-url without a state secret: a confirmation (preview token or 2026 input_required round) only works on the replica that issued it; and Redis messages and the poller lease are unsigned (anyone who can write to this Redis can inject change notifications); give every replica the same WEAVZ_STATE_SECRET (or WEAVZ_STATE_SECRET_FILE) to accept confirmations on any and sign what they share",
       );
     }
-    scale = scaleMod.startScale(config.redisUrl, config.redisLeaseMs, log, stateKey);
+    scale = scaleMod.startScale(config.redis.url, config.redis.leaseMs, log, stateKey);
   }
   // The backend starts while the transport comes up; tool calls wait for it. Over stdio it
   // starts just after the transport reads stdin: loading undici, SQLite and the local API is
   // ~250 ms of CPU on one thread, and begun first it delayed the handshake answer behind it.
   let startBackend: () => void = () => {};
   const backendReady: Promise<Backend> =
-    config.transport === "stdio"
+    config.mcp.transport === "stdio"
       ? new Promise<void>((resolve) => {
           startBackend = resolve;
         }).then(() => openBackend(config, log, scale ? { redis: scale.link } : {}))
@@ -49,20 +49,20 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
   const factory = createServerFactory({
     api: deferredApi(backendReady),
     log,
-    defaultWorkspaceId: config.workspaceId,
-    readOnly: config.readOnly,
-    resultLinks: config.resultLinks,
-    apps: config.apps,
-    toolsets: config.toolsets,
-    conformanceFixtures: config.conformanceFixtures,
-    historyKind: config.apiKey ? (config.redisUrl ? "mcp-redis" : "mcp-sqlite") : "local-api",
+    defaultWorkspaceId: config.api.workspaceId,
+    readOnly: config.mcp.readOnly,
+    resultLinks: config.mcp.resultLinks,
+    apps: config.mcp.apps,
+    toolsets: config.mcp.toolsets,
+    conformanceFixtures: config.mcp.conformanceFixtures,
+    historyKind: config.api.apiKey ? (config.redis.url ? "mcp-redis" : "mcp-sqlite") : "local-api",
     localPrincipal:
-      config.transport === "stdio"
+      config.mcp.transport === "stdio"
         ? { kind: "stdio", label: localUser() }
         : { kind: "unknown", label: null },
     hub: {
-      pollMinMs: config.pollIntervalMs,
-      pollMaxMs: Math.max(30_000, config.pollIntervalMs),
+      pollMinMs: config.mcp.pollIntervalMs,
+      pollMaxMs: Math.max(30_000, config.mcp.pollIntervalMs),
       ...(scale ? { coordinator: scale.coordinator } : {}),
     },
     ...(scale ? { bus: scale.bus } : {}),
@@ -79,7 +79,7 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
     process.exit(code);
   };
 
-  if (config.transport === "stdio") {
+  if (config.mcp.transport === "stdio") {
     process.once("SIGINT", () => void stop(0));
     process.once("SIGTERM", () => void stop(0));
     const { serveStdio } = await import("../transports/stdio.js");
@@ -97,12 +97,17 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
 
   // HTTP-only code (authentication, jose, the SDK's node adapter and hono) is loaded only in
   // HTTP mode: esbuild puts it in chunks a stdio start never reads.
-  const [{ AuthSetupError, authFromConfig, nodeAuthenticate }, { serveHttp }, dashboardMod] =
-    await Promise.all([
-      import("./auth.js"),
-      import("../transports/http.js"),
-      import("../dashboard/index.js"),
-    ]);
+  const [
+    { AuthSetupError, authFromConfig, nodeAuthenticate },
+    { serveHttp },
+    dashboardMod,
+    { httpDashboard },
+  ] = await Promise.all([
+    import("./auth.js"),
+    import("../transports/http.js"),
+    import("../dashboard/index.js"),
+    import("./dashboard-wire.js"),
+  ]);
   let auth: Awaited<ReturnType<typeof authFromConfig>>;
   try {
     auth = await authFromConfig(config, log);
@@ -113,7 +118,7 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
     process.exit(2);
   }
   // The dashboard at / on the same port, on the same API and change hub as the tools.
-  const dashboard = dashboardMod.httpDashboard({
+  const dashboard = httpDashboard({
     config,
     gate: auth?.gate,
     api: deferredApi(backendReady),
@@ -124,16 +129,16 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
   let http: Awaited<ReturnType<typeof serveHttp>>;
   try {
     http = await serveHttp({
-      host: config.host,
-      port: config.port,
+      host: config.http.host,
+      port: config.http.port,
       newServer: factory.newServer,
       hub: factory.hub,
       log,
       // Behind a proxy, requests name the public host: it is this server's own origin.
-      allowedOrigins: config.publicUrl
-        ? [...config.allowedOrigins, new URL(config.publicUrl).origin]
-        : config.allowedOrigins,
-      maxSessions: config.maxSessions,
+      allowedOrigins: config.http.publicUrl
+        ? [...config.http.allowedOrigins, new URL(config.http.publicUrl).origin]
+        : config.http.allowedOrigins,
+      maxSessions: config.http.maxSessions,
       serveOther: dashboardMod.dashboardHook(dashboard),
       ...(auth ? { authenticate: nodeAuthenticate(auth.gate) } : {}),
     });
@@ -143,9 +148,9 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
     const code = (err as NodeJS.ErrnoException).code;
     const why =
       code === "EADDRINUSE"
-        ? `port ${config.port} is in use; pass --port (or WEAVZ_PORT) with a free port`
+        ? `port ${config.http.port} is in use; pass --port (or WEAVZ_PORT) with a free port`
         : (err as Error).message;
-    log.error(`cannot listen on ${config.host}:${config.port}: ${why}`);
+    log.error(`cannot listen on ${config.http.host}:${config.http.port}: ${why}`);
     await backendReady.then((b) => b.close()).catch(() => {});
     process.exit(1);
   }
@@ -156,13 +161,15 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
       weavz: {
         type: "http",
         url: auth?.gate.resourceUrl() ?? http.url,
-        ...(config.auth === "bearer" ? { headers: { Authorization: "Bearer YOUR_TOKEN" } } : {}),
+        ...(config.auth.mode === "bearer"
+          ? { headers: { Authorization: "Bearer YOUR_TOKEN" } }
+          : {}),
       },
     },
   };
   // HTTP mode leaves stdout free, so the URL and a config to paste go there.
   process.stdout.write(
-    `weavz-mcp ${backend.kind === "embedded" ? "(embedded local Weavz API)" : `(Weavz API ${config.baseUrl})`} listening on ${http.url}\n` +
+    `weavz-mcp ${backend.kind === "embedded" ? "(embedded local Weavz API)" : `(Weavz API ${config.api.baseUrl})`} listening on ${http.url}\n` +
       `${dashboardMod.dashboardLine(dashboard, auth?.gate.resourceUrl() ?? http.url)}\n` +
       `Client config (e.g. .mcp.json / mcp.json):\n${JSON.stringify(clientConfig, null, 2)}\n`,
   );

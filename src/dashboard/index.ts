@@ -2,7 +2,6 @@ import type { Dashboard } from "./app.js";
 
 export { createDashboard, type Dashboard } from "./app.js";
 export { dashboardHook, serveDashboard } from "./node.js";
-export { httpAccess, httpDashboard } from "./wire.js";
 
 /** The line `npm start` prints about the dashboard: its login URL, or why it is off. */
 export function dashboardLine(dashboard: Dashboard, endpointUrl: string): string {

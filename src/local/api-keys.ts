@@ -1,7 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import { ApiError } from "./errors.js";
 import { KeyCheckBusy, type KeyChecker } from "./key-check.js";
-import { hashSecret } from "./key-hash.js";
 import type { Principal } from "./routes/context.js";
 import type { Store } from "./store/index.js";
 
@@ -80,7 +79,7 @@ export async function ensureApiKey(store: Store, checker: KeyChecker, key: strin
   if ((await checker.match(tag, key, store.apiKeys.hashes(), upgrade)) !== undefined) return;
   // Two processes starting at once with the same new key may both add it: two valid rows,
   // harmless (a salted hash cannot be a primary key that deduplicates).
-  const stored = await hashSecret(key);
+  const stored = await checker.hash(key);
   store.apiKeys.add(stored);
   checker.remember(tag, stored);
 }
@@ -94,7 +93,7 @@ export async function storeGeneratedKey(
   checker: KeyChecker,
   key: string,
 ): Promise<boolean> {
-  const stored = await hashSecret(key);
+  const stored = await checker.hash(key);
   const added = store.write(() => {
     // Re-checked inside the write lock: another process may have just added one.
     if (store.apiKeys.count() > 0) return false;

@@ -1,5 +1,13 @@
 import { createHmac, randomBytes } from "node:crypto";
-import { hashSecret, isSlow, needsRehash, verifySecret } from "./key-hash.js";
+import {
+  hashSecret,
+  hashSecretSync,
+  isSlow,
+  KDF_COST,
+  type KdfCost,
+  needsRehash,
+  verifySecret,
+} from "./key-hash.js";
 
 const MAX_VERIFIED = 10_000;
 /** Distinct unrecognised secrets remembered as refused (least recently used dropped first). */
@@ -30,6 +38,26 @@ export class KeyCheckBusy extends Error {
 export class KeyChecker {
   /** KDF runs so far (tests use it to show that repeated bad secrets cost nothing). */
   kdfRuns = 0;
+  /** The cost of every hash this checker makes, and below which a stored form is upgraded. */
+  readonly cost: Readonly<KdfCost>;
+
+  /**
+   * `cost` defaults to today's production cost (KDF_COST). Only code can lower it (tests,
+   * through LocalApiOptions.kdfCost): no flag or env var reaches it.
+   */
+  constructor(opts: { cost?: Readonly<KdfCost> } = {}) {
+    this.cost = opts.cost ?? KDF_COST;
+  }
+
+  /** The stored form of a new secret, at this checker's cost. */
+  hash(secret: string): Promise<string> {
+    return hashSecret(secret, this.cost);
+  }
+
+  /** hash() on the calling thread, for inside a write transaction. */
+  hashSync(secret: string): string {
+    return hashSecretSync(secret, this.cost);
+  }
   private readonly macKey = randomBytes(32);
   private readonly verified = new Map<string, string>();
   private readonly refused = new Map<string, Set<string>>();
@@ -114,7 +142,7 @@ export class KeyChecker {
         return undefined;
       }
       let current = found;
-      if (upgrade && needsRehash(found)) {
+      if (upgrade && needsRehash(found, this.cost)) {
         try {
           release ??= await this.acquire();
         } catch (err) {
@@ -124,7 +152,7 @@ export class KeyChecker {
           throw err;
         }
         this.kdfRuns++;
-        const fresh = await hashSecret(secret);
+        const fresh = await this.hash(secret);
         if (upgrade(found, fresh)) current = fresh;
       }
       this.setVerified(t, current);

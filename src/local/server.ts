@@ -16,6 +16,7 @@ import { envelope } from "./errors.js";
 import type { HttpAllowEntry } from "./execute/http-allow.js";
 import { setHttpAllowList } from "./execute/http-allow.js";
 import { KeyChecker } from "./key-check.js";
+import type { KdfCost } from "./key-hash.js";
 import type { McpEndpoints } from "./mcp-endpoint/index.js";
 import { Store } from "./store/index.js";
 import { generateToken } from "./tokens.js";
@@ -38,6 +39,12 @@ export interface LocalApiOptions {
   log?: Logger;
   /** Keys accepted in memory only (never stored). */
   extraKeys?: InMemoryKey[];
+  /**
+   * scrypt cost of stored keys and tokens. Default: KDF_COST (production, ~0.1 s a hash).
+   * For tests only, which lower it to stay fast; the CLI never sets it, so no flag or env
+   * var can weaken a real database.
+   */
+  kdfCost?: KdfCost;
   /** Browser origins the MCP endpoints accept besides loopback ones (--allowed-origins). */
   allowedOrigins?: readonly string[];
   /** Change journal entries kept per workspace (default 10,000). */
@@ -80,7 +87,7 @@ export async function startLocalApi(opts: LocalApiOptions): Promise<LocalApi> {
   });
 
   // Keys: only salted scrypt hashes are stored (key-hash.ts); the generated key is returned once.
-  const keyChecker = new KeyChecker();
+  const keyChecker = new KeyChecker({ cost: opts.kdfCost });
   let generatedApiKey: string | undefined;
   let usingStoredKey = false;
   try {
@@ -122,6 +129,7 @@ export async function startLocalApi(opts: LocalApiOptions): Promise<LocalApi> {
     catalog: loadCatalog,
     changes,
     origin: () => origin,
+    keys: keyChecker,
     authenticate: makeAuthenticator(store, keyChecker, opts.extraKeys ?? []),
     log,
     mcpEndpoint: async (req, res, serverId) => (await endpoints()).handle(req, res, serverId),

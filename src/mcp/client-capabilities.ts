@@ -17,7 +17,8 @@ export function requestCapabilities(
   mcpCtx: ServerContext,
   handshake: () => ClientCapabilities | undefined,
 ): ClientCapabilities | undefined {
-  const envelope = mcpCtx.mcpReq.envelope as Readonly<Record<string, unknown>> | undefined;
+  // The SDK types the envelope as an open object; its keys are the spec's meta keys.
+  const envelope: Readonly<Record<string, unknown>> | undefined = mcpCtx.mcpReq.envelope;
   const fromEnvelope = envelope?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
   return fromEnvelope ?? handshake();
 }

@@ -8,6 +8,7 @@ import {
   type ServerContext,
 } from "@modelcontextprotocol/server";
 import { z } from "zod";
+import { render } from "./results/render.js";
 import { type ResultOptions, successResult } from "./results/success.js";
 import type { ToolContext, ToolDef } from "./tool.js";
 
@@ -190,15 +191,11 @@ export function createConfirmations(
     });
     const refuse = (why: string): GateAnswer => ({
       proceed: false,
-      result: {
-        isError: true,
-        content: [
-          {
-            type: "text",
-            text: `Error CONFIRMATION_REFUSED: ${why} Nothing was changed.\nNext step: call ${def.name} again without confirm to get a fresh preview, show it to the user, and echo the new token only if they agree.`,
-          },
-        ],
-      },
+      result: render({
+        head: `Error CONFIRMATION_REFUSED: ${why} Nothing was changed.`,
+        lines: [],
+        next: `call ${def.name} again without confirm to get a fresh preview, show it to the user, and echo the new token only if they agree.`,
+      }),
     });
 
     /** Spends a verified token or MRTR state once; a refusal when it cannot be spent. */
@@ -338,15 +335,11 @@ export function createConfirmations(
 function unavailable(tool: string, withToken: boolean): GateAnswer {
   return {
     proceed: false,
-    result: {
-      isError: true,
-      content: [
-        {
-          type: "text",
-          text: `Error CONFIRMATION_UNAVAILABLE: the shared store that makes each confirmation single-use across this server's replicas cannot be reached right now, so the user's confirmation cannot be checked. Nothing was changed.\nNext step: tell the user, wait a few seconds, then call ${tool} again with the same arguments${withToken ? " and the same confirm token (it was not used; if it is then refused, call without confirm for a fresh preview)" : ""}. If it keeps failing, the server's operator must bring its Redis back.`,
-        },
-      ],
-    },
+    result: render({
+      head: "Error CONFIRMATION_UNAVAILABLE: the shared store that makes each confirmation single-use across this server's replicas cannot be reached right now, so the user's confirmation cannot be checked. Nothing was changed.",
+      lines: [],
+      next: `tell the user, wait a few seconds, then call ${tool} again with the same arguments${withToken ? " and the same confirm token (it was not used; if it is then refused, call without confirm for a fresh preview)" : ""}. If it keeps failing, the server's operator must bring its Redis back.`,
+    }),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { ToolsetName } from "../toolsets.js";
 import { CONFORMANCE_FIXTURE_TOOLS } from "./fixtures/index.js";
 import { PROMPTS } from "./prompts/index.js";
 import type { PromptDef } from "./prompts/types.js";
@@ -28,7 +29,6 @@ import planWorkspace from "./tools/plan-workspace.js";
 import searchCatalog from "./tools/search-catalog.js";
 import undoChange from "./tools/undo-change.js";
 import updateWorkspaceIntegration from "./tools/update-workspace-integration.js";
-import type { ToolsetName } from "./toolsets.js";
 
 /**
  * The inventory: every tool, resource and prompt this server can serve, as data. Adding one

@@ -8,6 +8,7 @@ import { apiJournal, attributedApi } from "../api/journal.js";
 import type { WeavzApi } from "../api/types.js";
 import type { Actor, ChangeJournal } from "../domain/journal.js";
 import type { Logger } from "../log.js";
+import type { ToolsetName } from "../toolsets.js";
 import { VERSION } from "../version.js";
 import { actorOf } from "./actor.js";
 import { createApps } from "./apps/index.js";
@@ -22,7 +23,6 @@ import { registerResourceHandlers } from "./resources/register.js";
 import { type ScopedAuthInfo, scopedApi, scopedDefaultWorkspace, scopeOf } from "./scope.js";
 import type { ToolContext } from "./tool.js";
 import { createToolHandlers, listedTools } from "./tools-call.js";
-import type { ToolsetName } from "./toolsets.js";
 
 /** What one MCP server instance needs; shared by every session of a process. */
 export interface ServerDeps {
@@ -104,7 +104,7 @@ export function createServerFactory(deps: ServerDeps): {
     deps.api,
     deps.log,
     deps.bus ?? new InMemoryServerEventBus(),
-    deps.hub,
+    deps.hub ?? {},
     inventory.resources,
   );
   const results = { links: deps.resultLinks !== false };

@@ -2,9 +2,10 @@ import type { z } from "zod";
 import type { WeavzApi } from "../api/types.js";
 import type { Actor, ChangeJournal } from "../domain/journal.js";
 import type { Logger } from "../log.js";
+import type { ToolsetName } from "../toolsets.js";
 import type { ClientCapabilityName } from "./client-capabilities.js";
 import type { ConfirmSpec } from "./confirm.js";
-import type { ToolsetName } from "./toolsets.js";
+import type { NextStepCode } from "./results/next-steps.js";
 
 /** What every tool handler may use. Tools never see HTTP, URLs or tokens. */
 export interface ToolContext {
@@ -85,7 +86,7 @@ export interface ToolDef<I extends z.ZodObject = z.ZodObject, O extends z.ZodObj
    * Next step per error code when this tool fails, e.g. get_mcp_server's NOT_FOUND points
    * at list_mcp_servers; codes not listed fall back to the shared wording in results/next-steps.ts.
    */
-  hints?: Partial<Record<string, string>>;
+  hints?: Partial<Record<NextStepCode, string>>;
   /**
    * Set on destructive tools: the user confirms the change (elicitation, or a preview and
    * token) before the handler runs; see confirm.ts. The input must carry `confirm: ConfirmArg`.

@@ -1,7 +1,13 @@
 import { hkdfSync } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { isUsableStateSecret, STATE_SECRET_MIN_CHARS } from "../app/config.js";
 import { registerSecret } from "../mask.js";
+
+/** Shortest state secret accepted: 32 characters (e.g. `openssl rand -base64 32` gives 44). */
+export const STATE_SECRET_MIN_CHARS = 32;
+/** The one rule for a state secret, given by value (the options) or in a file (below). */
+export function isUsableStateSecret(secret: string): boolean {
+  return secret.length >= STATE_SECRET_MIN_CHARS && !/\s/.test(secret);
+}
 
 /** A state secret that cannot be used; the message names the setting, never the value. */
 export class StateSecretError extends Error {

@@ -54,9 +54,9 @@ describe("429 and Retry-After", () => {
     upstream.up.sequence(
       json(429, { error: "slow down", code: "RATE_LIMITED" }, { "retry-after": "30" }),
     );
-    const t0 = performance.now();
     const err = (await caught(() => c.listWorkspaces())) as WeavzApiError;
-    expect(performance.now() - t0).toBeLessThan(800);
+    // Fast means no wait was started: one attempt, no retry.
+    expect(upstream.up.requests).toHaveLength(1);
     expect(err).toBeInstanceOf(WeavzApiError);
     expect(err.status).toBe(429);
     expect(err.code).toBe("RATE_LIMITED");
@@ -178,8 +178,8 @@ describe("5xx and network errors", () => {
 });
 
 describe("time budget", () => {
-  // Time bounds below leave room for a loaded CI machine; the hangs they guard against are
-  // of 10 s or forever.
+  // Checked by attempts and the budget the error reports, not by wall-clock upper bounds
+  // (a loaded machine stretches those); a hang would hit the test's own timeout.
   it("a hanging upstream → WeavzTimeoutError within the budget", async () => {
     c = client(upstream.up.url, { timeoutMs: 1500 });
     upstream.up.handle(() => ({ kind: "hang" }));
@@ -188,7 +188,6 @@ describe("time budget", () => {
     const elapsed = performance.now() - t0;
     expect(err).toBeInstanceOf(WeavzTimeoutError);
     expect(elapsed).toBeGreaterThanOrEqual(1450);
-    expect(elapsed).toBeLessThan(2500);
     expect(err.timeoutMs).toBe(1500);
     expect(err.attempts).toBe(1);
     expect(err.message).toMatch(
@@ -203,29 +202,28 @@ describe("time budget", () => {
       { kind: "json", status: 503, body: { error: "down", code: "INTERNAL_ERROR" }, delayMs: 300 },
       { kind: "hang" },
     );
-    const t0 = performance.now();
     const err = (await caught(() => c.listWorkspaces())) as WeavzTimeoutError;
     expect(err).toBeInstanceOf(WeavzTimeoutError);
     expect(err.attempts).toBe(2);
-    expect(performance.now() - t0).toBeLessThan(2500);
+    expect(err.timeoutMs).toBe(1500);
+    expect(upstream.up.requests).toHaveLength(2);
   });
 
   it("a slow body is cut at the deadline too", async () => {
     c = client(upstream.up.url, { timeoutMs: 800 });
     upstream.up.sequence({ kind: "json", status: 200, body: LIST, delayMs: 5000 });
-    const t0 = performance.now();
-    const slowErr = await caught(() => c.listWorkspaces());
+    const slowErr = (await caught(() => c.listWorkspaces())) as WeavzTimeoutError;
     expect(slowErr).toBeInstanceOf(WeavzTimeoutError);
-    expect(performance.now() - t0).toBeLessThan(1800);
+    expect(slowErr.timeoutMs).toBe(800);
+    expect(slowErr.attempts).toBe(1);
+    expect(await upstream.up.requests[0]?.clientClosed).toBe(true);
   });
 
   it("does not start a backoff that cannot finish in the budget: throws the real error", async () => {
     c = client(upstream.up.url, { timeoutMs: 1000, retryBaseMs: 2000 });
     upstream.up.handle(() => unavailable);
-    const t0 = performance.now();
     const err = (await caught(() => c.listWorkspaces())) as WeavzApiError;
     expect(err.status).toBe(503);
-    expect(performance.now() - t0).toBeLessThan(800);
     expect(upstream.up.requests).toHaveLength(1);
   });
 });
@@ -237,11 +235,10 @@ describe("cancellation", () => {
     const ac = new AbortController();
     const p = caught(() => c.listWorkspaceIntegrations(WS, { signal: ac.signal }));
     while (upstream.up.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
-    const t0 = performance.now();
     ac.abort();
     const err = await p;
-    expect(performance.now() - t0).toBeLessThan(500);
     expect(err).toBeInstanceOf(WeavzAbortError);
+    expect(upstream.up.requests).toHaveLength(1);
     expect(err.message).toContain("cancelled");
     expect(await upstream.up.requests[0]?.clientClosed).toBe(true);
   });
@@ -255,10 +252,10 @@ describe("cancellation", () => {
     const p = caught(() => c.listWorkspaces(undefined, { signal: ac.signal }));
     while (upstream.up.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
     await new Promise((r) => setTimeout(r, 50));
-    const t0 = performance.now();
     ac.abort();
+    // The 5 s Retry-After was not waited out: the abort ended the call (the test would time
+    // out otherwise), with no second attempt.
     expect(await p).toBeInstanceOf(WeavzAbortError);
-    expect(performance.now() - t0).toBeLessThan(500);
     expect(upstream.up.requests).toHaveLength(1);
   });
 

@@ -5,7 +5,7 @@
 import { RESOURCE_MIME_TYPE, RESOURCE_URI_META_KEY } from "@modelcontextprotocol/ext-apps/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { planView } from "../../src/apps-view/plan-model.js";
-import { DEFAULT_TOOLSETS } from "../../src/mcp/toolsets.js";
+import { DEFAULT_TOOLSETS } from "../../src/toolsets.js";
 import { DEMO_WS } from "../helpers/mcp.js";
 import { type Era, startAppsServer } from "./helpers.js";
 

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWeavzClient } from "../../src/api/client.js";
 import { silentLogger } from "../../src/log.js";
 import { createServerFactory } from "../../src/mcp/server.js";
-import { TOOLSET_NAMES } from "../../src/mcp/toolsets.js";
+import { TOOLSET_NAMES } from "../../src/toolsets.js";
 import { createAuthGate } from "../../src/transports/auth/gate.js";
 import { nodeAuthenticate } from "../../src/transports/auth/index.js";
 import { parseTokensFile, tokenFileVerifier } from "../../src/transports/auth/tokens-file.js";

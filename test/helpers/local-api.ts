@@ -13,6 +13,13 @@ import { silentLogger } from "../../src/log.js";
 
 export const TEST_API_KEY = "wvz_test_0123456789abcdefghijklmnop";
 
+/**
+ * scrypt cost for test servers: N = 2^4, about 0.1 ms a hash instead of production's 0.1 s
+ * (KDF_COST). The stored form carries its cost, so everything else runs as in production;
+ * a test about the production form passes `kdfCost: KDF_COST`.
+ */
+export const TEST_KDF_COST = { ln: 4, r: 8, p: 1 } as const;
+
 export interface TestLocalApi {
   /** Origin, e.g. http://127.0.0.1:54321 (append /api/v1/...). */
   url: string;
@@ -42,6 +49,7 @@ export async function startTestLocalApi(
   const apiKey = rest.apiKey ?? TEST_API_KEY;
   const api = await startLocalApi({
     log: silentLogger,
+    kdfCost: TEST_KDF_COST,
     ...rest,
     apiKey,
     dbPath,

@@ -4,11 +4,12 @@ import { InMemoryServerEventBus } from "@modelcontextprotocol/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWeavzClient, type WeavzClient } from "../../src/api/client.js";
 import { loadConfig } from "../../src/app/config.js";
+import { httpAccess } from "../../src/app/dashboard-wire.js";
 import { Sessions } from "../../src/dashboard/access.js";
 import { createDashboard, type Dashboard } from "../../src/dashboard/app.js";
 import { dashboardLine } from "../../src/dashboard/index.js";
-import { httpAccess } from "../../src/dashboard/wire.js";
 import { silentLogger } from "../../src/log.js";
+import { RESOURCES } from "../../src/mcp/inventory.js";
 import { ResourceHub } from "../../src/mcp/resources/hub.js";
 import { createAuthGate } from "../../src/transports/auth/gate.js";
 import { parseTokensFile, tokenFileVerifier } from "../../src/transports/auth/tokens-file.js";
@@ -33,7 +34,7 @@ describe("dashboard access", () => {
   beforeAll(async () => {
     local = await startTestLocalApi({ demo: true });
     api = createWeavzClient({ baseUrl: local.url, apiKey: local.apiKey, log: silentLogger });
-    hub = new ResourceHub(api, silentLogger, new InMemoryServerEventBus());
+    hub = new ResourceHub(api, silentLogger, new InMemoryServerEventBus(), {}, RESOURCES);
     tokensFile = join(local.dir, "tokens");
     writeFileSync(tokensFile, `${ALICE} name=alice\n${BOB} name=bob workspaces=ws_elsewhere\n`);
   });
@@ -46,7 +47,7 @@ describe("dashboard access", () => {
   const dashboardFor = (args: string[]): Dashboard => {
     const config = loadConfig(["--transport", "http", "--port", "0", ...args], {});
     const gate =
-      config.auth === "bearer"
+      config.auth.mode === "bearer"
         ? createAuthGate({
             verifier: tokenFileVerifier(
               parseTokensFile(`${ALICE} name=alice\n${BOB} name=bob workspaces=ws_elsewhere\n`),

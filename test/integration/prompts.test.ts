@@ -13,7 +13,7 @@ import type { WorkspaceIntegrationListItem } from "../../src/domain/integration.
 import { silentLogger } from "../../src/log.js";
 import { type AuditFacts, auditWorkspace, isGenericAlias } from "../../src/mcp/prompts/audit.js";
 import { createServerFactory } from "../../src/mcp/server.js";
-import { DEFAULT_TOOLSETS } from "../../src/mcp/toolsets.js";
+import { DEFAULT_TOOLSETS } from "../../src/toolsets.js";
 import { connectMcp, DEMO_WS, SLACK_BOT_CONN, serveOverHttp, setup } from "../helpers/mcp.js";
 
 const item = (over: Partial<WorkspaceIntegrationListItem>): WorkspaceIntegrationListItem => ({

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { OPTIONS, renderConfigTable } from "../../src/app/config.js";
+import { renderConfigTable } from "../../src/app/help.js";
+import { OPTIONS } from "../../src/app/options/index.js";
 import { renderResourceTable, renderToolTable } from "../../src/mcp/docs.js";
 import { RESOURCES, TOOLS } from "../../src/mcp/inventory.js";
 

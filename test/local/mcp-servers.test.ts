@@ -2,16 +2,18 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEMO } from "../../src/local/demo.js";
-import { legacyHash, verifySecret } from "../../src/local/key-hash.js";
+import { KDF_COST, legacyHash, verifySecret } from "../../src/local/key-hash.js";
 import { client, issue, useLocalApi } from "../helpers/local-api.js";
 
 const SCOPED_KEY = "wvz_scoped_mcp_key_for_tests_01";
 
 let n = 0;
 
+// This file checks the stored form of tokens: it runs at production cost.
 const env = useLocalApi({
   demo: true,
   extraKeys: [{ key: SCOPED_KEY, workspaceIds: [DEMO.workspaceId] }],
+  kdfCost: KDF_COST,
 });
 const { call } = env;
 
@@ -567,10 +569,20 @@ describe("MCP_BEARER_BLOCKS_PER_USER", () => {
     const unchanged = await call("GET", `${SERVERS}/${server.id}`);
     expect(unchanged.body.server).toMatchObject({ authMode: "oauth", hasBearerToken: false });
 
-    // Switch the integration to per_user_with_fallback: bearer is allowed again.
+    // Switch the integration to per_user_with_fallback: bearer is allowed again. The fallback
+    // is a connection of this workspace (the demo's gmail connection belongs to another one).
+    const conn = await call("POST", "/api/v1/connections", {
+      type: "SECRET_TEXT",
+      externalId: "gmail-fallback",
+      displayName: "Team Gmail",
+      integrationName: "gmail",
+      workspaceId: ws,
+      secretText: "s3cret",
+    });
+    expect(conn.status, conn.text).toBe(201);
     const fix = await call("PATCH", `${wiBase(ws)}/${gmail.id}`, {
       connectionStrategy: "per_user_with_fallback",
-      connectionId: DEMO.gmailConnectionId,
+      connectionId: conn.body.connection.id,
     });
     expect(fix.status, fix.text).toBe(200);
     const ok = await call("PATCH", `${SERVERS}/${server.id}`, { authMode: "bearer" });

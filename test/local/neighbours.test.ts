@@ -70,9 +70,30 @@ describe("connections", () => {
     );
     const slack = await call("GET", "/api/v1/connections?integrationName=slack");
     expect(slack.body.total).toBe(3);
+    // A workspace's connections are its own plus the organisation-level ones, which every
+    // workspace may use (issue 23: lookups, completion and prompts agree on that).
     const ws = await call("GET", `/api/v1/connections?workspaceId=${DEMO.workspaceId}`);
-    expect(ws.body.connections.map((c: { id: string }) => c.id)).toEqual([DEMO.gmailConnectionId]);
-    expect(ws.body.connections[0]).toMatchObject({ scope: "USER", endUserId: "user_123" });
+    const usable = ws.body.connections as Array<{ id: string; workspaceId: string | null }>;
+    expect(usable.map((c) => c.id)).toEqual(expect.arrayContaining(ids));
+    expect(usable).toHaveLength(all.body.total);
+    expect(usable.every((c) => c.workspaceId === DEMO.workspaceId || c.workspaceId === null)).toBe(
+      true,
+    );
+    const own = usable.filter((c) => c.workspaceId === DEMO.workspaceId);
+    expect(own.map((c) => c.id)).toEqual([DEMO.gmailConnectionId]);
+    expect(own[0]).toMatchObject({ scope: "USER", endUserId: "user_123" });
+    const other = await call("POST", "/api/v1/workspaces", {
+      name: "Elsewhere",
+      slug: "elsewhere",
+    });
+    expect(other.status, other.text).toBe(201);
+    const elsewhere = await call(
+      "GET",
+      `/api/v1/connections?workspaceId=${other.body.workspace.id}`,
+    );
+    expect(elsewhere.body.connections.map((c: { id: string }) => c.id)).not.toContain(
+      DEMO.gmailConnectionId,
+    );
     const page = await call("GET", "/api/v1/connections?limit=1&offset=1");
     expect(page.body.connections).toHaveLength(1);
   });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWeavzClient } from "../../src/api/client.js";
+import { applyPlan, planWorkspace } from "../../src/api/workspace-plan.js";
 import { silentLogger } from "../../src/log.js";
 import { startFaultProxy } from "../helpers/fault-proxy.js";
 import { startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
@@ -70,5 +71,32 @@ describe("apply_workspace_plan stopping at a failed step", () => {
       "create kv_three",
     ]);
     expect(rest.unchanged).toEqual(["kv_one"]);
+  });
+
+  it("reports a step cancelled by the caller as CANCELLED, not FAILED", async () => {
+    const api = createWeavzClient({ baseUrl: proxy.url, apiKey: local.apiKey, log: silentLogger });
+    const plan = await planWorkspace(api, {
+      workspaceId: DEMO_WS,
+      prune: false,
+      integrations: {
+        kv_cancelled: { integrationName: "kv-store", connectionStrategy: "per_user" },
+      },
+    });
+    const stop = new AbortController();
+    proxy.script((method, url) => {
+      if (method === "POST" && url.includes("/integrations")) {
+        stop.abort();
+        return { kind: "hang" };
+      }
+      return { kind: "pass" };
+    });
+    try {
+      const report = await applyPlan(api, plan, { signal: stop.signal });
+      expect(report.status).toBe("failed");
+      expect(report.failed).toMatchObject({ alias: "kv_cancelled", error: { code: "CANCELLED" } });
+    } finally {
+      proxy.script(() => ({ kind: "pass" }));
+      await api.close();
+    }
   });
 });

@@ -4,8 +4,11 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { runCli, tempDir, useCliProcesses } from "../helpers/cli.js";
 import { DEMO_WS } from "../helpers/mcp.js";
+import { runPlanCli } from "../helpers/plan-cli.js";
 
-// The real CLI, spawned as users run it, on its embedded local API with a fresh demo database.
+// The real commands on their embedded local API with a fresh demo database: run in this
+// process (runPlanCli: same parsing, same command, captured output), plus two runs of the
+// built CLI spawned as users run it (a non-terminal stdin, YAML on stdout).
 useCliProcesses();
 
 /** The spec's examples as one desired state, written as a person would (defaults left out). */
@@ -52,20 +55,21 @@ describe("weavz-mcp export / plan / apply (GitOps CLI)", () => {
   });
 
   it("apply without a terminal and without --yes refuses (exit 1) and changes nothing", async () => {
+    // Spawned: stdin of a real process that is not a terminal.
     const r = await runCli(["apply", "-f", spec, ...db]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/6 to create/);
     expect(r.stderr).toMatch(/pass --yes/);
-    const again = await runCli(["plan", "-f", spec, ...db]);
+    const again = await runPlanCli(["plan", "-f", spec, ...db]);
     expect(again.code).toBe(2);
     expect(again.stdout).toMatch(/6 to create, 0 to update, 0 to delete/);
   }, 60_000);
 
   it("plan exits 2 on pending changes; apply --yes applies them with progress; plan then exits 0", async () => {
-    const planned = await runCli(["plan", "-f", spec, ...db]);
+    const planned = await runPlanCli(["plan", "-f", spec, ...db]);
     expect(planned.code).toBe(2);
     expect(planned.stdout).toMatch(/\+ create workspace_kv \(kv-store\)/);
-    const applied = await runCli(["apply", "-f", spec, "--yes", ...db]);
+    const applied = await runPlanCli(["apply", "-f", spec, "--yes", ...db]);
     expect(applied.stderr).toBe(
       [
         "[1/6] create slack_bot (slack)",
@@ -79,18 +83,18 @@ describe("weavz-mcp export / plan / apply (GitOps CLI)", () => {
     );
     expect(applied.stdout).toMatch(/Applied 6 change\(s\)/);
     expect(applied.code).toBe(0);
-    const after = await runCli(["plan", "-f", spec, ...db]);
+    const after = await runPlanCli(["plan", "-f", spec, ...db]);
     expect(after.stdout).toMatch(/No changes: 6 integration\(s\) already as desired/);
     expect(after.code).toBe(0);
     // Applying again is a no-op that succeeds.
-    const reapplied = await runCli(["apply", "-f", spec, ...db]);
+    const reapplied = await runPlanCli(["apply", "-f", spec, ...db]);
     expect(reapplied.code).toBe(0);
     expect(reapplied.stdout).toMatch(/Nothing to apply/);
   }, 90_000);
 
   it("export writes YAML without defaults, and planning the export shows no changes", async () => {
     const out = join(dir, "exported.yaml");
-    const r = await runCli(["export", "-o", out, ...db]);
+    const r = await runPlanCli(["export", "-o", out, ...db]);
     expect(r.code).toBe(0);
     const text = readFileSync(out, "utf8");
     const state = parseYaml(text) as { workspaceId: string; integrations: Record<string, any> };
@@ -104,10 +108,11 @@ describe("weavz-mcp export / plan / apply (GitOps CLI)", () => {
     expect(state.integrations.workspace_kv.settings).toEqual({
       persistence: { scope: "workspace" },
     });
-    const plan = await runCli(["plan", "-f", out, ...db]);
+    const plan = await runPlanCli(["plan", "-f", out, ...db]);
     expect(plan.stdout).toMatch(/No changes/);
     expect(plan.code).toBe(0);
     // Without -o the YAML goes to stdout, and it is the same document.
+    // Spawned: the YAML on a real process's stdout.
     const toStdout = await runCli(["export", "--workspace-id", DEMO_WS, ...db]);
     expect(toStdout.code).toBe(0);
     expect(parseYaml(toStdout.stdout)).toEqual(state);
@@ -122,10 +127,10 @@ describe("weavz-mcp export / plan / apply (GitOps CLI)", () => {
         integrations: { slack_bot: { integrationName: "slack", connectionId: "conn_slack_bot" } },
       }),
     );
-    const kept = await runCli(["plan", "-f", json, ...db]);
+    const kept = await runPlanCli(["plan", "-f", json, ...db]);
     expect(kept.code).toBe(0);
     expect(kept.stdout).toMatch(/unmanaged .*workspace_kv \(kv-store\)/);
-    const pruned = await runCli(["plan", "-f", json, "--prune", ...db]);
+    const pruned = await runPlanCli(["plan", "-f", json, "--prune", ...db]);
     expect(pruned.code).toBe(2);
     expect(pruned.stdout).toMatch(/5 to delete/);
     expect(pruned.stdout).toMatch(/- delete gmail \(gmail/);
@@ -137,7 +142,7 @@ describe("weavz-mcp export / plan / apply (GitOps CLI)", () => {
       bad,
       `workspaceId: ${DEMO_WS}\nintegrations:\n  kv:\n    integrationName: kv-store\n    connectionStrategy: sometimes\n    colour: blue\n`,
     );
-    const r = await runCli(["plan", "-f", bad, ...db]);
+    const r = await runPlanCli(["plan", "-f", bad, ...db]);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
     expect(r.stderr).toContain(bad);
@@ -147,16 +152,16 @@ describe("weavz-mcp export / plan / apply (GitOps CLI)", () => {
 
     const broken = join(dir, "broken.yaml");
     writeFileSync(broken, "workspaceId: x\nintegrations: [\n");
-    const y = await runCli(["apply", "-f", broken, "--yes", ...db]);
+    const y = await runPlanCli(["apply", "-f", broken, "--yes", ...db]);
     expect(y.code).toBe(1);
     expect(y.stderr).toMatch(/broken\.yaml: not valid YAML or JSON: .*line \d+/);
     expect(y.stderr).not.toMatch(NO_STACK);
 
-    const missing = await runCli(["plan", "-f", join(dir, "nope.yaml"), ...db]);
+    const missing = await runPlanCli(["plan", "-f", join(dir, "nope.yaml"), ...db]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/nope\.yaml: cannot read the file \(no such file\)/);
 
-    const noFile = await runCli(["plan", ...db]);
+    const noFile = await runPlanCli(["plan", ...db]);
     expect(noFile.code).toBe(1);
     expect(noFile.stderr).toMatch(/-f FILE/);
   }, 60_000);
@@ -167,7 +172,7 @@ describe("weavz-mcp export / plan / apply (GitOps CLI)", () => {
       typo,
       `workspaceId: ${DEMO_WS}\nintegrations:\n  chat:\n    integrationName: slak\n    connectionId: conn_slack_bot\n`,
     );
-    const r = await runCli(["apply", "-f", typo, "--yes", ...db]);
+    const r = await runPlanCli(["apply", "-f", typo, "--yes", ...db]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/integrations\.chat\.integrationName: .*slack/);
     expect(r.stderr).toMatch(/typo\.yaml: 1 problem\(s\).*Nothing was applied/);
@@ -177,10 +182,10 @@ describe("weavz-mcp export / plan / apply (GitOps CLI)", () => {
       typoJson,
       JSON.stringify({ workspaceId: DEMO_WS, integrations: { x: { integrationName: "slak" } } }),
     );
-    const j = await runCli(["plan", "-f", typoJson, ...db]);
+    const j = await runPlanCli(["plan", "-f", typoJson, ...db]);
     expect(j.code).toBe(1);
     expect(j.stdout).toMatch(/integrations\.x\.integrationName: .*slack/);
-    const plan = await runCli(["plan", "-f", spec, ...db]);
+    const plan = await runPlanCli(["plan", "-f", spec, ...db]);
     expect(plan.code).toBe(0);
   }, 60_000);
 });

@@ -27,6 +27,7 @@ import {
   type Plan,
   type PlanIssue,
   type PlanStep,
+  type PlanStepWire,
 } from "./model.js";
 
 /** JSON with object keys sorted at every level: equal values give equal text. */
@@ -74,7 +75,7 @@ export function fingerprintLiveState(live: LiveState, desired: DesiredState): st
  * A digest of a plan's steps, everything they would send and change: what a confirmation
  * binds, and what an apply recomputes and compares before it writes anything.
  */
-export function stepsDigest(steps: readonly PlanStep[]): string {
+export function stepsDigest(steps: readonly PlanStepWire[]): string {
   return `sha256:${createHash("sha256").update(canonicalJson(steps)).digest("hex").slice(0, 32)}`;
 }
 
@@ -243,11 +244,11 @@ export function computePlan(
 
   // 3. Steps: creates, updates (renames through a temporary alias when they form a cycle),
   //    deletes; ordered so that no alias is taken while another integration still holds it.
-  type Draft = Omit<PlanStep, "n"> & { occupies?: string; frees?: string };
+  type Draft = StepDraft;
   const steps: Draft[] = [];
   const unchanged: string[] = [];
   const usedAliases = new Set([...liveByAlias.keys(), ...desiredAliases]);
-  const renames = new Map<string, Draft>(); // live alias → its rename step
+  const renames = new Map<string, UpdateDraft>(); // live alias → its rename step
   for (const p of pairs) {
     const target = finalConfig.get(p.alias);
     if (!target) continue;
@@ -265,13 +266,13 @@ export function computePlan(
         issues.push(wordViolation(p.alias, v, live.connections, live.workspaceId));
       continue;
     }
-    const step: Draft = {
+    const step: UpdateDraft = {
       action: "update",
       alias: p.alias,
       integrationName: p.live.integrationName,
       id: p.live.id,
       changes,
-      request: built as Record<string, unknown>,
+      request: built,
       destructive: current.connectionStrategy !== target.connectionStrategy,
     };
     if (p.live.alias !== p.alias) {
@@ -307,10 +308,10 @@ export function computePlan(
   // Break rename cycles (a↔b): the first rename of each cycle goes through a temporary alias.
   const freedBy = new Map<string, Draft>();
   for (const s of steps) if (s.frees) freedBy.set(s.frees, s);
-  const seen = new Set<Draft>();
+  const seen = new Set<UpdateDraft>();
   for (const start of renames.values()) {
-    const path: Draft[] = [];
-    let cur: Draft | undefined = start;
+    const path: UpdateDraft[] = [];
+    let cur: UpdateDraft | undefined = start;
     while (cur && !seen.has(cur) && !path.includes(cur)) {
       path.push(cur);
       cur = cur.occupies ? renames.get(cur.occupies) : undefined;
@@ -319,7 +320,7 @@ export function computePlan(
       const head = cur;
       const tmp = temporaryAlias(head.frees as string, usedAliases);
       usedAliases.add(tmp);
-      const first: Draft = {
+      const first: UpdateDraft = {
         action: "update",
         alias: tmp,
         integrationName: head.integrationName,
@@ -331,9 +332,7 @@ export function computePlan(
         // The temporary alias is fresh: this step waits for nothing.
         frees: head.frees,
       };
-      head.changes = (head.changes ?? []).map((c) =>
-        c.field === "alias" ? { ...c, before: tmp } : c,
-      );
+      head.changes = head.changes.map((c) => (c.field === "alias" ? { ...c, before: tmp } : c));
       head.frees = tmp;
       steps.splice(steps.indexOf(head), 0, first);
       freedBy.set(first.frees as string, first);
@@ -384,10 +383,18 @@ export function computePlan(
   };
 }
 
-function toStep(
-  s: Omit<PlanStep, "n"> & { occupies?: string; frees?: string },
-  i: number,
-): PlanStep {
+/** Where a step draft sits in the order: the alias it takes and the one it frees. */
+interface Ordering {
+  occupies?: string;
+  frees?: string;
+}
+/** A step before it is numbered (Omit per action, so the union stays one). */
+type StepDraft = (PlanStep extends infer S ? (S extends PlanStep ? Omit<S, "n"> : never) : never) &
+  Ordering;
+/** An update step before it is numbered: renames, and their temporary aliases. */
+type UpdateDraft = Omit<Extract<PlanStep, { action: "update" }>, "n"> & Ordering;
+
+function toStep(s: StepDraft, i: number): PlanStep {
   const { occupies: _o, frees: _f, ...rest } = s;
   return { n: i + 1, ...rest };
 }

@@ -1,6 +1,10 @@
 import { z } from "zod";
 import { AliasSchema, IdSchema } from "../common.js";
-import { CreateWorkspaceIntegrationSchema } from "../integration.js";
+import {
+  type CreateWorkspaceIntegration,
+  CreateWorkspaceIntegrationSchema,
+  type UpdateWorkspaceIntegration,
+} from "../integration.js";
 import type { BearerServerRef, IntegrationConfig } from "../integration-rules.js";
 
 /** One integration of a desired state: the create fields, keyed by alias elsewhere. */
@@ -48,8 +52,9 @@ export type FieldChange = z.infer<typeof FieldChangeSchema>;
 export const PLAN_ACTIONS = ["create", "update", "delete"] as const;
 
 /**
- * One write, in order. `request` is the API body (create/update). A rename that would
- * collide (a swap) goes through a temporary alias: two update steps for one integration.
+ * One write, in order, as it travels (tool output, a plan handed back): `request` is the API
+ * body (create/update). A rename that would collide (a swap) goes through a temporary alias:
+ * two update steps for one integration. The engine makes {@link PlanStep}s, which say more.
  */
 export const PlanStepSchema = z.object({
   n: z.number().describe("1-based position."),
@@ -62,7 +67,36 @@ export const PlanStepSchema = z.object({
   destructive: z.boolean().describe("A delete, or a change of connectionStrategy."),
   temporary: z.boolean().optional().describe("A rename to a temporary alias (swap)."),
 });
-export type PlanStep = z.infer<typeof PlanStepSchema>;
+export type PlanStepWire = z.infer<typeof PlanStepSchema>;
+
+/** What every step has, whatever its action. */
+interface StepCommon {
+  n: number;
+  alias: string;
+  integrationName: string;
+  destructive: boolean;
+  temporary?: boolean | undefined;
+}
+
+/**
+ * One write as the engine makes it: the action decides what the step carries, so a create
+ * sends a create body and an update or delete has the integration's id. Its wire form is
+ * {@link PlanStepWire} (every one of these is one).
+ */
+export type PlanStep =
+  | (StepCommon & {
+      action: "create";
+      request: CreateWorkspaceIntegration;
+      id?: undefined;
+      changes?: undefined;
+    })
+  | (StepCommon & {
+      action: "update";
+      id: string;
+      changes: FieldChange[];
+      request: UpdateWorkspaceIntegration;
+    })
+  | (StepCommon & { action: "delete"; id: string; changes?: undefined; request?: undefined });
 
 export const PLAN_ISSUE_RULES = [
   "UNKNOWN_INTEGRATION",
@@ -112,7 +146,10 @@ export const PlanSchema = z.object({
   destructive: z.boolean().describe("Whether any step deletes or changes a connectionStrategy."),
   desired: DesiredStateSchema.describe("The desired state, as normalised (defaults filled)."),
 });
-export type Plan = z.infer<typeof PlanSchema>;
+/** A plan as it travels: what a client hands back to apply (validated by PlanSchema). */
+export type PlanWire = z.infer<typeof PlanSchema>;
+/** A plan as the engine makes it: its steps are typed by action. */
+export type Plan = Omit<PlanWire, "steps"> & { steps: PlanStep[] };
 
 /** An integration as the live workspace has it: its configuration and its id. */
 export interface LiveIntegration extends IntegrationConfig {

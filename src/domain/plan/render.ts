@@ -1,9 +1,9 @@
-import type { Plan, PlanStep } from "./model.js";
+import type { PlanStepWire, PlanWire } from "./model.js";
 
 const show = (v: unknown): string =>
   v === null || v === undefined ? "(none)" : typeof v === "string" ? v : JSON.stringify(v);
 
-function stepLines(s: PlanStep): string[] {
+function stepLines(s: PlanStepWire): string[] {
   const mark = s.destructive ? "  [destructive]" : "";
   if (s.action === "create") {
     const fields = Object.entries(s.request ?? {})
@@ -25,7 +25,7 @@ function stepLines(s: PlanStep): string[] {
 }
 
 /** Counts in words: "2 to create, 1 to update, 0 to delete, 3 unchanged". */
-export function planSummary(plan: Plan): string {
+export function planSummary(plan: PlanWire): string {
   const c = plan.counts;
   if (plan.issues.length > 0)
     return `${plan.issues.length} problem(s) to fix before anything can be applied.`;
@@ -35,7 +35,7 @@ export function planSummary(plan: Plan): string {
 }
 
 /** A plan as text for a person: numbered steps, field changes, issues, then the counts. */
-export function renderPlan(plan: Plan): string {
+export function renderPlan(plan: PlanWire): string {
   const lines = [`Plan ${plan.planId} for workspace ${plan.workspaceId}`];
   if (plan.issues.length > 0) {
     lines.push("Problems (nothing is applied until they are fixed):");

@@ -139,7 +139,8 @@ async function run(
  */
 export async function executeAction(
   store: Store,
-  req: ExecuteRequest,
+  /** Any body: it is validated here, as the route's would be. */
+  req: ExecuteRequest | Record<string, unknown>,
   opts: { signal?: AbortSignal } = {},
 ): Promise<ExecuteResult> {
   const parsed = parseWith(ExecuteRequestSchema, req, {

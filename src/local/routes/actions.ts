@@ -17,7 +17,7 @@ export function actionRoutes(app: App, deps: Deps): void {
       const body = requireObject(await readBody(c));
       if (typeof body.workspaceId === "string") checkScope(c, body.workspaceId);
       // The run stops (code workers terminate, requests abort) when the client goes away.
-      const result = await executeAction(deps.store, body as never, { signal: clientGone(c) });
+      const result = await executeAction(deps.store, body, { signal: clientGone(c) });
       return ok(c, result);
     },
   });

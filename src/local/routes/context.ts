@@ -30,6 +30,14 @@ export interface Deps {
   changes?: ChangeFeed;
   /** Origin of this server, e.g. http://127.0.0.1:8080, for informational URLs. */
   origin: () => string;
+  /** Makes the stored form of a new secret (the key checker, at its KDF cost). */
+  keys: SecretHasher;
+}
+
+/** Hashes new secrets for storage (KeyChecker.hash / hashSync). */
+export interface SecretHasher {
+  hash(secret: string): Promise<string>;
+  hashSync(secret: string): string;
 }
 
 type Handler = (c: Ctx) => Response | Promise<Response>;

@@ -6,7 +6,6 @@ import {
   UpdateMcpServerSchema,
 } from "../../domain/index.js";
 import { ApiError, notFound, validationError } from "../errors.js";
-import { hashSecret, hashSecretSync } from "../key-hash.js";
 import { deriveMcpTools } from "../mcp-tools.js";
 import type { McpServerRecord } from "../store/index.js";
 import { generateToken } from "../tokens.js";
@@ -23,6 +22,7 @@ import {
   readBody,
   requireObject,
   resource,
+  type SecretHasher,
   workspaceFilter,
 } from "./context.js";
 
@@ -44,15 +44,15 @@ const UPDATE_MCP_HINTS = {
 const MCP_TOKEN_PREFIX = "mcp_";
 
 /** A new token and its stored form. Hashed before a write transaction: the KDF is async. */
-async function newToken(): Promise<{ token: string; stored: string }> {
+async function newToken(keys: SecretHasher): Promise<{ token: string; stored: string }> {
   const token = generateToken(MCP_TOKEN_PREFIX);
-  return { token, stored: await hashSecret(token) };
+  return { token, stored: await keys.hash(token) };
 }
 
 /** newToken on the calling thread, for the rare case the transaction finds one is needed. */
-function newTokenSync(): { token: string; stored: string } {
+function newTokenSync(keys: SecretHasher): { token: string; stored: string } {
   const token = generateToken(MCP_TOKEN_PREFIX);
-  return { token, stored: hashSecretSync(token) };
+  return { token, stored: keys.hashSync(token) };
 }
 
 /** MCP server records: list, create, get (with derived tools), update, delete. */
@@ -88,7 +88,7 @@ export function mcpServerRoutes(app: App, deps: Deps): void {
       const body = requireObject(await readBody(c));
       const input = parseWith(CreateMcpServerSchema, body, { allowed: CREATE_MCP_FIELDS });
       checkScope(c, input.workspaceId);
-      const issued = authModeUsesBearer(input.authMode) ? await newToken() : undefined;
+      const issued = authModeUsesBearer(input.authMode) ? await newToken(deps.keys) : undefined;
       let bearerToken: string | undefined;
       const server = store.write(() => {
         const ws = store.workspaces.get(input.workspaceId);
@@ -163,7 +163,7 @@ export function mcpServerRoutes(app: App, deps: Deps): void {
         before !== undefined &&
         authModeUsesBearer(patch.authMode ?? before.authMode) &&
         (patch.regenerateBearerToken === true || !before.hasBearerToken);
-      let issued = mayIssue ? await newToken() : undefined;
+      let issued = mayIssue ? await newToken(deps.keys) : undefined;
       let bearerToken: string | undefined;
       const server = store.write(() => {
         const existing = requireMcpServer(c, serverId);
@@ -183,7 +183,7 @@ export function mcpServerRoutes(app: App, deps: Deps): void {
           // A token is issued only when the workspace can safely share one.
           checkBearerAllowed(store, existing.workspaceId);
           // Not hashed ahead only if another writer changed the server meanwhile.
-          issued ??= newTokenSync();
+          issued ??= newTokenSync(deps.keys);
           bearerToken = issued.token;
           tokenHash = issued.stored;
         } else if (!bearer && existing.hasBearerToken) {

@@ -1,6 +1,6 @@
 import type { PromptMessage } from "@modelcontextprotocol/server";
+import type { ToolsetName } from "../../toolsets.js";
 import type { ToolContext } from "../tool.js";
-import type { ToolsetName } from "../toolsets.js";
 
 /** What an argument completes from (completion/complete); see completions.ts. */
 export type CompletionKind = "workspaceId" | "integrationName" | "alias" | "connectionId";

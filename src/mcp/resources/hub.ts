@@ -88,9 +88,9 @@ export class ResourceHub {
     private readonly log: Logger,
     /** Where every change is published (the one seam; see the class comment). */
     readonly bus: ServerEventBus,
-    opts: HubOptions = {},
-    /** The resources it can watch (the inventory's). */
-    resources: readonly ResourceDef[] = [],
+    opts: HubOptions,
+    /** The resources it can watch (the inventory's): a URI of no resource here never notifies. */
+    resources: readonly ResourceDef[],
   ) {
     this.parseUri = uriParser(resources);
     this.refreshed = resources.filter((r) => isTemplate(r) && r.refreshOnChange !== false);

@@ -1,6 +1,6 @@
 import type { WeavzApi } from "../../api/types.js";
 import type { Workspace } from "../../domain/index.js";
-import type { ToolsetName } from "../toolsets.js";
+import type { ToolsetName } from "../../toolsets.js";
 
 /** JSON, the content type of every data resource. */
 export const JSON_MIME = "application/json";

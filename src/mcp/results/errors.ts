@@ -22,8 +22,17 @@ import {
   quotesOnlyTokens,
   suggestionsBeyondIssues,
 } from "./issues.js";
-import { apiNextStep, checkFirst, createApplied, retryWithClosest } from "./next-steps.js";
-import { render } from "./render.js";
+import {
+  apiNextStep,
+  checkFirst,
+  createApplied,
+  type NextStepCode,
+  retryWithClosest,
+} from "./next-steps.js";
+import { type ErrorParts, errorText, render } from "./render.js";
+
+/** Codes whose field issues carry the whole story (the message is their one-line join). */
+const INVALID_REQUEST_CODES: ReadonlySet<string> = new Set(["VALIDATION_ERROR", "INVALID_JSON"]);
 
 /** Arguments rejected by the tool's schema, before any API call. */
 export function argumentErrorResult(
@@ -95,8 +104,11 @@ export function errorToProtocolError(
   what: string,
   data?: Record<string, unknown>,
 ): ProtocolError {
-  const text = (errorToResult(err, log, what).content[0] as { text: string }).text;
-  return new ProtocolError(ProtocolErrorCode.InvalidParams, text, data);
+  return new ProtocolError(
+    ProtocolErrorCode.InvalidParams,
+    errorText(errorParts(err, log, what)),
+    data,
+  );
 }
 
 /**
@@ -112,9 +124,24 @@ export function errorToResult(
   args: Record<string, unknown> = {},
   candidates: Candidates = {},
 ): CallToolResult {
+  return render(errorParts(err, log, toolName, tool, args, candidates));
+}
+
+/** The line saying a failed create was checked and did not happen. */
+const NOT_CREATED = "Checked afterwards: the integration was NOT created, so nothing changed.";
+
+/** The parts of the wording of any failure, decided on the error's fields alone. */
+function errorParts(
+  err: unknown,
+  log: Logger,
+  toolName: string,
+  tool?: ToolDef,
+  args: Record<string, unknown> = {},
+  candidates: Candidates = {},
+): ErrorParts {
   if (err instanceof ToolInputError)
-    return render({ head: `Error ${err.code}: ${err.message}`, lines: [], next: err.nextStep });
-  const hint = (code: string) => tool?.hints?.[code];
+    return { head: `Error ${err.code}: ${err.message}`, lines: [], next: err.nextStep };
+  const hint = (code: NextStepCode) => tool?.hints?.[code];
   if (err instanceof WeavzApiError) {
     // Raw upstream details go to stderr for the operator; the model gets the useful parts.
     log.debug("api error", {
@@ -126,20 +153,22 @@ export function errorToResult(
     const data: Record<string, unknown> = {};
     let message = inToolTerms(err.message).replace(/;? ?did you mean [^?]*\?/i, "");
     if (err.code === "NO_UPDATES") message = "nothing to change was sent.";
-    // The field lines below say it all; the API's one-line join of them would repeat it.
-    else if (err.fieldIssues.length > 0 && /^invalid request\b/i.test(message))
+    // The field lines below say it all; the API's message would only repeat them.
+    else if (err.fieldIssues.length > 0 && INVALID_REQUEST_CODES.has(err.code))
       message = "invalid request:";
-    if (!quotesOnlyTokens(message)) {
+    const shown = quotesOnlyTokens(message);
+    if (!shown) {
       data.message = message;
       message = "the Weavz API's message quotes stored text; it is in the data below.";
     }
-    const head = `Error ${err.code} (HTTP ${err.status}) from ${toolName}: ${message}`;
+    const head = `Error ${err.reportedCode} (HTTP ${err.status}) from ${toolName}: ${message}`;
     const lines = describeIssues(err.fieldIssues, args, candidates, data);
     lines.push(...suggestionsBeyondIssues(err.fieldIssues, args, candidates));
     if (err.requestId) lines.push(`Request id: ${err.requestId}`);
     const applied = createApplied(err);
-    if (applied === false && !/NOT created/.test(message))
-      lines.push("Checked afterwards: the integration was NOT created, so nothing changed.");
+    // The client's own sentence in the message already says so when it listed and looked.
+    const told = shown && err.createCheck?.basis === "absent";
+    if (applied === false && !told) lines.push(NOT_CREATED);
     const closest = closestIntegrationName(err, args, candidates);
     const next = closest
       ? retryWithClosest(
@@ -149,11 +178,11 @@ export function errorToResult(
           err.fieldIssues.some((i) => i.field.split(".")[0] !== "integrationName"),
         )
       : apiNextStep(err, tool, toolName, args, data, applied);
-    return render({ head, lines, next, data });
+    return { head, lines, next, data };
   }
   if (err instanceof WeavzCreateNotAppliedError) {
     const { alias, existing } = err;
-    return render({
+    return {
       head: `Error CREATE_NOT_APPLIED: the create was NOT applied. Its answer was lost, and alias "${alias}" holds an existing ${existing.integrationName} integration (id ${existing.id}) that differs from the request:`,
       lines: err.differences.map(
         (d) =>
@@ -167,51 +196,48 @@ export function errorToResult(
         existing,
         differences: err.differences.map((d) => ({ field: d.field, existing: d.found })),
       },
-    });
+    };
   }
   if (err instanceof WeavzTimeoutError) {
     const applied = createApplied(err);
     const head = `Error TIMEOUT: no answer from the Weavz API within ${err.timeoutMs} ms (${err.attempts} attempt(s)).`;
     if (applied === false) {
-      return render({
+      return {
         head,
-        lines: ["Checked afterwards: the integration was NOT created, so nothing changed."],
+        lines: [NOT_CREATED],
         next: `it is safe to call ${toolName} again with the same arguments.`,
-      });
+      };
     }
-    return render({ head, lines: [], next: hint("TIMEOUT") ?? checkFirst(tool, args) });
+    return { head, lines: [], next: hint("TIMEOUT") ?? checkFirst(tool, args) };
   }
   if (err instanceof WeavzConnectionError) {
     const applied = createApplied(err);
-    const lines =
-      applied === false
-        ? ["Checked afterwards: the integration was NOT created, so nothing changed."]
-        : [];
-    return render({
+    const lines = applied === false ? [NOT_CREATED] : [];
+    return {
       head: `Error CONNECTION_FAILED: could not reach the Weavz API after ${err.attempts} attempt(s)${err.causeCode ? ` (${err.causeCode})` : ""}.`,
       lines,
       next:
         applied === false || !tool || tool.annotations.readOnlyHint
           ? `check the network and WEAVZ_BASE_URL (--base-url), then call ${toolName} again.`
           : `check the network and WEAVZ_BASE_URL (--base-url); then ${checkFirst(tool, args)}`,
-    });
+    };
   }
   if (err instanceof WeavzAbortError) {
-    return render({
+    return {
       head: "Error CANCELLED: the call was cancelled before it finished.",
       lines: [],
       next:
         !tool || tool.annotations.readOnlyHint
           ? `call ${toolName} again if the answer is still wanted.`
           : checkFirst(tool, args),
-    });
+    };
   }
   log.error(
     `unexpected failure in ${toolName}: ${err instanceof Error ? err.message : String(err)}`,
   );
-  return render({
+  return {
     head: "Error INTERNAL_ERROR: weavz-mcp failed unexpectedly (details are in its log).",
     lines: [],
     next: "try again; if it persists, report it with the server's stderr log.",
-  });
+  };
 }

@@ -1,4 +1,4 @@
-import type { WeavzApiError, WeavzError } from "../../api/errors.js";
+import type { ApiErrorCode, WeavzApiError, WeavzError } from "../../api/errors.js";
 import type { ToolDef } from "../tool.js";
 
 /** Next step for a field issue: the tool that lists what is valid for that field. */
@@ -30,8 +30,11 @@ export function retryWithClosest(
   return `call ${toolName} again with ${field} ${JSON.stringify(closest)}${otherIssues ? " and the other fields above corrected" : ""}; if ${JSON.stringify(closest)} is not the one meant, call search_catalog with words for what it does.`;
 }
 
+/** The codes a next step is keyed by: the API's, and TIMEOUT for a call that ran out of time. */
+export type NextStepCode = ApiErrorCode | "TIMEOUT";
+
 /** Default next steps by error code; a tool's own `hints` come first. */
-export const NEXT_STEP: Record<string, string> = {
+const NEXT_STEP = {
   NOT_FOUND:
     "check the id: call list_workspace_integrations (or list_workspaces for a workspace) to see what exists.",
   NO_UPDATES:
@@ -51,14 +54,12 @@ export const NEXT_STEP: Record<string, string> = {
   UNAUTHORIZED:
     "the Weavz API rejected the API key: set a valid key in WEAVZ_API_KEY (or --api-key), or unset it to use the embedded local API.",
   PAYLOAD_TOO_LARGE: "send less: fewer enabledActions or smaller settings.",
-};
+} satisfies Partial<Record<ApiErrorCode, string>>;
+const nextStepByCode: Partial<Record<ApiErrorCode, string>> = NEXT_STEP;
 
 /** What the client established about a failed create (see api/client.ts reconciliation). */
-export function createApplied(err: WeavzError): boolean | undefined {
-  const applied = (err as { applied?: unknown }).applied;
-  if (typeof applied === "boolean") return applied;
-  if (err.createOutcome === "not_created") return false;
-  return undefined;
+export function createApplied(err: WeavzError): false | undefined {
+  return err.createOutcome === "not_created" ? false : undefined;
 }
 
 /** What a workspace-integration write that may have been applied should do next. */
@@ -106,14 +107,14 @@ export function apiNextStep(
       break;
     }
     case "NOT_FOUND":
-      if (/^workspace\b(?! integration)/i.test(err.message))
+      if (err.missing === "workspace")
         return "check the workspaceId: call list_workspaces to see the workspaces this key can reach.";
       break;
   }
-  const step = tool?.hints?.[err.code] ?? NEXT_STEP[err.code];
+  const step = tool?.hints?.[err.code] ?? nextStepByCode[err.code];
   if (step) return step;
-  if (err.status === 401) return NEXT_STEP.UNAUTHORIZED as string;
-  if (err.status === 403) return NEXT_STEP.FORBIDDEN as string;
+  if (err.status === 401) return NEXT_STEP.UNAUTHORIZED;
+  if (err.status === 403) return NEXT_STEP.FORBIDDEN;
   if (err.status >= 500) {
     return tool && !tool.annotations.readOnlyHint
       ? `the Weavz API failed; ${checkFirst(tool, args)}`

@@ -15,9 +15,15 @@ export interface ErrorParts {
   data?: Record<string, unknown>;
 }
 
-export function render(parts: ErrorParts): CallToolResult {
+/** The parts as one masked text: head, lines, "Next step: …", then the fenced data. */
+export function errorText(parts: ErrorParts): string {
   const text = [parts.head, ...parts.lines, `Next step: ${parts.next}`];
   if (parts.data && Object.keys(parts.data).length > 0)
     text.push(fenceData(JSON.stringify(parts.data)));
-  return { isError: true, content: [{ type: "text", text: maskSecrets(text.join("\n")) }] };
+  return maskSecrets(text.join("\n"));
+}
+
+/** The parts as an isError tool result. */
+export function render(parts: ErrorParts): CallToolResult {
+  return { isError: true, content: [{ type: "text", text: errorText(parts) }] };
 }

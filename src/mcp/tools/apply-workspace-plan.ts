@@ -2,8 +2,8 @@ import { z } from "zod";
 import { applyPlan, outcomeOf, PlanRefusedError } from "../../api/workspace-plan.js";
 import {
   canonicalJson,
-  type Plan,
   PlanSchema,
+  type PlanWire,
   renderPlan,
   stepsDigest,
 } from "../../domain/plan/index.js";
@@ -57,7 +57,7 @@ export default defineTool({
       await ctx.api.getWorkspace(plan.workspaceId, { signal: ctx.signal });
       const destructive = plan.steps.filter((s) => s.destructive);
       if (destructive.length === 0) return undefined;
-      const line = (s: Plan["steps"][number]) =>
+      const line = (s: PlanWire["steps"][number]) =>
         `${s.action === "delete" ? "delete" : "change the connection strategy of"} "${s.alias}" (${s.integrationName})`;
       return {
         // The user confirms these steps for this desired state: the apply recomputes the steps
@@ -139,7 +139,7 @@ export default defineTool({
 function resolvePlan(args: {
   planId?: string | undefined;
   plan?: Record<string, unknown> | undefined;
-}): Plan {
+}): PlanWire {
   if ((args.planId === undefined) === (args.plan === undefined)) {
     throw new ToolInputError(
       "Give exactly one of planId or plan.",

@@ -76,16 +76,7 @@ export async function withExistingOnDuplicate(
   try {
     const existing = await findByAlias(ctx, workspaceId, alias);
     if (!existing) return err;
-    return new WeavzApiError(
-      err.status,
-      err.code,
-      err.message,
-      { ...err.details, existing },
-      err.requestId,
-      err.method,
-      err.path,
-      err.retryAfterSeconds,
-    );
+    return err.with({ details: { ...err.details, existing } });
   } catch {
     return err;
   }

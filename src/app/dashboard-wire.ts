@@ -1,14 +1,14 @@
 import type { WeavzApi } from "../api/types.js";
-import type { Backend } from "../app/backend.js";
-import { type Config, isLoopbackHost } from "../app/config.js";
+import type { AccessMode, BearerCheck } from "../dashboard/access.js";
+import { createDashboard, type Dashboard } from "../dashboard/app.js";
 import type { ChangeJournal } from "../domain/journal.js";
 import type { Logger } from "../log.js";
 import { PRINCIPAL_AUTH_KEY } from "../mcp/actor.js";
 import type { ResourceHub } from "../mcp/resources/hub.js";
 import { scopeOf } from "../mcp/scope.js";
 import type { AuthGate } from "../transports/auth/index.js";
-import type { AccessMode, BearerCheck } from "./access.js";
-import { createDashboard, type Dashboard } from "./app.js";
+import type { Backend } from "./backend.js";
+import { type Config, isLoopbackHost } from "./config.js";
 
 /**
  * How the HTTP mode's dashboard is entered, from the configuration: loopback without
@@ -16,17 +16,17 @@ import { createDashboard, type Dashboard } from "./app.js";
  * workspace limit applies); OAuth alone, or no authentication beyond loopback, turns it off.
  */
 export function httpAccess(config: Config, gate: AuthGate | undefined): AccessMode {
-  if (!config.dashboard)
+  if (!config.http.dashboard)
     return { kind: "off", reason: "It was turned off with --no-dashboard (WEAVZ_NO_DASHBOARD)." };
-  if (config.auth === "oauth") {
+  if (config.auth.mode === "oauth") {
     return {
       kind: "off",
       reason:
         "This server authenticates MCP clients with OAuth only, and the dashboard has no OAuth sign-in. Serve with --auth bearer (the dashboard then takes one of the tokens), or run `weavz-mcp dashboard` on the server itself (loopback).",
     };
   }
-  if (config.auth === "bearer" && gate) return { kind: "bearer", verify: bearerCheck(gate) };
-  if (isLoopbackHost(config.host)) return { kind: "link" };
+  if (config.auth.mode === "bearer" && gate) return { kind: "bearer", verify: bearerCheck(gate) };
+  if (isLoopbackHost(config.http.host)) return { kind: "link" };
   return {
     kind: "off",
     reason:
@@ -57,8 +57,8 @@ export function bearerCheck(gate: AuthGate): BearerCheck {
 export function backendLabel(backend: Backend | undefined, config: Config): string {
   if (!backend) return "Backend starting…";
   return backend.kind === "embedded"
-    ? `Embedded local Weavz API, database ${config.localDb}. Changes by any process on this database show up live.`
-    : `Weavz API at ${config.baseUrl}. Changes made elsewhere show up within the polling interval.`;
+    ? `Embedded local Weavz API, database ${config.local.db}. Changes by any process on this database show up live.`
+    : `Weavz API at ${config.api.baseUrl}. Changes made elsewhere show up within the polling interval.`;
 }
 
 /** Who keeps the change journal: the local API records every write; hosted mode, this server. */
@@ -89,7 +89,7 @@ export function httpDashboard(opts: {
     log: opts.log,
     backendLabel: () => backendLabel(backend, opts.config),
     historyKind: () => historyKind(backend),
-    secureCookies: opts.config.publicUrl?.startsWith("https:") === true,
+    secureCookies: opts.config.http.publicUrl?.startsWith("https:") === true,
   });
   void opts.backendReady.then(
     () => dashboard.warm(),

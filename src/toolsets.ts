@@ -1,7 +1,8 @@
 /**
  * Toolsets: named groups of tools a user switches on with --toolsets / WEAVZ_TOOLSETS, so a
- * client pays (in its context window) only for the tools it needs. Kept free of imports:
- * the CLI's config parser checks names against this list before any tool module loads.
+ * client pays (in its context window) only for the tools it needs. A leaf with no imports,
+ * beside the MCP layer rather than in it: the CLI's options (src/app) check names against this
+ * list before any tool module loads, and the MCP registry tags each tool with one.
  */
 export const TOOLSETS = [
   {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { query } from "../../src/api/path.js";
+import { query } from "./path.js";
 import {
   backoffMs,
   classifyNetworkError,
@@ -7,7 +7,7 @@ import {
   networkErrorCode,
   parseRetryAfter,
   retryAfterDelayMs,
-} from "../../src/api/retry.js";
+} from "./retry.js";
 
 describe("retry policy (pure)", () => {
   it("retryable statuses per method", () => {

@@ -1,11 +1,12 @@
 import { InMemoryServerEventBus } from "@modelcontextprotocol/server";
-import { openBackend } from "../app/backend.js";
-import type { Config } from "../app/config.js";
+import { createDashboard } from "../dashboard/app.js";
+import { serveDashboard } from "../dashboard/node.js";
 import type { Logger } from "../log.js";
+import { RESOURCES } from "../mcp/inventory.js";
 import { ResourceHub } from "../mcp/resources/hub.js";
-import { createDashboard } from "./app.js";
-import { serveDashboard } from "./node.js";
-import { backendLabel, historyKind } from "./wire.js";
+import { openBackend } from "./backend.js";
+import type { Config } from "./config.js";
+import { backendLabel, historyKind } from "./dashboard-wire.js";
 
 /**
  * `weavz-mcp dashboard [--port N]`: the dashboard alone, on loopback, for people whose MCP
@@ -15,10 +16,18 @@ import { backendLabel, historyKind } from "./wire.js";
  */
 export async function runDashboard(config: Config, log: Logger): Promise<void> {
   const backend = await openBackend(config, log);
-  const hub = new ResourceHub(backend.api, log, new InMemoryServerEventBus(), {
-    pollMinMs: config.pollIntervalMs,
-    pollMaxMs: Math.max(30_000, config.pollIntervalMs),
-  });
+  // Every resource of the inventory: the pages watch a workspace's integrations, MCP tools
+  // and history whatever toolsets the stdio server beside it was given.
+  const hub = new ResourceHub(
+    backend.api,
+    log,
+    new InMemoryServerEventBus(),
+    {
+      pollMinMs: config.mcp.pollIntervalMs,
+      pollMaxMs: Math.max(30_000, config.mcp.pollIntervalMs),
+    },
+    RESOURCES,
+  );
   const dashboard = createDashboard({
     api: backend.api,
     hub,
@@ -31,19 +40,19 @@ export async function runDashboard(config: Config, log: Logger): Promise<void> {
   let served: Awaited<ReturnType<typeof serveDashboard>>;
   try {
     // Loopback only: the login link is the only key, and it must not travel a network.
-    served = await serveDashboard(dashboard, "127.0.0.1", config.port);
+    served = await serveDashboard(dashboard, "127.0.0.1", config.http.port);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     log.error(
       code === "EADDRINUSE"
-        ? `cannot listen on 127.0.0.1:${config.port}: the port is in use; pass --port with a free one (0 picks one)`
-        : `cannot listen on 127.0.0.1:${config.port}: ${(err as Error).message}`,
+        ? `cannot listen on 127.0.0.1:${config.http.port}: the port is in use; pass --port with a free one (0 picks one)`
+        : `cannot listen on 127.0.0.1:${config.http.port}: ${(err as Error).message}`,
     );
     await backend.close().catch(() => {});
     process.exit(1);
   }
   process.stdout.write(
-    `weavz-mcp dashboard (${backend.kind === "embedded" ? `embedded local Weavz API, database ${config.localDb}` : `Weavz API ${config.baseUrl}`}) listening on ${served.url}\n` +
+    `weavz-mcp dashboard (${backend.kind === "embedded" ? `embedded local Weavz API, database ${config.local.db}` : `Weavz API ${config.api.baseUrl}`}) listening on ${served.url}\n` +
       `Open the dashboard (one-time login link): ${dashboard.loginUrl(served.url)}\n`,
   );
   const stop = async () => {
