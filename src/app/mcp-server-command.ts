@@ -58,25 +58,33 @@ export async function runMcpServerCommand(
     extraKeys: [{ key }],
   });
   try {
-    const res = await fetch(`${local.url}/api/v1/mcp/servers/${encodeURIComponent(id)}`, {
-      method: "PATCH",
-      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-      body: JSON.stringify({ regenerateBearerToken: true }),
-    });
-    const body = (await res.json()) as {
-      server?: { id: string; name: string };
+    type Answer = {
+      server?: { id: string; name: string; authMode: string };
       bearerToken?: string;
       error?: string;
       code?: string;
     };
+    const patch = async (change: Record<string, unknown>) => {
+      const r = await fetch(`${local.url}/api/v1/mcp/servers/${encodeURIComponent(id)}`, {
+        method: "PATCH",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify(change),
+      });
+      return { res: r, body: (await r.json()) as Answer };
+    };
+    let { res, body } = await patch({ regenerateBearerToken: true });
+    // An OAuth-only server gets a token beside OAuth: the local API serves bearer tokens only.
+    let switched = false;
+    if (body.code === "VALIDATION_ERROR" && /authMode/.test(body.error ?? "")) {
+      ({ res, body } = await patch({ authMode: "oauth_and_bearer" }));
+      switched = res.ok;
+    }
     if (!res.ok || !body.bearerToken || !body.server) {
       const code = body.code ?? `HTTP ${res.status}`;
       const why =
         code === "NOT_FOUND"
           ? `no MCP server with id ${JSON.stringify(id)} in the local database ${dbPath}; list_mcp_servers (or GET /api/v1/mcp/servers) shows the ids.`
-          : code === "VALIDATION_ERROR" && /authMode/.test(body.error ?? "")
-            ? `MCP server ${id} signs clients in with OAuth only, which the local API cannot serve; switch it to authMode bearer first (PATCH /api/v1/mcp/servers/${id} {"authMode":"bearer"}), then run this again.`
-            : (body.error ?? "the local API refused");
+          : (body.error ?? "the local API refused");
       io.err(`weavz-mcp: ${code}: ${why}\n`);
       return 1;
     }
@@ -86,6 +94,11 @@ export async function runMcpServerCommand(
         `MCP server ${body.server.id} (${body.server.name})`,
         `endpoint: ${endpoint}`,
         `  served while \`weavz-mcp local-api\` runs (port ${DEFAULT_LOCAL_API_PORT} unless --port says otherwise)`,
+        ...(switched
+          ? [
+              "auth mode: oauth → oauth_and_bearer (the local API serves bearer tokens only; while a server has one, the workspace takes no per_user integrations)",
+            ]
+          : []),
         `token: ${body.bearerToken}`,
         "  shown once; it replaces the server's previous token. Clients send it as: Authorization: Bearer <token>",
         "",

@@ -15,8 +15,9 @@ export const DEMO = {
 
 /**
  * Seeds a brand-new database: one workspace, the connections of the spec's examples and an
- * end user with a personal Gmail connection, and one MCP server (static bearer, no token yet:
- * `weavz-mcp mcp-server token ID` mints one, so a local MCP endpoint can be tried at once).
+ * end user with a personal Gmail connection, and one MCP server (OAuth, so per_user
+ * integrations stay allowed; `weavz-mcp mcp-server token ID` adds a bearer token to try its
+ * local endpoint).
  * No workspace integrations, so every create example of the spec succeeds on a fresh database.
  */
 export function seedDemo(store: Store): void {
@@ -74,8 +75,9 @@ export function seedDemo(store: Store): void {
       endUserId: DEMO.endUserExternalId,
       secrets: null,
     });
-    // No token is stored: one is minted on request and shown once (hashing it here would
-    // add a key derivation to every first start).
+    // No token is stored: a static bearer token would block per_user integrations in the
+    // demo workspace (the spec's examples use them), and hashing one here would add a key
+    // derivation to every first start.
     store.mcpServers.insert(
       {
         id: DEMO.mcpServerId,
@@ -84,7 +86,7 @@ export function seedDemo(store: Store): void {
         name: "Demo MCP server",
         description: "Serves the demo workspace's integrations as MCP tools.",
         mode: "TOOLS",
-        authMode: "bearer",
+        authMode: "oauth",
         hasBearerToken: false,
         createdAt: ws.createdAt,
         updatedAt: ws.updatedAt,

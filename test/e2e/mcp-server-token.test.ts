@@ -20,18 +20,18 @@ describe("reaching a local MCP endpoint", () => {
       const list = await env.call("list_mcp_servers", { workspaceId: DEMO_WS });
       expect(list.isError, env.text(list)).toBeFalsy();
       const demo = list.structuredContent?.servers.find((s: any) => s.id === DEMO.mcpServerId);
-      expect(demo).toMatchObject({ authMode: "bearer", hasBearerToken: false });
+      expect(demo).toMatchObject({ authMode: "oauth", hasBearerToken: false });
       expect(demo.mcpEndpoint).toBe(`${env.local.url}/api/v1/mcp/servers/${DEMO.mcpServerId}/mcp`);
       const text = env.text(list);
       expect(text).toContain(
-        `- ${DEMO.mcpServerId}: endpoint ${demo.mcpEndpoint}; no bearer token yet:`,
+        `- ${DEMO.mcpServerId}: endpoint ${demo.mcpEndpoint}; clients sign in with OAuth (the local API serves bearer tokens only:`,
       );
       expect(text).toContain(`\`weavz-mcp mcp-server token ${DEMO.mcpServerId}\``);
       const one = await env.call("get_mcp_server", { id: DEMO.mcpServerId });
       expect(one.structuredContent?.server.mcpEndpoint).toBe(demo.mcpEndpoint);
       expect(env.text(one)).toMatch(
         new RegExp(
-          `\\nReach it: endpoint ${demo.mcpEndpoint.replace(/[.]/g, "\\.")}; no bearer token yet: .*mcp-server token`,
+          `\\nReach it: endpoint ${demo.mcpEndpoint.replace(/[.]/g, "\\.")}; clients sign in with OAuth .*mcp-server token`,
         ),
       );
     } finally {
@@ -67,6 +67,8 @@ describe("reaching a local MCP endpoint", () => {
       expect(token).toBeTruthy();
       expect(endpoint).toBe(`http://127.0.0.1:8787/api/v1/mcp/servers/${DEMO.mcpServerId}/mcp`);
       expect(first.stdout).toMatch(/shown once/);
+      // The demo server signs in with OAuth only: the token comes beside it.
+      expect(first.stdout).toMatch(/^auth mode: oauth → oauth_and_bearer/m);
       const api = await startLocalApiCli(["--db", db]);
       try {
         const served = endpoint.replace("http://127.0.0.1:8787", api.url);
@@ -78,6 +80,7 @@ describe("reaching a local MCP endpoint", () => {
         const second = await runCli(["mcp-server", "token", DEMO.mcpServerId, "--db", db]);
         expect(second.code, second.stderr).toBe(0);
         const next = /^token: (mcp_[A-Za-z0-9]+)$/m.exec(second.stdout)?.[1] as string;
+        expect(second.stdout).not.toMatch(/auth mode/);
         expect(next).not.toBe(token);
         await expect(connect(served, token)).rejects.toThrow();
         await connect(served, next);

@@ -15,9 +15,9 @@ export function accessOf(server: McpServer): string {
       ? `endpoint ${server.mcpEndpoint}`
       : "endpoint in the data below"
     : "endpoint shown in the Weavz dashboard";
-  if (server.authMode === "oauth")
-    return `${endpoint}; clients sign in with OAuth (for a static token, set authMode bearer in the Weavz dashboard)`;
   const mint = `\`weavz-mcp mcp-server token ${id}\` prints a new bearer token once on the local API (on hosted Weavz, regenerate it in the dashboard)`;
+  if (server.authMode === "oauth")
+    return `${endpoint}; clients sign in with OAuth (the local API serves bearer tokens only: ${mint}, adding bearer to its auth mode)`;
   return server.hasBearerToken
     ? `${endpoint}; static bearer token shown only when issued: ${mint}, replacing the old one`
     : `${endpoint}; no bearer token yet: ${mint}`;
