@@ -57,7 +57,7 @@ const NEXT_STEP = {
 } satisfies Partial<Record<ApiErrorCode, string>>;
 const nextStepByCode: Partial<Record<ApiErrorCode, string>> = NEXT_STEP;
 
-/** What the client established about a failed create (see api/client.ts reconciliation). */
+/** What the client established about a failed create (see api/create.ts reconciliation). */
 export function createApplied(err: WeavzError): false | undefined {
   return err.createOutcome === "not_created" ? false : undefined;
 }
