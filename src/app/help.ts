@@ -27,6 +27,7 @@ Usage:
   weavz-mcp apply -f FILE [--yes]  Apply FILE after confirmation (exit 0 done, 1 error)
   weavz-mcp history [--limit N] [--json]   Recent changes of a workspace, newest first
   weavz-mcp undo CHANGE_ID|PLAN_ID [--yes] Undo a change or a whole apply after confirmation
+  weavz-mcp mcp-server token ID    Mint a local MCP server's bearer token; prints it and the endpoint
   weavz-mcp --help | --version
 
 Without WEAVZ_API_KEY the MCP server runs on an embedded local Weavz API (SQLite).

@@ -9,6 +9,14 @@ import { helpText } from "./help.js";
  * stdio start never loads the local API, HTTP or plan code (esbuild puts them in chunks).
  */
 export async function main(argv: readonly string[]): Promise<void> {
+  if (argv[0] === "mcp-server") {
+    const { runMcpServerCommand } = await import("./mcp-server-command.js");
+    process.exitCode = await runMcpServerCommand(argv.slice(1), {
+      out: (t) => process.stdout.write(t),
+      err: (t) => process.stderr.write(t),
+    });
+    return;
+  }
   let config: Config;
   try {
     config = loadConfig(argv);

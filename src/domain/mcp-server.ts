@@ -67,6 +67,8 @@ export const McpServerSchema = z.looseObject({
   mode: McpServerModeSchema,
   authMode: McpAuthModeSchema,
   hasBearerToken: z.boolean(),
+  /** Where MCP clients connect (Streamable HTTP); the local API sends it with every server. */
+  mcpEndpoint: z.string().optional(),
   createdAt: TimestampSchema,
   updatedAt: TimestampSchema,
 });

@@ -10,16 +10,19 @@ export const DEMO = {
   gmailConnectionId: "conn_gmail_user_123",
   endUserId: "b2c3d4e5-f6a7-8901-bcde-f12345678901",
   endUserExternalId: "user_123",
+  mcpServerId: "e3f4a5b6-7890-4bcd-8ef0-123456789abc",
 } as const;
 
 /**
  * Seeds a brand-new database: one workspace, the connections of the spec's examples and an
- * end user with a personal Gmail connection. No workspace integrations, so every create
- * example of the spec succeeds on a fresh database.
+ * end user with a personal Gmail connection, and one MCP server (OAuth, so per_user
+ * integrations stay allowed; `weavz-mcp mcp-server token ID` adds a bearer token to try its
+ * local endpoint).
+ * No workspace integrations, so every create example of the spec succeeds on a fresh database.
  */
 export function seedDemo(store: Store): void {
   store.write(() => {
-    store.workspaces.insert("Demo Workspace", "demo", DEMO.workspaceId);
+    const ws = store.workspaces.insert("Demo Workspace", "demo", DEMO.workspaceId);
     const org = { workspaceId: null, endUserId: null, secrets: null, scope: "ORGANIZATION" };
     store.connections.insert({
       ...org,
@@ -72,5 +75,23 @@ export function seedDemo(store: Store): void {
       endUserId: DEMO.endUserExternalId,
       secrets: null,
     });
+    // No token is stored: a static bearer token would block per_user integrations in the
+    // demo workspace (the spec's examples use them), and hashing one here would add a key
+    // derivation to every first start.
+    store.mcpServers.insert(
+      {
+        id: DEMO.mcpServerId,
+        orgId: ws.orgId,
+        workspaceId: ws.id,
+        name: "Demo MCP server",
+        description: "Serves the demo workspace's integrations as MCP tools.",
+        mode: "TOOLS",
+        authMode: "oauth",
+        hasBearerToken: false,
+        createdAt: ws.createdAt,
+        updatedAt: ws.updatedAt,
+      },
+      null,
+    );
   });
 }

@@ -192,7 +192,7 @@ export function createConfirmations(
     const refuse = (why: string): GateAnswer => ({
       proceed: false,
       result: render({
-        head: `CONFIRMATION_REFUSED: ${why} Nothing was changed.`,
+        head: `Error CONFIRMATION_REFUSED: ${why} Nothing was changed.`,
         lines: [],
         next: `call ${def.name} again without confirm to get a fresh preview, show it to the user, and echo the new token only if they agree.`,
       }),
@@ -336,7 +336,7 @@ function unavailable(tool: string, withToken: boolean): GateAnswer {
   return {
     proceed: false,
     result: render({
-      head: "CONFIRMATION_UNAVAILABLE: the shared store that makes each confirmation single-use across this server's replicas cannot be reached right now, so the user's confirmation cannot be checked. Nothing was changed.",
+      head: "Error CONFIRMATION_UNAVAILABLE: the shared store that makes each confirmation single-use across this server's replicas cannot be reached right now, so the user's confirmation cannot be checked. Nothing was changed.",
       lines: [],
       next: `tell the user, wait a few seconds, then call ${tool} again with the same arguments${withToken ? " and the same confirm token (it was not used; if it is then refused, call without confirm for a fresh preview)" : ""}. If it keeps failing, the server's operator must bring its Redis back.`,
     }),

@@ -23,30 +23,59 @@ export function toJsonSchema(schema: z.ZodType, io: "input" | "output"): JsonSch
   if (io === "output") {
     for (const prop of Object.values(slimmed.properties ?? {})) dropNestedRequired(prop);
     slimOutput(slimmed, true);
-  } else opaqueAsJsonText(slimmed);
+    for (const [k, prop] of Object.entries(slimmed.properties ?? {}))
+      (slimmed.properties as Record<string, JsonSchemaNode>)[k] = outline(prop);
+  } else openObjects(slimmed);
   return slimmed;
 }
 
-/** contentMediaType of an argument taken as JSON text (an object without a field list). */
+/** contentMediaType of an argument taken as JSON text (kept for clients that still send text). */
 export const JSON_TEXT = "application/json";
 
 /**
- * An argument object with no known fields (`settings.localBrowser`, an action's `input`) is
- * published as JSON text:
- * Gemini's function declarations reject an object schema without properties. The server
- * decodes the text before validation (coerceArguments), and still accepts a real object.
+ * An argument object with no field list (an action's `input`, `settings.localBrowser`, the
+ * alias-keyed `integrations` of a plan) is published as an object that admits any field,
+ * `additionalProperties` spelt out (`true`, or the values' schema):
+ * - LangChain's MCP adapters validate arguments against the published schema, so JSON text
+ *   published as `string` made them refuse the natural object (issue 23);
+ * - the AI SDK's Gemini conversion drops an object parameter that has neither properties nor
+ *   `additionalProperties`, so the model could not pass it at all; with it, the parameter is
+ *   kept as an object (the Gemini API takes JSON Schema objects since November 2025);
+ * - OpenAI (non-strict function calling) and Anthropic take JSON Schema as it is.
+ * JSON text is still decoded (coerceArguments), for clients that send it.
  */
-function opaqueAsJsonText(node: unknown): void {
+function openObjects(node: unknown): void {
   if (!node || typeof node !== "object" || Array.isArray(node)) return;
   const obj = node as Record<string, unknown>;
-  for (const child of Object.values((obj.properties as Record<string, unknown>) ?? {})) {
-    const c = child as Record<string, unknown>;
-    if (c && c.type === "object" && !c.properties) {
-      c.type = "string";
-      c.contentMediaType = JSON_TEXT;
-      c.description = `${c.description ? `${c.description} ` : ""}A JSON object, as text.`;
-    } else opaqueAsJsonText(c);
+  for (const key of ["properties", "additionalProperties", "items"] as const) {
+    const value = obj[key];
+    if (!value || typeof value !== "object") continue;
+    const children = key === "properties" ? Object.values(value) : [value];
+    for (const child of children) {
+      const c = child as JsonSchemaNode;
+      if (c && acceptsType(c, "object") && !c.properties) {
+        delete c.propertyNames;
+        if (!c.additionalProperties || typeof c.additionalProperties !== "object")
+          c.additionalProperties = true;
+      }
+      openObjects(c);
+    }
   }
+}
+
+/**
+ * A result's top-level fields keep their types and enums; a nested record (or list of
+ * records) is published as a bare object. Models read the data itself in the result, not
+ * the output schema; the record's fields are those of the input schemas and of
+ * list_workspace_integrations' description, and restating them cost about 3 KB of every
+ * tools/list (the default list is held to 16 KB).
+ */
+function outline(node: JsonSchemaNode): JsonSchemaNode {
+  if (acceptsType(node, "object") && node.properties) return { type: node.type };
+  const items = node.items as JsonSchemaNode | undefined;
+  if (items && acceptsType(items, "object") && items.properties)
+    return { ...node, items: { type: items.type } };
+  return node;
 }
 
 /** Bookkeeping fields of records: they pass through results, undescribed (tools/list bytes). */

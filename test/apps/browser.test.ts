@@ -189,10 +189,12 @@ describe("plan review App in a browser host", { timeout: 120_000 }, () => {
       expect(await view.locator('tr[data-alias="kv_overview"]').textContent()).toMatch(
         /kv-store.*fixed/,
       );
-      await view.locator("details.server summary").first().click();
-      expect(
-        await view.locator('details.server li[data-alias="kv_overview"]').textContent(),
-      ).toMatch(/kv_overview \(5\): put, get, delete/);
+      // The demo data's own MCP server is listed too: open the one made here.
+      const ours = view.locator("details.server", { hasText: "Overview server" });
+      await ours.locator("summary").click();
+      expect(await ours.locator('li[data-alias="kv_overview"]').textContent()).toMatch(
+        /kv_overview \(5\): put, get, delete/,
+      );
       const names = (
         (await page.evaluate(() => (globalThis as any).toolCalls)) as { name: string }[]
       ).map((c) => c.name);

@@ -69,6 +69,26 @@ describe("real agent frameworks over stdio", () => {
           settings: { persistence: { scope: "workspace" } },
         }),
       ).toMatch(/Created kv-store as alias "lc_kv"/);
+      // Open objects go as objects (LangChain validates arguments against the published
+      // schema; these were JSON text published as strings, and it refused the object).
+      expect(
+        await call("execute_action", {
+          integrationName: "kv-store",
+          actionName: "add_to_list",
+          alias: "lc_kv",
+          input: { key: "todo", value: "milk" },
+        }),
+      ).toMatch(/^Ran kv-store\.add_to_list via "lc_kv"/);
+      expect(
+        await call("plan_workspace", {
+          integrations: {
+            lc_kv: {
+              integrationName: "kv-store",
+              settings: { persistence: { scope: "workspace" } },
+            },
+          },
+        }),
+      ).toMatch(/Nothing to apply/);
       const reset = await call("update_workspace_integration", { alias: "lc_kv", settings: null });
       expect(reset).toMatch(/Updated "lc_kv"/);
       expect(reset).toContain('"settings":{}');
@@ -117,6 +137,13 @@ describe("real agent frameworks over stdio", () => {
         settings: { persistence: { scope: "workspace" } },
       });
       expect(made.integration.settings).toEqual({ persistence: { scope: "workspace" } });
+      const ran = await call("execute_action", {
+        integrationName: "kv-store",
+        actionName: "add_to_list",
+        alias: "ai_kv",
+        input: { key: "todo", value: "milk" },
+      });
+      expect(ran.output).toMatchObject({ value: ["milk"] });
       const reset = await call("update_workspace_integration", { alias: "ai_kv", settings: null });
       expect(reset.integration.settings).toEqual({});
       const preview = await call("delete_workspace_integration", { alias: "ai_kv" });

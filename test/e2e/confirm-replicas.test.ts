@@ -282,12 +282,12 @@ describe.skipIf(REDIS_SKIP_REASON !== undefined)("confirmations across replicas"
       const down = await onB.call("delete_workspace_integration", { alias: "kv_outage", confirm });
       expect(down.isError).toBe(true);
       expect(text(down)).toMatch(
-        /^CONFIRMATION_UNAVAILABLE: .*cannot be reached.*Nothing was changed\.\nNext step: .*call delete_workspace_integration again with the same arguments and the same confirm token/s,
+        /^Error CONFIRMATION_UNAVAILABLE: .*cannot be reached.*Nothing was changed\.\nNext step: .*call delete_workspace_integration again with the same arguments and the same confirm token/s,
       );
       expect(await aliases(local)).toContain("kv_outage");
       // A new preview cannot be issued either: its token could not be checked later.
       const noPreview = await onA.call("delete_workspace_integration", { alias: "kv_outage" });
-      expect(text(noPreview)).toMatch(/^CONFIRMATION_UNAVAILABLE/);
+      expect(text(noPreview)).toMatch(/^Error CONFIRMATION_UNAVAILABLE/);
 
       await redis.restart();
       const back = Date.now() + 6000;

@@ -119,8 +119,7 @@ describe("weavz-mcp over stdio (spawned process, embedded local API)", () => {
     const byId = new Map(lines.map((l) => JSON.parse(l)).map((m) => [m.id, m]));
     // The default tool list stays small: every client pays for it in its context window.
     const listLine = lines.find((l) => JSON.parse(l).id === 2) as string;
-    // 16 KB before the history toolset (default on since issue 18) added ~2.4 KB.
-    expect(Buffer.byteLength(listLine)).toBeLessThanOrEqual(18_500);
+    expect(Buffer.byteLength(listLine)).toBeLessThanOrEqual(16_000);
     expect(byId.get(2).result.tools.length).toBeGreaterThanOrEqual(10);
     expect(byId.get(3).result.isError).toBe(true);
     expect(byId.get(3).result.content[0].text).toMatch(/must be a JSON object of named arguments/);

@@ -53,6 +53,14 @@ describe("execute_action through a real MCP client", () => {
       input: { key: "todo" },
     });
     expect(get.structuredContent?.output).toEqual({ key: "todo", value: ["milk"], found: true });
+    // JSON text is still taken for the object (older clients were told to send it).
+    const asText = await env.call("execute_action", {
+      integrationName: "kv-store",
+      actionName: "get",
+      alias: "notes",
+      input: '{"key": "todo"}',
+    });
+    expect(asText.structuredContent?.output).toEqual(get.structuredContent?.output);
     expect(env.text(get)).toMatch(/^Ran kv-store\.get via "notes" in [\d.]+ ms\./);
   });
 

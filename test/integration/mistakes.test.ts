@@ -36,7 +36,7 @@ const rows: Row[] = [
     tool: "create_workspace_integration",
     args: { workspaceId: WS, integrationName: "Slack", connectionId: SLACK_BOT_CONN },
     code: "VALIDATION_ERROR",
-    next: "search_catalog",
+    next: 'create_workspace_integration again with integrationName "slack"',
     has: /did you mean "slack"/i,
   },
   {
@@ -44,7 +44,7 @@ const rows: Row[] = [
     tool: "create_workspace_integration",
     args: { workspaceId: WS, integrationName: "slak" },
     code: "VALIDATION_ERROR",
-    next: "search_catalog",
+    next: 'create_workspace_integration again with integrationName "slack"',
     has: /did you mean "slack"/i,
   },
   {
@@ -52,7 +52,7 @@ const rows: Row[] = [
     tool: "create_workspace_integration",
     args: { workspaceId: WS, integrationName: "gmial" },
     code: "VALIDATION_ERROR",
-    next: "search_catalog",
+    next: 'create_workspace_integration again with integrationName "gmail"; if "gmail" is not the one meant, call search_catalog',
     has: /did you mean "gmail"/i,
   },
   {
@@ -380,13 +380,36 @@ const rows: Row[] = [
     next: "list_workspace_integrations",
     has: /search/,
   },
+  {
+    why: "a misspelt integration name to run",
+    tool: "execute_action",
+    args: { workspaceId: WS, integrationName: "gmial", actionName: "send_email" },
+    code: "INTEGRATION_NOT_FOUND",
+    next: 'execute_action again with integrationName "gmail"',
+  },
+  {
+    why: "a misspelt alias (one close match, no stray period after the question)",
+    tool: "update_workspace_integration",
+    args: { workspaceId: WS, alias: "ops_kvv", displayName: "x" },
+    code: "NOT_FOUND",
+    next: "list_workspace_integrations",
+    has: /did you mean "ops_kv"\?\n/,
+  },
+  {
+    why: "a confirm token that was never issued",
+    tool: "delete_workspace_integration",
+    args: { workspaceId: WS, alias: "ops_kv", confirm: "not-a-real-token" },
+    code: "CONFIRMATION_REFUSED",
+    next: "delete_workspace_integration again without confirm",
+    has: /Nothing was changed/,
+  },
   // catalog
   {
     why: "a catalog name with a typo",
     tool: "get_catalog_integration",
     args: { integrationName: "slak" },
     code: "INTEGRATION_NOT_FOUND",
-    next: "search_catalog",
+    next: 'get_catalog_integration again with integrationName "slack"',
     has: /did you mean "slack"/i,
   },
   {
@@ -457,6 +480,7 @@ const rows: Row[] = [
     args: {},
     code: "UNKNOWN_TOOL",
     next: "list_workspace_integrations",
+    has: /did you mean "list_workspace_integrations"\?\n/,
   },
 ];
 

@@ -55,20 +55,24 @@ describe("tool registry", () => {
     }
   });
 
-  it("gives every object in an input schema its properties, and nullability as a type list", () => {
-    // Gemini's function declarations reject an object without properties; LangChain's
-    // adapters drop the null branch of an anyOf (so `settings: null` would be refused).
+  it("gives every object in an input schema its properties or open values, and nullability as a type list", () => {
+    // An object without properties must say `additionalProperties` (true or the values'
+    // schema): the AI SDK's Gemini conversion drops it otherwise, and LangChain validates
+    // arguments against it (JSON text published as a string made it refuse objects).
+    // LangChain's adapters drop the null branch of an anyOf (so `settings: null` would be refused).
     const walk = (node: unknown, where: string): void => {
       if (!node || typeof node !== "object") return;
       const n = node as Record<string, unknown>;
       const types = Array.isArray(n.type) ? n.type : [n.type];
-      if (types.includes("object"))
-        expect(Object.keys((n.properties as object) ?? {}).length, where).toBeGreaterThan(0);
+      if (types.includes("object") && Object.keys((n.properties as object) ?? {}).length === 0)
+        expect(n.additionalProperties, where).toBeTruthy();
       expect(n, where).not.toHaveProperty("anyOf");
+      expect(n, where).not.toHaveProperty("contentMediaType");
       for (const [k, v] of Object.entries(n)) {
         if (k === "properties")
           for (const [p, c] of Object.entries(v as object)) walk(c, `${where}.${p}`);
         else if (k === "items") walk(v, `${where}[]`);
+        else if (k === "additionalProperties") walk(v, `${where}{}`);
       }
     };
     for (const t of buildToolSet({ readOnly: false })) walk(t.inputJson, t.def.name);
@@ -76,9 +80,19 @@ describe("tool registry", () => {
     const settings = (update?.inputJson.properties as Record<string, any> | undefined)?.settings;
     expect(settings.type).toEqual(["object", "null"]);
     expect(settings.properties.localBrowser).toMatchObject({
-      type: "string",
-      contentMediaType: "application/json",
+      type: "object",
+      additionalProperties: true,
     });
+    const input = (k: string) =>
+      tools.find((t) => t.def.name === k)?.inputJson.properties as Record<string, any>;
+    expect(input("execute_action").input).toMatchObject({
+      type: "object",
+      additionalProperties: true,
+    });
+    // The plan's integrations, keyed by alias: each value's fields are published.
+    expect(input("plan_workspace").integrations.additionalProperties.properties).toHaveProperty(
+      "integrationName",
+    );
   });
 
   it("mirrors the spec's fields, enums and ranges in the create schema", () => {

@@ -260,7 +260,18 @@ describe("MCP endpoints: TOOLS mode over the v1 SDK client (2025-11-25)", () => 
     const c = await legacyClient(f.mcpEndpoint, f.token);
     const r = await c.callTool("kv__put", { value: 1 });
     expect(r.isError).toBe(true);
-    expect(text(r)).toMatch(/^VALIDATION_ERROR: .*key/);
+    // The tool's arguments are the action's input: named as such, no raw details, a next step.
+    expect(text(r)).toBe(
+      [
+        "Error VALIDATION_ERROR: invalid arguments for kv__put:",
+        "- key: is required (string).",
+        "Next step: call kv__put again with the arguments above corrected (tools/list shows its input schema).",
+      ].join("\n"),
+    );
+    const noValue = await c.callTool("kv__put", { key: "a" });
+    expect(text(noValue)).toMatch(
+      /^Error VALIDATION_ERROR: invalid arguments for kv__put:\n- value: is required \(any JSON value\)\.\nNext step: call kv__put again/,
+    );
   });
 
   it("says what to change when an integration keeps data per end user", async () => {
@@ -270,9 +281,10 @@ describe("MCP endpoints: TOOLS mode over the v1 SDK client (2025-11-25)", () => 
     const c = await legacyClient(s.mcpEndpoint, s.bearerToken);
     const r = await c.callTool("mine__get", { key: "a" });
     expect(r.isError).toBe(true);
-    expect(text(r)).toMatch(/^VALIDATION_ERROR: .*endUserId/);
+    expect(text(r)).toMatch(/^Error VALIDATION_ERROR: .*endUserId/);
+    expect(text(r)).not.toContain("details:");
     expect(text(r)).toMatch(
-      /settings\.persistence\.scope to workspace .*update_workspace_integration/,
+      /\nNext step: .*settings\.persistence\.scope to workspace .*update_workspace_integration/,
     );
   });
 
@@ -292,7 +304,8 @@ describe("MCP endpoints: TOOLS mode over the v1 SDK client (2025-11-25)", () => 
     );
     const r = await c.callTool("team_slack__send_channel_message", input);
     expect(r.isError).toBe(true);
-    expect(text(r)).toMatch(/^INTEGRATION_UNAVAILABLE: .*Slack Bot/);
+    expect(text(r)).toMatch(/^Error INTEGRATION_UNAVAILABLE: .*Slack Bot/);
+    expect(text(r)).toMatch(/\nNext step: this action runs only on the hosted Weavz API/);
   });
 
   it("answers an unknown tool with a protocol error that says to list the tools again", async () => {
@@ -522,7 +535,8 @@ describe("MCP endpoints: CODE mode", () => {
       code: "console.log('before'); await weavz.kv.put({ value: 1 });",
     });
     expect(r.isError).toBe(true);
-    expect(text(r)).toMatch(/^ACTION_FAILED: The code threw VALIDATION_ERROR: .*key/);
+    expect(text(r)).toMatch(/^Error ACTION_FAILED: The code threw VALIDATION_ERROR: .*key/);
+    expect(text(r)).toMatch(/\nNext step: .*weavz_execute again/);
     expect(text(r)).toContain('"before"');
   });
 
@@ -579,7 +593,7 @@ describe("MCP endpoints: CODE mode", () => {
     });
     expect(Date.now() - started).toBeLessThan(5000);
     expect(r.isError).toBe(true);
-    expect(text(r)).toMatch(/^ACTION_FAILED: The code ran longer than its 1 s timeout/);
+    expect(text(r)).toMatch(/^Error ACTION_FAILED: The code ran longer than its 1 s timeout/);
     expect(text(r)).toMatch(/"reason": "timeout"/);
   });
 

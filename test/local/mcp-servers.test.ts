@@ -65,7 +65,10 @@ describe("MCP servers: CRUD", () => {
       "hasBearerToken",
       "createdAt",
       "updatedAt",
+      "mcpEndpoint",
     ]);
+    // Every response names the endpoint with the server (list and get too, below).
+    expect(s.mcpEndpoint).toBe(r.body.mcpEndpoint);
     expect(s).toMatchObject({
       orgId: "550e8400-e29b-41d4-a716-446655440000",
       workspaceId: ws,
@@ -94,6 +97,12 @@ describe("MCP servers: CRUD", () => {
     expect(all.status).toBe(200);
     expect(all.body.total).toBe(3);
     expect(all.body.servers.map((s: any) => s.id)).toEqual(ids);
+    for (const srv of all.body.servers)
+      expect(srv.mcpEndpoint).toMatch(
+        new RegExp(`^http://127\\.0\\.0\\.1:\\d+/api/v1/mcp/servers/${srv.id}/mcp$`),
+      );
+    const one = await call("GET", `${SERVERS}/${ids[0]}`);
+    expect(one.body.server.mcpEndpoint).toBe(all.body.servers[0].mcpEndpoint);
     const page = await call("GET", `${SERVERS}?workspaceId=${ws}&limit=1&offset=1`);
     expect(page.body).toMatchObject({ total: 3 });
     expect(page.body.servers.map((s: any) => s.id)).toEqual([ids[1]]);

@@ -20,6 +20,7 @@ import {
 } from "./code-mode.js";
 import type { ExecuteFn } from "./execute.js";
 import type { ActionTarget, ToolSurface, ToolSurfaces } from "./tools.js";
+import { failureText, NO_END_USER_HINT, needsEndUser } from "./wording.js";
 
 /** What one endpoint's MCP server instances need. */
 export interface EndpointDeps {
@@ -44,36 +45,15 @@ function fail(text: string): CallToolResult {
   return { content: [{ type: "text", text }], isError: true };
 }
 
-/**
- * An MCP endpoint with a static token serves no particular end user, so an integration that
- * keeps its data per end user cannot run through it: say what to change instead.
- */
-const NO_END_USER_HINT =
-  "This MCP endpoint has no end user (its static token is shared), so integrations that keep data per end user cannot run here: set the integration's settings.persistence.scope to workspace or external with update_workspace_integration.";
-
-function needsEndUser(err: ApiError): boolean {
-  const issues = err.details?.issues;
-  return (
-    err.code === "VALIDATION_ERROR" &&
-    Array.isArray(issues) &&
-    issues.some((i) => (i as { field?: unknown }).field === "endUserId")
-  );
-}
-
-/** An execution failure as the model sees it: code, message, the details that help, the fix. */
-function failureText(err: ApiError): string {
-  const details = err.details === undefined ? "" : `\ndetails: ${json(err.details)}`;
-  const hint = needsEndUser(err) ? `\n${NO_END_USER_HINT}` : "";
-  return `${err.code}: ${err.message}${hint}${details}`;
-}
-
-function executionFailure(err: unknown, log: Logger): CallToolResult {
-  if (err instanceof ApiError) return fail(failureText(err));
+function executionFailure(err: unknown, log: Logger, tool: string): CallToolResult {
+  if (err instanceof ApiError) return fail(failureText(err, tool));
   // Not a failure the engine meant to report: the log gets the message, the model no internals.
   log.error("MCP endpoint: action failed unexpectedly", {
     error: err instanceof Error ? err.message : String(err),
   });
-  return fail("INTERNAL_ERROR: The action failed unexpectedly; see the local API's log.");
+  return fail(
+    `Error INTERNAL_ERROR: the action failed unexpectedly; see the local API's log.\nNext step: call ${tool} again; if it fails again, tell the user.`,
+  );
 }
 
 function parseArgs<S extends z.ZodType>(schema: S, args: unknown, tool: string): z.infer<S> {
@@ -129,7 +109,10 @@ async function callCodeTool(
       return ok(readApi(targets, a.alias, a.action));
     }
   } catch (err) {
-    if (err instanceof CodeModeError) return fail(`${err.code}: ${err.message}`);
+    if (err instanceof CodeModeError)
+      return fail(
+        `Error ${err.code}: ${err.message}\nNext step: call weavz_search to find the alias and action, then weavz_read_api for its input fields.`,
+      );
     throw err;
   }
   const a = parseArgs(ExecuteArgsSchema, args, name);
@@ -177,7 +160,7 @@ async function callCodeTool(
     const out = await runJavaScript(a.code, {}, { timeoutSeconds: a.timeoutSeconds, signal, host });
     return ok({ result: out.result, logs: out.logs });
   } catch (err) {
-    return executionFailure(err, deps.log);
+    return executionFailure(err, deps.log, name);
   }
 }
 
@@ -230,7 +213,7 @@ export function buildEndpointServer(deps: EndpointDeps, serverId: string): Serve
       const r = await runAction(deps, s, target, args ?? {}, signal);
       return ok(r.output);
     } catch (err) {
-      return executionFailure(err, deps.log);
+      return executionFailure(err, deps.log, name);
     }
   });
   return server;

@@ -58,6 +58,12 @@ function newTokenSync(keys: SecretHasher): { token: string; stored: string } {
 /** MCP server records: list, create, get (with derived tools), update, delete. */
 export function mcpServerRoutes(app: App, deps: Deps): void {
   const { store } = deps;
+  /** The record as sent: with the endpoint MCP clients connect to (served by this API). */
+  const endpointOf = (id: string) => `${deps.origin()}/api/v1/mcp/servers/${id}/mcp`;
+  const withEndpoint = (server: McpServerRecord) => ({
+    ...server,
+    mcpEndpoint: endpointOf(server.id),
+  });
 
   /** The server if it exists and the key may reach its workspace. */
   const requireMcpServer = (c: Ctx, id: string): McpServerRecord => {
@@ -76,7 +82,7 @@ export function mcpServerRoutes(app: App, deps: Deps): void {
       });
       const filter = workspaceFilter(c, deps, q.workspaceId);
       const { items, total } = store.mcpServers.list(filter, q);
-      return ok(c, { servers: items, total });
+      return ok(c, { servers: items.map(withEndpoint), total });
     },
     POST: async (c) => {
       const body = requireObject(await readBody(c));
@@ -117,9 +123,9 @@ export function mcpServerRoutes(app: App, deps: Deps): void {
       return ok(
         c,
         {
-          server,
+          server: withEndpoint(server),
           ...(bearerToken ? { bearerToken } : {}),
-          mcpEndpoint: `${deps.origin()}/api/v1/mcp/servers/${server.id}/mcp`,
+          mcpEndpoint: endpointOf(server.id),
         },
         201,
       );
@@ -133,7 +139,7 @@ export function mcpServerRoutes(app: App, deps: Deps): void {
       const integrations = store.integrations.records(server.workspaceId);
       const catalog = deps.catalog();
       const tools = deriveMcpTools(server, integrations, (name) => catalog.summary(name)?.actions);
-      return ok(c, { server, tools });
+      return ok(c, { server: withEndpoint(server), tools });
     },
     PATCH: async (c) => {
       const serverId = param(c, "id");
@@ -199,7 +205,7 @@ export function mcpServerRoutes(app: App, deps: Deps): void {
         store.mcpServers.update(rec, tokenHash);
         return rec;
       });
-      return ok(c, { server, ...(bearerToken ? { bearerToken } : {}) });
+      return ok(c, { server: withEndpoint(server), ...(bearerToken ? { bearerToken } : {}) });
     },
     DELETE: (c) => {
       const serverId = param(c, "id");

@@ -22,7 +22,13 @@ import {
   quotesOnlyTokens,
   suggestionsBeyondIssues,
 } from "./issues.js";
-import { apiNextStep, checkFirst, createApplied, type NextStepCode } from "./next-steps.js";
+import {
+  apiNextStep,
+  checkFirst,
+  createApplied,
+  type NextStepCode,
+  retryWithClosest,
+} from "./next-steps.js";
 import { type ErrorParts, errorText, render } from "./render.js";
 
 /** Codes whose field issues carry the whole story (the message is their one-line join). */
@@ -60,10 +66,32 @@ export function unknownToolResult(
   }
   const [best] = closestMatches(name, available, 1);
   return render({
-    head: `Error UNKNOWN_TOOL: there is no tool "${name}"${best ? `; did you mean ${JSON.stringify(best)}?` : ""}.`,
+    head: `Error UNKNOWN_TOOL: there is no tool "${name}"${best ? `; did you mean ${JSON.stringify(best)}?` : "."}`,
     lines: [`Tools: ${available.join(", ")}.`],
     next: best ? `call ${best} instead.` : "call one of the tools listed above.",
   });
+}
+
+/**
+ * The one catalog name closest to a misspelt `integrationName` the API rejected, from the
+ * field issue's allowed values, the names the caller found, or the API's own suggestions.
+ */
+function closestIntegrationName(
+  err: WeavzApiError,
+  args: Record<string, unknown>,
+  candidates: Candidates,
+): string | undefined {
+  const given = args.integrationName;
+  if (typeof given !== "string") return undefined;
+  const issue = err.fieldIssues.find((i) => i.field === "integrationName");
+  if (!issue && err.code !== "INTEGRATION_NOT_FOUND") return undefined;
+  const suggested = err.details?.suggestions;
+  const pool = [
+    ...(Array.isArray(issue?.allowed) ? issue.allowed.map(String) : []),
+    ...(candidates.integrationName ?? []),
+    ...(Array.isArray(suggested) ? suggested.map(String) : []),
+  ].filter((n) => n !== given);
+  return closestMatches(given, pool, 1)[0];
 }
 
 /**
@@ -141,7 +169,15 @@ function errorParts(
     // The client's own sentence in the message already says so when it listed and looked.
     const told = shown && err.createCheck?.basis === "absent";
     if (applied === false && !told) lines.push(NOT_CREATED);
-    const next = apiNextStep(err, tool, toolName, args, data, applied);
+    const closest = closestIntegrationName(err, args, candidates);
+    const next = closest
+      ? retryWithClosest(
+          toolName,
+          "integrationName",
+          closest,
+          err.fieldIssues.some((i) => i.field.split(".")[0] !== "integrationName"),
+        )
+      : apiNextStep(err, tool, toolName, args, data, applied);
     return { head, lines, next, data };
   }
   if (err instanceof WeavzCreateNotAppliedError) {

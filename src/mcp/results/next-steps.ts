@@ -17,6 +17,19 @@ export function nextStepForField(field: string, args: Record<string, unknown>): 
   return undefined;
 }
 
+/**
+ * The next step when a misspelt name has one closest valid name: retry with it (sending the
+ * model to search_catalog first would waste a call on a name that is already known).
+ */
+export function retryWithClosest(
+  toolName: string,
+  field: string,
+  closest: string,
+  otherIssues: boolean,
+): string {
+  return `call ${toolName} again with ${field} ${JSON.stringify(closest)}${otherIssues ? " and the other fields above corrected" : ""}; if ${JSON.stringify(closest)} is not the one meant, call search_catalog with words for what it does.`;
+}
+
 /** The codes a next step is keyed by: the API's, and TIMEOUT for a call that ran out of time. */
 export type NextStepCode = ApiErrorCode | "TIMEOUT";
 

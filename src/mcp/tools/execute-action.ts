@@ -3,6 +3,7 @@ import { WeavzApiError, WeavzConnectionError, WeavzTimeoutError } from "../../ap
 import { AliasSchema, IdSchema } from "../../domain/common.js";
 import { ExecuteResultSchema } from "../../domain/execute.js";
 import { resolveWorkspaceId, WorkspaceIdArg } from "../args.js";
+import { retryWithClosest } from "../results/next-steps.js";
 import { defineTool, ToolInputError } from "../tool.js";
 
 /** Built-ins that run on the embedded local API; the rest need the hosted one. */
@@ -27,8 +28,12 @@ function nextStep(err: WeavzApiError, a: Args): string | undefined {
       return "use an enabled action, or add this one to enabledActions with update_workspace_integration.";
     case "ACTION_NOT_FOUND":
       return `call get_catalog_integration for ${a.integrationName}'s action names.`;
-    case "INTEGRATION_NOT_FOUND":
+    case "INTEGRATION_NOT_FOUND": {
+      const [closest] = Array.isArray(d.suggestions) ? d.suggestions.map(String) : [];
+      if (closest && closest !== a.integrationName)
+        return retryWithClosest("execute_action", "integrationName", closest, false);
       return "add it with create_workspace_integration, or check alias / integrationName with list_workspace_integrations and search_catalog.";
+    }
     case "INTEGRATION_UNAVAILABLE":
       return `this action runs only on the hosted Weavz API: the user sets WEAVZ_API_KEY to use it. Offline, these run: ${OFFLINE}.`;
     case "ACTION_FAILED":
@@ -99,7 +104,12 @@ export default defineTool({
             Array.isArray(logs) && logs.length > 0 ? ` Logs: ${logs.slice(0, 10).join(" | ")}` : "";
           // The API's own code heads the error (INVALID_ARGUMENTS would invite a retry with
           // other arguments, which fixes none of these).
-          throw new ToolInputError(`${err.message} (HTTP ${err.status})${logLine}`, step, err.code);
+          // The step names the closest name; the API's unquoted "did you mean x?" would repeat it.
+          const message =
+            err.code === "INTEGRATION_NOT_FOUND"
+              ? err.message.replace(/;? ?did you mean [^?]*\?/i, "")
+              : err.message;
+          throw new ToolInputError(`${message} (HTTP ${err.status})${logLine}`, step, err.code);
         }
       }
       if (err instanceof WeavzTimeoutError || err instanceof WeavzConnectionError) {

@@ -5,6 +5,7 @@ import { safeToken } from "../fence.js";
 import { moreHint, NextOffsetOut, nameList, pageArgs, takePage } from "../paging.js";
 import { defineTool, READ_ONLY } from "../tool.js";
 import { mcpToolsUri } from "../uris.js";
+import { accessOf } from "./mcp-server-access.js";
 
 const DEFAULT_LIMIT = 100;
 
@@ -63,7 +64,7 @@ export default defineTool({
         toolCount: all.length,
         ...(page.nextOffset !== undefined ? { nextOffset: page.nextOffset } : {}),
       },
-      summary: `MCP server ${safeToken(res.server.id)} (${res.server.mode}) exposes ${all.length} tool(s)${args.alias ? ` for alias ${safeToken(args.alias)}` : ""}${names.length ? `; ${offset + 1}-${offset + names.length}: ${nameList(names)}` : ""}.${moreHint("get_mcp_server", page.nextOffset, args)}`,
+      summary: `MCP server ${safeToken(res.server.id)} (${res.server.mode}) exposes ${all.length} tool(s)${args.alias ? ` for alias ${safeToken(args.alias)}` : ""}${names.length ? `; ${offset + 1}-${offset + names.length}: ${nameList(names)}` : ""}.${moreHint("get_mcp_server", page.nextOffset, args)}\nReach it: ${accessOf(res.server)}.`,
       links: [{ uri: mcpToolsUri(res.server.workspaceId), name: "MCP server tools" }],
     };
   },

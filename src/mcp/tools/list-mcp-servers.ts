@@ -5,6 +5,7 @@ import { safeToken } from "../fence.js";
 import { fitApiPage, moreHint, NextOffsetOut, nameList } from "../paging.js";
 import { defineTool, READ_ONLY } from "../tool.js";
 import { mcpToolsUri } from "../uris.js";
+import { accessOf } from "./mcp-server-access.js";
 
 export default defineTool({
   name: "list_mcp_servers",
@@ -31,13 +32,14 @@ export default defineTool({
     );
     const page = fitApiPage(res.servers, args.offset ?? 0, res.total);
     const shown = nameList(page.items.map((s) => `${safeToken(s.id)} (${s.mode})`));
+    const access = page.items.map((s) => `\n- ${safeToken(s.id)}: ${accessOf(s)}.`).join("");
     return {
       data: {
         servers: page.items,
         total: res.total,
         ...(page.nextOffset !== undefined ? { nextOffset: page.nextOffset } : {}),
       },
-      summary: `${res.total} MCP server(s) in workspace ${workspaceId}${shown ? `: ${shown}` : ""}.${moreHint("list_mcp_servers", page.nextOffset, args)}`,
+      summary: `${res.total} MCP server(s) in workspace ${workspaceId}${shown ? `: ${shown}` : ""}.${moreHint("list_mcp_servers", page.nextOffset, args)}${access}`,
       links: [{ uri: mcpToolsUri(workspaceId), name: "MCP server tools" }],
     };
   },

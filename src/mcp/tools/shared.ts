@@ -50,7 +50,7 @@ export async function resolveSelector(
       integrations.map((i) => i.alias),
     );
     throw new ToolInputError(
-      `No workspace integration with alias "${sel.alias}" in workspace ${workspaceId}${dym ? `; ${dym}` : ` (it has ${integrations.length} integration(s))`}.`,
+      `No workspace integration with alias "${sel.alias}" in workspace ${workspaceId}${dym ? `; ${dym}` : ` (it has ${integrations.length} integration(s)).`}`,
       `${dym ? "use the alias suggested above, or " : ""}call list_workspace_integrations to see the aliases that exist (its query argument filters them).`,
       "NOT_FOUND",
     );
