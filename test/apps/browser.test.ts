@@ -6,10 +6,10 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { Client } from "@modelcontextprotocol/client";
-import Database from "better-sqlite3";
 import type { Browser, Frame } from "playwright-core";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Database } from "../../src/local/sqlite.js";
 import { launchBrowser } from "../helpers/browser.js";
 import { DEMO_WS } from "../helpers/mcp.js";
 import { startAppsServer } from "./helpers.js";
