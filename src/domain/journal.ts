@@ -16,6 +16,7 @@ import { z } from "zod";
 import { ConnectionStrategySchema } from "./integration.js";
 import type { IntegrationConfig } from "./integration-rules.js";
 import { deepEqual } from "./json.js";
+import { PLAN_FIELDS } from "./plan/model.js";
 
 /** What one write did to the integration. `rename`: an update whose alias changed. */
 export const CHANGE_OPERATIONS = ["create", "update", "rename", "delete"] as const;
@@ -280,14 +281,5 @@ export function changedFields(
   b: IntegrationSnapshot | null,
 ): string[] {
   if (!a || !b) return [];
-  const keys = [
-    "alias",
-    "displayName",
-    "connectionStrategy",
-    "connectionId",
-    "enabledActions",
-    "settings",
-    "sortOrder",
-  ] as const;
-  return keys.filter((k) => !deepEqual(a[k], b[k]));
+  return PLAN_FIELDS.filter((k) => !deepEqual(a[k], b[k]));
 }

@@ -1,17 +1,10 @@
 import { html } from "hono/html";
 import type { ChangeEntry, IntegrationSnapshot } from "../../domain/journal.js";
+import { PLAN_FIELDS } from "../../domain/plan/model.js";
 import { type Html, type Page, when, workspacePath, workspaceTop } from "./layout.js";
 
-/** Fields of a snapshot, in the order the diffs show them. */
-const FIELDS = [
-  "alias",
-  "displayName",
-  "connectionStrategy",
-  "connectionId",
-  "enabledActions",
-  "settings",
-  "sortOrder",
-] as const;
+/** Fields of a snapshot, in the order the diffs show them: the plan's own list. */
+const FIELDS = PLAN_FIELDS;
 
 /** A field value as short text: null as "—" (for enabledActions "all actions"), lists and objects as compact JSON. */
 export function valueText(v: unknown, field?: string): string {
