@@ -132,6 +132,11 @@ export function runJavaScript(
     } catch {
       return finish(() => reject(actionFailed("inputs must be plain JSON data.")));
     }
+    const timedOut = (logs?: WorkerDone["logs"]) =>
+      actionFailed(
+        `The code ran longer than its ${opts.timeoutSeconds} s timeout and was stopped.`,
+        { reason: "timeout", timeoutSeconds: opts.timeoutSeconds, ...(logs ? { logs } : {}) },
+      );
     const onDone = (m: WorkerDone) =>
       finish(() => {
         if (m.ok && jsonDepth(m.json ?? "") > MAX_JSON_DEPTH) {
@@ -165,6 +170,10 @@ export function runJavaScript(
               { reason: "output_too_large", limitBytes: SANDBOX_MAX_RESULT_BYTES, logs: m.logs },
             ),
           );
+        } else if (m.reason === "interrupted") {
+          // The worker's own deadline (the same instant as the timer below) can fire first; a
+          // cancel or stop from here settles the run before the worker's answer arrives.
+          reject(timedOut(m.logs));
         } else {
           reject(actionFailed(`The code threw ${m.error}`, { reason: "error", logs: m.logs }));
         }
@@ -203,16 +212,7 @@ export function runJavaScript(
           stop = l.stop;
           if (settled) return l.stop();
           // The timeout counts from the start of the run, not from its wait in the queue.
-          timer = setTimeout(() => {
-            finish(() =>
-              reject(
-                actionFailed(
-                  `The code ran longer than its ${opts.timeoutSeconds} s timeout and was stopped.`,
-                  { reason: "timeout", timeoutSeconds: opts.timeoutSeconds },
-                ),
-              ),
-            );
-          }, opts.timeoutSeconds * 1000);
+          timer = setTimeout(() => finish(() => reject(timedOut())), opts.timeoutSeconds * 1000);
         },
       );
     } catch (err) {
