@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { chromium } from "playwright-core";
+import { launchChromium } from "../chromium.mjs";
 
 const CLI = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
 const WS = "a1b2c3d4-e5f6-7890-abcd-ef1234567890";
@@ -122,19 +122,7 @@ export async function run({ outDir }) {
       newAlias: "slack_team",
       enabledActions: ["send_channel_message"],
     });
-    browser = await chromium.launch({
-      executablePath: process.env.WEAVZ_CHROMIUM ?? "/usr/bin/chromium",
-      headless: true,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(link);
     const shoot = async (path, name) => {

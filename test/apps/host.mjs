@@ -58,20 +58,4 @@ export async function hostView(browser, client, view, size = { width: 760, heigh
   return { page, frame };
 }
 
-/** Headless Debian chromium off the network (as test/helpers/browser.ts, for .mjs callers). */
-export async function launchChromium() {
-  const { chromium } = await import("playwright-core");
-  return chromium.launch({
-    executablePath: process.env.WEAVZ_CHROMIUM ?? "/usr/bin/chromium",
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-}
+export { launchChromium } from "../../scripts/chromium.mjs";
