@@ -1,7 +1,6 @@
-import type { WeavzApi } from "../../api/types.js";
 import { changeView } from "../tools/list-changes.js";
 import { historyUri } from "../uris.js";
-import { JSON_MIME, type ResourceDef } from "./resource.js";
+import { JSON_MIME, type ResourceApi, type ResourceDef } from "./resource.js";
 
 /**
  * `weavz://workspaces/{workspaceId}/history`: the latest page of the workspace's change
@@ -30,7 +29,7 @@ export { historyUri };
 
 /** The resource's content. */
 export async function readHistory(
-  api: WeavzApi,
+  api: ResourceApi,
   workspaceId: string,
   signal?: AbortSignal,
 ): Promise<unknown> {

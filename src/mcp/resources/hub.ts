@@ -12,9 +12,19 @@ import {
   type WorkspaceScope,
 } from "../scope.js";
 import type { ChangeCoordinator, HubOptions } from "./change-port.js";
-import { instanceUri, isTemplate, type ResourceDef, type ResourceRef } from "./resource.js";
+import { type FeedHost, type FeedTiming, runFeed } from "./feed.js";
+import {
+  instanceUri,
+  isTemplate,
+  type ResourceApi,
+  type ResourceDef,
+  type ResourceRef,
+} from "./resource.js";
 
 export type { ChangeCoordinator, HubOptions } from "./change-port.js";
+
+/** What the hub calls on the API: resource reads and the change counter. */
+export type HubApi = ResourceApi & Pick<WeavzApi, "waitForChange">;
 
 /**
  * Whoever wants to hear about a resource: a 2025-era session that called resources/subscribe,
@@ -66,9 +76,7 @@ export class ResourceHub {
   private workspacesHash: string | undefined;
   private feed: AbortController | undefined;
   private queue: Promise<void> = Promise.resolve();
-  private readonly longPollMs: number;
-  private readonly pollMinMs: number;
-  private readonly pollMaxMs: number;
+  private readonly timing: FeedTiming;
   private readonly coord: ChangeCoordinator | undefined;
   private closed = false;
   /** Counters for tests and benchmarks. */
@@ -84,7 +92,8 @@ export class ResourceHub {
   private counter: { seq: number; refreshed: boolean } | undefined;
 
   constructor(
-    private readonly api: WeavzApi,
+    /** Resource reads and the change counter: all the hub asks of the API. */
+    private readonly api: HubApi,
     private readonly log: Logger,
     /** Where every change is published (the one seam; see the class comment). */
     readonly bus: ServerEventBus,
@@ -94,9 +103,11 @@ export class ResourceHub {
   ) {
     this.parseUri = uriParser(resources);
     this.refreshed = resources.filter((r) => isTemplate(r) && r.refreshOnChange !== false);
-    this.longPollMs = opts.longPollMs ?? 20_000;
-    this.pollMinMs = opts.pollMinMs ?? 2_000;
-    this.pollMaxMs = opts.pollMaxMs ?? 30_000;
+    this.timing = {
+      longPollMs: opts.longPollMs ?? 20_000,
+      pollMinMs: opts.pollMinMs ?? 2_000,
+      pollMaxMs: opts.pollMaxMs ?? 30_000,
+    };
     this.coord = opts.coordinator;
   }
 
@@ -365,7 +376,18 @@ export class ResourceHub {
     if (this.feed || this.closed) return;
     const ac = new AbortController();
     this.feed = ac;
-    void this.runFeed(ac.signal).catch((err: unknown) => {
+    const host: FeedHost = {
+      api: this.api,
+      log: this.log,
+      timing: this.timing,
+      stats: this.stats,
+      sawCounter: (seq, refreshed) => {
+        this.counter = { seq, refreshed };
+      },
+      refreshWatched: async () => this.refresh(await this.feedTargets(), true),
+      checkWorkspaceList: () => this.checkWorkspaceList(),
+    };
+    void runFeed(host, ac.signal).catch((err: unknown) => {
       if (!ac.signal.aborted) this.log.warn(`change feed stopped: ${(err as Error).message}`);
     });
   }
@@ -384,66 +406,4 @@ export class ResourceHub {
     const all = await this.coord.clusterWatched().catch(() => local);
     return [...new Set([...local, ...all])];
   }
-
-  private async runFeed(signal: AbortSignal): Promise<void> {
-    void this.checkWorkspaceList();
-    let since: number | undefined;
-    let counterSupported = true;
-    let delay = this.pollMinMs;
-    while (!signal.aborted) {
-      if (counterSupported) {
-        try {
-          this.stats.feedRequests++;
-          const { seq } = await this.api.waitForChange(
-            since,
-            since === undefined ? 0 : this.longPollMs,
-            { signal },
-          );
-          const first = since === undefined;
-          const moved = seq !== since;
-          since = seq;
-          if (signal.aborted) return;
-          if (first) this.counter = { seq, refreshed: false };
-          else if (moved) {
-            this.counter = { seq, refreshed: true };
-            await this.refresh(await this.feedTargets(), true);
-          }
-          continue;
-        } catch (err) {
-          if (signal.aborted) return;
-          if (err instanceof WeavzApiError && err.status === 404) {
-            // The hosted API has no change counter: poll the subscribed resources instead.
-            counterSupported = false;
-            this.log.debug("change feed: no change counter upstream; polling with backoff");
-            continue;
-          }
-          this.log.debug(`change feed: ${(err as Error).message}; retrying`);
-          await sleep(this.pollMinMs, signal);
-          continue;
-        }
-      }
-      await sleep(delay, signal);
-      if (signal.aborted) return;
-      this.stats.feedRequests++;
-      const before = this.stats.notifications;
-      await this.refresh(await this.feedTargets(), true);
-      // Back off while nothing changes; come back to the fast pace after a change.
-      delay =
-        this.stats.notifications > before ? this.pollMinMs : Math.min(this.pollMaxMs, delay * 2);
-    }
-  }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    t.unref();
-    function done() {
-      signal.removeEventListener("abort", done);
-      clearTimeout(t);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

@@ -5,9 +5,18 @@ import type { ToolsetName } from "../../toolsets.js";
 /** JSON, the content type of every data resource. */
 export const JSON_MIME = "application/json";
 
+/**
+ * The API calls resource reads may make: reads only (a resource never writes). The change hub
+ * needs no more than this and the change counter, so a test can stand in for just these.
+ */
+export type ResourceApi = Pick<
+  WeavzApi,
+  "listWorkspaces" | "listWorkspaceIntegrations" | "listMcpServers" | "getMcpServer" | "listChanges"
+>;
+
 /** What a resource read gets: the parsed URI's parts and the caller's API. */
 export interface ResourceRead {
-  api: WeavzApi;
+  api: ResourceApi;
   uri: string;
   /** Set for a per-workspace resource (a `{workspaceId}` template). */
   workspaceId?: string;
