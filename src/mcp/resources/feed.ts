@@ -11,13 +11,25 @@ export interface FeedTiming {
   pollMaxMs: number;
 }
 
+/** The counters the feed keeps (part of the hub's `stats`, for tests and benchmarks). */
+export interface FeedStats {
+  /** Requests the feed made: change counter requests and re-read rounds. */
+  feedRequests: number;
+  /** Changes published (the feed reads it to pace its backoff). */
+  notifications: number;
+  /**
+   * The change counter value the feed watches from: its baseline, or the value it last
+   * re-read at (undefined before a counter was seen). Tests wait for it to reach a write's.
+   */
+  caughtUp: number | undefined;
+}
+
 /** What the feed needs of the hub that runs it. */
 export interface FeedHost {
   readonly api: Pick<WeavzApi, "waitForChange">;
   readonly log: Logger;
   readonly timing: FeedTiming;
-  /** The hub's counters: the feed counts its requests and reads the notifications. */
-  readonly stats: { feedRequests: number; notifications: number };
+  readonly stats: FeedStats;
   /** The counter as the feed saw it: its baseline (`refreshed` false) or a value it refreshed at. */
   sawCounter(seq: number, refreshed: boolean): void;
   /** Re-reads what is watched and the workspace list, notifying what really changed. */
@@ -57,6 +69,7 @@ export async function runFeed(host: FeedHost, signal: AbortSignal): Promise<void
           host.sawCounter(seq, true);
           await host.refreshWatched();
         }
+        stats.caughtUp = seq;
         continue;
       } catch (err) {
         if (signal.aborted) return;

@@ -393,6 +393,31 @@ describe("change feed on a change counter (as the local API)", () => {
     expect(updates()).toHaveLength(1);
   });
 
+  it("reports the counter value it caught up with; idle() waits for changed()'s check", async () => {
+    await watching();
+    expect(hub.stats.caughtUp).toBe(0);
+    let release = () => {};
+    api.hold = new Promise((r) => {
+      release = r;
+    });
+    api.write("by_tool");
+    hub.changed(WS); // its check of the counter now waits on the stand-in
+    let idle = false;
+    void hub.idle().then(() => {
+      idle = true;
+    });
+    await settle();
+    expect(idle).toBe(false);
+    release();
+    await settle();
+    expect(idle).toBe(true);
+    expect(hub.stats.caughtUp).toBe(0); // the long poll has not answered yet
+    api.wake();
+    await settle();
+    expect(hub.stats.caughtUp).toBe(1);
+    expect(hub.stats.refreshes).toBe(1);
+  });
+
   it("changed() at the feed's baseline (the change predates it): re-read at once", async () => {
     let release = () => {};
     api.hold = new Promise((r) => {

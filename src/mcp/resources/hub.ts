@@ -12,7 +12,7 @@ import {
   type WorkspaceScope,
 } from "../scope.js";
 import type { ChangeCoordinator, HubOptions } from "./change-port.js";
-import { type FeedHost, type FeedTiming, runFeed } from "./feed.js";
+import { type FeedHost, type FeedStats, type FeedTiming, runFeed } from "./feed.js";
 import {
   instanceUri,
   isTemplate,
@@ -48,6 +48,7 @@ interface Watched {
 /** The coordinator's record of the workspace list (it names resources, so it is one too). */
 const WORKSPACE_LIST_KEY = "weavz://workspaces#ids";
 
+const noop = () => {};
 const digest = (value: unknown) =>
   createHash("sha1").update(JSON.stringify(value)).digest("base64");
 
@@ -79,8 +80,15 @@ export class ResourceHub {
   private readonly timing: FeedTiming;
   private readonly coord: ChangeCoordinator | undefined;
   private closed = false;
-  /** Counters for tests and benchmarks. */
-  readonly stats = { feedRequests: 0, refreshes: 0, notifications: 0 };
+  /** Counters for tests and benchmarks (refreshes: re-read rounds started; see FeedStats). */
+  readonly stats: FeedStats & { refreshes: number } = {
+    feedRequests: 0,
+    refreshes: 0,
+    notifications: 0,
+    caughtUp: undefined,
+  };
+  /** Checks started outside the refresh queue (changed()'s, the feed's first list check). */
+  private readonly inFlight = new Set<Promise<void>>();
 
   private readonly parseUri: (uri: string) => ResourceRef | undefined;
   /** Per-workspace resources a tool's change refreshes. */
@@ -275,10 +283,12 @@ export class ResourceHub {
     const local = all.filter((u) => this.watched.has(u));
     if (this.coord) {
       // A listener on another replica hears of this change only through this replica.
-      void this.coord
-        .watchedAnywhere(all)
-        .catch(() => local)
-        .then((uris) => (uris.length > 0 ? this.refresh(uris) : undefined));
+      void this.track(
+        this.coord
+          .watchedAnywhere(all)
+          .catch(() => local)
+          .then((uris) => (uris.length > 0 ? this.refresh(uris) : undefined)),
+      );
       return;
     }
     if (local.length === 0) return;
@@ -289,14 +299,37 @@ export class ResourceHub {
     // The change is already counted (the tool's write came first): where does the counter
     // stand? Past what the feed saw: the feed re-reads. At it, after a refresh there: already
     // re-read. At the feed's baseline: the change predates the feed, so re-read now.
-    void this.api
-      .waitForChange(undefined, 0)
-      .then(({ seq }) => {
-        const c = this.counter;
-        return c === undefined || (seq === c.seq && !c.refreshed);
-      })
-      .catch(() => true)
-      .then((now) => (now ? this.refresh(local) : undefined));
+    void this.track(
+      this.api
+        .waitForChange(undefined, 0)
+        .then(({ seq }) => {
+          const c = this.counter;
+          return c === undefined || (seq === c.seq && !c.refreshed);
+        })
+        .catch(() => true)
+        .then((now) => (now ? this.refresh(local) : undefined)),
+    );
+  }
+
+  /**
+   * Resolves once no re-read is queued or running and no check is in flight (changed()'s, the
+   * feed's first workspace-list check): tests settle "nothing else was notified" on it, not on
+   * a sleep. A long poll waiting for the counter to move is not work in flight.
+   */
+  async idle(): Promise<void> {
+    for (;;) {
+      const queue = this.queue;
+      await Promise.all([queue, ...this.inFlight]);
+      if (queue === this.queue && this.inFlight.size === 0) return;
+    }
+  }
+
+  /** Counts `work` as in flight until it settles (see idle()); returns it. */
+  private track<T>(work: Promise<T>): Promise<T> {
+    const done = work.then(noop, noop);
+    this.inFlight.add(done);
+    void done.then(() => this.inFlight.delete(done));
+    return work;
   }
 
   /** Stops the feed and forgets everything (process shutdown). */
@@ -385,7 +418,7 @@ export class ResourceHub {
         this.counter = { seq, refreshed };
       },
       refreshWatched: async () => this.refresh(await this.feedTargets(), true),
-      checkWorkspaceList: () => this.checkWorkspaceList(),
+      checkWorkspaceList: () => this.track(this.checkWorkspaceList()),
     };
     void runFeed(host, ac.signal).catch((err: unknown) => {
       if (!ac.signal.aborted) this.log.warn(`change feed stopped: ${(err as Error).message}`);
