@@ -261,17 +261,19 @@ describe("MCP 2026-07-28 and 2025-11-25 side by side over HTTP", () => {
   });
 
   it("runs the change feed while a listener is open and stops it after", async () => {
-    // Nobody else watches at this point: the feed is idle until the listen opens.
-    await new Promise((r) => setTimeout(r, 100));
-    expect(factory.hub.feedRunning).toBe(false);
+    // Nobody else watches at this point: the feed is idle until the listen opens (once the
+    // server has seen the previous test's streams and session end; the timeouts only bound
+    // a failure).
+    const wait = { timeout: 15_000 };
+    await expect.poll(() => factory.hub.feedRunning, wait).toBe(false);
     const modern = await connectModern("modern-feed");
     const sub = await modern.listen({ resourceSubscriptions: [MCP_TOOLS] });
     try {
-      await expect.poll(() => factory.hub.feedRunning).toBe(true);
+      await expect.poll(() => factory.hub.feedRunning, wait).toBe(true);
     } finally {
       await sub.close();
       await modern.close();
     }
-    await expect.poll(() => factory.hub.feedRunning).toBe(false);
+    await expect.poll(() => factory.hub.feedRunning, wait).toBe(false);
   });
 });

@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWeavzClient, type WeavzClient } from "../../src/api/client.js";
 import { loadConfig } from "../../src/app/config.js";
 import { httpAccess } from "../../src/app/dashboard-wire.js";
-import { Sessions } from "../../src/dashboard/access.js";
 import { createDashboard, type Dashboard } from "../../src/dashboard/app.js";
 import { dashboardLine } from "../../src/dashboard/index.js";
 import { silentLogger } from "../../src/log.js";
@@ -176,13 +175,5 @@ describe("dashboard access", () => {
     expect(ok.status).toBe(303);
     expect(cookieOf(ok, "weavz_dashboard")).toMatch(/^weavz_dashboard=[\w-]{43}$/);
     expect((await send(d, `/?${second.searchParams}`)).status).toBe(401);
-  });
-
-  it("sessions end after their idle lifetime", async () => {
-    const sessions = new Sessions(20);
-    const s = sessions.create("x", undefined, { kind: "cli", label: null });
-    expect(sessions.get(s.id)).toBeDefined();
-    await new Promise((r) => setTimeout(r, 40));
-    expect(sessions.get(s.id)).toBeUndefined();
   });
 });

@@ -24,10 +24,7 @@ describe("change hub", () => {
     );
     await env.client.subscribeResource({ uri: INTEGRATIONS });
     // The feed has taken its baseline of the change counter (its first request answered).
-    for (let i = 0; i < 500 && env.hub.stats.feedRequests < 2; i++) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    expect(env.hub.stats.feedRequests).toBeGreaterThanOrEqual(2);
+    await expect.poll(() => env.hub.stats.caughtUp, { timeout: 15_000 }).toBeDefined();
     const before = { ...env.hub.stats };
     const updated = u.next(INTEGRATIONS);
     const r = await env.call("create_workspace_integration", {
@@ -37,12 +34,14 @@ describe("change hub", () => {
     });
     expect(r.isError, env.text(r)).toBeFalsy();
     await updated;
-    // Settled: the feed has gone back to waiting after its refresh (a later request), and the
-    // tool's own check of the counter has had its turns.
-    for (let i = 0; i < 500 && env.hub.stats.feedRequests <= before.feedRequests; i++) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    // Settled: the feed has re-read at the tool's write, the tool's own check of the counter
+    // (and any re-read it queued) has finished, and the client has what was sent before.
+    const { seq } = await env.api.waitForChange(undefined, 0);
+    await expect
+      .poll(() => env.hub.stats.caughtUp ?? -1, { timeout: 15_000 })
+      .toBeGreaterThanOrEqual(seq);
+    await env.hub.idle();
+    await env.client.ping();
     expect(env.hub.stats.refreshes - before.refreshes).toBe(1);
     expect(u.count(INTEGRATIONS)).toBe(1);
   });
