@@ -59,6 +59,8 @@ class StandInApi implements HubApi {
   otherReads = 0;
   /** While set, counter reads that do not wait (waitMs 0) are answered only once it settles. */
   hold: Promise<void> | undefined;
+  /** While set, the workspace list is answered only once it settles. */
+  listHold: Promise<void> | undefined;
   private readonly pending = new Set<() => void>();
 
   constructor(public mode: CounterMode) {}
@@ -91,6 +93,7 @@ class StandInApi implements HubApi {
   }
 
   async listWorkspaces(_query?: PageQuery, _opts?: CallOptions) {
+    if (this.listHold) await this.listHold;
     return { workspaces: [...this.workspaces], total: this.workspaces.length };
   }
 
@@ -245,6 +248,23 @@ describe("change feed without a change counter (as the hosted API)", () => {
     if ("stop" in listener) listener.stop();
     expect(hub.feedRunning).toBe(false);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("idle() waits for the feed's first read of the workspace list", async () => {
+    let release = () => {};
+    api.listHold = new Promise((r) => {
+      release = r;
+    });
+    await subscribe({});
+    let idle = false;
+    void hub.idle().then(() => {
+      idle = true;
+    });
+    await settle();
+    expect(idle).toBe(false);
+    release();
+    await settle();
+    expect(idle).toBe(true);
   });
 
   it("stops when the last watcher leaves: no timer left, nothing read for a minute", async () => {
