@@ -74,9 +74,13 @@ describe("GET /api/v1/changes", () => {
     expect(env.local.changes.polling).toBe(true);
     expect(answered).toBe(false);
     await write();
+    const ticks = env.local.changes.pollTicks;
     const r = await poll;
     expect(r.status).toBe(200);
     expect(r.body).toEqual({ seq: seq + 1 });
+    // Woken by the commit itself: no poll tick between the write and the answer (left to its
+    // 10 s waitMs, the answer would be the same seq after about a hundred ticks).
+    expect(env.local.changes.pollTicks).toBe(ticks);
     expect(env.local.changes.waiting).toBe(0);
     expect(env.local.changes.polling).toBe(false);
   });
@@ -86,7 +90,9 @@ describe("GET /api/v1/changes", () => {
     const polls = [1, 2, 3].map(() => changes(`?since=${seq}&waitMs=10000`));
     await until(() => env.local.changes.waiting === 3);
     await write();
+    const ticks = env.local.changes.pollTicks;
     for (const r of await Promise.all(polls)) expect(r.body).toEqual({ seq: seq + 1 });
+    expect(env.local.changes.pollTicks).toBe(ticks);
     expect(env.local.changes.polling).toBe(false);
   });
 
@@ -198,10 +204,13 @@ describe(`GET /api/v1/changes across processes (SQLite driver: ${sqliteDriver()}
       const poll = changes(`?since=${seq}&waitMs=10000`, hereCall);
       await until(() => here.changes.waiting === 1);
       await write(childCall);
+      const ticks = here.changes.pollTicks;
       const r = await poll;
       expect(r.body).toEqual({ seq: seq + 1 });
-      // Only the data_version poll could have seen the other process's write.
-      expect(here.changes.pollTicks).toBeGreaterThan(0);
+      // Woken by the first data_version check after the other process's commit (which may
+      // even have come before its HTTP answer reached us): at most one tick after the write,
+      // where waiting out the 10 s waitMs would take about a hundred.
+      expect(here.changes.pollTicks).toBeLessThanOrEqual(ticks + 1);
       expect(here.changes.polling).toBe(false);
 
       // A second write by the other process, with no waiter here (so no poll running): the
