@@ -7,10 +7,10 @@
 import { InMemoryServerEventBus, type ServerEvent } from "@modelcontextprotocol/server";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { WeavzAbortError, WeavzApiError, WeavzConnectionError } from "../../api/errors.js";
-import type { CallOptions, ListMcpServersQuery, PageQuery } from "../../api/types.js";
+import type { CallOptions } from "../../api/types.js";
 import type { Workspace, WorkspaceIntegrationList } from "../../domain/index.js";
 import type { ChangePage } from "../../domain/journal.js";
-import type { ChangesResult, GetMcpServerResult, McpServerList } from "../../domain/mcp-server.js";
+import type { GetMcpServerResult, McpServerList } from "../../domain/mcp-server.js";
 import { silentLogger } from "../../log.js";
 import { RESOURCES } from "../inventory.js";
 import type { HubOptions } from "./change-port.js";
@@ -30,13 +30,7 @@ const workspace = (id: string): Workspace => ({
 });
 
 const notFound = (path: string) =>
-  new WeavzApiError({
-    status: 404,
-    code: "NOT_FOUND",
-    message: "Not found",
-    method: "GET",
-    path: `/api/v1${path}`,
-  });
+  new WeavzApiError({ status: 404, code: "NOT_FOUND", message: "Not found", method: "GET", path });
 
 /** How the stand-in answers `GET /changes`. */
 type CounterMode = "counter" | "none" | "failing";
@@ -57,10 +51,8 @@ class StandInApi implements HubApi {
   readonly waits: number[] = [];
   /** Reads of the other per-workspace resources (none is watched in these tests). */
   otherReads = 0;
-  /** While set, counter reads that do not wait (waitMs 0) are answered only once it settles. */
+  /** While set, the workspace list and counter reads that do not wait wait for it to settle. */
   hold: Promise<void> | undefined;
-  /** While set, the workspace list is answered only once it settles. */
-  listHold: Promise<void> | undefined;
   private readonly pending = new Set<() => void>();
 
   constructor(public mode: CounterMode) {}
@@ -92,39 +84,32 @@ class StandInApi implements HubApi {
     for (const answer of [...this.pending]) answer();
   }
 
-  async listWorkspaces(_query?: PageQuery, _opts?: CallOptions) {
-    if (this.listHold) await this.listHold;
+  async listWorkspaces() {
+    if (this.hold) await this.hold;
     return { workspaces: [...this.workspaces], total: this.workspaces.length };
   }
 
-  async listWorkspaceIntegrations(
-    workspaceId: string,
-    _opts?: CallOptions,
-  ): Promise<WorkspaceIntegrationList> {
+  async listWorkspaceIntegrations(workspaceId: string): Promise<WorkspaceIntegrationList> {
     if (workspaceId !== WS) throw notFound(`/workspaces/${workspaceId}/integrations`);
     this.reads.push(Date.now());
     return { integrations: [...this.integrations], total: this.integrations.length };
   }
 
-  async listMcpServers(_query?: ListMcpServersQuery, _opts?: CallOptions): Promise<McpServerList> {
+  async listMcpServers(): Promise<McpServerList> {
     this.otherReads++;
     return { servers: [], total: 0 };
   }
 
-  async getMcpServer(id: string, _opts?: CallOptions): Promise<GetMcpServerResult> {
+  async getMcpServer(id: string): Promise<GetMcpServerResult> {
     throw notFound(`/mcp/servers/${id}`);
   }
 
-  async listChanges(_query: unknown, _opts?: CallOptions): Promise<ChangePage> {
+  async listChanges(): Promise<ChangePage> {
     this.otherReads++;
     return { entries: [], total: 0 };
   }
 
-  async waitForChange(
-    since: number | undefined,
-    waitMs: number,
-    opts?: CallOptions,
-  ): Promise<ChangesResult> {
+  async waitForChange(since: number | undefined, waitMs: number, opts?: CallOptions) {
     this.waits.push(Date.now());
     if (this.mode === "none") throw notFound("/changes");
     if (this.mode === "failing") {
@@ -252,7 +237,7 @@ describe("change feed without a change counter (as the hosted API)", () => {
 
   it("idle() waits for the feed's first read of the workspace list", async () => {
     let release = () => {};
-    api.listHold = new Promise((r) => {
+    api.hold = new Promise((r) => {
       release = r;
     });
     await subscribe({});
