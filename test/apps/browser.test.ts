@@ -84,7 +84,9 @@ describe("plan review App in a browser host", { timeout: 120_000 }, () => {
       await view.getByRole("button", { name: "Approve" }).waitFor();
       const steps = view.locator("li.step");
       expect(await steps.count()).toBe(2);
-      await expect.poll(() => view.locator("li.step.create").textContent()).toContain("kv_added");
+      await expect
+        .poll(() => view.locator("li.step.create").textContent(), { timeout: 15_000 })
+        .toContain("kv_added");
       const del = view.locator("li.step.delete");
       expect(await del.textContent()).toContain("kv_gone");
       expect(await del.textContent()).toContain("destructive");

@@ -426,8 +426,8 @@ describe("the history resource and read-only mode", () => {
       const u = resourceUpdates({ timeoutMs: 10_000 });
       client.setNotificationHandler("notifications/resources/updated", (n) => u.push(n.params.uri));
       const sub = await client.listen({ resourceSubscriptions: [uri] });
-      // The change must come after the feed has its baseline (as in the other listen tests).
-      await expect.poll(() => factory.hub.feedRunning).toBe(true);
+      // The change must come after the feed has its baseline (the counter value it took).
+      await expect.poll(() => factory.hub.stats.caughtUp, { timeout: 15_000 }).toBeDefined();
       const next = u.next(uri);
       // A change by another client of the same local API (not through this MCP server).
       const r = await httpClient(local.url, local.apiKey)(
