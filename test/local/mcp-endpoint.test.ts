@@ -403,17 +403,21 @@ describe("MCP endpoints: TOOLS mode over the v1 SDK client (2025-11-25)", () => 
     const ca = await legacyClient(a.mcpEndpoint, a.token);
     const cb = await legacyClient(b.mcpEndpoint, b.token);
     await untilWatching(ca, cb);
+    const endpoints = env.local.mcpEndpoints;
+    const passes = () => [a, b].map((x) => endpoints?.listChangedPasses(x.server.id));
+    const [passesA, passesB] = passes();
     const seenA = ca.changed.count;
     const seenB = cb.changed.count;
     await addIntegration(b.ws, { integrationName: "code", alias: "js" });
     await cb.changed.after(seenB);
-    // What settles "a heard nothing": a change in a's own workspace afterwards. One pass over
-    // the servers notifies for each change, in order on a's stream, so once a hears its own
-    // change it has heard anything sent for b's: exactly one notification, not two.
+    // One synchronous pass over the servers tells each changed one's clients; b's client has
+    // heard, so that pass is over: counted there, a's server was not told (no sleep needed).
+    expect(passes()).toEqual([passesA, (passesB ?? 0) + 1]);
+    // And end to end: a's client hears a change in its own workspace, once.
     await addIntegration(a.ws, { integrationName: "code", alias: "js" });
     await ca.changed.after(seenA);
     expect(ca.changed.count).toBe(seenA + 1);
-    expect(cb.changed.count).toBe(seenB + 1);
+    expect(passes()).toEqual([(passesA ?? 0) + 1, (passesB ?? 0) + 1]);
   });
 
   it("watches the change feed only while a client can be notified", async () => {
