@@ -379,3 +379,29 @@ describe("loadConfig", () => {
     expect(defaultDataDir({}, "darwin")).toMatch(/Library[/\\]Application Support[/\\]weavz-mcp$/);
   });
 });
+
+describe("the option table", () => {
+  // Each option spells its default twice: as text for --help and the README, and as the typed
+  // value loadConfig uses. Where the text is a value the option's own parser accepts, the two
+  // must agree, so the manual cannot drift from behaviour.
+  it("shows each default that is a plain value as exactly the value used", () => {
+    const ctx = { command: "mcp" as const, env: {}, given: () => undefined };
+    let checked = 0;
+    for (const o of OPTIONS) {
+      let shown: unknown;
+      try {
+        shown = (o.parse as (raw: string, source: string) => unknown)(o.default, o.flag);
+      } catch {
+        // Descriptive text such as "(none)" or "(data dir)/…": nothing to compare.
+        continue;
+      }
+      if (o.default.startsWith("(")) continue;
+      checked++;
+      expect(shown, `--${o.flag}: shown "${o.default}"`).toEqual(
+        (o.fallback as (c: typeof ctx) => unknown)(ctx),
+      );
+    }
+    // Most options have a plain default: the comparison must not become vacuous.
+    expect(checked).toBeGreaterThanOrEqual(15);
+  });
+});

@@ -53,6 +53,13 @@ export interface ToolAnnotations {
   openWorldHint: boolean;
 }
 
+/** The next step when a workspace named in a call does not exist (or is out of reach). */
+export const WORKSPACE_NOT_FOUND_STEP =
+  "check the workspaceId: call list_workspaces to see the workspaces this key can reach.";
+
+/** Hints of a tool that takes a workspaceId: a NOT_FOUND is the workspace's. */
+export const WORKSPACE_HINTS = Object.freeze({ NOT_FOUND: WORKSPACE_NOT_FOUND_STEP });
+
 /** Annotations of a tool that only reads. */
 export const READ_ONLY: ToolAnnotations = Object.freeze({
   readOnlyHint: true,

@@ -22,6 +22,29 @@ interface Manifest {
   compatibility: { runtimes: { node: string } };
 }
 
+// One set of hooks for the file: the bundle built once below outlives each describe.
+useCliProcesses();
+
+let bundleFile: string | undefined;
+
+/**
+ * A fresh unpacked copy of the bundle, as the host unpacks it. The bundle is built once per
+ * file (a build is seconds of work) and each caller gets its own unpacked folder.
+ */
+function unpackedBundle(prefix: string): string {
+  if (!bundleFile) {
+    bundleFile = join(tempDir("weavz-mcpb-build-"), "weavz-mcp.mcpb");
+    execFileSync(
+      process.execPath,
+      [join(ROOT, "scripts/bundle.mjs"), "--out", bundleFile, "--no-server-json"],
+      { stdio: "pipe" },
+    );
+  }
+  const dir = join(tempDir(prefix), "unpacked");
+  execFileSync(MCPB, ["unpack", bundleFile, dir], { stdio: "pipe" });
+  return dir;
+}
+
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {
     const p = join(dir, n);
@@ -44,22 +67,11 @@ const node = nodeWithSqlite();
 describe.skipIf(!node)(
   `the Claude Desktop bundle (weavz-mcp.mcpb)${node ? "" : " — skipped: no Node with node:sqlite here and not in CI"}`,
   () => {
-    useCliProcesses();
     let dir: string;
     let manifest: Manifest;
 
     beforeAll(() => {
-      const work = tempDir("weavz-mcpb-");
-      const file = join(work, "weavz-mcp.mcpb");
-      execFileSync(
-        process.execPath,
-        [join(ROOT, "scripts/bundle.mjs"), "--out", file, "--no-server-json"],
-        {
-          stdio: "pipe",
-        },
-      );
-      dir = join(work, "unpacked");
-      execFileSync(MCPB, ["unpack", file, dir], { stdio: "pipe" });
+      dir = unpackedBundle("weavz-mcpb-");
       manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
     }, 120_000);
 
@@ -117,25 +129,20 @@ describe.skipIf(!node)(
 );
 
 describe("the bundle on a Node without node:sqlite", () => {
-  useCliProcesses();
   it.runIf(!hasNodeSqlite())(
     "without an API key: exits 1 with one line naming the fixes (newer Node, better-sqlite3, API key)",
     () => {
       const work = tempDir("weavz-mcpb-old-");
-      const file = join(work, "w.mcpb");
-      execFileSync(process.execPath, [
-        join(ROOT, "scripts/bundle.mjs"),
-        "--out",
-        file,
-        "--no-server-json",
-      ]);
-      execFileSync(MCPB, ["unpack", file, join(work, "b")], { stdio: "pipe" });
-      const run = spawnSync(process.execPath, [join(work, "b", "dist", "cli.js")], {
-        input: "",
-        encoding: "utf8",
-        env: { PATH: process.env.PATH ?? "", HOME: work, WEAVZ_WORKSPACE_ID: DEMO_WS },
-        timeout: 30_000,
-      });
+      const run = spawnSync(
+        process.execPath,
+        [join(unpackedBundle("weavz-mcpb-old-"), "dist", "cli.js")],
+        {
+          input: "",
+          encoding: "utf8",
+          env: { PATH: process.env.PATH ?? "", HOME: work, WEAVZ_WORKSPACE_ID: DEMO_WS },
+          timeout: 30_000,
+        },
+      );
       expect(run.status).toBe(1);
       expect(run.stdout).toBe("");
       expect(run.stderr).toMatch(/needs SQLite: Node v20\.[\d.]+ has no node:sqlite/);

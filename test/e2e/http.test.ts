@@ -20,11 +20,12 @@ describe("Streamable HTTP transport", () => {
   let local: TestLocalApi;
   let http: HttpHandle;
   let api: ReturnType<typeof createWeavzClient>;
+  let factory: ReturnType<typeof createServerFactory>;
   beforeAll(async () => {
     local = await startTestLocalApi();
     api = createWeavzClient({ baseUrl: local.url, apiKey: local.apiKey, log: silentLogger });
-    const factory = createServerFactory({ api, log: silentLogger, defaultWorkspaceId: DEMO_WS });
-    http = await serveOverHttp(factory, { idleTimeoutMs: 1500 });
+    factory = createServerFactory({ api, log: silentLogger, defaultWorkspaceId: DEMO_WS });
+    http = await serveOverHttp(factory);
   });
   afterAll(async () => {
     await http.close();
@@ -32,8 +33,8 @@ describe("Streamable HTTP transport", () => {
     await local.close();
   });
 
-  const post = (body: unknown, headers: Record<string, string> = {}) =>
-    request(http.url, {
+  const post = (body: unknown, headers: Record<string, string> = {}, url = http.url) =>
+    request(url, {
       method: "POST",
       headers: { ...MCP_POST_HEADERS, ...headers },
       body: typeof body === "string" ? body : JSON.stringify(body),
@@ -105,24 +106,42 @@ describe("Streamable HTTP transport", () => {
     await put.body.dump();
   });
 
+  // When the sweep runs and whom it closes (to the millisecond) is tested on fake timers in
+  // src/host/sessions.test.ts; here one real session over HTTP is closed by a real sweep. A
+  // server of its own, with a 1 s idle timeout: long enough that a stalled machine between
+  // the two requests below does not lose the session, and swept within about 2 s (the sweep
+  // runs every second, its floor).
   it("closes sessions left idle", async () => {
-    const init = await post(INIT);
-    const sessionId = init.headers["mcp-session-id"] as string;
-    await init.body.dump();
-    expect(sessionId).toBeTruthy();
-    const live = await post(
-      { jsonrpc: "2.0", method: "notifications/initialized" },
-      { "mcp-session-id": sessionId, "mcp-protocol-version": "2025-06-18" },
-    );
-    expect(live.statusCode).toBe(202);
-    await live.body.dump();
-    await new Promise((r) => setTimeout(r, 3200));
-    const gone = await post(
-      { jsonrpc: "2.0", id: 3, method: "ping" },
-      { "mcp-session-id": sessionId, "mcp-protocol-version": "2025-06-18" },
-    );
-    expect(gone.statusCode).toBe(404);
-    await gone.body.dump();
+    const idle = await serveOverHttp(factory, { idleTimeoutMs: 1000 });
+    try {
+      const init = await post(INIT, {}, idle.url);
+      const sessionId = init.headers["mcp-session-id"] as string;
+      await init.body.dump();
+      expect(sessionId).toBeTruthy();
+      const live = await post(
+        { jsonrpc: "2.0", method: "notifications/initialized" },
+        { "mcp-session-id": sessionId, "mcp-protocol-version": "2025-06-18" },
+        idle.url,
+      );
+      expect(live.statusCode).toBe(202);
+      await live.body.dump();
+      expect(idle.sessionCount()).toBe(1);
+      // Wait for the sweep to close it (the table empties), then ask with its id.
+      const deadline = Date.now() + 15_000;
+      while (idle.sessionCount() > 0) {
+        if (Date.now() > deadline) throw new Error("the idle session was never swept");
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const gone = await post(
+        { jsonrpc: "2.0", id: 3, method: "ping" },
+        { "mcp-session-id": sessionId, "mcp-protocol-version": "2025-06-18" },
+        idle.url,
+      );
+      expect(gone.statusCode).toBe(404);
+      await gone.body.dump();
+    } finally {
+      await idle.close();
+    }
   });
 });
 

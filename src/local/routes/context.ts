@@ -6,6 +6,7 @@ import type { Catalog } from "../catalog.js";
 import type { ChangeFeed } from "../changes.js";
 import { ApiError, notFound, validationError } from "../errors.js";
 import { type Store, sqliteCode } from "../store/index.js";
+import { type FieldHints, parseWith } from "../validation.js";
 
 /** Who is calling: a scoped key only reaches its workspaces. */
 export interface Principal {
@@ -128,6 +129,28 @@ export function requireObject(body: unknown): Record<string, unknown> {
     );
   }
   return body as Record<string, unknown>;
+}
+
+/**
+ * A PATCH body: a JSON object with at least one field (else 400 NO_UPDATES listing `allowed`),
+ * parsed by `schema` (unknown fields are named with the allowed ones and their hints).
+ */
+export async function readPatch<S extends z.ZodType>(
+  c: Ctx,
+  schema: S,
+  allowed: readonly string[],
+  hints?: FieldHints,
+): Promise<z.infer<S>> {
+  const body = requireObject(await readBody(c));
+  if (Object.keys(body).length === 0) {
+    throw new ApiError(
+      400,
+      "NO_UPDATES",
+      `No fields to update; send at least one of: ${allowed.join(", ")}.`,
+      { allowed },
+    );
+  }
+  return parseWith(schema, body, { allowed, ...(hints ? { hints } : {}) });
 }
 
 /** True for a SQLite uniqueness violation. */

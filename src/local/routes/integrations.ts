@@ -21,6 +21,7 @@ import {
   param,
   query,
   readBody,
+  readPatch,
   requireObject,
   requireWorkspace,
   resource,
@@ -148,19 +149,12 @@ export function integrationRoutes(app: App, deps: Deps): void {
       const workspaceId = param(c, "workspaceId");
       const id = param(c, "id");
       requireWorkspace(c, deps, workspaceId);
-      const body = requireObject(await readBody(c));
-      if (Object.keys(body).length === 0) {
-        throw new ApiError(
-          400,
-          "NO_UPDATES",
-          `No fields to update; send at least one of: ${UPDATE_WI_FIELDS.join(", ")}.`,
-          { allowed: UPDATE_WI_FIELDS },
-        );
-      }
-      const patch = parseWith(UpdateWorkspaceIntegrationSchema, body, {
-        allowed: UPDATE_WI_FIELDS,
-        hints: UPDATE_HINTS,
-      });
+      const patch = await readPatch(
+        c,
+        UpdateWorkspaceIntegrationSchema,
+        UPDATE_WI_FIELDS,
+        UPDATE_HINTS,
+      );
       const change = writeContext(c);
       let alias = patch.alias ?? "";
       try {

@@ -5,7 +5,7 @@ import {
   PagingSchema,
   UpdateMcpServerSchema,
 } from "../../domain/index.js";
-import { ApiError, notFound, validationError } from "../errors.js";
+import { notFound, validationError } from "../errors.js";
 import { deriveMcpTools } from "../mcp-tools.js";
 import type { McpServerRecord } from "../store/index.js";
 import { generateToken } from "../tokens.js";
@@ -20,6 +20,7 @@ import {
   param,
   query,
   readBody,
+  readPatch,
   requireObject,
   resource,
   type SecretHasher,
@@ -143,19 +144,7 @@ export function mcpServerRoutes(app: App, deps: Deps): void {
     },
     PATCH: async (c) => {
       const serverId = param(c, "id");
-      const body = requireObject(await readBody(c));
-      if (Object.keys(body).length === 0) {
-        throw new ApiError(
-          400,
-          "NO_UPDATES",
-          `No fields to update; send at least one of: ${UPDATE_MCP_FIELDS.join(", ")}.`,
-          { allowed: UPDATE_MCP_FIELDS },
-        );
-      }
-      const patch = parseWith(UpdateMcpServerSchema, body, {
-        allowed: UPDATE_MCP_FIELDS,
-        hints: UPDATE_MCP_HINTS,
-      });
+      const patch = await readPatch(c, UpdateMcpServerSchema, UPDATE_MCP_FIELDS, UPDATE_MCP_HINTS);
       // Whether a token will be issued is decided inside the transaction; hash one ahead when
       // it may be (the KDF cannot run inside it), judging by the server as read now.
       const before = store.mcpServers.get(serverId);

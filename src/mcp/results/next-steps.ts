@@ -1,5 +1,5 @@
 import type { ApiErrorCode, WeavzApiError, WeavzError } from "../../api/errors.js";
-import type { ToolDef } from "../tool.js";
+import { type ToolDef, WORKSPACE_NOT_FOUND_STEP } from "../tool.js";
 
 /** Next step for a field issue: the tool that lists what is valid for that field. */
 export function nextStepForField(field: string, args: Record<string, unknown>): string | undefined {
@@ -107,8 +107,7 @@ export function apiNextStep(
       break;
     }
     case "NOT_FOUND":
-      if (err.missing === "workspace")
-        return "check the workspaceId: call list_workspaces to see the workspaces this key can reach.";
+      if (err.missing === "workspace") return WORKSPACE_NOT_FOUND_STEP;
       break;
   }
   const step = tool?.hints?.[err.code] ?? nextStepByCode[err.code];

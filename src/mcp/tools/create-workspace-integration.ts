@@ -5,7 +5,7 @@ import {
 } from "../../domain/integration.js";
 import { resolveWorkspaceId, WorkspaceIdArg } from "../args.js";
 import { safeToken } from "../fence.js";
-import { defineTool } from "../tool.js";
+import { defineTool, WORKSPACE_HINTS } from "../tool.js";
 import { changeLinks, withExistingOnDuplicate } from "./shared.js";
 
 export default defineTool({
@@ -25,10 +25,7 @@ export default defineTool({
     idempotentHint: false,
     openWorldHint: false,
   },
-  hints: {
-    NOT_FOUND:
-      "check the workspaceId: call list_workspaces to see the workspaces this key can reach.",
-  },
+  hints: WORKSPACE_HINTS,
   async handler(args, ctx) {
     const { workspaceId: given, ...body } = args;
     const workspaceId = resolveWorkspaceId(given, ctx.defaultWorkspaceId);

@@ -4,7 +4,7 @@ import { ConnectionSchema } from "../../domain/entities.js";
 import { PageArgs } from "../args.js";
 import { safeToken } from "../fence.js";
 import { fitApiPage, moreHint, NextOffsetOut, nameList } from "../paging.js";
-import { defineTool, READ_ONLY } from "../tool.js";
+import { defineTool, READ_ONLY, WORKSPACE_HINTS } from "../tool.js";
 
 export default defineTool({
   name: "list_connections",
@@ -28,10 +28,7 @@ export default defineTool({
     nextOffset: NextOffsetOut,
   }),
   annotations: READ_ONLY,
-  hints: {
-    NOT_FOUND:
-      "check the workspaceId: call list_workspaces to see the workspaces this key can reach.",
-  },
+  hints: WORKSPACE_HINTS,
   async handler(args, ctx) {
     const res = await ctx.api.listConnections(args, { signal: ctx.signal });
     const page = fitApiPage(res.connections, args.offset ?? 0, res.total);

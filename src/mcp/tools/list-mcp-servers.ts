@@ -3,7 +3,7 @@ import { McpServerSchema } from "../../domain/mcp-server.js";
 import { PageArgs, resolveWorkspaceId, WorkspaceIdArg } from "../args.js";
 import { safeToken } from "../fence.js";
 import { fitApiPage, moreHint, NextOffsetOut, nameList } from "../paging.js";
-import { defineTool, READ_ONLY } from "../tool.js";
+import { defineTool, READ_ONLY, WORKSPACE_HINTS } from "../tool.js";
 import { mcpToolsUri } from "../uris.js";
 import { accessOf } from "./mcp-server-access.js";
 
@@ -20,10 +20,7 @@ export default defineTool({
     nextOffset: NextOffsetOut,
   }),
   annotations: READ_ONLY,
-  hints: {
-    NOT_FOUND:
-      "check the workspaceId: call list_workspaces to see the workspaces this key can reach.",
-  },
+  hints: WORKSPACE_HINTS,
   async handler(args, ctx) {
     const workspaceId = resolveWorkspaceId(args.workspaceId, ctx.defaultWorkspaceId);
     const res = await ctx.api.listMcpServers(

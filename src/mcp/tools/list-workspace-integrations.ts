@@ -7,7 +7,7 @@ import {
 import { resolveWorkspaceId, WorkspaceIdArg } from "../args.js";
 import { safeToken } from "../fence.js";
 import { moreHint, NextOffsetOut, nameList, pageArgs, pageJson, takePage } from "../paging.js";
-import { defineTool, READ_ONLY } from "../tool.js";
+import { defineTool, READ_ONLY, WORKSPACE_HINTS } from "../tool.js";
 import { integrationsUri } from "../uris.js";
 
 const DEFAULT_LIMIT = 20;
@@ -33,10 +33,7 @@ export default defineTool({
     nextOffset: NextOffsetOut,
   }),
   annotations: READ_ONLY,
-  hints: {
-    NOT_FOUND:
-      "check the workspaceId: call list_workspaces to see the workspaces this key can reach.",
-  },
+  hints: WORKSPACE_HINTS,
   async handler(args, ctx) {
     const workspaceId = resolveWorkspaceId(args.workspaceId, ctx.defaultWorkspaceId);
     const res = await ctx.api.listWorkspaceIntegrations(workspaceId, { signal: ctx.signal });
