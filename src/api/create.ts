@@ -95,7 +95,8 @@ async function reconcileCreate(
   const alias = body.alias ?? body.integrationName;
   let list: WorkspaceIntegrationList;
   try {
-    const left = Math.max(1, timeoutMs - (now() - startedAt));
+    // Whole milliseconds: the budget is named in the error a user reads.
+    const left = Math.max(1, Math.floor(timeoutMs - (now() - startedAt)));
     list = await call<WorkspaceIntegrationList>("GET", path, undefined, signal, left);
   } catch (listErr) {
     return err.afterCreateCheck(

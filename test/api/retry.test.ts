@@ -250,8 +250,10 @@ describe("cancellation", () => {
     );
     const ac = new AbortController();
     const p = caught(() => c.listWorkspaces(undefined, { signal: ac.signal }));
-    while (upstream.up.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
-    await new Promise((r) => setTimeout(r, 50));
+    // The client logs each answer it read just before it starts the backoff sleep: abort then,
+    // so the abort lands in the sleep rather than in the exchange.
+    while (!c.log.lines.some((l) => l.startsWith("debug weavz api") && l.includes('"status":429')))
+      await new Promise((r) => setTimeout(r, 5));
     ac.abort();
     // The 5 s Retry-After was not waited out: the abort ended the call (the test would time
     // out otherwise), with no second attempt.

@@ -9,7 +9,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { request } from "undici";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { spawnCli, tempDir, useCliProcesses } from "../helpers/cli.js";
 import { startTestIssuer, type TestIssuer } from "../helpers/issuer.js";
 import { initializeRequest, MCP_POST_HEADERS } from "../helpers/jsonrpc.js";
@@ -264,9 +264,12 @@ describe("HTTP auth: bearer tokens from a file (spawned CLI)", () => {
   });
 
   it("re-reads the tokens file on SIGHUP, and keeps the old tokens when the new file is broken", async () => {
+    // Waits for the log line (the event that the reload ran), to a generous deadline.
     const logged = async (text: string, times: number) => {
-      for (let i = 0; i < 100 && mcp.stderr().split(text).length - 1 < times; i++)
-        await new Promise((r) => setTimeout(r, 50));
+      await vi.waitFor(
+        () => expect(mcp.stderr().split(text).length - 1).toBeGreaterThanOrEqual(times),
+        { timeout: 20_000, interval: 20 },
+      );
       expect(mcp.stderr().split(text).length - 1).toBe(times);
     };
     const status = async (token: string) =>

@@ -20,11 +20,18 @@ async function up(link: RedisLink): Promise<RedisLink> {
   return link;
 }
 
-/** A hub with no interest of its own: what the coordinator needs to tick. */
-const idleHub = {
-  localInterest: () => ({ uris: new Map<string, string | undefined>(), listChanged: false }),
-  coordinationChanged: () => {},
-} as unknown as ResourceHub;
+/** A hub with no interest of its own: what the coordinator needs to tick; counts its ticks. */
+function idleHub(): ResourceHub & { ticks: number } {
+  const hub = {
+    ticks: 0,
+    localInterest: () => ({ uris: new Map<string, string | undefined>(), listChanged: false }),
+    // Told after every tick of the coordinator (share interest, renew or seek the lease).
+    coordinationChanged: () => {
+      hub.ticks++;
+    },
+  };
+  return hub as unknown as ResourceHub & { ticks: number };
+}
 
 describe.skipIf(REDIS_SKIP_REASON !== undefined)("Redis: signed, coalesced and bounded", () => {
   let redis: TestRedis;
@@ -59,8 +66,12 @@ describe.skipIf(REDIS_SKIP_REASON !== undefined)("Redis: signed, coalesced and b
       },
       { timeout: 10_000, interval: 200 },
     );
-    // The handshake's own events settle (their last batch goes out), then counting starts.
-    await new Promise((r) => setTimeout(r, 500));
+    // The handshake's own events settle, then counting starts. What settles them: a marker
+    // published after them by the same replica; Redis delivers one connection's messages in
+    // order and batches go out in order, so once the marker is heard, so is everything before.
+    const marker = "weavz://workspaces/marker/integrations";
+    b.publish({ kind: "resource_updated", uri: marker });
+    await vi.waitFor(() => expect(heard).toContain(marker), { timeout: 20_000 });
     heard.length = 0;
     const base = { ...a.stats };
 
@@ -85,17 +96,22 @@ describe.skipIf(REDIS_SKIP_REASON !== undefined)("Redis: signed, coalesced and b
         expect(a.stats.received - base.received + a.stats.rejected).toBeGreaterThanOrEqual(10_000),
       { timeout: 20_000 },
     );
-    await vi.waitFor(() => expect(heard.length).toBeGreaterThan(0), { timeout: 5_000 });
-    // Let the last batch go out, then count.
-    await new Promise((r) => setTimeout(r, 300));
+    // Everything is received; what remains is the last batch going out. Counted, not waited
+    // for: every event heard was delivered, merged or dropped, none twice, none unaccounted
+    // (a repeat or a loss would keep this from ever holding).
+    const accounted = () =>
+      a.stats.received -
+      base.received -
+      (a.stats.coalesced - base.coalesced) -
+      (a.stats.dropped - base.dropped);
+    await vi.waitFor(() => expect(heard.length).toBe(accounted()), { timeout: 20_000 });
     expect(a.stats.rejected).toBeGreaterThanOrEqual(5000);
     // 2,500 identical events: one per batch (a batch is 100 ms), not 2,500.
     expect(heard.filter((u) => u === "resources_list_changed").length).toBeLessThan(250);
-    // Every event heard was delivered, merged or dropped: none twice, none unaccounted.
     const received = a.stats.received - base.received;
     const merged = a.stats.coalesced - base.coalesced;
     expect(received).toBe(5000);
-    expect(heard.length).toBe(received - merged - (a.stats.dropped - base.dropped));
+    expect(heard.length).toBe(accounted());
     expect(merged).toBeGreaterThan(2000);
     expect(heard.some((u) => u.includes("intruder"))).toBe(false);
   }, 60_000);
@@ -123,12 +139,15 @@ describe.skipIf(REDIS_SKIP_REASON !== undefined)("Redis: signed, coalesced and b
   it("takes over a poller lease squatted by someone who is not a live replica", async () => {
     await raw.set("weavz-mcp:poller", "squatter", { expiration: { type: "PX", value: 3_600_000 } });
     const c = new RedisCoordinator(await link(), silentLogger, { leaseMs: 600, key: KEY });
-    c.attach(idleHub);
+    c.attach(idleHub());
     await vi.waitFor(() => expect(c.leader).toBe(true), { timeout: 15_000 });
-    // A live replica's lease is respected: a second one does not take it.
+    // A live replica's lease is respected: a second one does not take it. Counted in the
+    // second one's ticks (each seeks the lease), over more ticks than a lease lasts (a tick
+    // is a third of one): an unrenewed lease would have run out and been taken.
     const d = new RedisCoordinator(await link(), silentLogger, { leaseMs: 600, key: KEY });
-    d.attach(idleHub);
-    await new Promise((r) => setTimeout(r, 1500));
+    const dHub = idleHub();
+    d.attach(dHub);
+    await vi.waitFor(() => expect(dHub.ticks).toBeGreaterThanOrEqual(8), { timeout: 20_000 });
     expect(d.leader).toBe(false);
     expect(c.leader).toBe(true);
     await d.close();

@@ -7,6 +7,7 @@ import {
 import { Client as LegacyClient } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport as LegacyHttp } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import { createClient } from "redis";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useCliProcesses } from "../helpers/cli.js";
@@ -19,11 +20,12 @@ import { replicaArgs, startReplica } from "../helpers/replica.js";
 import { resourceUpdates } from "../helpers/updates.js";
 
 const INTEGRATIONS = `weavz://workspaces/${DEMO_WS}/integrations`;
+const WORKSPACES = "weavz://workspaces";
 const LEASE_MS = 1500;
 
 if (REDIS_SKIP_REASON) console.warn(REDIS_SKIP_REASON);
 
-async function modernListener(url: string) {
+async function modernListener(url: string, uris: string[] = [INTEGRATIONS]) {
   const client = new ModernClient(
     { name: "listener-2026", version: "1" },
     { versionNegotiation: { mode: { pin: "2026-07-28" } } },
@@ -31,7 +33,7 @@ async function modernListener(url: string) {
   await client.connect(new ModernHttp(new URL(url)));
   const u = resourceUpdates();
   client.setNotificationHandler("notifications/resources/updated", (n) => u.push(n.params.uri));
-  const sub = await client.listen({ resourceSubscriptions: [INTEGRATIONS] });
+  const sub = await client.listen({ resourceSubscriptions: uris });
   return {
     u,
     close: async () => {
@@ -57,9 +59,21 @@ async function legacyClient(url: string, name: string) {
   };
 }
 
+/** Adds a workspace through the local API itself (no replica sees it but through the feed). */
+async function addWorkspace(local: TestLocalApi, slug: string): Promise<void> {
+  const r = await request(`${local.url}/api/v1/workspaces`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${local.apiKey}`, "content-type": "application/json" },
+    body: JSON.stringify({ name: slug, slug }),
+  });
+  const text = await r.body.text();
+  if (r.statusCode !== 201) throw new Error(`adding workspace ${slug}: ${r.statusCode} ${text}`);
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until(what: string, ok: () => boolean, timeoutMs: number): Promise<void> {
+/** A wait for an event; its deadline is only a backstop, generous for a loaded machine. */
+async function until(what: string, ok: () => boolean, timeoutMs = 20_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!ok()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -87,29 +101,39 @@ describe.skipIf(REDIS_SKIP_REASON !== undefined)("two replicas and one Redis", (
     await local?.close();
   });
 
-  it("a change made through replica B reaches 2026 and 2025 listeners on replica A within 1 s, once", async () => {
+  // How fast it arrives (the replica hop's latency) is measured side by side by
+  // `npm run bench:scale`; here: that it arrives, and once.
+  it("a change made through replica B reaches 2026 and 2025 listeners on replica A, once", async () => {
     const a = await startReplica(args(local.url, redis.url));
     const b = await startReplica(args(local.url, redis.url));
-    const modern = await modernListener(a.url);
+    const modern = await modernListener(a.url, [INTEGRATIONS, WORKSPACES]);
     const legacy = await legacyClient(a.url, "subscriber-2025");
     await legacy.client.subscribeResource({ uri: INTEGRATIONS });
+    await legacy.client.subscribeResource({ uri: WORKSPACES });
     const actor = await legacyClient(b.url, "actor-on-b");
     try {
       const both = Promise.all([
-        modern.u.next(INTEGRATIONS, 3000),
-        legacy.u.next(INTEGRATIONS, 3000),
+        modern.u.next(INTEGRATIONS, 20_000),
+        legacy.u.next(INTEGRATIONS, 20_000),
       ]);
       const r = await actor.client.callTool({
         name: "create_workspace_integration",
         arguments: { integrationName: "kv-store", alias: "kv-through-b" },
       });
-      const done = Date.now();
       expect(r.isError, JSON.stringify(r.content)).toBeFalsy();
-      const [tModern, tLegacy] = await both;
-      expect(Math.max(tModern, tLegacy) - done).toBeLessThan(1000);
+      await both;
       // The feed (on whichever replica holds the lease) also sees this change; the shared
-      // record and the echo filter keep it to one notification per listener.
-      await sleep(600);
+      // record and the echo filter keep it to one notification per listener. What settles
+      // "no second one": a later change only the feed can see (a workspace added behind the
+      // replicas' backs, another resource). The feed takes changes in order and the lease
+      // holder's notifications reach a listener in order, so once the listeners hear that
+      // one, any repeat of the first would have arrived before it.
+      const later = Promise.all([
+        modern.u.next(WORKSPACES, 20_000),
+        legacy.u.next(WORKSPACES, 20_000),
+      ]);
+      await addWorkspace(local, "added-behind-the-replicas");
+      await later;
       expect(modern.u.count(INTEGRATIONS)).toBe(1);
       expect(legacy.u.count(INTEGRATIONS)).toBe(1);
     } finally {
@@ -162,31 +186,37 @@ describe.skipIf(REDIS_SKIP_REASON !== undefined)("two replicas and one Redis", (
     const reads = (i: number) =>
       proxies[i]?.seen.filter((s) => s.url.includes(`/workspaces/${DEMO_WS}/integrations`))
         .length ?? 0;
+    // Counted in polls, not timed: first until one replica has polled three times (the lease
+    // settled, the listeners' first reads done), then over the next POLLS of its polls.
+    // (A poller with nothing new backs off, doubling its interval: a few polls is all there is.)
+    const POLLS = 2;
+    const since = (from: number[]) => [reads(0) - (from[0] ?? 0), reads(1) - (from[1] ?? 0)];
     try {
-      await sleep(1200);
+      const start0 = [reads(0), reads(1)];
+      await until("a replica to poll", () => Math.max(...since(start0)) >= 3);
       const before = [reads(0), reads(1)];
-      await sleep(1200);
-      const polled = [reads(0) - (before[0] ?? 0), reads(1) - (before[1] ?? 0)];
-      // Exactly one replica polls (its reads cover both replicas' listeners).
+      await until("more polls", () => Math.max(...since(before)) >= POLLS);
+      const polled = since(before);
+      // Exactly one replica polls (its reads cover both replicas' listeners): while it polled
+      // POLLS times, the other did not poll once.
       expect(polled.filter((n) => n > 0)).toHaveLength(1);
       const leader = (polled[0] ?? 0) > 0 ? 0 : 1;
       const other = 1 - leader;
 
       // An outside change is noticed by the poller and reaches listeners on both replicas.
-      const seenBoth = Promise.all(listeners.map((l) => l.u.next(INTEGRATIONS, 4000)));
+      const seenBoth = Promise.all(listeners.map((l) => l.u.next(INTEGRATIONS, 20_000)));
       await addKvIntegration(local, "kv-outside-1");
       await seenBoth;
 
+      // The dead holder's lease runs out within LEASE_MS and the next renewal tick of the other
+      // claims it: that it takes over is asserted here; how long it takes is the coordinator's
+      // clock, not a figure to time on a shared machine.
       await replicas[leader]?.kill();
-      const killedAt = Date.now();
       const start = reads(other);
-      await until("the other replica to poll", () => reads(other) > start, 3 * LEASE_MS);
-      const takeover = Date.now() - killedAt;
-      // The dead holder's lease runs out within LEASE_MS; the next renewal tick claims it.
-      expect(takeover).toBeLessThan(LEASE_MS + LEASE_MS / 3 + 700);
+      await until("the other replica to poll", () => reads(other) > start);
 
       // The new poller notices outside changes for the remaining listener.
-      const seen = listeners[other]?.u.next(INTEGRATIONS, 4000);
+      const seen = listeners[other]?.u.next(INTEGRATIONS, 20_000);
       await addKvIntegration(local, "kv-outside-2");
       await seen;
     } finally {
@@ -213,9 +243,9 @@ describe.skipIf(REDIS_SKIP_REASON !== undefined)("Redis going away and coming ba
     const actor = await legacyClient(b.url, "actor-on-b");
     try {
       await redis.kill();
-      await until("replica A to notice the outage", () => a.stderr().includes("unreachable"), 5000);
-      // Tool calls do not wait for Redis.
-      const t0 = Date.now();
+      await until("replica A to notice the outage", () => a.stderr().includes("unreachable"));
+      // Tool calls do not wait for Redis: both are answered while it is still down (it comes
+      // back only after they are; waiting for it would run into the test's timeout).
       const r = await actor.client.callTool({ name: "list_workspace_integrations", arguments: {} });
       expect(r.isError, JSON.stringify(r.content)).toBeFalsy();
       const w = await actor.client.callTool({
@@ -223,17 +253,30 @@ describe.skipIf(REDIS_SKIP_REASON !== undefined)("Redis going away and coming ba
         arguments: { integrationName: "kv-store", alias: "kv-during-outage" },
       });
       expect(w.isError, JSON.stringify(w.content)).toBeFalsy();
-      expect(Date.now() - t0).toBeLessThan(2000);
 
       await redis.restart();
       await until(
         "both replicas to reconnect",
         () => a.stderr().includes("reachable again") && b.stderr().includes("reachable again"),
-        6000,
       );
-      // One tick re-shares A's interest with the empty Redis.
-      await sleep(LEASE_MS / 3 + 200);
-      const next = modern.u.next(INTEGRATIONS, 3000);
+      // One tick re-shares A's interest (and the record of what it last saw) with the empty
+      // Redis: wait for that to be in Redis, rather than for a tick's worth of time.
+      const probe = createClient({ url: redis.url });
+      probe.on("error", () => {});
+      await probe.connect();
+      try {
+        for (const end = Date.now() + 20_000; ; await sleep(25)) {
+          const [score, record] = await Promise.all([
+            probe.zScore("weavz-mcp:interest", INTEGRATIONS),
+            probe.exists(`weavz-mcp:seen:${INTEGRATIONS}`),
+          ]);
+          if (score !== null && score > Date.now() && record === 1) break;
+          if (Date.now() > end) throw new Error("replica A's interest did not come back");
+        }
+      } finally {
+        await probe.quit();
+      }
+      const next = modern.u.next(INTEGRATIONS, 20_000);
       const c = await actor.client.callTool({
         name: "create_workspace_integration",
         arguments: { integrationName: "kv-store", alias: "kv-after-outage" },

@@ -11,7 +11,7 @@ import {
   StreamableHTTPClientTransport,
 } from "@modelcontextprotocol/client";
 import { request } from "undici";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createWeavzClient } from "../../src/api/client.js";
 import { createLogger, silentLogger } from "../../src/log.js";
 import { createServerFactory } from "../../src/mcp/server.js";
@@ -264,9 +264,10 @@ describe("HTTP: limits, timeouts and malformed requests", () => {
     const a = await open();
     const b = await open();
     const c = await open();
+    // A wait for the event, with a deadline generous enough for a loaded machine.
     const closed = await new Promise<boolean>((resolve) => {
       c.once("close", () => resolve(true));
-      setTimeout(() => resolve(false), 2000);
+      setTimeout(() => resolve(false), 20_000).unref();
     });
     expect(closed).toBe(true);
     a.destroy();
@@ -285,13 +286,17 @@ describe("HTTP: limits, timeouts and malformed requests", () => {
         });
         s.on("close", () => resolve({ ms: Date.now() - t0, reply }));
       });
+    // Node's own limits (60 s for headers, 300 s for a request) would outlast the test's
+    // timeout: a close at all, with a 408, is the server's doing. The lower bounds show the
+    // socket was held until the limit, not closed at once for some other reason.
     const noBody = await slow(
       "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
     );
-    expect(noBody.ms).toBeLessThan(5000);
     expect(noBody.reply).toMatch(/408/);
+    expect(noBody.ms).toBeGreaterThanOrEqual(550);
     const noHeaders = await slow("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n");
-    expect(noHeaders.ms).toBeLessThan(5000);
+    expect(noHeaders.reply).toMatch(/408/);
+    expect(noHeaders.ms).toBeGreaterThanOrEqual(350);
   });
 
   it("bounds the life of a 2025 GET stream and a 2026 listen stream (#6)", async () => {
@@ -308,8 +313,9 @@ describe("HTTP: limits, timeouts and malformed requests", () => {
       },
     });
     expect(get.statusCode).toBe(200);
+    // The stream ends (the default lifetime is far past the test's timeout), at its limit.
     await get.body.dump();
-    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
 
     const client = new ModernClient(
       { name: "listen-bound", version: "1" },
@@ -319,17 +325,19 @@ describe("HTTP: limits, timeouts and malformed requests", () => {
     const sub = await client.listen({ resourcesListChanged: true });
     const how = await Promise.race([
       sub.closed,
-      new Promise((r) => setTimeout(() => r("still open"), 5000)),
+      new Promise((r) => setTimeout(() => r("still open"), 20_000).unref()),
     ]);
     expect(how).toBe("remote");
     await client.close();
   });
 
   it("delivers 413 for an over-limit chunked body without a reset, and logs nothing for aborted clients (#8)", async () => {
+    // At debug level: the line saying a client went away is the event that the server has
+    // handled the abort below (and had its chance to log an error for it).
     const lines: string[] = [];
     const h = await start({
       maxBodyBytes: 64 * 1024,
-      log: createLogger("info", "t", (l) => lines.push(l)),
+      log: createLogger("debug", "t", (l) => lines.push(l)),
     });
     async function* chunks() {
       for (let i = 0; i < 32; i++) yield Buffer.alloc(16 * 1024, 97);
@@ -343,6 +351,7 @@ describe("HTTP: limits, timeouts and malformed requests", () => {
     expect(((await r.body.json()) as any).error.message).toMatch(/too large/);
 
     // A client that sends half a body and goes away.
+    const from = lines.length;
     await new Promise<void>((resolve) => {
       const req = httpRequest(h.url, {
         method: "POST",
@@ -355,7 +364,13 @@ describe("HTTP: limits, timeouts and malformed requests", () => {
         resolve();
       }, 100);
     });
-    await new Promise((r) => setTimeout(r, 200));
-    expect(lines.filter((l) => /error/.test(l))).toEqual([]);
+    await vi.waitFor(
+      () =>
+        expect(
+          lines.slice(from).some((l) => /client went away|client error|\] error: /.test(l)),
+        ).toBe(true),
+      { timeout: 20_000, interval: 10 },
+    );
+    expect(lines.filter((l) => !/\] debug: /.test(l) && /error/.test(l))).toEqual([]);
   });
 });

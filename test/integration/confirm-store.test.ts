@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { silentLogger } from "../../src/log.js";
 import { maskSecrets } from "../../src/mask.js";
 import { ConfirmStoreUnavailableError } from "../../src/mcp/confirm.js";
@@ -16,14 +16,13 @@ import { REDIS_SKIP_REASON, startTestRedis, type TestRedis } from "../helpers/re
 
 const KEY = new Uint8Array(32).fill(7);
 const TTL_MS = 300_000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Waits for the link to be up (an event; the deadline is a generous backstop). */
 async function ready(link: RedisLink): Promise<void> {
-  const end = Date.now() + 5000;
-  while (!link.up) {
-    if (Date.now() > end) throw new Error("redis link did not come up");
-    await sleep(20);
-  }
+  await vi.waitFor(() => expect(link.up, "redis link did not come up").toBe(true), {
+    timeout: 20_000,
+    interval: 20,
+  });
 }
 
 describe.skipIf(REDIS_SKIP_REASON !== undefined)("shared confirmation store on Redis", () => {
@@ -82,8 +81,10 @@ describe.skipIf(REDIS_SKIP_REASON !== undefined)("shared confirmation store on R
     const gen = await a.store.generation();
     await redis.kill();
     try {
-      const end = Date.now() + 5000;
-      while (a.link.up && Date.now() < end) await sleep(20);
+      await vi.waitFor(() => expect(a.link.up, "the link did not see Redis go").toBe(false), {
+        timeout: 20_000,
+        interval: 20,
+      });
       await expect(a.store.spend("while-down", gen, TTL_MS)).rejects.toBeInstanceOf(
         ConfirmStoreUnavailableError,
       );

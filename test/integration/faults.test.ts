@@ -162,21 +162,37 @@ describe("the MCP tools against a real local API behind a fault-injecting proxy"
     const took = performance.now() - t0;
     expect(r.isError).toBe(true);
     expect(text(r)).toMatch(/TIMEOUT[\s\S]*list_workspace_integrations/);
+    // Stopped by the client's 2000 ms budget, after one attempt that the upstream saw cut off:
+    // counted, not timed (a loaded machine stretches an upper bound; a hang would hit the
+    // test's own timeout). The lower bound is deterministic.
+    expect(text(r)).toMatch(/within 2000 ms \(1 attempt\(s\)\)/);
+    expect(proxy.seen).toHaveLength(1);
+    expect(await proxy.seen[0]?.clientClosed).toBe(true);
     expect(took).toBeGreaterThanOrEqual(1900);
-    expect(took).toBeLessThan(4000);
   });
 
   it("aborts the upstream request when the MCP client cancels", async () => {
-    proxy.script(() => ({ kind: "hang" }));
-    const ac = new AbortController();
-    const pending = call("list_workspace_integrations", {}, { signal: ac.signal });
-    while (proxy.seen.length === 0) await new Promise((r) => setTimeout(r, 10));
-    const t0 = performance.now();
-    ac.abort();
-    await expect(pending).rejects.toThrow();
-    // The client sends notifications/cancelled; the server aborts its undici request.
-    expect(await proxy.seen[0]?.clientClosed).toBe(true);
-    expect(performance.now() - t0).toBeLessThan(1000);
+    // A budget far past the test's timeout: only the cancel can close the upstream socket.
+    const patient = createWeavzClient({
+      baseUrl: proxy.url,
+      apiKey: local.apiKey,
+      log: silentLogger,
+      timeoutMs: 120_000,
+    });
+    const env = await connectMcp(patient, { defaultWorkspaceId: DEMO_WS });
+    try {
+      proxy.script(() => ({ kind: "hang" }));
+      const ac = new AbortController();
+      const pending = env.call("list_workspace_integrations", {}, { signal: ac.signal });
+      while (proxy.seen.length === 0) await new Promise((r) => setTimeout(r, 10));
+      ac.abort();
+      await expect(pending).rejects.toThrow();
+      // The client sends notifications/cancelled; the server aborts its undici request.
+      expect(await proxy.seen[0]?.clientClosed).toBe(true);
+      expect(proxy.seen).toHaveLength(1);
+    } finally {
+      await env.close();
+    }
   });
 
   it("names the URL to check when the API cannot be reached", async () => {

@@ -2,6 +2,7 @@
 // is still being served. Driven with raw JSON-RPC lines over in-process streams; everything
 // behind them is real: the SDK's stdio entry, our server, the API client and the local API
 // over HTTP (a fault proxy in front where an upstream must hang on cue).
+import { once } from "node:events";
 import { PassThrough } from "node:stream";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createWeavzClient, type WeavzClient } from "../../src/api/client.js";
@@ -62,7 +63,7 @@ function connect(api: WeavzApi) {
     await served;
     factory.hub.close();
   };
-  return { write, reply, request, open, close, received, served };
+  return { write, reply, request, open, close, received, served, stdin };
 }
 
 describe("stdio: cancelling and closing with calls in flight", () => {
@@ -132,10 +133,14 @@ describe("stdio: cancelling and closing with calls in flight", () => {
     const slow = c.request("tools/call", { name: "list_workspace_integrations", arguments: {} });
     await upstreamCalled();
     let ended = false;
+    // The transport's own "end" listener was added first, so once ours runs the server has
+    // seen stdin end (with a call still pending) instead of a 100 ms guess at it.
+    const stdinEnded = once(c.stdin, "end");
     const closed = c.close().then(() => {
       ended = true;
     });
-    await new Promise((r) => setTimeout(r, 100));
+    await stdinEnded;
+    await new Promise((r) => setImmediate(r));
     expect(ended).toBe(false);
     release();
     const r = await slow.reply;

@@ -90,6 +90,8 @@ export class McpEndpoints {
   private readonly budget = new SourceBudget();
   private readonly states = new Map<string, ServerState>();
   private watching = false;
+  /** tools/list_changed passes per MCP server (a pass tells all of its clients). */
+  private readonly toolPasses = new Map<string, number>();
   private watchAbort: AbortController | undefined;
   private closed = false;
 
@@ -132,6 +134,14 @@ export class McpEndpoints {
   /** True while the change feed is watched for connected clients (introspection for tests). */
   get isWatching(): boolean {
     return this.watching;
+  }
+
+  /**
+   * How often `serverId`'s clients were told its tools changed (introspection for tests: it
+   * is counted in the same pass that notifies, so it settles "was this server told?").
+   */
+  listChangedPasses(serverId: string): number {
+    return this.toolPasses.get(serverId) ?? 0;
   }
 
   /**
@@ -266,6 +276,7 @@ export class McpEndpoints {
       }
       if (surface.fingerprint === state.fingerprint) continue;
       state.fingerprint = surface.fingerprint;
+      this.toolPasses.set(id, (this.toolPasses.get(id) ?? 0) + 1);
       for (const s of state.endpoint.sessions()) {
         s.server.sendToolListChanged().catch(() => {
           // The session closed meanwhile: nothing to tell.
