@@ -17,8 +17,13 @@ export default defineConfig({
     pool: "forks",
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    // Two cores here: more workers only thrash.
+    // Two cores here: more workers only thrash (3 measured: no faster, 180 s against 178 s).
     maxWorkers: 2,
+    // A worker keeps its module cache from one test file to the next instead of importing src,
+    // the SDKs and zod again for each of ~90 files: `npm test` went from 178 s to 129 s (import
+    // time 74 s → 19 s) in the same quiet hour. It is safe because no test mocks modules, and
+    // every test closes what it starts and restores the env and timers it changes.
+    isolate: false,
     projects: [
       { extends: true, test: { name: "unit", include: ["src/**/*.test.ts"] } },
       {
