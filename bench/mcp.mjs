@@ -28,6 +28,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -288,7 +289,11 @@ async function snapshotDist(from = DIST, name = "app") {
         cpSync(from, snap, { recursive: true });
         if (distConsistent(snap)) {
           const h = createHash("sha256");
-          for (const f of readdirSync(snap).sort()) h.update(f).update(readFileSync(join(snap, f)));
+          // Files at any depth (dist/apps/ holds the MCP App's HTML since issue 20).
+          for (const f of readdirSync(snap, { recursive: true }).sort()) {
+            const p = join(snap, f);
+            if (statSync(p).isFile()) h.update(f).update(readFileSync(p));
+          }
           return { cli: join(snap, "cli.js"), hash: h.digest("hex").slice(0, 12) };
         }
       }
@@ -680,7 +685,7 @@ async function benchHttp(cli, up) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 6. This build against the last build on MCP SDK 1.x (BENCH_V1_DIST): cold start over stdio and
+// 6. This build against an older build (BENCH_V1_DIST; first used for the last build on MCP SDK 1.x): cold start over stdio and
 // HTTP calls/s with a 2025-era client (what deployed clients speak), interleaved.
 
 async function benchV1(cli, v1cli, up) {
@@ -904,7 +909,7 @@ const mem = await benchMemory(cli, up);
 let v1 = null;
 if (process.env.BENCH_V1_DIST) {
   const v1snap = await snapshotDist(resolve(process.env.BENCH_V1_DIST), "app-v1");
-  progress(`6/6 against the SDK 1.x build ${v1snap.hash}: cold start and HTTP calls/s`);
+  progress(`6/6 against the BENCH_V1_DIST build ${v1snap.hash}: cold start and HTTP calls/s`);
   v1 = await benchV1(cli, v1snap.cli, up);
 }
 
@@ -1050,7 +1055,7 @@ const rows = [
 if (v1) {
   rows.push(
     [
-      "cold start p50 vs SDK 1.x build (ms)",
+      "cold start p50 vs BENCH_V1_DIST build (ms)",
       r2(v1.cold.v2.p50),
       r2(v1.cold.v1.p50),
       `${v1.coldRatio.toFixed(2)}×`,
@@ -1058,7 +1063,7 @@ if (v1) {
       status(v1.coldRatio <= 1.1),
     ],
     [
-      `HTTP calls/s vs SDK 1.x build, c=${CFG.httpConcurrency}`,
+      `HTTP calls/s vs BENCH_V1_DIST build, c=${CFG.httpConcurrency}`,
       Math.round(v1.v2.callsPerSec),
       Math.round(v1.v1.callsPerSec),
       `${v1.httpRatio.toFixed(2)}×`,
