@@ -212,6 +212,7 @@ export class McpEndpoints {
     const state = this.states.get(serverId);
     if (!state) return;
     this.states.delete(serverId);
+    this.toolPasses.delete(serverId);
     await state.endpoint.close();
     this.stopWatchingIfIdle();
   }
