@@ -1,21 +1,16 @@
-import type { ConnectionStrategy } from "../../domain/index.js";
+import type { IntegrationConfig } from "../../domain/integration-rules.js";
 import type { Store } from "./index.js";
 import type { WriteContext } from "./journal.js";
 import type { Row } from "./shared.js";
 
-/** A workspace integration exactly as the API returns it on create and update. */
-export interface IntegrationRecord {
+/**
+ * A workspace integration exactly as the API returns it on create and update: the domain's
+ * checked configuration plus the identity and timestamps the store adds.
+ */
+export interface IntegrationRecord extends IntegrationConfig {
   id: string;
   workspaceId: string;
   orgId: string;
-  integrationName: string;
-  alias: string;
-  displayName: string | null;
-  connectionStrategy: ConnectionStrategy;
-  connectionId: string | null;
-  enabledActions: string[] | null;
-  settings: Record<string, unknown>;
-  sortOrder: number;
   createdAt: string;
   updatedAt: string;
 }
