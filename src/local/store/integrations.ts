@@ -126,10 +126,16 @@ export class IntegrationsTable {
     });
   }
 
-  /** Replaces the mutable fields; throws SQLITE_CONSTRAINT_UNIQUE when the alias is taken. */
-  update(r: IntegrationRecord, change?: WriteContext): void {
+  /**
+   * Replaces the mutable fields; throws SQLITE_CONSTRAINT_UNIQUE when the alias is taken. With
+   * `journal`, the write is journaled in the same transaction against `before`, the record the
+   * caller read in that transaction (so it is not read twice).
+   */
+  update(
+    r: IntegrationRecord,
+    journal?: { before: IntegrationRecord; change: WriteContext },
+  ): void {
     this.store.write(() => {
-      const before = change ? this.get(r.workspaceId, r.id) : undefined;
       this.store
         .stmt(
           `UPDATE workspace_integrations SET alias = @alias, display_name = @displayName,
@@ -139,7 +145,7 @@ export class IntegrationsTable {
          WHERE workspace_id = @workspaceId AND id = @id`,
         )
         .run(mutable(r));
-      if (change && before) this.store.journal.record(r.workspaceId, before, r, change);
+      if (journal) this.store.journal.record(r.workspaceId, journal.before, r, journal.change);
     });
   }
 
