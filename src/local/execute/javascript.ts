@@ -137,6 +137,12 @@ export function runJavaScript(
         `The code ran longer than its ${opts.timeoutSeconds} s timeout and was stopped.`,
         { reason: "timeout", timeoutSeconds: opts.timeoutSeconds, ...(logs ? { logs } : {}) },
       );
+    const outOfMemory = (logs?: WorkerDone["logs"]) =>
+      actionFailed(`The code ran out of memory (limit ${CODE_MEMORY_MB} MiB) and was stopped.`, {
+        reason: "memory",
+        memoryLimitMb: CODE_MEMORY_MB,
+        ...(logs ? { logs } : {}),
+      });
     const onDone = (m: WorkerDone) =>
       finish(() => {
         if (m.ok && jsonDepth(m.json ?? "") > MAX_JSON_DEPTH) {
@@ -157,12 +163,7 @@ export function runJavaScript(
           return;
         }
         if (m.reason === "memory") {
-          reject(
-            actionFailed(
-              `The code ran out of memory (limit ${CODE_MEMORY_MB} MiB) and was stopped.`,
-              { reason: "memory", memoryLimitMb: CODE_MEMORY_MB, logs: m.logs },
-            ),
-          );
+          reject(outOfMemory(m.logs));
         } else if (m.reason === "output_too_large") {
           reject(
             actionFailed(
@@ -199,10 +200,7 @@ export function runJavaScript(
             finish(() =>
               reject(
                 err.code === "ERR_WORKER_OUT_OF_MEMORY"
-                  ? actionFailed(
-                      `The code ran out of memory (limit ${CODE_MEMORY_MB} MiB) and was stopped.`,
-                      { reason: "memory", memoryLimitMb: CODE_MEMORY_MB },
-                    )
+                  ? outOfMemory()
                   : actionFailed(`The code's sandbox failed: ${err.message}`, { reason: "error" }),
               ),
             ),
