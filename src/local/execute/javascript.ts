@@ -13,9 +13,6 @@ import {
 } from "./sandbox/pool.js";
 import { actionFailed } from "./types.js";
 
-/** Memory limit of one code run, all of it (the JS heap and ArrayBuffers alike). */
-export const CODE_MEMORY_MB = SANDBOX_MEMORY_MB;
-
 const pool = new SandboxPool();
 
 /** How many code runs hold a sandbox worker right now (tests check that cancelled runs end). */
@@ -138,9 +135,9 @@ export function runJavaScript(
         { reason: "timeout", timeoutSeconds: opts.timeoutSeconds, ...(logs ? { logs } : {}) },
       );
     const outOfMemory = (logs?: WorkerDone["logs"]) =>
-      actionFailed(`The code ran out of memory (limit ${CODE_MEMORY_MB} MiB) and was stopped.`, {
+      actionFailed(`The code ran out of memory (limit ${SANDBOX_MEMORY_MB} MiB) and was stopped.`, {
         reason: "memory",
-        memoryLimitMb: CODE_MEMORY_MB,
+        memoryLimitMb: SANDBOX_MEMORY_MB,
         ...(logs ? { logs } : {}),
       });
     const onDone = (m: WorkerDone) =>
