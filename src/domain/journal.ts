@@ -14,7 +14,7 @@
  */
 import { z } from "zod";
 import { ConnectionStrategySchema } from "./integration.js";
-import type { IntegrationConfig } from "./integration-rules.js";
+import { type IntegrationConfig, integrationConfigOf } from "./integration-rules.js";
 import { deepEqual } from "./json.js";
 import { PLAN_FIELDS } from "./plan/model.js";
 
@@ -237,14 +237,8 @@ export function snapshotOf(i: IntegrationConfig & { id: string }): {
   return {
     snapshot: {
       id: i.id,
-      integrationName: i.integrationName,
-      alias: i.alias,
-      displayName: i.displayName,
-      connectionStrategy: i.connectionStrategy,
-      connectionId: i.connectionId,
-      enabledActions: i.enabledActions,
+      ...integrationConfigOf(i),
       settings: scrub(i.settings ?? {}, "settings") as Record<string, unknown>,
-      sortOrder: i.sortOrder,
     },
     redacted,
   };
