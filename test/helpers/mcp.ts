@@ -19,6 +19,20 @@ export const SLACK_BOT_CONN = "c1d2e3f4-5678-90ab-cdef-1234567890ab";
 export const textOf = (r: CallToolResult) => (r.content[0] as { text: string }).text;
 
 /**
+ * A confirmed tool call over CALL as a model does it without elicitation: preview, then the
+ * same call with the token it returned (or the preview itself when none was asked for).
+ */
+export function confirming<R extends { structuredContent?: Record<string, any> }>(
+  call: (name: string, args: Record<string, unknown>) => Promise<R>,
+) {
+  return async (name: string, args: Record<string, unknown> = {}): Promise<R> => {
+    const preview = await call(name, args);
+    const token = preview.structuredContent?.confirm;
+    return typeof token === "string" ? call(name, { ...args, confirm: token }) : preview;
+  };
+}
+
+/**
  * Our real MCP server for the given API client, with the SDK Client connected in memory.
  * Closing it closes the client, the server and the API client.
  */
@@ -39,12 +53,7 @@ export async function connectMcp(
     (await client.callTool({ name, arguments: args }, undefined, options)) as CallToolResult & {
       structuredContent?: Record<string, any>;
     };
-  /** A confirmed tool call as a model does it without elicitation: preview, then echo the token. */
-  const callConfirmed = async (name: string, args: Record<string, unknown> = {}) => {
-    const preview = await call(name, args);
-    const token = preview.structuredContent?.confirm;
-    return typeof token === "string" ? call(name, { ...args, confirm: token }) : preview;
-  };
+  const callConfirmed = confirming(call);
   return {
     client,
     server,

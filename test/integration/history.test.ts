@@ -12,7 +12,14 @@ import { silentLogger } from "../../src/log.js";
 import { buildToolSet } from "../../src/mcp/inventory.js";
 import { createServerFactory } from "../../src/mcp/server.js";
 import { client as httpClient, startTestLocalApi } from "../helpers/local-api.js";
-import { DEMO_WS, SLACK_BOT_CONN, serveOverHttp, setup, textOf } from "../helpers/mcp.js";
+import {
+  confirming,
+  DEMO_WS,
+  SLACK_BOT_CONN,
+  serveOverHttp,
+  setup,
+  textOf,
+} from "../helpers/mcp.js";
 import { resourceUpdates } from "../helpers/updates.js";
 
 type Result = CallToolResult & { structuredContent?: Record<string, any> };
@@ -86,11 +93,7 @@ async function modernSession(): Promise<Session> {
   const rest = httpClient(local.url, local.apiKey);
   return {
     call,
-    callConfirmed: async (name, args = {}) => {
-      const preview = await call(name, args);
-      const token = preview.structuredContent?.confirm;
-      return typeof token === "string" ? call(name, { ...args, confirm: token }) : preview;
-    },
+    callConfirmed: confirming(call),
     configs: () => configsOf(rest),
     rest,
     clientName: "history-modern",
