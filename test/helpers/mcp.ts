@@ -1,3 +1,4 @@
+import { type ClientOptions, Client as ModernClient } from "@modelcontextprotocol/client";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import {
@@ -140,4 +141,12 @@ export async function settled(env: Awaited<ReturnType<typeof setup>>): Promise<v
     .toBeGreaterThanOrEqual(seq);
   await env.hub.idle();
   await env.client.ping();
+}
+
+/** An SDK v2 client pinned to protocol 2026-07-28 (stateless); OPTIONS add to that. */
+export function modernClient(name: string, version = "1", options: ClientOptions = {}) {
+  return new ModernClient(
+    { name, version },
+    { versionNegotiation: { mode: { pin: "2026-07-28" } }, ...options },
+  );
 }

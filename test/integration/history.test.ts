@@ -1,7 +1,4 @@
-import {
-  Client as ModernClient,
-  StreamableHTTPClientTransport as ModernHttp,
-} from "@modelcontextprotocol/client";
+import { StreamableHTTPClientTransport as ModernHttp } from "@modelcontextprotocol/client";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWeavzClient } from "../../src/api/client.js";
@@ -15,6 +12,7 @@ import { client as httpClient, startTestLocalApi } from "../helpers/local-api.js
 import {
   confirming,
   DEMO_WS,
+  modernClient,
   SLACK_BOT_CONN,
   serveOverHttp,
   setup,
@@ -65,10 +63,7 @@ async function modernStack(name: string, version: string) {
   const api = createWeavzClient({ baseUrl: local.url, apiKey: local.apiKey, log: silentLogger });
   const factory = createServerFactory({ api, log: silentLogger });
   const http = await serveOverHttp(factory);
-  const client = new ModernClient(
-    { name, version },
-    { versionNegotiation: { mode: { pin: "2026-07-28" } } },
-  );
+  const client = modernClient(name, version);
   const close = async () => {
     await client.close();
     await http.close();
