@@ -1,16 +1,10 @@
-import type { IntegrationConfig } from "../domain/integration-rules.js";
 import {
-  type Actor,
-  type ChangeContext,
   type ChangeEntry,
   type ChangePage,
   type ChangeQuery,
-  changedFields,
   DEFAULT_HISTORY_LIMIT,
   type NewChange,
   newChangeId,
-  operationOf,
-  snapshotOf,
 } from "../domain/journal.js";
 
 /**
@@ -142,41 +136,5 @@ export function lastChange(db: SqlHost): { id: string; workspaceId: string } | u
     .get() as { id: string; workspaceId: string } | undefined;
 }
 
-/** Who made a write and why, as the local API recorded it (actor always known there). */
-export type WriteContext = Omit<ChangeContext, "actor"> & { actor: Actor };
-
-/**
- * The entry of one write to an integration (before and after as the store holds them), or
- * undefined when the write changed no configured field (then nothing is journaled).
- */
-export function integrationChange(
-  workspaceId: string,
-  before: (IntegrationConfig & { id: string }) | null,
-  after: (IntegrationConfig & { id: string }) | null,
-  ctx: WriteContext,
-): NewChange | undefined {
-  const b = before ? snapshotOf(before) : undefined;
-  const a = after ? snapshotOf(after) : undefined;
-  const target = (a ?? b)?.snapshot;
-  if (!target) return undefined;
-  if (b && a && changedFields(b.snapshot, a.snapshot).length === 0) return undefined;
-  const redacted = [...new Set([...(b?.redacted ?? []), ...(a?.redacted ?? [])])];
-  return {
-    workspaceId,
-    actor: ctx.actor,
-    operation: operationOf(b?.snapshot ?? null, a?.snapshot ?? null),
-    source: ctx.source ?? "direct",
-    target: {
-      integrationId: target.id,
-      alias: target.alias,
-      integrationName: target.integrationName,
-    },
-    before: b?.snapshot ?? null,
-    after: a?.snapshot ?? null,
-    planId: ctx.planId ?? null,
-    step: ctx.step ?? null,
-    undoes: ctx.undoes ?? null,
-    outcome: "applied",
-    ...(redacted.length > 0 ? { redacted } : {}),
-  };
-}
+// One entry builder for every recorder (this store and the hosted-mode wrapper): the domain's.
+export { integrationChange, type WriteContext } from "../domain/journal.js";
