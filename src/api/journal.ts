@@ -7,13 +7,10 @@ import type {
   ChangePage,
   ChangeQuery,
 } from "../domain/journal.js";
-import { integrationChange } from "../domain/journal.js";
+import { HISTORY_PAGE_MAX, integrationChange } from "../domain/journal.js";
 import type { Logger } from "../log.js";
 import { WeavzApiError } from "./errors.js";
 import type { CallOptions, WeavzApi } from "./types.js";
-
-/** Largest page the history endpoint serves; longer reads page through it. */
-const HISTORY_PAGE = 100;
 
 /**
  * The journal as an API serves it (GET …/history): the local API, which records every write
@@ -34,7 +31,7 @@ export function apiJournal(
       const entries: ChangeEntry[] = [];
       let total = 0;
       for (let offset = q.offset; ; ) {
-        const limit = Math.min(HISTORY_PAGE, q.limit - entries.length);
+        const limit = Math.min(HISTORY_PAGE_MAX, q.limit - entries.length);
         const page = await api.listChanges({ ...q, offset, limit }, opts);
         entries.push(...page.entries);
         total = page.total;

@@ -164,6 +164,9 @@ export interface ChangePage {
 /** Entries kept per workspace unless configured otherwise (--history-limit). */
 export const DEFAULT_HISTORY_LIMIT = 10_000;
 
+/** Largest page GET …/history serves (as every list: 100); longer reads page through it. */
+export const HISTORY_PAGE_MAX = 100;
+
 /**
  * THE JOURNAL PORT. Implementations: SQLite (src/local/journal-store.ts, written in the same
  * transaction as the change in the local API; and the MCP server's own journal file in hosted

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CHANGE_HEADER, decodeChangeContext } from "../../domain/journal.js";
+import { CHANGE_HEADER, decodeChangeContext, HISTORY_PAGE_MAX } from "../../domain/journal.js";
 import { notFound, validationError } from "../errors.js";
 import type { WriteContext } from "../journal-store.js";
 import { parseWith } from "../validation.js";
@@ -18,7 +18,7 @@ import {
 
 /** Query of GET …/history; limit up to 100 like every list, plus the journal's filters. */
 const HistoryQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  limit: z.coerce.number().int().min(1).max(HISTORY_PAGE_MAX).default(20),
   offset: z.coerce.number().int().min(0).default(0),
   integration: z.string().min(1).max(200).optional(),
   since: z.iso.datetime({ offset: true }).optional(),
