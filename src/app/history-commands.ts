@@ -1,4 +1,3 @@
-import { WeavzApiError } from "../api/errors.js";
 import { apiJournal } from "../api/journal.js";
 import type { WeavzApi } from "../api/types.js";
 import {
@@ -129,7 +128,6 @@ export async function runUndo(backend: Backend, config: Config, io: CommandIo): 
         `undo: ${err.message}; nothing was changed. ${err.preview.problems.map((p) => `${p.message}. Next: ${p.nextStep}.`).join(" ") || "Run undo again to see the new preview."}`,
       );
     }
-    if (err instanceof WeavzApiError) throw err;
     throw err;
   }
 }
