@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { Pool } from "undici";
-import { percentile, restClient } from "./lib.mjs";
+import { localApiOrigin, percentile, restClient } from "./lib.mjs";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const CLI = join(ROOT, "dist", "cli.js");
@@ -62,15 +62,7 @@ function startLocal(cliPath, db) {
     { stdio: ["ignore", "pipe", "inherit"], env: childEnv({}) },
   );
   children.push(child);
-  return new Promise((res, rej) => {
-    let out = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-      const m = /listening on (http:\/\/\S+)\/api\/v1/.exec(out);
-      if (m) res(m[1]);
-    });
-    child.once("exit", (c) => rej(new Error(`local-api exited ${c}`)));
-  });
+  return localApiOrigin(child);
 }
 
 // 1. The local API, seeded with a workspace and a workspace-scoped kv-store.
