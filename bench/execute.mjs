@@ -135,25 +135,27 @@ const viaMcp = async (action) => {
   if (msg.error || msg.result.isError) throw new Error(JSON.stringify(msg).slice(0, 500));
   return at - t0;
 };
-const direct = async (action) => {
-  const b = body(action);
+/** Milliseconds one POST /api/v1/actions/execute of BODY takes through POOL (response read). */
+async function timedExecute(p, body, label = "REST") {
   const t0 = performance.now();
-  const r = await pool.request({
+  const r = await p.request({
     method: "POST",
     path: "/api/v1/actions/execute",
     headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
-    body: JSON.stringify({
-      workspaceId: ws,
-      integrationName: "kv-store",
-      integrationAlias: "kv",
-      ...b,
-    }),
+    body: JSON.stringify(body),
   });
   const text = await r.body.text();
   const t1 = performance.now();
-  if (r.statusCode !== 200) throw new Error(text);
+  if (r.statusCode !== 200) throw new Error(`${label}: ${text}`);
   return t1 - t0;
-};
+}
+const direct = (action) =>
+  timedExecute(pool, {
+    workspaceId: ws,
+    integrationName: "kv-store",
+    integrationAlias: "kv",
+    ...body(action),
+  });
 
 const results = {};
 for (const action of ["put", "get"]) {
@@ -201,24 +203,17 @@ async function codeTarget(label, cliPath) {
   const r = restClient({ key: KEY, pool: p });
   const id = (await r("POST", "/api/v1/workspaces", { name: "C", slug: "c" })).workspace.id;
   await r("POST", `/api/v1/workspaces/${id}/integrations`, { integrationName: "code" });
-  const run = async (program) => {
-    const t0 = performance.now();
-    const res = await p.request({
-      method: "POST",
-      path: "/api/v1/actions/execute",
-      headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
-      body: JSON.stringify({
+  const run = (program) =>
+    timedExecute(
+      p,
+      {
         workspaceId: id,
         integrationName: "code",
         actionName: "run_code",
         input: PROGRAMS[program],
-      }),
-    });
-    const text = await res.body.text();
-    const t1 = performance.now();
-    if (res.statusCode !== 200) throw new Error(`${label}: ${text}`);
-    return t1 - t0;
-  };
+      },
+      label,
+    );
   return { label, run, close: () => p.close() };
 }
 const targets = [await codeTarget("this", CLI)];
