@@ -3,7 +3,7 @@ import { localUser } from "../mcp/actor.js";
 import { createServerFactory } from "../mcp/server.js";
 import type { Scale } from "../scale/index.js";
 import { type Backend, deferredApi, openBackend } from "./backend.js";
-import type { Config } from "./config.js";
+import { type Config, hubPolling } from "./config.js";
 
 /** Starts the MCP server on the configured transport and backend; returns when it stops. */
 export async function runMcp(config: Config, log: Logger): Promise<void> {
@@ -61,8 +61,7 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
         ? { kind: "stdio", label: localUser() }
         : { kind: "unknown", label: null },
     hub: {
-      pollMinMs: config.mcp.pollIntervalMs,
-      pollMaxMs: Math.max(30_000, config.mcp.pollIntervalMs),
+      ...hubPolling(config),
       ...(scale ? { coordinator: scale.coordinator } : {}),
     },
     ...(scale ? { bus: scale.bus } : {}),
