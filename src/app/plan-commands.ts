@@ -79,7 +79,7 @@ export async function confirmChange(
 }
 
 /** Largest desired-state file plan / apply read (a few thousand integrations fit in 1 MiB). */
-export const MAX_PLAN_FILE_BYTES = 4 * 1024 * 1024;
+const MAX_PLAN_FILE_BYTES = 4 * 1024 * 1024;
 
 /** Too large a desired-state file: found without reading past the limit. */
 class FileTooLarge extends Error {}
