@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
-import { hostView, launchChromium } from "../../test/apps/host.mjs";
+import { hostView } from "../../test/apps/host.mjs";
+import { launchChromium } from "../chromium.mjs";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const CLI = join(ROOT, "dist", "cli.js");
@@ -94,11 +95,11 @@ export async function run({ outDir }) {
       await shoot(
         browser,
         client,
-        "ui://weavz/plan",
-        input,
-        preview,
-        join(outDir, "app-plan-review.png"),
-        "Approve",
+        { uri: "ui://weavz/plan", input, result: preview },
+        {
+          path: join(outDir, "app-plan-review.png"),
+          text: "Approve",
+        },
       ),
     );
 
@@ -109,13 +110,13 @@ export async function run({ outDir }) {
       await shoot(
         browser,
         client,
-        "ui://weavz/workspace",
-        listInput,
-        list,
-        join(outDir, "app-workspace.png"),
-        "updated",
-        async (frame) => {
-          await frame.locator("details.server summary").first().click();
+        { uri: "ui://weavz/workspace", input: listInput, result: list },
+        {
+          path: join(outDir, "app-workspace.png"),
+          text: "updated",
+          before: async (frame) => {
+            await frame.locator("details.server summary").first().click();
+          },
         },
       ),
     );
@@ -128,14 +129,12 @@ export async function run({ outDir }) {
   }
 }
 
-/** Renders one view in the test host, waits for TEXT in it, and saves the frame as PATH. */
-async function shoot(browser, client, uri, input, result, path, text, before) {
-  const { page, frame } = await hostView(
-    browser,
-    client,
-    { uri, input, result },
-    { width: 760, height: 720 },
-  );
+/**
+ * Renders VIEW (hostView's {uri, input, result}) in the test host, waits for TEXT in it, runs
+ * BEFORE on its frame if given, and saves the frame as PATH.
+ */
+async function shoot(browser, client, view, { path, text, before }) {
+  const { page, frame } = await hostView(browser, client, view, { width: 760, height: 720 });
   try {
     await frame().getByText(text).first().waitFor({ timeout: 60_000 });
     if (before) await before(frame());

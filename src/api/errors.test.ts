@@ -10,6 +10,10 @@ const gateway = () =>
     requestId: "req-1",
   });
 
+/** An error as made from an API answer to a request for "/p". */
+const answer = (status: number, error: string, code: string, method = "GET") =>
+  WeavzApiError.generate({ status, body: { error, code }, method, path: "/p" });
+
 describe("errors are facts fixed when made", () => {
   it("afterCreateCheck makes a new error of the same kind and leaves the thrown one as it was", () => {
     const original = gateway();
@@ -37,31 +41,15 @@ describe("errors are facts fixed when made", () => {
   });
 
   it("types the code: a known one as is, an unknown one by its status, still shown as sent", () => {
-    const known = WeavzApiError.generate({
-      status: 409,
-      body: { error: "taken", code: "ALIAS_CONFLICT" },
-      method: "POST",
-      path: "/p",
-    });
+    const known = answer(409, "taken", "ALIAS_CONFLICT", "POST");
     expect(known.code).toBe("ALIAS_CONFLICT");
-    const odd = WeavzApiError.generate({
-      status: 404,
-      body: { error: "gone", code: "SOMETHING_NEW" },
-      method: "GET",
-      path: "/p",
-    });
+    const odd = answer(404, "gone", "SOMETHING_NEW");
     expect(odd.code).toBe("NOT_FOUND");
     expect(odd.reportedCode).toBe("SOMETHING_NEW");
   });
 
   it("records which thing a NOT_FOUND is about where the answer is parsed", () => {
-    const notFound = (error: string) =>
-      WeavzApiError.generate({
-        status: 404,
-        body: { error, code: "NOT_FOUND" },
-        method: "GET",
-        path: "/p",
-      }).missing;
+    const notFound = (error: string) => answer(404, error, "NOT_FOUND").missing;
     expect(notFound("Workspace w1 not found; list workspaces.")).toBe("workspace");
     expect(notFound("Workspace integration i1 not found in workspace w1")).toBeUndefined();
   });

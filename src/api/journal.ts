@@ -6,9 +6,8 @@ import type {
   ChangeJournal,
   ChangePage,
   ChangeQuery,
-  NewChange,
 } from "../domain/journal.js";
-import { changedFields, operationOf, snapshotOf } from "../domain/journal.js";
+import { integrationChange } from "../domain/journal.js";
 import type { Logger } from "../log.js";
 import { WeavzApiError } from "./errors.js";
 import type { CallOptions, WeavzApi } from "./types.js";
@@ -96,35 +95,18 @@ export function journaledApi(api: WeavzApi, journal: ChangeJournal, log: Logger)
     after: WorkspaceIntegration | undefined,
     ctx: ChangeContext | undefined,
   ) => {
-    const b = before ? snapshotOf({ id: before.id, ...integrationConfigOf(before) }) : undefined;
-    const a = after ? snapshotOf({ id: after.id, ...integrationConfigOf(after) }) : undefined;
-    const target = (a ?? b)?.snapshot;
-    if (!target) return;
-    if (b && a && changedFields(b.snapshot, a.snapshot).length === 0) return;
-    const redacted = [...new Set([...(b?.redacted ?? []), ...(a?.redacted ?? [])])];
-    const entry: NewChange = {
-      workspaceId: ws,
+    const config = (i: WorkspaceIntegration | undefined) =>
+      i ? { id: i.id, ...integrationConfigOf(i) } : null;
+    const entry = integrationChange(ws, config(before), config(after), {
+      ...ctx,
       actor: ctx?.actor ?? UNKNOWN_ACTOR,
-      operation: operationOf(b?.snapshot ?? null, a?.snapshot ?? null),
-      source: ctx?.source ?? "direct",
-      target: {
-        integrationId: target.id,
-        alias: target.alias,
-        integrationName: target.integrationName,
-      },
-      before: b?.snapshot ?? null,
-      after: a?.snapshot ?? null,
-      planId: ctx?.planId ?? null,
-      step: ctx?.step ?? null,
-      undoes: ctx?.undoes ?? null,
-      outcome: "applied",
-      ...(redacted.length > 0 ? { redacted } : {}),
-    };
+    });
+    if (!entry) return;
     try {
       await journal.record([entry]);
     } catch (err) {
       log.warn(
-        `change journal: could not record ${entry.operation} of "${target.alias}" in workspace ${ws} (${(err as Error).message}); the change itself was made`,
+        `change journal: could not record ${entry.operation} of "${entry.target.alias}" in workspace ${ws} (${(err as Error).message}); the change itself was made`,
       );
     }
   };

@@ -4,6 +4,9 @@
  * delete_workspace_integration, undo_change and the App's own Approve/Cancel helper.
  */
 
+import { VIEW_META_KEY } from "../mcp/apps/names.js";
+import { isRec, list, type Rec, str } from "./records.js";
+
 /** The parts of a CallToolResult the view reads. */
 export interface ToolResultLike {
   isError?: boolean;
@@ -54,12 +57,6 @@ export interface PlanView {
   /** Present when the result is a preview the person can approve here. */
   confirm?: { tool: string; arguments: Record<string, unknown>; token: string; expiresAt?: string };
 }
-
-const VIEW_META_KEY = "weavz/view";
-type Rec = Record<string, unknown>;
-const isRec = (v: unknown): v is Rec => !!v && typeof v === "object" && !Array.isArray(v);
-const str = (v: unknown, fallback = ""): string => (typeof v === "string" ? v : fallback);
-const list = (v: unknown): Rec[] => (Array.isArray(v) ? v.filter(isRec) : []);
 
 /** The first line of a result's text: the summary written for people and models alike. */
 export function summaryOf(result: ToolResultLike): string {

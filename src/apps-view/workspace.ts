@@ -1,11 +1,7 @@
 import type { App } from "@modelcontextprotocol/ext-apps";
 import { fmt, h, render } from "./dom.js";
 import type { ToolResultLike } from "./plan-model.js";
-
-type Rec = Record<string, unknown>;
-const isRec = (v: unknown): v is Rec => !!v && typeof v === "object" && !Array.isArray(v);
-const str = (v: unknown): string => (typeof v === "string" ? v : "");
-const list = (v: unknown): Rec[] => (Array.isArray(v) ? v.filter(isRec) : []);
+import { isRec, list, type Rec, str } from "./records.js";
 
 interface ServerView {
   server: Rec;

@@ -109,10 +109,13 @@ export function historyRoutes(app: Hono<DashboardEnv>, deps: HistoryDeps): void 
   };
 
   /** The preview, or the response to send instead (unknown target, another workspace, failure). */
-  const preview = async (c: Context<DashboardEnv>): Promise<UndoPreview | Response> => {
+  const preview = async (
+    c: Context<DashboardEnv>,
+    d: UndoDeps,
+  ): Promise<UndoPreview | Response> => {
     const ws = c.req.param("ws") as string;
     try {
-      const p = await previewUndo(undoDeps(c), target(c));
+      const p = await previewUndo(d, target(c));
       if (p.workspaceId !== ws) throw new UndoTargetNotFoundError("not in this workspace");
       return p;
     } catch (err) {
@@ -131,26 +134,28 @@ export function historyRoutes(app: Hono<DashboardEnv>, deps: HistoryDeps): void 
     }
   };
 
-  const workspaceOf = async (c: Context<DashboardEnv>) =>
-    (await undoDeps(c).api.getWorkspace(c.req.param("ws") as string)).workspace;
+  const workspaceOf = async (c: Context<DashboardEnv>, d: { api: WeavzApi }) =>
+    (await d.api.getWorkspace(c.req.param("ws") as string)).workspace;
 
   const showPreview = async (c: Context<DashboardEnv>) => {
-    const p = await preview(c);
+    const d = undoDeps(c);
+    const p = await preview(c, d);
     if (p instanceof Response) return p;
-    return renderPage(c, undoPage(await workspaceOf(c), p, c.get("session").csrf));
+    return renderPage(c, undoPage(await workspaceOf(c, d), p, c.get("session").csrf));
   };
 
   const confirm = async (c: Context<DashboardEnv>) => {
     const seen = await formField(c, "fingerprint");
-    const p = await preview(c);
+    const d = undoDeps(c);
+    const p = await preview(c, d);
     if (p instanceof Response) return p;
-    const ws = await workspaceOf(c);
+    const ws = await workspaceOf(c, d);
     const csrf = c.get("session").csrf;
     if (seen !== p.fingerprint) {
       return renderPage(c, undoPage(ws, p, csrf, changedNotice()), 409);
     }
     try {
-      const result = await applyUndo(undoDeps(c), p);
+      const result = await applyUndo(d, p);
       // Live pages (this one's history included) refresh at once, not at the next feed tick.
       deps.hub.changed(ws.id);
       log.info(
@@ -162,7 +167,7 @@ export function historyRoutes(app: Hono<DashboardEnv>, deps: HistoryDeps): void 
           c,
           undoPage(
             ws,
-            await previewUndo(undoDeps(c), p.target),
+            await previewUndo(d, p.target),
             csrf,
             html`<p class="notice" role="alert">The undo stopped at step ${failed?.n ?? "?"} (${failed?.alias ?? ""}): ${failed?.error.message ?? "failed"}. Steps before it were applied and are in the history.</p>`,
           ),

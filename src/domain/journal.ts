@@ -14,7 +14,7 @@
  */
 import { z } from "zod";
 import { ConnectionStrategySchema } from "./integration.js";
-import type { IntegrationConfig } from "./integration-rules.js";
+import { type IntegrationConfig, integrationConfigOf } from "./integration-rules.js";
 import { deepEqual } from "./json.js";
 import { PLAN_FIELDS } from "./plan/model.js";
 
@@ -237,14 +237,8 @@ export function snapshotOf(i: IntegrationConfig & { id: string }): {
   return {
     snapshot: {
       id: i.id,
-      integrationName: i.integrationName,
-      alias: i.alias,
-      displayName: i.displayName,
-      connectionStrategy: i.connectionStrategy,
-      connectionId: i.connectionId,
-      enabledActions: i.enabledActions,
+      ...integrationConfigOf(i),
       settings: scrub(i.settings ?? {}, "settings") as Record<string, unknown>,
-      sortOrder: i.sortOrder,
     },
     redacted,
   };
@@ -273,6 +267,46 @@ export function describeChange(e: ChangeEntry): string {
         ? ` (undo of ${e.undoes}${e.planId ? `, plan ${e.planId}` : ""})`
         : "";
   return `${e.id} ${e.time} ${what} (${e.target.integrationName})${fields.length > 0 ? ` [${fields.join(", ")}]` : ""}${from} by ${who}${e.outcome === "unknown" ? " — outcome unknown" : ""}`;
+}
+
+/** Who made a write and why, once the recorder has settled the actor (unknown when none came). */
+export type WriteContext = Omit<ChangeContext, "actor"> & { actor: Actor };
+
+/**
+ * The entry of one write to an integration (its configuration before and after), or undefined
+ * when the write changed no configured field (then nothing is journaled). Shared by every
+ * recorder: the local API's store and the hosted-mode journaling wrapper.
+ */
+export function integrationChange(
+  workspaceId: string,
+  before: (IntegrationConfig & { id: string }) | null,
+  after: (IntegrationConfig & { id: string }) | null,
+  ctx: WriteContext,
+): NewChange | undefined {
+  const b = before ? snapshotOf(before) : undefined;
+  const a = after ? snapshotOf(after) : undefined;
+  const target = (a ?? b)?.snapshot;
+  if (!target) return undefined;
+  if (b && a && changedFields(b.snapshot, a.snapshot).length === 0) return undefined;
+  const redacted = [...new Set([...(b?.redacted ?? []), ...(a?.redacted ?? [])])];
+  return {
+    workspaceId,
+    actor: ctx.actor,
+    operation: operationOf(b?.snapshot ?? null, a?.snapshot ?? null),
+    source: ctx.source ?? "direct",
+    target: {
+      integrationId: target.id,
+      alias: target.alias,
+      integrationName: target.integrationName,
+    },
+    before: b?.snapshot ?? null,
+    after: a?.snapshot ?? null,
+    planId: ctx.planId ?? null,
+    step: ctx.step ?? null,
+    undoes: ctx.undoes ?? null,
+    outcome: "applied",
+    ...(redacted.length > 0 ? { redacted } : {}),
+  };
 }
 
 /** Names of the configuration fields that differ between two snapshots. */

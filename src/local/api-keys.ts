@@ -14,6 +14,11 @@ export function keyLabel(key: string): string {
   return key.length > 16 ? `${key.slice(0, key.indexOf("_", 4) + 1 || 4)}…${key.slice(-4)}` : "…";
 }
 
+/** The credential of an `Authorization: Bearer <secret>` header, or undefined. */
+export function bearerToken(header: string | null | undefined): string | undefined {
+  return header ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
+}
+
 /** A key accepted in memory only (never stored); with workspaceIds, limited to them. */
 export interface InMemoryKey {
   key: string;
@@ -45,10 +50,8 @@ export function makeAuthenticator(store: Store, checker: KeyChecker, inMemory: I
   }));
   const upgrade = (old: string, fresh: string) => store.apiKeys.replaceHash(old, fresh);
   return async (header: string | undefined): Promise<Principal | undefined> => {
-    if (!header) return undefined;
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!m?.[1]) return undefined;
-    const key = m[1];
+    const key = bearerToken(header);
+    if (!key) return undefined;
     const tag = checker.tag(API_SCOPE, key);
     let found: Principal | undefined;
     // Constant time each, no early exit.

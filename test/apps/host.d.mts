@@ -7,5 +7,3 @@ export function hostView(
   view: { uri: string; input: Record<string, unknown>; result: unknown },
   size?: { width: number; height: number },
 ): Promise<{ page: Page; frame: () => Frame }>;
-
-export function launchChromium(): Promise<Browser>;

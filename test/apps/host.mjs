@@ -57,5 +57,3 @@ export async function hostView(browser, client, view, size = { width: 760, heigh
   };
   return { page, frame };
 }
-
-export { launchChromium } from "../../scripts/chromium.mjs";

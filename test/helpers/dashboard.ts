@@ -109,6 +109,38 @@ export async function seriousA11yViolations(page: Page): Promise<AxeViolation[]>
   );
 }
 
+/**
+ * Times a live update: clears the marks the dashboard script leaves on <body> (when the feed's
+ * event came, how long re-renders took), runs CALL (a change made through MCP), waits for
+ * SELECTOR to appear without a reload and prints the latencies. Resolves with CALL's result.
+ */
+export async function timeLiveUpdate<R>(
+  page: Page,
+  label: string,
+  selector: string,
+  timeout: number,
+  call: () => Promise<R>,
+): Promise<R> {
+  await page.evaluate(() => {
+    (globalThis as any).document.body.dataset.changedAt = "";
+    (globalThis as any).document.body.dataset.renderMs = "";
+  });
+  const started = Date.now();
+  let answered = 0;
+  const done = call().then((r) => {
+    answered = Date.now();
+    return r;
+  });
+  await page.waitForSelector(selector, { timeout });
+  const seen = Date.now();
+  const result = await done;
+  const marks = await page.evaluate(() => (globalThis as any).document.body.dataset);
+  console.log(
+    `[dashboard] ${label}: ${seen - started} ms after the tool call started, ${seen - answered} ms after its answer (target < 1000 ms); the feed's event came ${Number(marks.changedAt) - answered} ms after the answer, re-renders took ${marks.renderMs} ms`,
+  );
+  return result;
+}
+
 /** The current document's navigation timing: redirect, server (request to first byte) and total. */
 export function navTiming(
   page: Page,

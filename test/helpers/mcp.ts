@@ -1,17 +1,37 @@
+import { type ClientOptions, Client as ModernClient } from "@modelcontextprotocol/client";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import {
+  type CallToolResult,
+  ResourceUpdatedNotificationSchema,
+} from "@modelcontextprotocol/sdk/types.js";
+import { expect } from "vitest";
 import { createWeavzClient, type WeavzClient } from "../../src/api/client.js";
 import { silentLogger } from "../../src/log.js";
 import { createServerFactory, type ServerDeps } from "../../src/mcp/server.js";
 import { type HttpOptions, serveHttp } from "../../src/transports/http.js";
 import { startTestLocalApi } from "./local-api.js";
+import { resourceUpdates } from "./updates.js";
 
 export const DEMO_WS = "a1b2c3d4-e5f6-7890-abcd-ef1234567890";
 export const SLACK_BOT_CONN = "c1d2e3f4-5678-90ab-cdef-1234567890ab";
 
 /** Text of the first content block of a tool result. */
 export const textOf = (r: CallToolResult) => (r.content[0] as { text: string }).text;
+
+/**
+ * A confirmed tool call over CALL as a model does it without elicitation: preview, then the
+ * same call with the token it returned (or the preview itself when none was asked for).
+ */
+export function confirming<R extends { structuredContent?: Record<string, any> }>(
+  call: (name: string, args: Record<string, unknown>) => Promise<R>,
+) {
+  return async (name: string, args: Record<string, unknown> = {}): Promise<R> => {
+    const preview = await call(name, args);
+    const token = preview.structuredContent?.confirm;
+    return typeof token === "string" ? call(name, { ...args, confirm: token }) : preview;
+  };
+}
 
 /**
  * Our real MCP server for the given API client, with the SDK Client connected in memory.
@@ -34,12 +54,7 @@ export async function connectMcp(
     (await client.callTool({ name, arguments: args }, undefined, options)) as CallToolResult & {
       structuredContent?: Record<string, any>;
     };
-  /** A confirmed tool call as a model does it without elicitation: preview, then echo the token. */
-  const callConfirmed = async (name: string, args: Record<string, unknown> = {}) => {
-    const preview = await call(name, args);
-    const token = preview.structuredContent?.confirm;
-    return typeof token === "string" ? call(name, { ...args, confirm: token }) : preview;
-  };
+  const callConfirmed = confirming(call);
   return {
     client,
     server,
@@ -101,4 +116,37 @@ export function serveOverHttp(
     log: silentLogger,
     ...extra,
   });
+}
+
+/**
+ * Collects resources/updated notifications and lets a test wait for the next one for a URI.
+ * The wait's timeout only bounds a failure: how soon the feed notices a change is the unit
+ * test's to show (src/mcp/resources/hub.test.ts, under fake timers), not a wall clock's.
+ */
+export function watchUpdates(client: Client) {
+  const u = resourceUpdates({ timeoutMs: 15_000 });
+  client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => u.push(n.params.uri));
+  return u;
+}
+
+/**
+ * Waits until whatever the local API's writes so far make the hub notify has been notified:
+ * the feed has re-read at the change counter's current value, nothing the hub started is
+ * still running, and the client has received what was sent before its ping's answer.
+ */
+export async function settled(env: Awaited<ReturnType<typeof setup>>): Promise<void> {
+  const { seq } = await env.api.waitForChange(undefined, 0);
+  await expect
+    .poll(() => env.hub.stats.caughtUp ?? -1, { timeout: 15_000 })
+    .toBeGreaterThanOrEqual(seq);
+  await env.hub.idle();
+  await env.client.ping();
+}
+
+/** An SDK v2 client pinned to protocol 2026-07-28 (stateless); OPTIONS add to that. */
+export function modernClient(name: string, version = "1", options: ClientOptions = {}) {
+  return new ModernClient(
+    { name, version },
+    { versionNegotiation: { mode: { pin: "2026-07-28" } }, ...options },
+  );
 }

@@ -4,10 +4,7 @@
  * elicitation/create request; one that cannot gets a preview and a single-use token; a 2026
  * client gets an input_required result (MRTR) that the v2 client fulfils with its handler.
  */
-import {
-  Client as ModernClient,
-  StreamableHTTPClientTransport as ModernHttp,
-} from "@modelcontextprotocol/client";
+import { StreamableHTTPClientTransport as ModernHttp } from "@modelcontextprotocol/client";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
@@ -17,7 +14,14 @@ import { silentLogger } from "../../src/log.js";
 import { createServerFactory } from "../../src/mcp/server.js";
 import type { HttpHandle } from "../../src/transports/http.js";
 import { startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
-import { DEMO_WS, SLACK_BOT_CONN, serveOverHttp, setup, textOf } from "../helpers/mcp.js";
+import {
+  DEMO_WS,
+  modernClient,
+  SLACK_BOT_CONN,
+  serveOverHttp,
+  setup,
+  textOf,
+} from "../helpers/mcp.js";
 
 /** Two integrations to delete: a fixed Slack bot and a KV store. */
 async function seed(api: ReturnType<typeof createWeavzClient>) {
@@ -280,12 +284,10 @@ describe("delete with a 2026 client (input_required, MRTR)", () => {
     action: "accept" | "decline" | "cancel";
     content?: Record<string, boolean>;
   }) {
-    const client = new ModernClient(
-      { name: "modern", version: "1" },
-      {
-        versionNegotiation: { mode: { pin: "2026-07-28" } },
-        ...(answer ? { capabilities: { elicitation: { form: {} } } } : {}),
-      },
+    const client = modernClient(
+      "modern",
+      "1",
+      answer ? { capabilities: { elicitation: { form: {} } } } : {},
     );
     const asked: string[] = [];
     if (answer) {

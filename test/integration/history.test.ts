@@ -1,7 +1,4 @@
-import {
-  Client as ModernClient,
-  StreamableHTTPClientTransport as ModernHttp,
-} from "@modelcontextprotocol/client";
+import { StreamableHTTPClientTransport as ModernHttp } from "@modelcontextprotocol/client";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWeavzClient } from "../../src/api/client.js";
@@ -12,7 +9,15 @@ import { silentLogger } from "../../src/log.js";
 import { buildToolSet } from "../../src/mcp/inventory.js";
 import { createServerFactory } from "../../src/mcp/server.js";
 import { client as httpClient, startTestLocalApi } from "../helpers/local-api.js";
-import { DEMO_WS, SLACK_BOT_CONN, serveOverHttp, setup, textOf } from "../helpers/mcp.js";
+import {
+  confirming,
+  DEMO_WS,
+  modernClient,
+  SLACK_BOT_CONN,
+  serveOverHttp,
+  setup,
+  textOf,
+} from "../helpers/mcp.js";
 import { resourceUpdates } from "../helpers/updates.js";
 
 type Result = CallToolResult & { structuredContent?: Record<string, any> };
@@ -49,37 +54,45 @@ async function legacySession(): Promise<Session> {
   };
 }
 
-/** SDK v2 client pinned to 2026-07-28 (stateless), over our real HTTP transport. */
-async function modernSession(): Promise<Session> {
+/**
+ * The local API, our server over our real HTTP transport, and an SDK v2 client pinned to
+ * 2026-07-28 (stateless) connected to it; `close` closes them all.
+ */
+async function modernStack(name: string, version: string) {
   const local = await startTestLocalApi({ demo: true });
   const api = createWeavzClient({ baseUrl: local.url, apiKey: local.apiKey, log: silentLogger });
   const factory = createServerFactory({ api, log: silentLogger });
   const http = await serveOverHttp(factory);
-  const client = new ModernClient(
-    { name: "history-modern", version: "2.0.0" },
-    { versionNegotiation: { mode: { pin: "2026-07-28" } } },
-  );
-  await client.connect(new ModernHttp(new URL(http.url)));
+  const client = modernClient(name, version);
+  const close = async () => {
+    await client.close();
+    await http.close();
+    factory.hub.close();
+    await api.close();
+    await local.close();
+  };
+  try {
+    await client.connect(new ModernHttp(new URL(http.url)));
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { local, factory, client, close };
+}
+
+/** SDK v2 client pinned to 2026-07-28 (stateless), over our real HTTP transport. */
+async function modernSession(): Promise<Session> {
+  const { local, client, close } = await modernStack("history-modern", "2.0.0");
   const call = async (name: string, args: Record<string, unknown> = {}) =>
     (await client.callTool({ name, arguments: args })) as Result;
   const rest = httpClient(local.url, local.apiKey);
   return {
     call,
-    callConfirmed: async (name, args = {}) => {
-      const preview = await call(name, args);
-      const token = preview.structuredContent?.confirm;
-      return typeof token === "string" ? call(name, { ...args, confirm: token }) : preview;
-    },
+    callConfirmed: confirming(call),
     configs: () => configsOf(rest),
     rest,
     clientName: "history-modern",
-    close: async () => {
-      await client.close();
-      await http.close();
-      factory.hub.close();
-      await api.close();
-      await local.close();
-    },
+    close,
   };
 }
 
@@ -412,16 +425,8 @@ describe("list_changes at 10,000 entries", () => {
 
 describe("the history resource and read-only mode", () => {
   it("notifies a 2026 listen stream naming weavz://workspaces/{id}/history when a change is made", async () => {
-    const local = await startTestLocalApi({ demo: true });
-    const api = createWeavzClient({ baseUrl: local.url, apiKey: local.apiKey, log: silentLogger });
-    const factory = createServerFactory({ api, log: silentLogger });
-    const http = await serveOverHttp(factory);
-    const client = new ModernClient(
-      { name: "listener", version: "1" },
-      { versionNegotiation: { mode: { pin: "2026-07-28" } } },
-    );
+    const { local, factory, client, close } = await modernStack("listener", "1");
     try {
-      await client.connect(new ModernHttp(new URL(http.url)));
       const uri = `weavz://workspaces/${DEMO_WS}/history`;
       const u = resourceUpdates({ timeoutMs: 10_000 });
       client.setNotificationHandler("notifications/resources/updated", (n) => u.push(n.params.uri));
@@ -446,11 +451,7 @@ describe("the history resource and read-only mode", () => {
       expect(body.changes[0]).toMatchObject({ operation: "create", target: { alias: "listened" } });
       await sub.close();
     } finally {
-      await client.close();
-      await http.close();
-      factory.hub.close();
-      await api.close();
-      await local.close();
+      await close();
     }
   }, 30_000);
 

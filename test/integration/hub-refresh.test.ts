@@ -1,10 +1,8 @@
 // One change made through a tool re-reads a watched resource once (architecture review §2.1
 // measured two: the tool's own refresh, then the change feed's). Real local API over HTTP with
 // its change counter, the real server, the SDK client in memory.
-import { ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_WS, SLACK_BOT_CONN, setup } from "../helpers/mcp.js";
-import { resourceUpdates } from "../helpers/updates.js";
+import { DEMO_WS, SLACK_BOT_CONN, settled, setup, watchUpdates } from "../helpers/mcp.js";
 
 const INTEGRATIONS = `weavz://workspaces/${DEMO_WS}/integrations`;
 
@@ -18,10 +16,7 @@ describe("change hub", () => {
   });
 
   it("re-reads a watched resource once for a change made through a tool, and notifies once", async () => {
-    const u = resourceUpdates({ timeoutMs: 15_000 });
-    env.client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) =>
-      u.push(n.params.uri),
-    );
+    const u = watchUpdates(env.client);
     await env.client.subscribeResource({ uri: INTEGRATIONS });
     // The feed has taken its baseline of the change counter (its first request answered).
     await expect.poll(() => env.hub.stats.caughtUp, { timeout: 15_000 }).toBeDefined();
@@ -36,12 +31,7 @@ describe("change hub", () => {
     await updated;
     // Settled: the feed has re-read at the tool's write, the tool's own check of the counter
     // (and any re-read it queued) has finished, and the client has what was sent before.
-    const { seq } = await env.api.waitForChange(undefined, 0);
-    await expect
-      .poll(() => env.hub.stats.caughtUp ?? -1, { timeout: 15_000 })
-      .toBeGreaterThanOrEqual(seq);
-    await env.hub.idle();
-    await env.client.ping();
+    await settled(env);
     expect(env.hub.stats.refreshes - before.refreshes).toBe(1);
     expect(u.count(INTEGRATIONS)).toBe(1);
   });

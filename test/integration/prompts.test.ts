@@ -3,10 +3,7 @@
  * prompts/list, prompts/get and completion/complete through the SDK clients (2025 in memory,
  * 2026 over HTTP) against our real server and the real local API.
  */
-import {
-  Client as ModernClient,
-  StreamableHTTPClientTransport as ModernHttp,
-} from "@modelcontextprotocol/client";
+import { StreamableHTTPClientTransport as ModernHttp } from "@modelcontextprotocol/client";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { WorkspaceIntegrationListItem } from "../../src/domain/integration.js";
@@ -14,7 +11,14 @@ import { silentLogger } from "../../src/log.js";
 import { type AuditFacts, auditWorkspace, isGenericAlias } from "../../src/mcp/prompts/audit.js";
 import { createServerFactory } from "../../src/mcp/server.js";
 import { DEFAULT_TOOLSETS } from "../../src/toolsets.js";
-import { connectMcp, DEMO_WS, SLACK_BOT_CONN, serveOverHttp, setup } from "../helpers/mcp.js";
+import {
+  connectMcp,
+  DEMO_WS,
+  modernClient,
+  SLACK_BOT_CONN,
+  serveOverHttp,
+  setup,
+} from "../helpers/mcp.js";
 
 const item = (over: Partial<WorkspaceIntegrationListItem>): WorkspaceIntegrationListItem => ({
   id: `wi_${over.alias}`,
@@ -338,10 +342,7 @@ describe("prompts and completions through the 2026 SDK client", () => {
     const env = await setup();
     const factory = createServerFactory({ api: env.api, log: silentLogger });
     const http = await serveOverHttp(factory);
-    const client = new ModernClient(
-      { name: "m", version: "1" },
-      { versionNegotiation: { mode: { pin: "2026-07-28" } } },
-    );
+    const client = modernClient("m");
     try {
       await client.connect(new ModernHttp(new URL(http.url)));
       expect((await client.listPrompts()).prompts.length).toBe(4);

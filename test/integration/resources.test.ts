@@ -1,41 +1,21 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt } from "../helpers/build.js";
 import { cliStdio } from "../helpers/cli.js";
-import { connectMcp, DEMO_WS, SLACK_BOT_CONN, setup } from "../helpers/mcp.js";
-import { resourceUpdates } from "../helpers/updates.js";
+import {
+  connectMcp,
+  DEMO_WS,
+  SLACK_BOT_CONN,
+  settled,
+  setup,
+  watchUpdates,
+} from "../helpers/mcp.js";
 
 type Env = Awaited<ReturnType<typeof setup>>;
 const INTEGRATIONS = `weavz://workspaces/${DEMO_WS}/integrations`;
 const MCP_TOOLS = `weavz://workspaces/${DEMO_WS}/mcp-tools`;
-
-/**
- * Collects resources/updated notifications and lets a test wait for the next one for a URI.
- * The wait's timeout only bounds a failure: how soon the feed notices a change is the unit
- * test's to show (src/mcp/resources/hub.test.ts, under fake timers), not a wall clock's.
- */
-function watch(client: Client) {
-  const u = resourceUpdates({ timeoutMs: 15_000 });
-  client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => u.push(n.params.uri));
-  return u;
-}
-
-/**
- * Waits until whatever the local API's writes so far make the hub notify has been notified:
- * the feed has re-read at the change counter's current value, nothing the hub started is
- * still running, and the client has received what was sent before its ping's answer.
- */
-async function settled(env: Env): Promise<void> {
-  const { seq } = await env.api.waitForChange(undefined, 0);
-  await expect
-    .poll(() => env.hub.stats.caughtUp ?? -1, { timeout: 15_000 })
-    .toBeGreaterThanOrEqual(seq);
-  await env.hub.idle();
-  await env.client.ping();
-}
 
 async function readJson(env: Env, uri: string): Promise<any> {
   const r = await env.client.readResource({ uri });
@@ -111,7 +91,7 @@ describe("resources", () => {
 
 describe("subscriptions and auto-synced MCP server tools", () => {
   let env: Env;
-  let w: ReturnType<typeof watch>;
+  let w: ReturnType<typeof watchUpdates>;
   let serverId: string;
   const rest = (method: "GET" | "POST" | "PATCH" | "DELETE", path: string, body?: unknown) =>
     request(`${env.local.url}/api/v1${path}`, {
@@ -122,7 +102,7 @@ describe("subscriptions and auto-synced MCP server tools", () => {
 
   beforeAll(async () => {
     env = await setup();
-    w = watch(env.client);
+    w = watchUpdates(env.client);
     const created = await rest("POST", "/mcp/servers", { name: "Ops agent", workspaceId: DEMO_WS });
     expect(created.status).toBe(201);
     serverId = created.body.server.id;
@@ -315,7 +295,7 @@ describe("change feed against an API without a change counter (as the hosted API
     const api = createWeavzClient({ baseUrl: proxy.url, apiKey: local.apiKey, log: silentLogger });
     const mcp = await connectMcp(api, { hub: { pollMinMs: 150, pollMaxMs: 600 } });
     const { client, hub } = mcp;
-    const w = watch(client);
+    const w = watchUpdates(client);
     try {
       // Nobody subscribed: no feed, and nothing has reached the API.
       expect(hub.feedRunning).toBe(false);

@@ -17,6 +17,10 @@ describe("apply_workspace_plan runs only what was confirmed", () => {
       .map((i: any) => `${i.alias}:${i.connectionStrategy}`)
       .sort();
 
+  /** A plan_workspace result for the demo workspace. */
+  const planFor = async (args: Record<string, unknown>) =>
+    (await env.call("plan_workspace", { workspaceId: DEMO_WS, ...args })).structuredContent as any;
+
   /** Both integrations present (an earlier test, before the fix, may have deleted them). */
   const seed = async () => {
     const have = new Set((await aliases()).map((a: string) => a.split(":")[0]));
@@ -43,8 +47,7 @@ describe("apply_workspace_plan runs only what was confirmed", () => {
 
   it("refuses a plan of no steps sent back with prune: true (nothing deleted, nobody asked)", async () => {
     const before = await aliases();
-    const planned = await env.call("plan_workspace", { workspaceId: DEMO_WS, integrations: {} });
-    const plan = planned.structuredContent as any;
+    const plan = await planFor({ integrations: {} });
     expect(plan.steps).toEqual([]);
     expect(plan.unmanaged).toHaveLength(2);
     const forged = { ...plan, desired: { ...plan.desired, prune: true } };
@@ -63,14 +66,12 @@ describe("apply_workspace_plan runs only what was confirmed", () => {
 
   it("refuses a plan whose desired connectionStrategy was changed after planning", async () => {
     const before = await aliases();
-    const planned = await env.call("plan_workspace", {
-      workspaceId: DEMO_WS,
+    const plan = await planFor({
       integrations: {
         mail: { integrationName: "gmail", connectionStrategy: "per_user" },
         notes: { integrationName: "kv-store" },
       },
     });
-    const plan = planned.structuredContent as any;
     expect(plan.steps).toEqual([]);
     const forged = structuredClone(plan);
     forged.desired.integrations.notes.connectionStrategy = "per_user";
@@ -81,12 +82,7 @@ describe("apply_workspace_plan runs only what was confirmed", () => {
 
   it("refuses a destructive plan whose steps were removed so that nothing asks first", async () => {
     const before = await aliases();
-    const planned = await env.call("plan_workspace", {
-      workspaceId: DEMO_WS,
-      prune: true,
-      integrations: {},
-    });
-    const plan = planned.structuredContent as any;
+    const plan = await planFor({ prune: true, integrations: {} });
     expect(plan.steps).toHaveLength(2);
     const forged = { ...plan, steps: [], destructive: false };
     const r = await env.call("apply_workspace_plan", { plan: forged });
@@ -98,12 +94,10 @@ describe("apply_workspace_plan runs only what was confirmed", () => {
   it("a token confirmed for one plan does not carry over to a plan with an edited desired state", async () => {
     const before = await aliases();
     // An honest destructive plan: delete "notes" (prune), keep "mail".
-    const planned = await env.call("plan_workspace", {
-      workspaceId: DEMO_WS,
+    const plan = await planFor({
       prune: true,
       integrations: { mail: { integrationName: "gmail", connectionStrategy: "per_user" } },
     });
-    const plan = planned.structuredContent as any;
     expect(plan.steps.map((s: any) => `${s.action} ${s.alias}`)).toEqual(["delete notes"]);
     const preview = await env.call("apply_workspace_plan", { plan });
     const token = preview.structuredContent?.confirm;

@@ -1,7 +1,7 @@
 import { html } from "hono/html";
 import type { ChangeEntry, IntegrationSnapshot } from "../../domain/journal.js";
 import { PLAN_FIELDS } from "../../domain/plan/model.js";
-import { type Html, type Page, when, workspacePath, workspaceTop } from "./layout.js";
+import { type Html, type Page, undoPath, when, workspacePath, workspaceTop } from "./layout.js";
 
 /** Fields of a snapshot, in the order the diffs show them: the plan's own list. */
 const FIELDS = PLAN_FIELDS;
@@ -57,10 +57,7 @@ function origin(e: ChangeEntry): Html | string {
 }
 
 function entry(e: ChangeEntry, workspaceId: string): Html {
-  const undoPath = workspacePath(workspaceId, `/history/${encodeURIComponent(e.id)}/undo`);
-  const planUndo = e.planId
-    ? workspacePath(workspaceId, `/history/plan/${encodeURIComponent(e.planId)}/undo`)
-    : undefined;
+  const planUndo = e.planId ? undoPath(workspaceId, { planId: e.planId }) : undefined;
   const title =
     e.operation === "rename" ? `${e.before?.alias ?? "?"} → ${e.target.alias}` : e.target.alias;
   return html`<li class="card change" id="change-${e.id}" data-change="${e.id}" data-alias="${e.target.alias}" data-operation="${e.operation}">
@@ -70,7 +67,7 @@ function entry(e: ChangeEntry, workspaceId: string): Html {
 ${e.outcome === "unknown" ? html`<span class="pill status-error">outcome unknown</span>` : ""}</div>
 ${diffTable(e.before, e.after)}
 ${e.redacted && e.redacted.length > 0 ? html`<p class="muted small">Withheld as secrets (not restorable): ${e.redacted.join(", ")}</p>` : ""}
-<div class="actions-row"><a class="button" href="${undoPath}">Undo…</a>${
+<div class="actions-row"><a class="button" href="${undoPath(workspaceId, { changeId: e.id })}">Undo…</a>${
     planUndo && e.source !== "direct"
       ? html`<a class="button" href="${planUndo}">Undo the whole ${e.source === "undo" ? "undo" : "plan"}…</a>`
       : ""

@@ -81,7 +81,8 @@ function row(v: IntegrationView, workspaceId: string, hidden: boolean): Html {
 /** The integrations page: a filterable table of the workspace's integrations. */
 export function integrationsPage(view: WorkspaceView, query: string): Page {
   const ws = view.workspace;
-  const shown = view.integrations.filter((v) => matches(v, query)).length;
+  const visible = view.integrations.map((v) => matches(v, query));
+  const shown = visible.filter(Boolean).length;
   const filter = html`<form class="filter" method="get" role="search">
 <label for="filter">Filter integrations</label>
 <input id="filter" name="q" type="search" value="${query}" placeholder="alias, integration, strategy, connection…" autocomplete="off">
@@ -94,7 +95,7 @@ export function integrationsPage(view: WorkspaceView, query: string): Page {
 <table class="grid integrations">
 <caption class="sr-only">Integrations of ${ws.name}</caption>
 <thead><tr><th scope="col">Integration</th><th scope="col">Strategy</th><th scope="col">Connection</th><th scope="col">Enabled actions</th><th scope="col">Settings</th><th scope="col">Tools</th><th scope="col"><span class="sr-only">Links</span></th></tr></thead>
-<tbody>${view.integrations.map((v) => row(v, ws.id, !matches(v, query)))}</tbody>
+<tbody>${view.integrations.map((v, n) => row(v, ws.id, !visible[n]))}</tbody>
 </table>`;
   return {
     title: `${ws.name}: integrations`,

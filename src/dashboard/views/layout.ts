@@ -19,6 +19,16 @@ const TABS: { tab: WorkspaceTab; label: string; path: string }[] = [
 export const workspacePath = (workspaceId: string, sub = "") =>
   `/workspaces/${encodeURIComponent(workspaceId)}${sub}`;
 
+/** Where an undo of a change, or of a whole plan, is previewed and confirmed. */
+export function undoPath(
+  workspaceId: string,
+  target: { changeId: string } | { planId: string },
+): string {
+  return "changeId" in target
+    ? workspacePath(workspaceId, `/history/${encodeURIComponent(target.changeId)}/undo`)
+    : workspacePath(workspaceId, `/history/plan/${encodeURIComponent(target.planId)}/undo`);
+}
+
 /** A page: its title, what sits above the live region, and the live region itself. */
 export interface Page {
   title: string;

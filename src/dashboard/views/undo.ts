@@ -2,14 +2,7 @@ import { html } from "hono/html";
 import type { UndoPreview } from "../../api/undo.js";
 import type { PlanStep } from "../../domain/plan/index.js";
 import { actorText, valueText } from "./history.js";
-import { type Html, type Page, when, workspacePath, workspaceTop } from "./layout.js";
-
-/** Where an undo of a change, or of a whole plan, is previewed and confirmed. */
-export function undoPath(workspaceId: string, target: UndoPreview["target"]): string {
-  return "changeId" in target
-    ? workspacePath(workspaceId, `/history/${encodeURIComponent(target.changeId)}/undo`)
-    : workspacePath(workspaceId, `/history/plan/${encodeURIComponent(target.planId)}/undo`);
-}
+import { type Html, type Page, undoPath, when, workspacePath, workspaceTop } from "./layout.js";
 
 function step(s: PlanStep): Html {
   const verb =

@@ -13,9 +13,6 @@ import {
 } from "./sandbox/pool.js";
 import { actionFailed } from "./types.js";
 
-/** Memory limit of one code run, all of it (the JS heap and ArrayBuffers alike). */
-export const CODE_MEMORY_MB = SANDBOX_MEMORY_MB;
-
 const pool = new SandboxPool();
 
 /** How many code runs hold a sandbox worker right now (tests check that cancelled runs end). */
@@ -137,6 +134,12 @@ export function runJavaScript(
         `The code ran longer than its ${opts.timeoutSeconds} s timeout and was stopped.`,
         { reason: "timeout", timeoutSeconds: opts.timeoutSeconds, ...(logs ? { logs } : {}) },
       );
+    const outOfMemory = (logs?: WorkerDone["logs"]) =>
+      actionFailed(`The code ran out of memory (limit ${SANDBOX_MEMORY_MB} MiB) and was stopped.`, {
+        reason: "memory",
+        memoryLimitMb: SANDBOX_MEMORY_MB,
+        ...(logs ? { logs } : {}),
+      });
     const onDone = (m: WorkerDone) =>
       finish(() => {
         if (m.ok && jsonDepth(m.json ?? "") > MAX_JSON_DEPTH) {
@@ -157,12 +160,7 @@ export function runJavaScript(
           return;
         }
         if (m.reason === "memory") {
-          reject(
-            actionFailed(
-              `The code ran out of memory (limit ${CODE_MEMORY_MB} MiB) and was stopped.`,
-              { reason: "memory", memoryLimitMb: CODE_MEMORY_MB, logs: m.logs },
-            ),
-          );
+          reject(outOfMemory(m.logs));
         } else if (m.reason === "output_too_large") {
           reject(
             actionFailed(
@@ -199,10 +197,7 @@ export function runJavaScript(
             finish(() =>
               reject(
                 err.code === "ERR_WORKER_OUT_OF_MEMORY"
-                  ? actionFailed(
-                      `The code ran out of memory (limit ${CODE_MEMORY_MB} MiB) and was stopped.`,
-                      { reason: "memory", memoryLimitMb: CODE_MEMORY_MB },
-                    )
+                  ? outOfMemory()
                   : actionFailed(`The code's sandbox failed: ${err.message}`, { reason: "error" }),
               ),
             ),

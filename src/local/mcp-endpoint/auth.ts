@@ -1,3 +1,4 @@
+import { bearerToken } from "../api-keys.js";
 import { KeyCheckBusy, type KeyChecker } from "../key-check.js";
 import type { Store } from "../store/index.js";
 import type { SourceBudget } from "./source-budget.js";
@@ -42,13 +43,13 @@ export async function authenticate(
     return refuse(404, "NOT_FOUND", `MCP server ${serverId} not found.`);
   }
   const header = headers.get("authorization");
-  const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  const token = bearerToken(header);
   if (stored === null) {
     const description =
       "This MCP server uses authMode oauth; the local API accepts only static bearer tokens. Set its authMode to bearer or oauth_and_bearer to get an mcp_ token.";
     return refuse(401, "UNAUTHORIZED", description, { error: "invalid_token", description });
   }
-  if (!m?.[1]) {
+  if (!token) {
     return refuse(
       401,
       "UNAUTHORIZED",
@@ -60,7 +61,6 @@ export async function authenticate(
         : undefined,
     );
   }
-  const token = m[1];
   const tag = keys.tag(`mcp:${serverId}`, token);
   // Valid only against the form stored now: a regenerated token has a new one.
   if (keys.verifiedForm(tag) === stored) return { ok: true, tokenHash: stored };

@@ -174,7 +174,7 @@ export function integrationRoutes(app: App, deps: Deps): void {
             now = new Date(Date.parse(existing.updatedAt) + 1).toISOString();
           }
           const rec: IntegrationRecord = { ...existing, ...config, updatedAt: now };
-          store.integrations.update(rec, change);
+          store.integrations.update(rec, { before: existing, change });
           return rec;
         });
         return ok(c, { integration: record });

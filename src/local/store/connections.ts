@@ -1,5 +1,5 @@
 import type { Store } from "./index.js";
-import { asBuffer, type Page } from "./shared.js";
+import { asBuffer, type Page, pageOf } from "./shared.js";
 
 export interface ConnectionRecord {
   id: string;
@@ -52,7 +52,6 @@ export class ConnectionsTable {
     filter: { workspaceId?: string; integrationName?: string; scope?: readonly string[] },
     page: Page,
   ): { items: ConnectionRecord[]; total: number } {
-    const s = filter.scope ? JSON.stringify(filter.scope) : null;
     // A workspace filter lists the connections usable there: the workspace's own and the
     // organisation's (no workspace), as pinning and execution accept them.
     const where = `WHERE (@ws IS NULL OR workspace_id = @ws OR workspace_id IS NULL)
@@ -61,18 +60,9 @@ export class ConnectionsTable {
     const params = {
       ws: filter.workspaceId ?? null,
       name: filter.integrationName ?? null,
-      scope: s,
+      scope: filter.scope ? JSON.stringify(filter.scope) : null,
     };
-    const items = this.store
-      .stmt(
-        `SELECT ${COLS} FROM connections ${where} ORDER BY created_at, rowid LIMIT @limit OFFSET @offset`,
-      )
-      .all({ ...params, limit: page.limit, offset: page.offset }) as ConnectionRecord[];
-    const total = this.store
-      .stmt(`SELECT count(*) FROM connections ${where}`)
-      .pluck()
-      .get(params) as number;
-    return { items, total };
+    return pageOf<ConnectionRecord>(this.store, "connections", COLS, { where, params }, page);
   }
 
   insert(c: NewConnection): ConnectionRecord {

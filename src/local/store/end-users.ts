@@ -1,5 +1,5 @@
 import type { Store } from "./index.js";
-import { type Page, workspaceFilter } from "./shared.js";
+import { type Page, pageOf, workspaceFilter } from "./shared.js";
 
 export interface EndUserRecord {
   id: string;
@@ -34,17 +34,7 @@ export class EndUsersTable {
     filter: { workspaceId?: string; scope?: readonly string[] },
     page: Page,
   ): { items: EndUserRecord[]; total: number } {
-    const { where, params } = workspaceFilter(filter);
-    const items = this.store
-      .stmt(
-        `SELECT ${COLS} FROM end_users ${where} ORDER BY created_at, rowid LIMIT @limit OFFSET @offset`,
-      )
-      .all({ ...params, limit: page.limit, offset: page.offset }) as EndUserRecord[];
-    const total = this.store
-      .stmt(`SELECT count(*) FROM end_users ${where}`)
-      .pluck()
-      .get(params) as number;
-    return { items, total };
+    return pageOf<EndUserRecord>(this.store, "end_users", COLS, workspaceFilter(filter), page);
   }
 
   insert(u: {

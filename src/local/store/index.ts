@@ -69,11 +69,11 @@ export class Store {
     this.secretKey = options.secretKey;
     this.journal = new JournalTable(this, options.historyLimit);
     preparePrivateDatabase(path);
+    // Both drivers set busy_timeout from `timeout` (sqlite.ts).
     this.db = openDatabase(path, { timeout: 5000 });
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");
     this.db.pragma("foreign_keys = ON");
-    this.db.pragma("busy_timeout = 5000");
     let created = false;
     this.immediate(() => {
       const version = this.db.pragma("user_version", { simple: true }) as number;

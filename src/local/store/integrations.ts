@@ -1,21 +1,16 @@
-import type { ConnectionStrategy } from "../../domain/index.js";
+import type { IntegrationConfig } from "../../domain/integration-rules.js";
 import type { Store } from "./index.js";
 import type { WriteContext } from "./journal.js";
 import type { Row } from "./shared.js";
 
-/** A workspace integration exactly as the API returns it on create and update. */
-export interface IntegrationRecord {
+/**
+ * A workspace integration exactly as the API returns it on create and update: the domain's
+ * checked configuration plus the identity and timestamps the store adds.
+ */
+export interface IntegrationRecord extends IntegrationConfig {
   id: string;
   workspaceId: string;
   orgId: string;
-  integrationName: string;
-  alias: string;
-  displayName: string | null;
-  connectionStrategy: ConnectionStrategy;
-  connectionId: string | null;
-  enabledActions: string[] | null;
-  settings: Record<string, unknown>;
-  sortOrder: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -131,10 +126,16 @@ export class IntegrationsTable {
     });
   }
 
-  /** Replaces the mutable fields; throws SQLITE_CONSTRAINT_UNIQUE when the alias is taken. */
-  update(r: IntegrationRecord, change?: WriteContext): void {
+  /**
+   * Replaces the mutable fields; throws SQLITE_CONSTRAINT_UNIQUE when the alias is taken. With
+   * `journal`, the write is journaled in the same transaction against `before`, the record the
+   * caller read in that transaction (so it is not read twice).
+   */
+  update(
+    r: IntegrationRecord,
+    journal?: { before: IntegrationRecord; change: WriteContext },
+  ): void {
     this.store.write(() => {
-      const before = change ? this.get(r.workspaceId, r.id) : undefined;
       this.store
         .stmt(
           `UPDATE workspace_integrations SET alias = @alias, display_name = @displayName,
@@ -144,7 +145,7 @@ export class IntegrationsTable {
          WHERE workspace_id = @workspaceId AND id = @id`,
         )
         .run(mutable(r));
-      if (change && before) this.store.journal.record(r.workspaceId, before, r, change);
+      if (journal) this.store.journal.record(r.workspaceId, journal.before, r, journal.change);
     });
   }
 

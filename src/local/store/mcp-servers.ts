@@ -1,6 +1,6 @@
 import type { McpAuthMode, McpServerMode } from "../../domain/index.js";
 import type { Store } from "./index.js";
-import { type Page, type Row, workspaceFilter } from "./shared.js";
+import { type Page, pageOf, type Row, workspaceFilter } from "./shared.js";
 
 /** An MCP server as the API returns it (the token hash stays in the database). */
 export interface McpServerRecord {
@@ -38,19 +38,8 @@ export class McpServersTable {
     filter: { workspaceId?: string; scope?: readonly string[] },
     page: Page,
   ): { items: McpServerRecord[]; total: number } {
-    const { where, params } = workspaceFilter(filter);
-    const items = (
-      this.store
-        .stmt(
-          `SELECT ${COLS} FROM mcp_servers ${where} ORDER BY created_at, rowid LIMIT @limit OFFSET @offset`,
-        )
-        .all({ ...params, limit: page.limit, offset: page.offset }) as Row[]
-    ).map(toRecord);
-    const total = this.store
-      .stmt(`SELECT count(*) FROM mcp_servers ${where}`)
-      .pluck()
-      .get(params) as number;
-    return { items, total };
+    const { items, total } = pageOf(this.store, "mcp_servers", COLS, workspaceFilter(filter), page);
+    return { items: items.map(toRecord), total };
   }
 
   /** MCP servers of a workspace holding a static bearer token. */

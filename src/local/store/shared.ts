@@ -1,5 +1,7 @@
 /** Pieces every table module uses. */
 
+import type { Store } from "./index.js";
+
 export interface Page {
   limit: number;
   offset: number;
@@ -17,6 +19,28 @@ export function workspaceFilter(filter: { workspaceId?: string; scope?: readonly
       scope: filter.scope ? JSON.stringify(filter.scope) : null,
     },
   };
+}
+
+/**
+ * One page of `table`'s rows matching `where` (oldest first), and how many match in all: the
+ * paged lists of the API. `params` binds `where`'s named parameters; `@limit` and `@offset`
+ * are added here.
+ */
+export function pageOf<T = Row>(
+  store: Store,
+  table: string,
+  cols: string,
+  filter: { where: string; params: Record<string, unknown> },
+  page: Page,
+): { items: T[]; total: number } {
+  const { where, params } = filter;
+  const items = store
+    .stmt(
+      `SELECT ${cols} FROM ${table} ${where} ORDER BY created_at, rowid LIMIT @limit OFFSET @offset`,
+    )
+    .all({ ...params, limit: page.limit, offset: page.offset }) as T[];
+  const total = store.stmt(`SELECT count(*) FROM ${table} ${where}`).pluck().get(params) as number;
+  return { items, total };
 }
 
 /**

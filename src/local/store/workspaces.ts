@@ -1,5 +1,5 @@
 import type { Store } from "./index.js";
-import type { Page } from "./shared.js";
+import { type Page, pageOf } from "./shared.js";
 
 export interface WorkspaceRecord {
   id: string;
@@ -30,16 +30,9 @@ export class WorkspacesTable {
 
   /** scope: only these workspace ids (a scoped key); undefined = all. */
   list(page: Page, scope?: readonly string[]): { items: WorkspaceRecord[]; total: number } {
-    const s = scope ? JSON.stringify(scope) : null;
-    const where = "WHERE (? IS NULL OR id IN (SELECT value FROM json_each(?)))";
-    const items = this.store
-      .stmt(`SELECT ${COLS} FROM workspaces ${where} ORDER BY created_at, rowid LIMIT ? OFFSET ?`)
-      .all(s, s, page.limit, page.offset) as WorkspaceRecord[];
-    const total = this.store
-      .stmt(`SELECT count(*) FROM workspaces ${where}`)
-      .pluck()
-      .get(s, s) as number;
-    return { items, total };
+    const where = "WHERE (@scope IS NULL OR id IN (SELECT value FROM json_each(@scope)))";
+    const params = { scope: scope ? JSON.stringify(scope) : null };
+    return pageOf<WorkspaceRecord>(this.store, "workspaces", COLS, { where, params }, page);
   }
 
   insert(name: string, slug: string, id: string = crypto.randomUUID()): WorkspaceRecord {

@@ -6,18 +6,16 @@ import { successResult } from "../results/success.js";
 import { parseArguments, toJsonSchema } from "../schema.js";
 import { DESTRUCTIVE } from "../tool.js";
 import { PLAN_APP_URI, uiToolMeta } from "./links.js";
+import { DECIDE_TOOL, VIEW_META_KEY } from "./names.js";
 
-/**
- * The plan review App's Approve and Cancel. Approve runs the previewed tool again with its
- * arguments and `confirm` token, through the very same tools/call path a model's echo takes
- * (arguments, confirmation gate, handler): the token stays the guard, and the server cannot
- * tell, nor needs to, whether a person clicked or a model echoed. Cancel voids the token, so
- * the change the person turned down cannot be confirmed afterwards by anyone.
- *
- * Listed only to clients that render Apps, with `visibility: ["app"]`: such hosts keep it out
- * of the model's tool list and let only the App call it.
- */
-export const DECIDE_TOOL = "app_decide_change";
+// The plan review App's Approve and Cancel. Approve runs the previewed tool again with its
+// arguments and `confirm` token, through the very same tools/call path a model's echo takes
+// (arguments, confirmation gate, handler): the token stays the guard, and the server cannot
+// tell, nor needs to, whether a person clicked or a model echoed. Cancel voids the token, so
+// the change the person turned down cannot be confirmed afterwards by anyone.
+//
+// Listed only to clients that render Apps, with `visibility: ["app"]`: such hosts keep it out
+// of the model's tool list and let only the App call it (DECIDE_TOOL, names.ts).
 
 /** Tools whose previews the App can approve: confirmed tools linked to the plan review. */
 export const CONFIRMABLE = [
@@ -112,9 +110,6 @@ function refusal(why: string): CallToolResult {
     content: [{ type: "text", text: `Error INVALID_ARGUMENTS: ${DECIDE_TOOL}: ${why}` }],
   };
 }
-
-/** The `_meta` key under which a linked result carries what the plan review App needs. */
-export const VIEW_META_KEY = "weavz/view";
 
 /**
  * Adds the plan review's data to a confirmable tool's result, for clients that render Apps:

@@ -5,19 +5,10 @@ import type {
   Resource,
   Tool,
 } from "@modelcontextprotocol/server";
-import {
-  CONFIRMABLE,
-  DECIDE_TOOL,
-  type DecideEnv,
-  decideToolEntry,
-  decorate,
-  runDecide,
-} from "./decide.js";
+import { CONFIRMABLE, type DecideEnv, decideToolEntry, decorate, runDecide } from "./decide.js";
 import { linkTools, rendersApps } from "./links.js";
+import { DECIDE_TOOL } from "./names.js";
 import { APP_RESOURCES, readAppResource } from "./resources.js";
-
-export { DECIDE_TOOL, VIEW_META_KEY } from "./decide.js";
-export { PLAN_APP_URI, WORKSPACE_APP_URI } from "./links.js";
 
 /**
  * The MCP Apps extension (io.modelcontextprotocol/ui) for one server factory: the two

@@ -46,11 +46,6 @@ export const APP_RESOURCES: readonly Resource[] = VIEWS.map((v) => ({
   _meta: UI_META,
 }));
 
-/** Whether a URI is one of the App views. */
-export function isAppUri(uri: string): boolean {
-  return VIEWS.some((v) => v.uri === uri);
-}
-
 const cache = new Map<string, string>();
 
 /** resources/read of an App view; undefined for any other URI. */

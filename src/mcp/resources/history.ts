@@ -1,5 +1,4 @@
 import { changeView } from "../tools/list-changes.js";
-import { historyUri } from "../uris.js";
 import { JSON_MIME, type ResourceApi, type ResourceDef } from "./resource.js";
 
 /**
@@ -23,12 +22,10 @@ const workspaceHistory: ResourceDef = {
 export default workspaceHistory;
 
 /** Entries on the resource's one page. */
-export const HISTORY_PAGE = 20;
-
-export { historyUri };
+const HISTORY_PAGE = 20;
 
 /** The resource's content. */
-export async function readHistory(
+async function readHistory(
   api: ResourceApi,
   workspaceId: string,
   signal?: AbortSignal,

@@ -57,6 +57,15 @@ class StandInApi implements HubApi {
 
   constructor(public mode: CounterMode) {}
 
+  /** Sets `hold` until the function returned is called. */
+  holdReads(): () => void {
+    let release = () => {};
+    this.hold = new Promise((r) => {
+      release = r;
+    });
+    return () => release();
+  }
+
   /** A write as the local API makes one: new content, and the counter moves. */
   write(alias: string): void {
     this.integrations = [
@@ -156,6 +165,14 @@ function start(mode: CounterMode, opts: HubOptions = {}) {
 const at = (t: number) => vi.advanceTimersByTimeAsync(t - Date.now());
 /** Lets pending promise chains finish without moving the clock. */
 const settle = () => vi.advanceTimersByTimeAsync(0);
+/** Whether hub.idle() has settled yet (read it after settle()). */
+const idleWatch = () => {
+  const seen = { idle: false };
+  void hub.idle().then(() => {
+    seen.idle = true;
+  });
+  return seen;
+};
 const updates = () => events.filter((e) => e.kind === "resource_updated");
 const subscribe = (watcher: object, uri = INTEGRATIONS) =>
   hub.watch(watcher, { uris: [uri], listChanged: false }, { strict: true });
@@ -236,20 +253,14 @@ describe("change feed without a change counter (as the hosted API)", () => {
   });
 
   it("idle() waits for the feed's first read of the workspace list", async () => {
-    let release = () => {};
-    api.hold = new Promise((r) => {
-      release = r;
-    });
+    const release = api.holdReads();
     await subscribe({});
-    let idle = false;
-    void hub.idle().then(() => {
-      idle = true;
-    });
+    const idle = idleWatch();
     await settle();
-    expect(idle).toBe(false);
+    expect(idle.idle).toBe(false);
     release();
     await settle();
-    expect(idle).toBe(true);
+    expect(idle.idle).toBe(true);
   });
 
   it("stops when the last watcher leaves: no timer left, nothing read for a minute", async () => {
@@ -401,21 +412,15 @@ describe("change feed on a change counter (as the local API)", () => {
   it("reports the counter value it caught up with; idle() waits for changed()'s check", async () => {
     await watching();
     expect(hub.stats.caughtUp).toBe(0);
-    let release = () => {};
-    api.hold = new Promise((r) => {
-      release = r;
-    });
+    const release = api.holdReads();
     api.write("by_tool");
     hub.changed(WS); // its check of the counter now waits on the stand-in
-    let idle = false;
-    void hub.idle().then(() => {
-      idle = true;
-    });
+    const idle = idleWatch();
     await settle();
-    expect(idle).toBe(false);
+    expect(idle.idle).toBe(false);
     release();
     await settle();
-    expect(idle).toBe(true);
+    expect(idle.idle).toBe(true);
     expect(hub.stats.caughtUp).toBe(0); // the long poll has not answered yet
     api.wake();
     await settle();
@@ -424,10 +429,7 @@ describe("change feed on a change counter (as the local API)", () => {
   });
 
   it("changed() at the feed's baseline (the change predates it): re-read at once", async () => {
-    let release = () => {};
-    api.hold = new Promise((r) => {
-      release = r;
-    });
+    const release = api.holdReads();
     await subscribe({}); // reads the content before the tool's write
     api.write("by_tool");
     release(); // the feed's baseline is the counter after the write

@@ -10,7 +10,7 @@ import {
 import { ConfirmArg, ConfirmOutput } from "../confirm.js";
 import { PLAN_TTL_MS, PLANS } from "../plan-store.js";
 import { DESTRUCTIVE, defineTool, ToolInputError } from "../tool.js";
-import { changeLinks } from "./shared.js";
+import { changeLinks, stepLine, stepProgress } from "./shared.js";
 
 const StepOutcomeSchema = z.object({
   n: z.number(),
@@ -102,12 +102,7 @@ export default defineTool({
     try {
       report = await applyPlan(ctx.api, plan, {
         signal: ctx.signal,
-        onProgress: (done, total, step) =>
-          ctx.progress?.(
-            done,
-            total,
-            done < total ? `step ${step.n}/${total}: ${step.action} ${step.alias}` : "done",
-          ),
+        onProgress: stepProgress(ctx),
       });
     } catch (err) {
       if (err instanceof PlanRefusedError) {
@@ -123,14 +118,12 @@ export default defineTool({
       throw err;
     }
     if (report.applied.length > 0) ctx.changed(plan.workspaceId);
-    const line = (s: { n: number; action: string; alias: string }) =>
-      `${s.n}. ${s.action} ${s.alias}`;
     const summary =
       report.status === "nothing_to_do"
         ? `Nothing to do: workspace ${plan.workspaceId} already matches plan ${plan.planId}'s desired state.`
         : report.status === "applied"
-          ? `Applied plan ${plan.planId}: ${report.applied.map(line).join("; ")}.`
-          : `Plan ${plan.planId} stopped at step ${report.failed?.n} (${report.failed?.action} ${report.failed?.alias}): ${report.failed?.error.code}: ${report.failed?.error.message}. Applied: ${report.applied.map(line).join("; ") || "none"}. Not run: ${report.notRun.map(line).join("; ") || "none"}. Next: fix the cause, then call plan_workspace again (it plans only what is left).`;
+          ? `Applied plan ${plan.planId}: ${report.applied.map(stepLine).join("; ")}.`
+          : `Plan ${plan.planId} stopped at step ${report.failed?.n} (${report.failed?.action} ${report.failed?.alias}): ${report.failed?.error.code}: ${report.failed?.error.message}. Applied: ${report.applied.map(stepLine).join("; ") || "none"}. Not run: ${report.notRun.map(stepLine).join("; ") || "none"}. Next: fix the cause, then call plan_workspace again (it plans only what is left).`;
     return { data: report, summary, links: changeLinks(plan.workspaceId) };
   },
 });

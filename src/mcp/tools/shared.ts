@@ -98,6 +98,20 @@ export function changeLinks(workspaceId: string): ResultLink[] {
   ];
 }
 
+/** A step of an apply or undo, as its summary lists it: "n. action alias". */
+export const stepLine = (s: { n: number; action: string; alias: string }): string =>
+  `${s.n}. ${s.action} ${s.alias}`;
+
+/** The onProgress of an apply or undo: each step reported to the client as it starts. */
+export function stepProgress(ctx: ToolContext) {
+  return (done: number, total: number, step: { n: number; action: string; alias: string }) =>
+    ctx.progress?.(
+      done,
+      total,
+      done < total ? `step ${step.n}/${total}: ${step.action} ${step.alias}` : "done",
+    );
+}
+
 /** Next steps of the tools that select an integration by id or alias. */
 export const SELECTOR_HINTS: Partial<Record<string, string>> = {
   NOT_FOUND:

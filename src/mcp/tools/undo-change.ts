@@ -14,7 +14,7 @@ import { WorkspaceIdArg } from "../args.js";
 import { ConfirmArg, ConfirmOutput } from "../confirm.js";
 import { DESTRUCTIVE, defineTool, type ToolContext, ToolInputError } from "../tool.js";
 import { journalScope } from "./list-changes.js";
-import { changeLinks } from "./shared.js";
+import { changeLinks, stepLine, stepProgress } from "./shared.js";
 
 // Steps as apply_workspace_plan reports them ({n, action, alias, integrationName, id?}); left
 // open in the schema to keep tools/list small.
@@ -147,12 +147,7 @@ export default defineTool({
     let result: Awaited<ReturnType<typeof applyUndo>>;
     try {
       result = await applyUndo(depsOf(ctx), p, {
-        onProgress: (done, total, step) =>
-          ctx.progress?.(
-            done,
-            total,
-            done < total ? `step ${step.n}/${total}: ${step.action} ${step.alias}` : "done",
-          ),
+        onProgress: stepProgress(ctx),
       });
     } catch (err) {
       if (err instanceof UndoRefusedError) {
@@ -167,12 +162,10 @@ export default defineTool({
     }
     if (result.report.applied.length > 0) ctx.changed(p.workspaceId);
     const { report } = result;
-    const line = (s: { n: number; action: string; alias: string }) =>
-      `${s.n}. ${s.action} ${s.alias}`;
     const summary =
       report.status === "failed"
-        ? `Undo stopped at step ${report.failed?.n} (${report.failed?.action} ${report.failed?.alias}): ${report.failed?.error.code}: ${report.failed?.error.message}. Applied: ${report.applied.map(line).join("; ") || "none"}. Next: call list_changes, then undo_change again for what is left.`
-        : `Undone (undo plan ${result.undoPlanId}; undo that planId to redo): ${report.applied.map(line).join("; ") || "nothing to do"}.${result.irreversible.length > 0 ? ` Not reversed: ${result.irreversible.length} step(s), see irreversible.` : ""}`;
+        ? `Undo stopped at step ${report.failed?.n} (${report.failed?.action} ${report.failed?.alias}): ${report.failed?.error.code}: ${report.failed?.error.message}. Applied: ${report.applied.map(stepLine).join("; ") || "none"}. Next: call list_changes, then undo_change again for what is left.`
+        : `Undone (undo plan ${result.undoPlanId}; undo that planId to redo): ${report.applied.map(stepLine).join("; ") || "nothing to do"}.${result.irreversible.length > 0 ? ` Not reversed: ${result.irreversible.length} step(s), see irreversible.` : ""}`;
     return {
       data: {
         status: report.status,
