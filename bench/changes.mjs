@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
-import { percentile, restClient } from "./lib.mjs";
+import { localApiOrigin, percentile, restClient } from "./lib.mjs";
 
 const ROUNDS = Number(process.env.ROUNDS ?? 60);
 const IDLE_MS = Number(process.env.IDLE_MS ?? 10_000);
@@ -36,18 +36,7 @@ const other = spawn(
   },
 );
 children.push(other);
-const base = await new Promise((resolve, reject) => {
-  let out = "";
-  const t = setTimeout(() => reject(new Error(`local-api did not start: ${out}`)), 20_000);
-  other.stdout.on("data", (d) => {
-    out += d;
-    const m = out.match(/listening on (http:\/\/\S+)\/api\/v1/);
-    if (m) {
-      clearTimeout(t);
-      resolve(m[1]);
-    }
-  });
-});
+const base = await localApiOrigin(other, 20_000);
 const call = restClient({ key: KEY, origin: base });
 const rest = (method, path, body) => call(method, `/api/v1${path}`, body);
 await rest("POST", "/mcp/servers", { name: "bench", workspaceId: WS });

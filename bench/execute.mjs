@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { Pool } from "undici";
-import { percentile, restClient } from "./lib.mjs";
+import { localApiOrigin, percentile, restClient } from "./lib.mjs";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const CLI = join(ROOT, "dist", "cli.js");
@@ -62,15 +62,7 @@ function startLocal(cliPath, db) {
     { stdio: ["ignore", "pipe", "inherit"], env: childEnv({}) },
   );
   children.push(child);
-  return new Promise((res, rej) => {
-    let out = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-      const m = /listening on (http:\/\/\S+)\/api\/v1/.exec(out);
-      if (m) res(m[1]);
-    });
-    child.once("exit", (c) => rej(new Error(`local-api exited ${c}`)));
-  });
+  return localApiOrigin(child);
 }
 
 // 1. The local API, seeded with a workspace and a workspace-scoped kv-store.
@@ -143,25 +135,27 @@ const viaMcp = async (action) => {
   if (msg.error || msg.result.isError) throw new Error(JSON.stringify(msg).slice(0, 500));
   return at - t0;
 };
-const direct = async (action) => {
-  const b = body(action);
+/** Milliseconds one POST /api/v1/actions/execute of BODY takes through POOL (response read). */
+async function timedExecute(p, body, label = "REST") {
   const t0 = performance.now();
-  const r = await pool.request({
+  const r = await p.request({
     method: "POST",
     path: "/api/v1/actions/execute",
     headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
-    body: JSON.stringify({
-      workspaceId: ws,
-      integrationName: "kv-store",
-      integrationAlias: "kv",
-      ...b,
-    }),
+    body: JSON.stringify(body),
   });
   const text = await r.body.text();
   const t1 = performance.now();
-  if (r.statusCode !== 200) throw new Error(text);
+  if (r.statusCode !== 200) throw new Error(`${label}: ${text}`);
   return t1 - t0;
-};
+}
+const direct = (action) =>
+  timedExecute(pool, {
+    workspaceId: ws,
+    integrationName: "kv-store",
+    integrationAlias: "kv",
+    ...body(action),
+  });
 
 const results = {};
 for (const action of ["put", "get"]) {
@@ -209,24 +203,17 @@ async function codeTarget(label, cliPath) {
   const r = restClient({ key: KEY, pool: p });
   const id = (await r("POST", "/api/v1/workspaces", { name: "C", slug: "c" })).workspace.id;
   await r("POST", `/api/v1/workspaces/${id}/integrations`, { integrationName: "code" });
-  const run = async (program) => {
-    const t0 = performance.now();
-    const res = await p.request({
-      method: "POST",
-      path: "/api/v1/actions/execute",
-      headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
-      body: JSON.stringify({
+  const run = (program) =>
+    timedExecute(
+      p,
+      {
         workspaceId: id,
         integrationName: "code",
         actionName: "run_code",
         input: PROGRAMS[program],
-      }),
-    });
-    const text = await res.body.text();
-    const t1 = performance.now();
-    if (res.statusCode !== 200) throw new Error(`${label}: ${text}`);
-    return t1 - t0;
-  };
+      },
+      label,
+    );
   return { label, run, close: () => p.close() };
 }
 const targets = [await codeTarget("this", CLI)];

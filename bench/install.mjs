@@ -20,7 +20,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { percentile } from "./lib.mjs";
+import { localApiOrigin, percentile } from "./lib.mjs";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 8);
@@ -248,15 +248,7 @@ async function listThroughput(run) {
     },
   );
   children.add(child);
-  const url = await new Promise((res, rej) => {
-    let out = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-      const m = /listening on (http:\/\/\S+)\/api\/v1/.exec(out);
-      if (m) res(m[1]);
-    });
-    child.on("exit", (c) => rej(new Error(`local-api exited ${c}`)));
-  });
+  const url = await localApiOrigin(child);
   const req = async (method, path, body) => {
     const r = await fetch(url + path, {
       method,

@@ -26,3 +26,25 @@ export function percentile(values, p) {
   const s = Float64Array.from(values).sort();
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
 }
+
+/**
+ * The local API origin a spawned `local-api` prints ("listening on ORIGIN/api/v1"): resolves
+ * with it, rejects if the child exits first (or, given TIMEOUT_MS, prints nothing in time).
+ */
+export function localApiOrigin(child, timeoutMs) {
+  return new Promise((res, rej) => {
+    let out = "";
+    const t = timeoutMs
+      ? setTimeout(() => rej(new Error(`local-api did not start: ${out}`)), timeoutMs)
+      : undefined;
+    child.stdout.on("data", (d) => {
+      out += d;
+      const m = /listening on (http:\/\/\S+)\/api\/v1/.exec(out);
+      if (m) {
+        clearTimeout(t);
+        res(m[1]);
+      }
+    });
+    child.once("exit", (c) => rej(new Error(`local-api exited ${c}`)));
+  });
+}

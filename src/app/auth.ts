@@ -43,25 +43,28 @@ export async function authFromConfig(
   }
   if (config.auth.mode === "bearer") {
     const file = config.auth.tokensFile as string;
-    let entries = await loadTokens(file, log);
-    let verify = tokenFileVerifier(entries);
-    let principals = new Set(entries.map(tokenPrincipal));
+    const load = async () => {
+      const entries = await loadTokens(file, log);
+      return {
+        verify: tokenFileVerifier(entries),
+        principals: new Set(entries.map(tokenPrincipal)),
+      };
+    };
+    let tokens = await load();
     const gate = createAuthGate({
-      verifier: (token) => verify(token),
+      verifier: (token) => tokens.verify(token),
       publicUrl: config.http.publicUrl,
       log,
     });
     // A bad edit keeps the tokens in force: the server never falls open or shut on a typo.
     const reload = async () => {
       try {
-        entries = await loadTokens(file, log);
-        verify = tokenFileVerifier(entries);
-        principals = new Set(entries.map(tokenPrincipal));
+        tokens = await load();
       } catch (err) {
         log.error(`${(err as Error).message}; keeping the tokens loaded before`);
       }
     };
-    return { gate, reload, accepts: (p) => typeof p === "string" && principals.has(p) };
+    return { gate, reload, accepts: (p) => typeof p === "string" && tokens.principals.has(p) };
   }
   const issuer = config.auth.oauthIssuer as string;
   let gate: AuthGate | undefined;

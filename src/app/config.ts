@@ -188,3 +188,14 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   for (const rule of RULES) rule(config, given);
   return config;
 }
+
+/**
+ * The change hub's polling of an API without a change feed: --poll-interval at first, doubling
+ * while nothing changes up to 30 s (or the interval, when that is longer).
+ */
+export function hubPolling(config: Pick<Config, "mcp">): { pollMinMs: number; pollMaxMs: number } {
+  return {
+    pollMinMs: config.mcp.pollIntervalMs,
+    pollMaxMs: Math.max(30_000, config.mcp.pollIntervalMs),
+  };
+}

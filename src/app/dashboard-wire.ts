@@ -38,7 +38,7 @@ export function httpAccess(config: Config, gate: AuthGate | undefined): AccessMo
  * A token checked exactly as the MCP endpoint checks it (the same gate), so the dashboard
  * accepts the same tokens, and a reloaded tokens file applies to both at once.
  */
-export function bearerCheck(gate: AuthGate): BearerCheck {
+function bearerCheck(gate: AuthGate): BearerCheck {
   return async (token) => {
     if (!/^[\x21-\x7e]+$/.test(token)) return undefined;
     const outcome = await gate.check(

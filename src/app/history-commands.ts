@@ -1,4 +1,3 @@
-import { WeavzApiError } from "../api/errors.js";
 import { apiJournal } from "../api/journal.js";
 import type { WeavzApi } from "../api/types.js";
 import {
@@ -15,7 +14,7 @@ import { cliActor } from "../mcp/actor.js";
 import { VERSION } from "../version.js";
 import type { Backend } from "./backend.js";
 import type { Config } from "./config.js";
-import type { CommandIo } from "./plan-commands.js";
+import { type CommandIo, confirmChange } from "./plan-commands.js";
 
 /** Same exit codes as apply: 0 done (or nothing to do), 1 any error or refusal. */
 const EXIT = { ok: 0, error: 1 } as const;
@@ -103,21 +102,8 @@ export async function runUndo(backend: Backend, config: Config, io: CommandIo): 
     return EXIT.error;
   }
   io.out(`${renderUndoPreview(preview)}\n`);
-  if (!config.plan.yes) {
-    if (!io.isTty) {
-      io.err(
-        "weavz-mcp: undo: refusing to change the workspace without confirmation: stdin is not a terminal. Review the undo above and pass --yes (or WEAVZ_APPLY_YES=1).\n",
-      );
-      return EXIT.error;
-    }
-    const answer = await io.ask(
-      `Undo in workspace ${preview.workspaceId} (${preview.plan.steps.length} step(s))? Only "yes" applies: `,
-    );
-    if (answer.trim().toLowerCase() !== "yes") {
-      io.err("Undo cancelled; nothing was changed.\n");
-      return EXIT.error;
-    }
-  }
+  const question = `Undo in workspace ${preview.workspaceId} (${preview.plan.steps.length} step(s))?`;
+  if (!(await confirmChange(io, config.plan.yes, "undo", question))) return EXIT.error;
   try {
     const result = await applyUndo(deps, preview, {
       onProgress: (done, total, step) => {
@@ -142,7 +128,6 @@ export async function runUndo(backend: Backend, config: Config, io: CommandIo): 
         `undo: ${err.message}; nothing was changed. ${err.preview.problems.map((p) => `${p.message}. Next: ${p.nextStep}.`).join(" ") || "Run undo again to see the new preview."}`,
       );
     }
-    if (err instanceof WeavzApiError) throw err;
     throw err;
   }
 }

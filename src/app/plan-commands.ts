@@ -55,8 +55,31 @@ const processIo = (): CommandIo => ({
   },
 });
 
+/**
+ * The gate before apply or undo changes a workspace: without --yes it refuses when no one can
+ * answer (stdin not a terminal) and otherwise goes on only on "yes". What it printed says why.
+ */
+export async function confirmChange(
+  io: CommandIo,
+  yes: boolean,
+  command: "apply" | "undo",
+  question: string,
+): Promise<boolean> {
+  if (yes) return true;
+  if (!io.isTty) {
+    io.err(
+      `weavz-mcp: ${command}: refusing to change the workspace without confirmation: stdin is not a terminal. Review the ${command === "apply" ? "plan" : "undo"} above and pass --yes (or WEAVZ_APPLY_YES=1).\n`,
+    );
+    return false;
+  }
+  const answer = await io.ask(`${question} Only "yes" applies: `);
+  if (answer.trim().toLowerCase() === "yes") return true;
+  io.err(`${command === "apply" ? "Apply" : "Undo"} cancelled; nothing was changed.\n`);
+  return false;
+}
+
 /** Largest desired-state file plan / apply read (a few thousand integrations fit in 1 MiB). */
-export const MAX_PLAN_FILE_BYTES = 4 * 1024 * 1024;
+const MAX_PLAN_FILE_BYTES = 4 * 1024 * 1024;
 
 /** Too large a desired-state file: found without reading past the limit. */
 class FileTooLarge extends Error {}
@@ -209,21 +232,8 @@ async function runPlanOrApply(
     io.out("Nothing to apply.\n");
     return EXIT.ok;
   }
-  if (!config.plan.yes) {
-    if (!io.isTty) {
-      io.err(
-        "weavz-mcp: apply: refusing to change the workspace without confirmation: stdin is not a terminal. Review the plan above and pass --yes (or WEAVZ_APPLY_YES=1).\n",
-      );
-      return EXIT.error;
-    }
-    const answer = await io.ask(
-      `Apply these ${plan.steps.length} change(s) to workspace ${plan.workspaceId}? Only "yes" applies: `,
-    );
-    if (answer.trim().toLowerCase() !== "yes") {
-      io.err("Apply cancelled; nothing was changed.\n");
-      return EXIT.error;
-    }
-  }
+  const question = `Apply these ${plan.steps.length} change(s) to workspace ${plan.workspaceId}?`;
+  if (!(await confirmChange(io, config.plan.yes, "apply", question))) return EXIT.error;
   let report: Awaited<ReturnType<typeof applyPlan>>;
   try {
     report = await applyPlan(api, plan, {

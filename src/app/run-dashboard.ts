@@ -5,7 +5,7 @@ import type { Logger } from "../log.js";
 import { RESOURCES } from "../mcp/inventory.js";
 import { ResourceHub } from "../mcp/resources/hub.js";
 import { openBackend } from "./backend.js";
-import type { Config } from "./config.js";
+import { type Config, hubPolling } from "./config.js";
 import { backendLabel, historyKind } from "./dashboard-wire.js";
 
 /**
@@ -22,10 +22,7 @@ export async function runDashboard(config: Config, log: Logger): Promise<void> {
     backend.api,
     log,
     new InMemoryServerEventBus(),
-    {
-      pollMinMs: config.mcp.pollIntervalMs,
-      pollMaxMs: Math.max(30_000, config.mcp.pollIntervalMs),
-    },
+    hubPolling(config),
     RESOURCES,
   );
   const dashboard = createDashboard({

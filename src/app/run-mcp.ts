@@ -3,7 +3,7 @@ import { localUser } from "../mcp/actor.js";
 import { createServerFactory } from "../mcp/server.js";
 import type { Scale } from "../scale/index.js";
 import { type Backend, deferredApi, openBackend } from "./backend.js";
-import type { Config } from "./config.js";
+import { type Config, hubPolling } from "./config.js";
 
 /** Starts the MCP server on the configured transport and backend; returns when it stops. */
 export async function runMcp(config: Config, log: Logger): Promise<void> {
@@ -35,19 +35,21 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
   // The backend starts while the transport comes up; tool calls wait for it. Over stdio it
   // starts just after the transport reads stdin: loading undici, SQLite and the local API is
   // ~250 ms of CPU on one thread, and begun first it delayed the handshake answer behind it.
+  const open = () => openBackend(config, log, scale ? { redis: scale.link } : {});
   let startBackend: () => void = () => {};
   const backendReady: Promise<Backend> =
     config.mcp.transport === "stdio"
       ? new Promise<void>((resolve) => {
           startBackend = resolve;
-        }).then(() => openBackend(config, log, scale ? { redis: scale.link } : {}))
-      : openBackend(config, log, scale ? { redis: scale.link } : {});
+        }).then(open)
+      : open();
   backendReady.catch((err: unknown) => {
     log.error(`cannot start the backend: ${(err as Error).message}`);
     process.exit(1);
   });
+  const api = deferredApi(backendReady);
   const factory = createServerFactory({
-    api: deferredApi(backendReady),
+    api,
     log,
     defaultWorkspaceId: config.api.workspaceId,
     readOnly: config.mcp.readOnly,
@@ -61,8 +63,7 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
         ? { kind: "stdio", label: localUser() }
         : { kind: "unknown", label: null },
     hub: {
-      pollMinMs: config.mcp.pollIntervalMs,
-      pollMaxMs: Math.max(30_000, config.mcp.pollIntervalMs),
+      ...hubPolling(config),
       ...(scale ? { coordinator: scale.coordinator } : {}),
     },
     ...(scale ? { bus: scale.bus } : {}),
@@ -121,7 +122,7 @@ export async function runMcp(config: Config, log: Logger): Promise<void> {
   const dashboard = httpDashboard({
     config,
     gate: auth?.gate,
-    api: deferredApi(backendReady),
+    api,
     hub: factory.hub,
     backendReady,
     log,

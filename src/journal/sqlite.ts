@@ -30,7 +30,7 @@ export function openSqliteJournal(
     stmt(sql: string): SqlStatement {
       let s = stmts.get(sql);
       if (!s) {
-        s = db.prepare(sql) as unknown as SqlStatement;
+        s = db.prepare(sql);
         stmts.set(sql, s);
       }
       return s;

@@ -8,7 +8,7 @@ import type { StandardSchemaV1 } from "@modelcontextprotocol/server";
  */
 
 /** Longest completion value taken, like search_catalog's query: longer ones are refused. */
-export const MAX_COMPLETION_VALUE = 200;
+const MAX_COMPLETION_VALUE = 200;
 /** Longest value of a context argument of a completion. */
 const MAX_CONTEXT_VALUE = 1000;
 /** Longest resource URI taken by resources/subscribe and unsubscribe. */

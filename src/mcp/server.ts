@@ -1,9 +1,4 @@
-import {
-  type Implementation,
-  InMemoryServerEventBus,
-  Server,
-  type ServerEventBus,
-} from "@modelcontextprotocol/server";
+import { InMemoryServerEventBus, Server, type ServerEventBus } from "@modelcontextprotocol/server";
 import { apiJournal, attributedApi } from "../api/journal.js";
 import type { WeavzApi } from "../api/types.js";
 import type { Actor, ChangeJournal } from "../domain/journal.js";
@@ -22,7 +17,12 @@ import { type HubOptions, ResourceHub } from "./resources/hub.js";
 import { registerResourceHandlers } from "./resources/register.js";
 import { type ScopedAuthInfo, scopedApi, scopedDefaultWorkspace, scopeOf } from "./scope.js";
 import type { ToolContext } from "./tool.js";
-import { createToolHandlers, listedTools } from "./tools-call.js";
+import {
+  type ClientIdentity,
+  clientIdentity,
+  createToolHandlers,
+  listedTools,
+} from "./tools-call.js";
 
 /** What one MCP server instance needs; shared by every session of a process. */
 export interface ServerDeps {
@@ -73,12 +73,6 @@ export interface NewServerOptions {
    * whose listen streams the HTTP handler serves straight from the bus.
    */
   deliver?: boolean;
-}
-
-/** Who the calling client says it is: the 2026 envelope, else the 2025 handshake. */
-export interface ClientIdentity {
-  envelope?: Record<string, unknown> | undefined;
-  handshake?: Implementation | undefined;
 }
 
 const INSTRUCTIONS = `Manage Weavz workspace integrations. Typical flow: list_workspaces → list_workspace_integrations → search_catalog / get_catalog_integration (exact integration and action names, settings blocks) → list_connections (connectionId) → create/update/delete_workspace_integration. Every error says what to do next.`;
@@ -213,10 +207,7 @@ export function createServerFactory(deps: ServerDeps): {
       inventory.resources,
       completer,
       (ctx) =>
-        toolContext(ctx.http?.authInfo, ctx.mcpReq.signal, undefined, {
-          envelope: ctx.mcpReq.envelope as Record<string, unknown> | undefined,
-          handshake: server.getClientVersion(),
-        }),
+        toolContext(ctx.http?.authInfo, ctx.mcpReq.signal, undefined, clientIdentity(server, ctx)),
       deps.log,
     );
     return server;

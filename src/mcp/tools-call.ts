@@ -34,11 +34,22 @@ export interface ToolRunnerDeps {
     authInfo: ScopedAuthInfo | undefined,
     signal: AbortSignal,
     progress?: ToolContext["progress"],
-    client?: {
-      envelope?: Record<string, unknown> | undefined;
-      handshake?: ReturnType<Server["getClientVersion"]>;
-    },
+    client?: ClientIdentity,
   ): ToolContext;
+}
+
+/** Who the calling client says it is: the 2026 envelope, else the 2025 handshake. */
+export interface ClientIdentity {
+  envelope?: Record<string, unknown> | undefined;
+  handshake?: ReturnType<Server["getClientVersion"]>;
+}
+
+/** The identity a request's client gives (the journal records its name). */
+export function clientIdentity(server: Server, mcpCtx: ServerContext): ClientIdentity {
+  return {
+    envelope: mcpCtx.mcpReq.envelope as Record<string, unknown> | undefined,
+    handshake: server.getClientVersion(),
+  };
 }
 
 /**
@@ -140,11 +151,7 @@ export function createToolHandlers(deps: ToolRunnerDeps) {
         mcpCtx.http?.authInfo,
         mcpCtx.mcpReq.signal,
         progressReporter(mcpCtx),
-        // The journal records the client's name: the 2026 envelope, else the handshake.
-        {
-          envelope: mcpCtx.mcpReq.envelope as Record<string, unknown> | undefined,
-          handshake: server.getClientVersion(),
-        },
+        clientIdentity(server, mcpCtx),
       );
       const args = toolArguments(params);
       if (withApps && !tool) {

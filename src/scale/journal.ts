@@ -40,7 +40,7 @@ export function createRedisJournal(
   const whereKey = `${prefix}{journal}:where`;
   const parse = (message: Record<string, string>) => JSON.parse(message.e as string) as ChangeEntry;
 
-  /** Stream entries newest first, in batches, until `take` says stop. */
+  /** Stream entries newest first, read in batches as the caller iterates (it breaks to stop). */
   async function* newestFirst(ws: string): AsyncGenerator<ChangeEntry> {
     let end = "+";
     for (;;) {

@@ -28,18 +28,17 @@ export function messageKey(stateKey: Uint8Array): Buffer {
   return createHmac("sha256", stateKey).update("weavz-mcp redis messages v1").digest();
 }
 
-const sign = (key: Buffer, parts: readonly string[]) =>
+/** The signature of PARTS under KEY (what signedBy checks). */
+export const signParts = (key: Buffer, parts: readonly string[]) =>
   createHmac("sha256", key).update(parts.join("\0")).digest("base64url");
 
 /** Whether SIG is the signature of PARTS (constant time). */
 export function signedBy(key: Buffer, parts: readonly string[], sig: unknown): boolean {
   if (typeof sig !== "string") return false;
-  const want = Buffer.from(sign(key, parts));
+  const want = Buffer.from(signParts(key, parts));
   const got = Buffer.from(sig);
   return want.length === got.length && timingSafeEqual(want, got);
 }
-
-export { sign as signParts };
 
 const KINDS = new Set<string>([
   "tools_list_changed",
@@ -100,7 +99,7 @@ export class RedisEventBus implements ServerEventBus {
     this.local.publish(event);
     const wire: Wire = { o: this.origin, k: event.kind };
     if (event.kind === "resource_updated") wire.u = event.uri;
-    if (this.key) wire.s = sign(this.key, [wire.o, wire.k, wire.u ?? ""]);
+    if (this.key) wire.s = signParts(this.key, [wire.o, wire.k, wire.u ?? ""]);
     if (!this.link.up) {
       this.stats.publishFailed++;
       return;

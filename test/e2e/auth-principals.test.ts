@@ -16,7 +16,7 @@ import { createAuthGate } from "../../src/transports/auth/gate.js";
 import { nodeAuthenticate } from "../../src/transports/auth/index.js";
 import { jwtVerifier } from "../../src/transports/auth/oauth.js";
 import type { HttpHandle } from "../../src/transports/http.js";
-import { spawnCli, tempDir, useCliProcesses } from "../helpers/cli.js";
+import { type Cli, startMcpHttpCli, tempDir, useCliProcesses } from "../helpers/cli.js";
 import { startTestIssuer, type TestIssuer } from "../helpers/issuer.js";
 import { initializeRequest, MCP_POST_HEADERS } from "../helpers/jsonrpc.js";
 import { startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
@@ -59,54 +59,29 @@ describe("tokens file: sessions follow the token, and a reload closes what it no
   let local: TestLocalApi;
   let file: string;
   let url: string;
-  let stderr = "";
-  let child: ReturnType<typeof spawnCli>;
+  let cli: Cli;
 
   /** Waits until stderr holds TEXT at least TIMES times (the reload's own log line). */
   const logged = async (text: string, times: number) => {
-    while (stderr.split(text).length - 1 < times) await new Promise((r) => setTimeout(r, 25));
+    while (cli.stderr().split(text).length - 1 < times) await new Promise((r) => setTimeout(r, 25));
   };
 
   beforeAll(async () => {
     local = await startTestLocalApi({ demo: true });
     file = join(tempDir("weavz-principals-"), "tokens");
     writeFileSync(file, `${ALICE} name=alice\n${BOB} name=bob\n`, { mode: 0o600 });
-    child = spawnCli([
-      "--transport",
-      "http",
-      "--port",
-      "0",
-      "--api-key",
-      local.apiKey,
-      "--base-url",
-      local.url,
-      "--auth",
-      "bearer",
-      "--tokens-file",
-      file,
-    ]);
-    child.stderr?.on("data", (d: Buffer) => {
-      stderr += d;
-    });
-    url = await new Promise<string>((resolve, reject) => {
-      let out = "";
-      child.once("exit", (code) => reject(new Error(`exited ${code}: ${stderr}`)));
-      child.stdout?.on("data", (d: Buffer) => {
-        out += d;
-        const m = /listening on (http:\/\/127\.0\.0\.1:\d+\/mcp)/.exec(out);
-        if (m) resolve(m[1] as string);
-      });
-    });
+    cli = await startMcpHttpCli(["--auth", "bearer", "--tokens-file", file], local);
+    url = cli.url;
   }, 30_000);
   afterAll(async () => {
-    child?.kill("SIGTERM");
+    cli?.child.kill("SIGTERM");
     await local?.close();
   });
 
   it("reordering the file keeps each session with its own token", async () => {
     const alices = await openSession(url, ALICE);
     writeFileSync(file, `${BOB} name=bob\n${ALICE} name=alice\n`);
-    child.kill("SIGHUP");
+    cli.child.kill("SIGHUP");
     await logged("2 token(s)", 2);
     expect((await ping(url, BOB, alices)).status).toBe(404);
     expect((await ping(url, ALICE, alices)).status).toBe(200);
@@ -130,13 +105,13 @@ describe("tokens file: sessions follow the token, and a reload closes what it no
       () => "ended",
     );
     writeFileSync(file, `${BOB} name=bob workspaces=${DEMO_WS}\n`);
-    child.kill("SIGHUP");
+    cli.child.kill("SIGHUP");
     // The event: the server ends alice's stream (before the fix it stayed open for good).
     expect(await ended).toBe("ended");
     expect((await ping(url, ALICE, alices)).status).toBe(401);
     // Bob's limit changed: the session opened under the wider one is gone.
     expect((await ping(url, BOB, bobs)).status).toBe(404);
-    expect(stderr).toMatch(/closed \d+ session\(s\) or stream\(s\)/);
+    expect(cli.stderr()).toMatch(/closed \d+ session\(s\) or stream\(s\)/);
   });
 });
 

@@ -10,7 +10,14 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { spawnCli, tempDir, useCliProcesses } from "../helpers/cli.js";
+import {
+  type Cli,
+  spawnCli,
+  startMcpHttpCli,
+  stopCli,
+  tempDir,
+  useCliProcesses,
+} from "../helpers/cli.js";
 import { startTestIssuer, type TestIssuer } from "../helpers/issuer.js";
 import { initializeRequest, MCP_POST_HEADERS } from "../helpers/jsonrpc.js";
 import { startTestLocalApi, type TestLocalApi } from "../helpers/local-api.js";
@@ -20,57 +27,6 @@ const OTHER_WS = "0ther000-0000-4000-8000-000000000001";
 const ALICE = "alice-7d1c0f5e9b2a4c68a1e3";
 const BOB = "bob-4e8a2d6c1f3b5a7e9c0d";
 const CAROL = "carol-93b1e7a05c2d4f68b7e1";
-
-/** A spawned `weavz-mcp --transport http` on port 0 and what it printed. */
-interface McpCli {
-  url: string;
-  stdout: () => string;
-  stderr: () => string;
-  signal(sig: NodeJS.Signals): void;
-  stop(): Promise<number | null>;
-}
-
-/** Spawns the MCP server over HTTP against the given local API; waits for its URL. */
-function startMcpCli(local: TestLocalApi, args: string[]): Promise<McpCli> {
-  const child = spawnCli([
-    "--transport",
-    "http",
-    "--port",
-    "0",
-    "--api-key",
-    local.apiKey,
-    "--base-url",
-    local.url,
-    ...args,
-  ]);
-  let out = "";
-  let err = "";
-  child.stderr?.on("data", (d: Buffer) => {
-    err += d;
-  });
-  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no URL printed; stderr: ${err}`)), 15_000);
-    void exited.then((code) => reject(new Error(`exited with ${code}; stderr: ${err}`)));
-    child.stdout?.on("data", (d: Buffer) => {
-      out += d;
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+\/mcp)/.exec(out);
-      if (m && out.includes("mcpServers")) {
-        clearTimeout(timer);
-        resolve({
-          url: m[1] as string,
-          stdout: () => out,
-          stderr: () => err,
-          signal: (sig) => child.kill(sig),
-          stop: () => {
-            child.kill("SIGTERM");
-            return exited;
-          },
-        });
-      }
-    });
-  });
-}
 
 /** A real SDK client over HTTP that sends `token` as its bearer token. */
 async function connectWithToken(url: string, token: string) {
@@ -128,7 +84,7 @@ const metadataOf = (challenge: string) => /resource_metadata="([^"]+)"/.exec(cha
 describe("HTTP auth: bearer tokens from a file (spawned CLI)", () => {
   useCliProcesses();
   let local: TestLocalApi;
-  let mcp: McpCli;
+  let mcp: Cli;
   let file: string;
   let lines: string[];
   beforeAll(async () => {
@@ -141,17 +97,13 @@ describe("HTTP auth: bearer tokens from a file (spawned CLI)", () => {
       `sha256:${createHash("sha256").update(BOB).digest("hex")} name=bob workspaces=${DEMO_WS}`,
     ];
     writeFileSync(file, lines.join("\n"), { mode: 0o644 });
-    mcp = await startMcpCli(local, [
-      "--auth",
-      "bearer",
-      "--tokens-file",
-      file,
-      "--log-level",
-      "debug",
-    ]);
+    mcp = await startMcpHttpCli(
+      ["--auth", "bearer", "--tokens-file", file, "--log-level", "debug"],
+      local,
+    );
   }, 30_000);
   afterAll(async () => {
-    await mcp?.stop();
+    if (mcp) await stopCli(mcp);
     await local?.close();
   });
 
@@ -276,16 +228,16 @@ describe("HTTP auth: bearer tokens from a file (spawned CLI)", () => {
       (await post(mcp.url, INIT, { authorization: `Bearer ${token}` })).status;
     expect(await status(CAROL)).toBe(401);
     writeFileSync(file, [...lines, `${CAROL} name=carol`].join("\n"));
-    mcp.signal("SIGHUP");
+    mcp.child.kill("SIGHUP");
     await logged("3 token(s)", 1);
     expect(await status(CAROL)).toBe(200);
     writeFileSync(file, "short\n");
-    mcp.signal("SIGHUP");
+    mcp.child.kill("SIGHUP");
     await logged("keeping the tokens loaded before", 1);
     expect(mcp.stderr()).toContain("line 1: the token is shorter than 16 characters");
     expect(await status(CAROL)).toBe(200);
     writeFileSync(file, lines.join("\n"));
-    mcp.signal("SIGHUP");
+    mcp.child.kill("SIGHUP");
     await logged("2 token(s)", 2);
     expect(await status(CAROL)).toBe(401);
     expect(await status(ALICE)).toBe(200);
@@ -305,24 +257,20 @@ describe("HTTP auth: OAuth 2.1 resource server (spawned CLI, local test issuer)"
   useCliProcesses();
   let local: TestLocalApi;
   let issuer: TestIssuer;
-  let mcp: McpCli;
+  let mcp: Cli;
   let resource: string;
   beforeAll(async () => {
     [local, issuer] = await Promise.all([startTestLocalApi({ demo: true }), startTestIssuer()]);
     local.store.workspaces.insert("Other Team", "other", OTHER_WS);
     // No JWKS URL given: the server finds it in the issuer's RFC 8414 metadata.
-    mcp = await startMcpCli(local, [
-      "--auth",
-      "oauth",
-      "--oauth-issuer",
-      issuer.issuer,
-      "--oauth-scopes",
-      "weavz:mcp",
-    ]);
+    mcp = await startMcpHttpCli(
+      ["--auth", "oauth", "--oauth-issuer", issuer.issuer, "--oauth-scopes", "weavz:mcp"],
+      local,
+    );
     resource = mcp.url;
   }, 30_000);
   afterAll(async () => {
-    await mcp?.stop();
+    if (mcp) await stopCli(mcp);
     await Promise.all([local?.close(), issuer?.close()]);
   });
 

@@ -17,8 +17,8 @@ import { Store } from "../../src/local/store/index.js";
 import {
   cliStdio,
   runCli,
-  spawnCli,
   startLocalApiCli,
+  startMcpHttpCli,
   tempDir,
   useCliProcesses,
 } from "../helpers/cli.js";
@@ -32,39 +32,6 @@ import { DEMO_WS, textOf } from "../helpers/mcp.js";
 import { resourceUpdates } from "../helpers/updates.js";
 
 type Result = CallToolResult & { structuredContent?: Record<string, any> };
-
-/** A spawned `weavz-mcp --transport http` (hosted mode against LOCAL) and its URL. */
-async function startMcpHttp(local: TestLocalApi, args: string[]) {
-  const child = spawnCli([
-    "--transport",
-    "http",
-    "--port",
-    "0",
-    "--api-key",
-    local.apiKey,
-    "--base-url",
-    local.url,
-    ...args,
-  ]);
-  let out = "";
-  let err = "";
-  child.stderr?.on("data", (d: Buffer) => {
-    err += d;
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no URL; stderr: ${err}`)), 15_000);
-    child.once("exit", (code) => reject(new Error(`exited ${code}: ${err}`)));
-    child.stdout?.on("data", (d: Buffer) => {
-      out += d;
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+\/mcp)/.exec(out);
-      if (m && out.includes("mcpServers")) {
-        clearTimeout(t);
-        resolve(m[1] as string);
-      }
-    });
-  });
-  return { url, child, stderr: () => err };
-}
 
 async function v1(url: string, token: string, name = "actor-test") {
   const client = new Client({ name, version: "3.1" });
@@ -115,14 +82,17 @@ describe("history: who made a change (spawned servers, real clients)", () => {
     const dir = tempDir();
     const token = "tok-alice-0123456789abcdef";
     writeFileSync(join(dir, "tokens"), `${token} name=alice label=alice@example.com\n`);
-    const mcp = await startMcpHttp(local, [
-      "--auth",
-      "bearer",
-      "--tokens-file",
-      join(dir, "tokens"),
-      "--journal-db",
-      join(dir, "journal.db"),
-    ]);
+    const mcp = await startMcpHttpCli(
+      [
+        "--auth",
+        "bearer",
+        "--tokens-file",
+        join(dir, "tokens"),
+        "--journal-db",
+        join(dir, "journal.db"),
+      ],
+      local,
+    );
     const a = await v1(mcp.url, token);
     expect((await a.call("create_workspace_integration", create("by_bearer"))).isError).toBeFalsy();
     const listed = await a.call("list_changes", { workspaceId: DEMO_WS });
@@ -156,14 +126,10 @@ describe("history: who made a change (spawned servers, real clients)", () => {
 
   it("records an OAuth subject", async () => {
     const dir = tempDir();
-    const mcp = await startMcpHttp(local, [
-      "--auth",
-      "oauth",
-      "--oauth-issuer",
-      issuer.issuer,
-      "--journal-db",
-      join(dir, "journal.db"),
-    ]);
+    const mcp = await startMcpHttpCli(
+      ["--auth", "oauth", "--oauth-issuer", issuer.issuer, "--journal-db", join(dir, "journal.db")],
+      local,
+    );
     const token = await issuer.mint({ aud: mcp.url, sub: "user-42", client_id: "app" });
     const a = await v1(mcp.url, token);
     expect((await a.call("create_workspace_integration", create("by_oauth"))).isError).toBeFalsy();

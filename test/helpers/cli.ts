@@ -5,10 +5,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll } from "vitest";
 import { CLI, ensureBuilt } from "./build.js";
 
-/** A running `weavz-mcp local-api` process. */
+/** A running CLI process (`weavz-mcp local-api`, `--transport http`) and what it printed. */
 export interface Cli {
   child: ChildProcess;
-  /** Origin, e.g. http://127.0.0.1:PORT */
+  /** The URL it printed: local-api's origin (http://127.0.0.1:PORT), an MCP server's /mcp. */
   url: string;
   stdout: () => string;
   stderr: () => string;
@@ -77,22 +77,30 @@ export function spawnCli(args: string[]): ChildProcess {
   return child;
 }
 
-/** Spawns `node dist/cli.js local-api --port 0 …` and waits for its listening line. */
-export function startLocalApiCli(args: string[]): Promise<Cli> {
-  const child = spawnCli(["local-api", "--port", "0", ...args]);
+/**
+ * Spawns `node dist/cli.js ARGS` and waits until READY finds what it waits for in stdout so
+ * far (a match whose first group is the URL); rejects if the process exits first or nothing
+ * matches within TIMEOUT_MS.
+ */
+export function spawnCliUntil(
+  args: string[],
+  ready: (stdout: string) => RegExpExecArray | null,
+  timeoutMs = 15_000,
+): Promise<Cli> {
+  const child = spawnCli(args);
   let out = "";
   let err = "";
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
     child.on("exit", (code, signal) => res({ code, signal })),
   );
   return new Promise((resolveCli, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no listening line; stderr: ${err}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`no URL printed; stderr: ${err}`)), timeoutMs);
     child.stderr?.on("data", (d: Buffer) => {
       err += d.toString();
     });
     child.stdout?.on("data", (d: Buffer) => {
       out += d.toString();
-      const m = /listening on (http:\/\/[^\s]+)\/api\/v1\n/.exec(out);
+      const m = ready(out);
       if (m?.[1]) {
         clearTimeout(timer);
         resolveCli({ child, url: m[1], stdout: () => out, stderr: () => err, exited });
@@ -103,6 +111,27 @@ export function startLocalApiCli(args: string[]): Promise<Cli> {
       reject(new Error(`exited early with ${code}; stderr: ${err}`));
     });
   });
+}
+
+/** Spawns `node dist/cli.js local-api --port 0 …` and waits for its listening line. */
+export function startLocalApiCli(args: string[]): Promise<Cli> {
+  return spawnCliUntil(["local-api", "--port", "0", ...args], (out) =>
+    /listening on (http:\/\/[^\s]+)\/api\/v1\n/.exec(out),
+  );
+}
+
+/**
+ * Spawns `node dist/cli.js --transport http --port 0 ARGS` (hosted mode against API when
+ * given, e.g. a test local API) and waits for its /mcp URL (Cli.url) and client config.
+ */
+export function startMcpHttpCli(
+  args: string[],
+  api?: { apiKey: string; url: string },
+): Promise<Cli> {
+  const hosted = api ? ["--api-key", api.apiKey, "--base-url", api.url] : [];
+  return spawnCliUntil(["--transport", "http", "--port", "0", ...hosted, ...args], (out) =>
+    out.includes("mcpServers") ? /listening on (http:\/\/[^\s]+\/mcp)/.exec(out) : null,
+  );
 }
 
 /** SIGTERM, then the exit code and signal. */

@@ -1,5 +1,5 @@
 import type { ChildProcess } from "node:child_process";
-import { spawnCli } from "./cli.js";
+import { startMcpHttpCli } from "./cli.js";
 import { DEMO_WS } from "./mcp.js";
 
 /** One `weavz-mcp --transport http` process (a replica behind a load balancer). */
@@ -15,39 +15,13 @@ export interface Replica {
 }
 
 /** Spawns a replica on port 0 with ARGS and waits for its listening line. */
-export function startReplica(args: string[]): Promise<Replica> {
-  const child = spawnCli(["--transport", "http", "--port", "0", ...args]);
-  let out = "";
-  let err = "";
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+export async function startReplica(args: string[]): Promise<Replica> {
+  const { child, url, stderr, exited } = await startMcpHttpCli(args);
   const end = async (signal: NodeJS.Signals) => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     await exited;
   };
-  child.stderr?.on("data", (d: Buffer) => {
-    err += d.toString();
-  });
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`replica did not start: ${err}`)), 15_000);
-    child.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/[^\s]+\/mcp)/.exec(out);
-      if (m?.[1]) {
-        clearTimeout(t);
-        resolve({
-          child,
-          url: m[1],
-          stderr: () => err,
-          kill: () => end("SIGKILL"),
-          stop: () => end("SIGTERM"),
-        });
-      }
-    });
-    void exited.then(() => {
-      clearTimeout(t);
-      reject(new Error(`replica exited early: ${err}`));
-    });
-  });
+  return { child, url, stderr, kill: () => end("SIGKILL"), stop: () => end("SIGTERM") };
 }
 
 /**

@@ -64,8 +64,7 @@ export function registerPromptHandlers(
     "completion/complete",
     { params: CompleteParamsSchema },
     async (params, ctx) => {
-      const req = { params };
-      const { ref, argument } = req.params;
+      const { ref, argument } = params;
       let kind: CompletionKind | undefined;
       if (ref.type === "ref/prompt") {
         kind = byName.get(ref.name)?.arguments.find((a) => a.name === argument.name)?.complete;
@@ -74,7 +73,7 @@ export function registerPromptHandlers(
         kind = known ? TEMPLATE_VARIABLES[argument.name] : undefined;
       }
       if (!kind) return { completion: { values: [], hasMore: false } };
-      const context = (req.params.context?.arguments ?? {}) as Record<string, string>;
+      const context = params.context?.arguments ?? {};
       const tctx = toolContext(ctx);
       try {
         const completion = await completer.complete(
