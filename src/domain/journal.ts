@@ -202,6 +202,11 @@ export function newChangeId(now = Date.now()): string {
   return `chg_${now.toString(36).padStart(9, "0")}${(inMs % 1296).toString(36).padStart(2, "0")}${rand}`;
 }
 
+/** A change as every journal stores it: a new time-ordered id, and its time (now unless given). */
+export function stampChange(c: NewChange, now = Date.now()): ChangeEntry {
+  return { id: newChangeId(now), ...c, time: c.time ?? new Date(now).toISOString() } as ChangeEntry;
+}
+
 /** The operation a write is, from its before and after. */
 export function operationOf(
   before: Pick<IntegrationConfig, "alias"> | null,

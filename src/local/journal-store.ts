@@ -4,7 +4,7 @@ import {
   type ChangeQuery,
   DEFAULT_HISTORY_LIMIT,
   type NewChange,
-  newChangeId,
+  stampChange,
 } from "../domain/journal.js";
 
 /**
@@ -59,12 +59,7 @@ export function insertChanges(
   );
   const workspaces = new Set<string>();
   for (const c of changes) {
-    const now = Date.now();
-    const entry = {
-      id: newChangeId(now),
-      ...c,
-      time: c.time ?? new Date(now).toISOString(),
-    } as ChangeEntry;
+    const entry = stampChange(c);
     insert.run(
       entry.id,
       entry.workspaceId,

@@ -1,5 +1,5 @@
 import type { ChangeEntry, ChangeJournal, ChangePage } from "../domain/journal.js";
-import { DEFAULT_HISTORY_LIMIT, newChangeId } from "../domain/journal.js";
+import { DEFAULT_HISTORY_LIMIT, stampChange } from "../domain/journal.js";
 import type { RedisLink } from "./redis.js";
 
 /**
@@ -57,12 +57,7 @@ export function createRedisJournal(
     async record(changes) {
       const out: ChangeEntry[] = [];
       for (const c of changes) {
-        const now = Date.now();
-        const entry = {
-          id: newChangeId(now),
-          ...c,
-          time: c.time ?? new Date(now).toISOString(),
-        } as ChangeEntry;
+        const entry = stampChange(c);
         await link.cmd.eval(APPEND, {
           keys: [streamKey(entry.workspaceId), whereKey],
           arguments: [entry.id, JSON.stringify(entry), String(limit), entry.workspaceId],
