@@ -7,7 +7,7 @@ import type { WeavzApi } from "../api/types.js";
 import type { ChangeJournal } from "../domain/journal.js";
 import type { Logger } from "../log.js";
 import type { ResourceHub } from "../mcp/resources/hub.js";
-import { assertWorkspaceAllowed, scopedApi } from "../mcp/scope.js";
+import { scopedApi, workspaceAllowed } from "../mcp/scope.js";
 import {
   type AccessMode,
   LOGIN_COOKIE,
@@ -172,7 +172,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
 
   app.get("/events", (c) => {
     const ws = c.req.query("workspace");
-    if (ws !== undefined && !allowed(c.get("session"), ws))
+    if (ws !== undefined && !workspaceAllowed(c.get("session").scope, ws))
       return refuse(c, 403, "SCOPE_DENIED", "This login may not see that workspace.");
     return serveEvents(c, opts.hub, ws);
   });
@@ -243,16 +243,6 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
       return `${origin}/?token=${sessions.newLoginToken()}`;
     },
   };
-}
-
-/** Whether a session may see a workspace. */
-function allowed(session: Session, workspaceId: string): boolean {
-  try {
-    assertWorkspaceAllowed(session.scope, workspaceId);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** A static asset: versioned URLs, so it may be kept for good. */

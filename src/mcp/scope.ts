@@ -33,6 +33,11 @@ export class ScopeDeniedError extends ToolInputError {
 const listed = (scope: ReadonlySet<string>) =>
   scope.size === 0 ? "none" : [...scope].sort().join(", ");
 
+/** Whether a caller limited to `scope` (undefined: no limit) may reach the workspace. */
+export function workspaceAllowed(scope: WorkspaceScope, workspaceId: string): boolean {
+  return scope === undefined || scope.has(workspaceId);
+}
+
 /** Throws ScopeDeniedError when `workspaceId` is outside the scope. */
 export function assertWorkspaceAllowed(scope: WorkspaceScope, workspaceId: string): void {
   if (scope === undefined || scope.has(workspaceId)) return;
