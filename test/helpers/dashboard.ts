@@ -4,7 +4,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { Page } from "playwright-core";
-import { spawnCli } from "./cli.js";
+import { spawnCliUntil } from "./cli.js";
 
 /** A spawned `weavz-mcp --transport http` (or `weavz-mcp dashboard`) and what it printed. */
 export interface SpawnedServer {
@@ -23,40 +23,33 @@ export interface SpawnedServer {
  * Spawns the built CLI with ARGS and waits until it printed its URLs: for the MCP server the
  * "listening on …/mcp" line and the dashboard line, for `dashboard` its login link.
  */
-export function spawnServer(args: string[]): Promise<SpawnedServer> {
-  const child = spawnCli(args);
+export async function spawnServer(args: string[]): Promise<SpawnedServer> {
   const dashboardCommand = args[0] === "dashboard";
-  let out = "";
-  let err = "";
-  child.stderr?.on("data", (d: Buffer) => {
-    err += d;
-  });
-  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no URL printed; stderr: ${err}`)), 20_000);
-    void exited.then((code) => reject(new Error(`exited with ${code}; stderr: ${err}`)));
-    child.stdout?.on("data", (d: Buffer) => {
-      out += d;
+  const cli = await spawnCliUntil(
+    args,
+    (out) => {
       const listening = /listening on (http:\/\/127\.0\.0\.1:\d+)(\/mcp)?\n/.exec(out);
       const ready = dashboardCommand
         ? /login link\): (\S+)\n/.test(out)
         : out.includes("mcpServers");
-      if (!listening || !ready) return;
-      clearTimeout(timer);
-      const link = /Dashboard[^\n]*?(http:\/\/\S+)/.exec(out) ?? /login link\): (\S+)/.exec(out);
-      resolve({
-        mcpUrl: listening[2] ? `${listening[1]}/mcp` : undefined,
-        dashboardUrl: link?.[1],
-        origin: listening[1] as string,
-        stdout: () => out,
-        stderr: () => err,
-        stop: () => {
-          child.kill("SIGTERM");
-          return exited;
-        },
-      });
-    });
-  });
+      return ready ? listening : null;
+    },
+    20_000,
+  );
+  const out = cli.stdout();
+  const listening = /listening on (http:\/\/127\.0\.0\.1:\d+)(\/mcp)?\n/.exec(out);
+  const link = /Dashboard[^\n]*?(http:\/\/\S+)/.exec(out) ?? /login link\): (\S+)/.exec(out);
+  return {
+    mcpUrl: listening?.[2] ? `${cli.url}/mcp` : undefined,
+    dashboardUrl: link?.[1],
+    origin: cli.url,
+    stdout: cli.stdout,
+    stderr: cli.stderr,
+    stop: async () => {
+      cli.child.kill("SIGTERM");
+      return (await cli.exited).code;
+    },
+  };
 }
 
 /** A real SDK client over Streamable HTTP, with `call` returning structured results. */
