@@ -4,7 +4,6 @@
  * delete_workspace_integration, undo_change and the App's own Approve/Cancel helper.
  */
 
-import { VIEW_META_KEY } from "../mcp/apps/names.js";
 import { isRec, list, type Rec, str } from "./records.js";
 
 /** The parts of a CallToolResult the view reads. */
@@ -57,6 +56,8 @@ export interface PlanView {
   /** Present when the result is a preview the person can approve here. */
   confirm?: { tool: string; arguments: Record<string, unknown>; token: string; expiresAt?: string };
 }
+
+const VIEW_META_KEY = "weavz/view";
 
 /** The first line of a result's text: the summary written for people and models alike. */
 export function summaryOf(result: ToolResultLike): string {

@@ -1,5 +1,4 @@
 import type { App } from "@modelcontextprotocol/ext-apps";
-import { DECIDE_TOOL } from "../mcp/apps/names.js";
 import { fmt, h, render } from "./dom.js";
 import {
   type FieldLine,
@@ -9,6 +8,9 @@ import {
   summaryOf,
   type ToolResultLike,
 } from "./plan-model.js";
+
+/** The App's helper tool (src/mcp/apps/decide.ts): Approve and Cancel go through it. */
+const DECIDE_TOOL = "app_decide_change";
 
 const KIND_LABEL: Record<StepView["kind"], string> = {
   create: "create",

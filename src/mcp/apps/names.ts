@@ -1,5 +1,6 @@
-// Names the server and the in-chat views (src/apps-view, bundled for the browser) share. This
-// module imports nothing, so the views' bundle takes these strings and none of the server.
+// Names of the App on the server side. The in-chat views (src/apps-view) spell the same two
+// strings themselves: the layering test keeps browser code importing only its own folder.
+// test/apps/browser.test.ts drives Approve through the real server, so a mismatch fails there.
 
 /** The plan review App's Approve/Cancel helper tool (see decide.ts). */
 export const DECIDE_TOOL = "app_decide_change";
