@@ -1,5 +1,6 @@
 import { defineConfig } from "vitest/config";
 import { dashboardAssetsVitePlugin } from "./scripts/dashboard-assets.mjs";
+import { toolSchemasVitePlugin } from "./scripts/tool-schemas.mjs";
 
 /**
  * Three tiers, one rule for where a test lives:
@@ -11,8 +12,9 @@ import { dashboardAssetsVitePlugin } from "./scripts/dashboard-assets.mjs";
  * `npm test` (build, then every tier) stays the one command CI runs.
  */
 export default defineConfig({
-  // The dashboard's browser script and styles, built as the package build does.
-  plugins: [dashboardAssetsVitePlugin],
+  // The dashboard's browser script and styles, built as the package build does; the tools'
+  // JSON Schemas are converted at start from src/ (the build converts them ahead).
+  plugins: [dashboardAssetsVitePlugin, toolSchemasVitePlugin],
   test: {
     pool: "forks",
     testTimeout: 30_000,

@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { buildAppViews } from "./build-apps.mjs";
 import { dashboardAssetsPlugin } from "./dashboard-assets.mjs";
+import { toolSchemasPlugin } from "./tool-schemas.mjs";
 
 /** Resolves zod's all-locales index to English alone; nothing here selects another locale. */
 const onlyEnglishZodLocale = {
@@ -49,7 +50,7 @@ const result = await build({
   sourcemap: false,
   // BUILD_MINIFY=0 keeps names readable for profiling (--cpu-prof) and debugging.
   minify: process.env.BUILD_MINIFY !== "0",
-  plugins: [onlyEnglishZodLocale, dashboardAssetsPlugin],
+  plugins: [onlyEnglishZodLocale, dashboardAssetsPlugin, toolSchemasPlugin([onlyEnglishZodLocale])],
   legalComments: "none",
   logLevel: "warning",
   banner: {

@@ -1,3 +1,4 @@
+import { TOOL_SCHEMAS } from "weavz:tool-schemas";
 import type { ToolsetName } from "../toolsets.js";
 import { CONFORMANCE_FIXTURE_TOOLS } from "./fixtures/index.js";
 import { PROMPTS } from "./prompts/index.js";
@@ -120,12 +121,19 @@ export function buildFixtureSet(): RegisteredTool[] {
   return CONFORMANCE_FIXTURE_TOOLS.map(register);
 }
 
+/**
+ * A tool with its JSON Schemas. The package build converts every tool's schemas once, at build
+ * time (scripts/tool-schemas.mjs): converting them at start was about 15 ms of the stdio cold
+ * start on Node 20. Run from src/ (tests) there is no such table and they are converted here.
+ */
 function register(def: ToolDef): RegisteredTool {
-  return {
-    def,
-    inputJson: toJsonSchema(def.input, "input"),
-    outputJson: toJsonSchema(def.output, "output"),
-  };
+  const { input, output } = TOOL_SCHEMAS?.[def.name] ?? toolJsonSchemas(def);
+  return { def, inputJson: input, outputJson: output };
+}
+
+/** A tool's input and output schemas as JSON Schema: what tools/list shows. */
+export function toolJsonSchemas(def: ToolDef): { input: JsonSchema; output: JsonSchema } {
+  return { input: toJsonSchema(def.input, "input"), output: toJsonSchema(def.output, "output") };
 }
 
 /** The prompts to expose: same toolsets as the tools; read-only mode drops those that write. */

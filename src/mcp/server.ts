@@ -153,6 +153,9 @@ export function createServerFactory(deps: ServerDeps): {
 
   const newServer = (opts: NewServerOptions = {}): Server => {
     const era = opts.era ?? "legacy";
+    // SDK hook wanted: its Node entry imports and runs Ajv (~150 KB, ~20 ms of a Node 20 cold
+    // start) for the default `jsonSchemaValidator` before any Server exists, even when one is
+    // passed; a default built on first use would take that off every start.
     const server = new Server(
       { name: "weavz-mcp", title: "Weavz integrations", version: VERSION },
       {
