@@ -13,7 +13,8 @@
 //   2b. with BENCH_BASE_DIST=<dist/ of an older build>: that build runs interleaved in section 2
 //      (added latency and server CPU side by side); BENCH_LAT_ONLY=1 runs section 2 alone
 //   6. with BENCH_V1_DIST=<dist/ of a build from before the move to MCP SDK v2>: cold start and
-//      HTTP calls/s of this build against that one, side by side (the move's regression check)
+//      HTTP calls/s of this build against that one, side by side, with each server's CPU per
+//      HTTP call (less noisy than calls/s on a shared machine)
 // A/B work is interleaved in rounds to cancel noise. Loopback only; exits by itself.
 // Run: npm run build && node bench/mcp.mjs        Env knobs: see CFG below.
 
@@ -710,26 +711,35 @@ async function benchV1(cli, v1cli, up) {
       env,
       /listening on (http:\/\/\S+\/mcp)/,
     );
-    sides[n] = { child: srv.child, session: await httpSession(srv.match[1]), ms: 0, calls: 0 };
+    const session = await httpSession(srv.match[1]);
+    sides[n] = { child: srv.child, session, ms: 0, calls: 0, cpuMs: 0 };
   }
   const conc = CFG.httpConcurrency;
   for (const s of Object.values(sides)) await hammer(s.session, CFG.httpWarmup, conc, up.total);
   for (let r = 0; r < CFG.httpRounds; r++) {
     const perRound = Math.floor(CFG.httpCalls / CFG.httpRounds);
     for (const n of r % 2 === 0 ? ["v2", "v1"] : ["v1", "v2"]) {
+      // Server CPU per call beside calls/s: on a shared machine throughput swings ±5% from run
+      // to run while the CPU a server spends per call barely moves.
+      const cpu0 = cpuMs(sides[n].child.pid);
       const res = await hammer(sides[n].session, perRound, conc, up.total);
+      sides[n].cpuMs += cpuMs(sides[n].child.pid) - cpu0;
       sides[n].ms += res.ms;
       sides[n].calls += perRound;
     }
   }
   const out = { coldRuns: CFG.coldRuns, cold: { v2: stats(cold.v2), v1: stats(cold.v1) } };
   for (const [n, s] of Object.entries(sides)) {
-    out[n] = { callsPerSec: (s.calls / s.ms) * 1000 };
+    out[n] = {
+      callsPerSec: (s.calls / s.ms) * 1000,
+      serverCpuUsPerCall: (s.cpuMs * 1000) / s.calls,
+    };
     await s.session.client.close().catch(() => {});
     await stopChild(s.child);
   }
   out.coldRatio = out.cold.v2.p50 / out.cold.v1.p50;
   out.httpRatio = out.v2.callsPerSec / out.v1.callsPerSec;
+  out.httpCpuRatio = out.v2.serverCpuUsPerCall / out.v1.serverCpuUsPerCall;
   return out;
 }
 
@@ -1069,6 +1079,14 @@ if (v1) {
       `${v1.httpRatio.toFixed(2)}×`,
       "≥ 0.90×",
       status(v1.httpRatio >= 0.9),
+    ],
+    [
+      "HTTP server CPU per call (µs) vs BENCH_V1_DIST build",
+      Math.round(v1.v2.serverCpuUsPerCall),
+      Math.round(v1.v1.serverCpuUsPerCall),
+      `${v1.httpCpuRatio.toFixed(2)}×`,
+      "(info)",
+      "",
     ],
   );
 }
