@@ -278,11 +278,6 @@ export function externalNamespacesOf(
   return out;
 }
 
-/** Whether an integration blocks static bearer tokens in its workspace (strict per-user). */
-export function blocksStaticBearer(i: { connectionStrategy: ConnectionStrategy }): boolean {
-  return i.connectionStrategy === "per_user";
-}
-
 /** A stored integration's configuration fields (a record has these and more). */
 export type StoredIntegration = IntegrationConfig;
 

@@ -177,6 +177,3 @@ export function uriParser(
     return undefined;
   };
 }
-
-/** Parses any URI of the inventory (whatever is exposed): scope checks use it. */
-export const parseResourceUri = uriParser(RESOURCES);
