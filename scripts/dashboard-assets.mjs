@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { esbuildVirtualModule, viteVirtualModule } from "./virtual-module.mjs";
 
 export const DASHBOARD_ASSETS_ID = "weavz:dashboard-assets";
 const clientDir = fileURLToPath(new URL("../src/dashboard/client/", import.meta.url));
@@ -32,27 +33,13 @@ export async function dashboardAssetsModule() {
 }
 
 /** esbuild plugin resolving `weavz:dashboard-assets` to the built assets. */
-export const dashboardAssetsPlugin = {
-  name: "weavz-dashboard-assets",
-  setup(b) {
-    b.onResolve({ filter: /^weavz:dashboard-assets$/ }, () => ({
-      path: DASHBOARD_ASSETS_ID,
-      namespace: "weavz-dashboard",
-    }));
-    b.onLoad({ filter: /.*/, namespace: "weavz-dashboard" }, async () => ({
-      contents: await dashboardAssetsModule(),
-      loader: "js",
-    }));
-  },
-};
+export const dashboardAssetsPlugin = esbuildVirtualModule(
+  DASHBOARD_ASSETS_ID,
+  dashboardAssetsModule,
+);
 
 /** The same for Vite (vitest): tests import the server code from src/. */
-export const dashboardAssetsVitePlugin = {
-  name: "weavz-dashboard-assets",
-  resolveId(id) {
-    return id === DASHBOARD_ASSETS_ID ? `\0${DASHBOARD_ASSETS_ID}` : undefined;
-  },
-  async load(id) {
-    return id === `\0${DASHBOARD_ASSETS_ID}` ? await dashboardAssetsModule() : undefined;
-  },
-};
+export const dashboardAssetsVitePlugin = viteVirtualModule(
+  DASHBOARD_ASSETS_ID,
+  dashboardAssetsModule,
+);

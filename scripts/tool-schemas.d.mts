@@ -5,5 +5,5 @@ export declare function toolSchemasPlugin(
 export declare const toolSchemasVitePlugin: {
   name: string;
   resolveId(id: string): string | undefined;
-  load(id: string): string | undefined;
+  load(id: string): Promise<string | undefined>;
 };

@@ -5,32 +5,13 @@
 // src/mcp/inventory.ts), run here once on the same sources; under vitest the module is empty
 // and the server converts at start, so tests check the conversion and
 // test/e2e/tool-schemas.test.ts checks that the built table matches it.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { esbuildVirtualModule, viteVirtualModule } from "./virtual-module.mjs";
 
 export const TOOL_SCHEMAS_ID = "weavz:tool-schemas";
 const EMPTY = "export const TOOL_SCHEMAS = undefined;\n";
 const root = fileURLToPath(new URL("..", import.meta.url));
-
-/** Resolves `weavz:tool-schemas` to SOURCE (a function returning module text). */
-function esbuildPlugin(source) {
-  return {
-    name: "weavz-tool-schemas",
-    setup(b) {
-      b.onResolve({ filter: /^weavz:tool-schemas$/ }, () => ({
-        path: TOOL_SCHEMAS_ID,
-        namespace: "weavz-tool-schemas",
-      }));
-      b.onLoad({ filter: /.*/, namespace: "weavz-tool-schemas" }, async () => ({
-        contents: await source(),
-        loader: "js",
-      }));
-    },
-  };
-}
 
 /** Every tool's (and conformance fixture's) schemas, converted by the server's own code. */
 async function convertAll(plugins) {
@@ -39,9 +20,10 @@ async function convertAll(plugins) {
       contents: [
         'import { TOOLS, toolJsonSchemas } from "./src/mcp/inventory.ts";',
         'import { CONFORMANCE_FIXTURE_TOOLS } from "./src/mcp/fixtures/index.ts";',
-        "export const schemas = Object.fromEntries(",
-        "  [...TOOLS, ...CONFORMANCE_FIXTURE_TOOLS].map((d) => [d.name, toolJsonSchemas(d)]),",
-        ");",
+        "export const pairs = [...TOOLS, ...CONFORMANCE_FIXTURE_TOOLS].map((d) => [",
+        "  d.name,",
+        "  toolJsonSchemas(d),",
+        "]);",
       ].join("\n"),
       resolveDir: root,
       loader: "ts",
@@ -52,23 +34,18 @@ async function convertAll(plugins) {
     format: "esm",
     platform: "node",
     target: "node20.18",
-    external: ["better-sqlite3", "quickjs-emscripten-core", "@jitl/quickjs-wasmfile-release-sync"],
     define: { __WEAVZ_VERSION__: '"0.0.0"' },
-    plugins: [...plugins, esbuildPlugin(async () => EMPTY)],
+    plugins: [...plugins, esbuildVirtualModule(TOOL_SCHEMAS_ID, () => EMPTY)],
     logLevel: "warning",
   });
-  const dir = mkdtempSync(join(tmpdir(), "weavz-tool-schemas-"));
-  try {
-    const file = join(dir, "entry.mjs");
-    writeFileSync(file, out.outputFiles[0].text);
-    const { schemas } = await import(pathToFileURL(file).href);
-    const names = Object.keys(schemas);
-    if (new Set(names).size !== names.length || names.length === 0)
-      throw new Error("tool-schemas: tool names must be unique and non-empty");
-    return schemas;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  // The bundle has no imports left to resolve, so it loads from a data: URL (no temp file).
+  const code = Buffer.from(out.outputFiles[0].text).toString("base64");
+  const { pairs } = await import(`data:text/javascript;base64,${code}`);
+  // The table is keyed by name: two tools of one name would silently share one entry.
+  const names = pairs.map(([name]) => name);
+  if (names.length === 0 || new Set(names).size !== names.length)
+    throw new Error(`tool-schemas: tool names must be unique and non-empty (${names.join(", ")})`);
+  return Object.fromEntries(pairs);
 }
 
 /**
@@ -77,19 +54,11 @@ async function convertAll(plugins) {
  * PLUGINS are the build's own (zod's English-only locale), so the conversion sees the same zod.
  */
 export function toolSchemasPlugin(plugins = []) {
-  return esbuildPlugin(async () => {
+  return esbuildVirtualModule(TOOL_SCHEMAS_ID, async () => {
     const schemas = await convertAll(plugins);
     return `export const TOOL_SCHEMAS = JSON.parse(${JSON.stringify(JSON.stringify(schemas))});\n`;
   });
 }
 
 /** The same module for Vite (vitest): empty, so tests convert the schemas from src/. */
-export const toolSchemasVitePlugin = {
-  name: "weavz-tool-schemas",
-  resolveId(id) {
-    return id === TOOL_SCHEMAS_ID ? `\0${TOOL_SCHEMAS_ID}` : undefined;
-  },
-  load(id) {
-    return id === `\0${TOOL_SCHEMAS_ID}` ? EMPTY : undefined;
-  },
-};
+export const toolSchemasVitePlugin = viteVirtualModule(TOOL_SCHEMAS_ID, () => EMPTY);

@@ -71,6 +71,17 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 20; i++) await Promise.resolve();
 }
 
+/** The session `id` is still open `ms` − 1 ms from now and swept, closed, at exactly `ms`. */
+async function expectSweptAfter(t: SessionTable, id: string, held: Held, ms: number) {
+  vi.advanceTimersByTime(ms - 1);
+  await settle();
+  expect(t.get(id)).toBe(held.session);
+  vi.advanceTimersByTime(1);
+  await settle();
+  expect(t.get(id)).toBeUndefined();
+  expect(held.closed()).toBe(true);
+}
+
 beforeEach(() => {
   vi.useFakeTimers();
   vi.setSystemTime(T0);
@@ -164,13 +175,7 @@ describe("SessionTable: idle sessions", () => {
     vi.advanceTimersByTime(15_000 - 9000);
     await settle();
     expect(t.get("a")).toBe(a.session);
-    vi.advanceTimersByTime(4999);
-    await settle();
-    expect(t.get("a")).toBe(a.session);
-    vi.advanceTimersByTime(1);
-    await settle();
-    expect(t.get("a")).toBeUndefined();
-    expect(a.closed()).toBe(true);
+    await expectSweptAfter(t, "a", a, 5000);
   });
 
   it("never sweeps a session in use, and sweeps it idleTimeoutMs after its request ends", async () => {
@@ -189,13 +194,7 @@ describe("SessionTable: idle sessions", () => {
     expect(a.session.active).toBe(0);
     expect(a.session.lastSeen).toBe(T0 + 60 * 60_000 + 1000);
     // Ended 1 s after a sweep: the sweep 9 s later finds it 9 s idle, the next one 14 s.
-    vi.advanceTimersByTime(13_999);
-    await settle();
-    expect(t.get("a")).toBe(a.session);
-    vi.advanceTimersByTime(1);
-    await settle();
-    expect(t.get("a")).toBeUndefined();
-    expect(a.closed()).toBe(true);
+    await expectSweptAfter(t, "a", a, 14_000);
   });
 
   it("keeps a session with one of two requests still open", async () => {

@@ -173,6 +173,15 @@ const idleWatch = () => {
   });
   return seen;
 };
+/** hub.idle() stays pending while a read is held and resolves once `release` lets it go. */
+const expectIdleOnlyAfter = async (release: () => void) => {
+  const idle = idleWatch();
+  await settle();
+  expect(idle.idle).toBe(false);
+  release();
+  await settle();
+  expect(idle.idle).toBe(true);
+};
 const updates = () => events.filter((e) => e.kind === "resource_updated");
 const subscribe = (watcher: object, uri = INTEGRATIONS) =>
   hub.watch(watcher, { uris: [uri], listChanged: false }, { strict: true });
@@ -255,12 +264,7 @@ describe("change feed without a change counter (as the hosted API)", () => {
   it("idle() waits for the feed's first read of the workspace list", async () => {
     const release = api.holdReads();
     await subscribe({});
-    const idle = idleWatch();
-    await settle();
-    expect(idle.idle).toBe(false);
-    release();
-    await settle();
-    expect(idle.idle).toBe(true);
+    await expectIdleOnlyAfter(release);
   });
 
   it("stops when the last watcher leaves: no timer left, nothing read for a minute", async () => {
@@ -415,12 +419,7 @@ describe("change feed on a change counter (as the local API)", () => {
     const release = api.holdReads();
     api.write("by_tool");
     hub.changed(WS); // its check of the counter now waits on the stand-in
-    const idle = idleWatch();
-    await settle();
-    expect(idle.idle).toBe(false);
-    release();
-    await settle();
-    expect(idle.idle).toBe(true);
+    await expectIdleOnlyAfter(release);
     expect(hub.stats.caughtUp).toBe(0); // the long poll has not answered yet
     api.wake();
     await settle();
