@@ -56,25 +56,7 @@ export async function openBackend(
       },
     };
   }
-  const { startLocalApi } = await import("../local/server.js");
-  try {
-    mkdirSync(dirname(config.local.db), { recursive: true, mode: 0o700 });
-  } catch (err) {
-    throw new Error(
-      `cannot create the directory of the local database ${config.local.db} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); set WEAVZ_LOCAL_DB or --db to a writable path, or WEAVZ_API_KEY to use the hosted API`,
-    );
-  }
-  const key = `wvz_local_${randomBytes(24).toString("hex")}`;
-  const local = await startLocalApi({
-    host: "127.0.0.1",
-    port: 0,
-    dbPath: config.local.db,
-    demo: config.local.demo,
-    httpAllow: config.local.httpAllow,
-    log,
-    extraKeys: [{ key }],
-    historyLimit: config.history.limit,
-  });
+  const { local, key } = await startEmbeddedLocalApi(config, log);
   const api = createWeavzClient({
     baseUrl: local.url,
     apiKey: key,
@@ -94,6 +76,36 @@ export async function openBackend(
       await local.close();
     },
   };
+}
+
+/**
+ * The local API started in this process on a loopback port, with a per-process key accepted
+ * in memory only: the embedded backend, and what `weavz-mcp mcp-server token` talks to.
+ */
+export async function startEmbeddedLocalApi(
+  config: Pick<Config, "local" | "history">,
+  log: Logger,
+) {
+  const { startLocalApi } = await import("../local/server.js");
+  try {
+    mkdirSync(dirname(config.local.db), { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new Error(
+      `cannot create the directory of the local database ${config.local.db} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); set WEAVZ_LOCAL_DB or --db to a writable path, or WEAVZ_API_KEY to use the hosted API`,
+    );
+  }
+  const key = `wvz_local_${randomBytes(24).toString("hex")}`;
+  const local = await startLocalApi({
+    host: "127.0.0.1",
+    port: 0,
+    dbPath: config.local.db,
+    demo: config.local.demo,
+    httpAllow: config.local.httpAllow,
+    log,
+    extraKeys: [{ key }],
+    historyLimit: config.history.limit,
+  });
+  return { local, key };
 }
 
 /**

@@ -1,7 +1,6 @@
-import { randomBytes } from "node:crypto";
-import { mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { createLogger } from "../log.js";
+import { startEmbeddedLocalApi } from "./backend.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { DEFAULT_LOCAL_API_PORT } from "./options/server.js";
 
@@ -46,17 +45,10 @@ export async function runMcpServerCommand(
     return 1;
   }
   const dbPath = resolve(config.local.db);
-  mkdirSync(dirname(dbPath), { recursive: true, mode: 0o700 });
-  const { startLocalApi } = await import("../local/server.js");
-  const key = `wvz_local_${randomBytes(24).toString("hex")}`;
-  const local = await startLocalApi({
-    host: "127.0.0.1",
-    port: 0,
-    dbPath,
-    demo: config.local.demo,
-    log: createLogger(config.log.level),
-    extraKeys: [{ key }],
-  });
+  const { local, key } = await startEmbeddedLocalApi(
+    { ...config, local: { ...config.local, db: dbPath } },
+    createLogger(config.log.level),
+  );
   try {
     type Answer = {
       server?: { id: string; name: string; authMode: string };
