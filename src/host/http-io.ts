@@ -111,18 +111,40 @@ function hostnameOf(hostHeader: string): string {
 }
 
 /**
+ * The Origin half of the DNS-rebinding defence: absent (not a browser), loopback http(s), or
+ * one of the extra origins. Never "the same as Host": a rebound name sends its own Host, so
+ * that comparison would admit exactly the page it is meant to stop.
+ */
+export function originGuard(allowedOrigins: readonly string[]): (req: IncomingMessage) => boolean {
+  const extraOrigins = new Set(allowedOrigins.map((o) => new URL(o).origin));
+  return (req) => {
+    const origin = req.headers.origin;
+    if (origin === undefined) return true;
+    if (extraOrigins.has(origin)) return true;
+    try {
+      const u = new URL(origin);
+      return (
+        (u.protocol === "http:" || u.protocol === "https:") &&
+        LOOPBACK_HOSTS.has(u.hostname.toLowerCase())
+      );
+    } catch {
+      return false;
+    }
+  };
+}
+
+/**
  * DNS-rebinding defence: a page on a foreign site must not reach a loopback server. Host
- * names allowed: loopback, the bound interface, those of the extra origins; Origins allowed:
- * absent, loopback http(s), or one of the extra origins.
+ * names allowed: loopback, the bound interface, those of the extra origins; Origins as
+ * {@link originGuard}.
  */
 export function rebindingGuard(
   boundHost: string,
   allowedOrigins: readonly string[],
 ): { hostAllowed(req: IncomingMessage): boolean; originAllowed(req: IncomingMessage): boolean } {
-  const extraOrigins = new Set(allowedOrigins.map((o) => new URL(o).origin));
   const allowedHostNames = new Set([
     ...LOOPBACK_HOSTS,
-    ...[...extraOrigins].map((o) => new URL(o).hostname),
+    ...allowedOrigins.map((o) => new URL(o).hostname),
   ]);
   const bound = boundHost.toLowerCase();
   if (bound !== "0.0.0.0" && bound !== "::")
@@ -132,19 +154,6 @@ export function rebindingGuard(
       const host = req.headers.host;
       return host !== undefined && allowedHostNames.has(hostnameOf(host));
     },
-    originAllowed: (req) => {
-      const origin = req.headers.origin;
-      if (origin === undefined) return true;
-      if (extraOrigins.has(origin)) return true;
-      try {
-        const u = new URL(origin);
-        return (
-          (u.protocol === "http:" || u.protocol === "https:") &&
-          LOOPBACK_HOSTS.has(u.hostname.toLowerCase())
-        );
-      } catch {
-        return false;
-      }
-    },
+    originAllowed: originGuard(allowedOrigins),
   };
 }

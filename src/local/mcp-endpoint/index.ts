@@ -4,7 +4,7 @@ import {
   DEFAULT_LIMITS,
   type DualEraEndpoint,
 } from "../../host/dual-era.js";
-import { rpcError, sendWebResponse, webHeaders } from "../../host/http-io.js";
+import { originGuard, rpcError, sendWebResponse, webHeaders } from "../../host/http-io.js";
 import { SessionTable } from "../../host/sessions.js";
 import { type Logger, silentLogger } from "../../log.js";
 import type { Catalog } from "../catalog.js";
@@ -49,31 +49,12 @@ interface ServerState {
   fingerprint: string | undefined;
 }
 
-const LOCAL_HOSTNAMES = new Set(["localhost", "127.0.0.1", "[::1]"]);
-
-/**
- * Browsers send Origin; a page from another site must not drive a local endpoint (DNS
- * rebinding). Allowed: no Origin (non-browser clients), a loopback origin, or one of the
- * allowed origins. Never "the same as Host": a rebound name sends its own Host, so that
- * comparison would admit exactly the page it is meant to stop.
- */
-function originAllowed(headers: Headers, allowed: ReadonlySet<string>): boolean {
-  const origin = headers.get("origin");
-  if (origin === null) return true;
-  try {
-    const url = new URL(origin);
-    return LOCAL_HOSTNAMES.has(url.hostname) || allowed.has(url.origin);
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Serves every Weavz MCP server of the local API at its `mcpEndpoint` as a Streamable HTTP
  * MCP endpoint for both protocol eras, through the host's dual-era endpoint (src/host/): one
  * endpoint per MCP server, one bounded session table and one limits policy for all of them,
  * the same as the main MCP server's. This class adds what is the local API's: the origin
- * rule, the server's `mcp_` token, and auto-sync: while any client can hear list_changed,
+ * check (the host's originGuard), the server's `mcp_` token, and auto-sync: while any client can hear list_changed,
  * the change feed is watched and each server's tools are compared with what its clients last
  * saw; a difference notifies them at once.
  */
@@ -85,7 +66,7 @@ export class McpEndpoints {
   private readonly sessions: SessionTable;
   private readonly limits: typeof DEFAULT_LIMITS;
   private readonly keys: KeyChecker;
-  private readonly allowedOrigins: ReadonlySet<string>;
+  private readonly originAllowed: (req: IncomingMessage) => boolean;
   /** Unrecognised-token checks per client address (see SourceBudget). */
   private readonly budget = new SourceBudget();
   private readonly states = new Map<string, ServerState>();
@@ -109,15 +90,9 @@ export class McpEndpoints {
       evictableAfterMs: this.limits.evictableAfterMs,
     });
     this.keys = opts.keys;
-    this.allowedOrigins = new Set(
-      (opts.allowedOrigins ?? []).map((o) => {
-        try {
-          return new URL(o).origin;
-        } catch {
-          return o;
-        }
-      }),
-    );
+    // Browsers send Origin; a page from another site must not drive a local endpoint (DNS
+    // rebinding): the same rule as the main MCP server's.
+    this.originAllowed = originGuard(opts.allowedOrigins ?? []);
     this.deps = {
       store: opts.store,
       surfaces: new ToolSurfaces(opts.store, opts.catalog),
@@ -153,12 +128,11 @@ export class McpEndpoints {
       rpcError(res, 503, -32000, "The local API is shutting down.");
       return;
     }
-    const headers = webHeaders(req);
-    if (!originAllowed(headers, this.allowedOrigins)) {
+    if (!this.originAllowed(req)) {
       rpcError(res, 403, -32000, "Forbidden: the Origin header names another site.");
       return;
     }
-    const auth = await authenticate(this.store, this.keys, serverId, headers, {
+    const auth = await authenticate(this.store, this.keys, serverId, webHeaders(req), {
       limits: this.budget,
       source: req.socket.remoteAddress ?? "unknown",
     });
