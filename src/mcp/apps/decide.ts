@@ -2,6 +2,8 @@ import type { CallToolResult, Tool } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { PlanSchema } from "../../domain/plan/index.js";
 import { PLANS } from "../plan-store.js";
+import { argumentErrorResult } from "../results/errors.js";
+import { render } from "../results/render.js";
 import { successResult } from "../results/success.js";
 import { parseArguments, toJsonSchema } from "../schema.js";
 import { DESTRUCTIVE } from "../tool.js";
@@ -72,22 +74,29 @@ export interface DecideEnv {
 export async function runDecide(raw: unknown, env: DecideEnv): Promise<CallToolResult> {
   inputJson ??= toJsonSchema(Input, "input");
   const parsed = parseArguments(Input, inputJson, raw);
-  if (!parsed.ok) {
-    return refusal(
-      `invalid arguments: ${parsed.issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`,
-    );
-  }
+  if (!parsed.ok) return argumentErrorResult(DECIDE_TOOL, parsed.issues, raw);
   const { tool, arguments: args, decision } = parsed.value;
   if (!(CONFIRMABLE as readonly string[]).includes(tool)) {
-    return refusal(`${tool} has no preview to approve; only ${CONFIRMABLE.join(", ")} do.`);
+    return refusal(
+      `${tool} has no preview to approve; only ${CONFIRMABLE.join(", ")} do.`,
+      `call ${tool} directly; it needs no approval.`,
+    );
   }
   const token = args.confirm;
   if (typeof token !== "string" || token === "") {
-    return refusal("arguments.confirm must be the preview's confirm token.");
+    return refusal(
+      "arguments.confirm must be the preview's confirm token.",
+      `call ${tool} without confirm for a preview, then decide with its confirm token.`,
+    );
   }
   if (decision === "approve") {
     const result = env.run(tool, args);
-    if (!result) return refusal(`${tool} is not enabled on this server.`);
+    if (!result) {
+      return refusal(
+        `${tool} is not enabled on this server.`,
+        "ask the user to enable the tool's toolset (--toolsets or WEAVZ_TOOLSETS).",
+      );
+    }
     return decorate(tool, args, await result);
   }
   const outcome = await env.revoke(tool, token);
@@ -104,11 +113,9 @@ export async function runDecide(raw: unknown, env: DecideEnv): Promise<CallToolR
   );
 }
 
-function refusal(why: string): CallToolResult {
-  return {
-    isError: true,
-    content: [{ type: "text", text: `Error INVALID_ARGUMENTS: ${DECIDE_TOOL}: ${why}` }],
-  };
+/** A refusal in the shape every failure has (head, next step, masked): results/render.ts. */
+function refusal(why: string, next: string): CallToolResult {
+  return render({ head: `Error INVALID_ARGUMENTS: ${DECIDE_TOOL}: ${why}`, lines: [], next });
 }
 
 /**
